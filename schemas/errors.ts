@@ -1,0 +1,119 @@
+/**
+ * The one error hierarchy. Every failure a workflow can `retry` or `catch` carries a stable ASL
+ * error name (`States.*` for the runtime, `FHIR.*`, `Reminder.*`, … for tasks). The name is the
+ * contract; the class exists so TypeScript code can `instanceof` it.
+ */
+export class ClinflowError extends Error {
+  /** The ASL error name a workflow matches in `ErrorEquals`. */
+  readonly error: string;
+  /** Human-readable cause, in AWS's wording where AWS defines it. Never contains PHI or tokens. */
+  readonly causeText: string | undefined;
+
+  constructor(error: string, causeText?: string, options?: { details?: unknown }) {
+    super(causeText === undefined ? error : `${error}: ${causeText}`);
+    this.name = error;
+    this.error = error;
+    this.causeText = causeText;
+    if (options?.details !== undefined) this.details = options.details;
+  }
+
+  /** Structured extra data (for example a FHIR OperationOutcome), kept out of `message`. */
+  details?: unknown;
+}
+
+/** Errors raised by the ASL runtime itself; names follow the Amazon States Language spec. */
+export const StatesErrorNames = [
+  'States.ALL',
+  'States.DataLimitExceeded',
+  'States.ExceedToleratedFailureThreshold',
+  'States.HeartbeatTimeout',
+  'States.Http.Socket',
+  'States.IntrinsicFailure',
+  'States.ItemReaderFailed',
+  'States.NoChoiceMatched',
+  'States.ParameterPathFailure',
+  'States.Permissions',
+  'States.QueryEvaluationError',
+  'States.ResultPathMatchFailure',
+  'States.ResultWriterFailed',
+  'States.Runtime',
+  'States.TaskFailed',
+  'States.Timeout',
+  'States.BranchFailed',
+] as const;
+export type StatesErrorName = (typeof StatesErrorNames)[number];
+
+export class StatesError extends ClinflowError {
+  constructor(error: StatesErrorName, causeText?: string) {
+    super(error, causeText);
+  }
+}
+
+/** Errors raised by FHIR tasks, one per class of HTTP failure. */
+export const FhirErrorNames = [
+  'FHIR.NotFound',
+  'FHIR.Gone',
+  'FHIR.Conflict',
+  'FHIR.Unauthorized',
+  'FHIR.Invalid',
+  'FHIR.TooManyRequests',
+  'FHIR.Unavailable',
+] as const;
+export type FhirErrorName = (typeof FhirErrorNames)[number];
+
+export class FhirError extends ClinflowError {
+  readonly status: number | undefined;
+  /** Seconds the server asked us to wait (429/503 `Retry-After`). */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(
+    error: FhirErrorName,
+    causeText: string,
+    options: { status?: number; retryAfterSeconds?: number; operationOutcome?: unknown } = {},
+  ) {
+    super(error, causeText, { details: options.operationOutcome });
+    this.status = options.status;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/** Errors raised by the reminder tasks. */
+export const ReminderErrorNames = [
+  'Reminder.InvalidTiming',
+  'Reminder.NoTimeZone',
+  'Reminder.OrderNotActive',
+  'Reminder.AlreadySent',
+] as const;
+export type ReminderErrorName = (typeof ReminderErrorNames)[number];
+
+export class ReminderError extends ClinflowError {
+  constructor(error: ReminderErrorName, causeText: string) {
+    super(error, causeText);
+  }
+}
+
+/** Errors raised by notification channels and human tasks. */
+export const NotifyErrorNames = ['Notify.DeliveryFailed', 'Notify.InvalidRecipient'] as const;
+export const HumanTaskErrorNames = ['HumanTask.Rejected', 'HumanTask.Cancelled', 'HumanTask.Failed'] as const;
+
+/** Every error name a task in the catalogue can raise; the compiler warns on others in retry/catch. */
+export const TaskErrorNames: readonly string[] = [
+  ...FhirErrorNames,
+  ...ReminderErrorNames,
+  ...NotifyErrorNames,
+  ...HumanTaskErrorNames,
+];
+
+/** A request the caller got wrong (bad API input, bad definition). Maps to HTTP 4xx. */
+export class ValidationError extends ClinflowError {
+  readonly issues: readonly ValidationIssue[];
+  constructor(error: string, issues: readonly ValidationIssue[]) {
+    super(error, issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '));
+    this.issues = issues;
+  }
+}
+
+export interface ValidationIssue {
+  /** Dotted/bracketed path of the offending value, e.g. `States.Choose.Choices[0].Next`. */
+  path: string;
+  message: string;
+}

@@ -1,0 +1,82 @@
+/**
+ * Ports: the small interfaces through which tasks and triggers reach the bus, the scheduler, the
+ * execution engine and FHIR. Each has a local adapter (engine/, tasks/) and an AWS adapter
+ * (deploy/aws/). Where AWS has an API the port speaks the AWS SDK's own input/output types, so the
+ * two adapters are interchangeable. (Type-only imports: schemas/ stays runtime-dependent on zod only.)
+ */
+import type {
+  CreateScheduleCommandInput,
+  DeleteScheduleCommandInput,
+  GetScheduleCommandInput,
+  GetScheduleCommandOutput,
+  ListSchedulesCommandInput,
+  ListSchedulesCommandOutput,
+  UpdateScheduleCommandInput,
+} from '@aws-sdk/client-scheduler';
+import type { PutEventsRequestEntry, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
+import type {
+  SendTaskFailureCommandInput,
+  SendTaskHeartbeatCommandInput,
+  SendTaskSuccessCommandInput,
+  StartExecutionCommandInput,
+} from '@aws-sdk/client-sfn';
+import type { Clock } from './clock';
+import type { FhirPort } from './fhirPort';
+
+type WithoutMetadata<T> = Omit<T, '$metadata'>;
+
+/** EventBridge Scheduler. Errors use AWS's exception names: ConflictException, ResourceNotFoundException, ValidationException. */
+export interface SchedulerPort {
+  createSchedule(input: CreateScheduleCommandInput): Promise<{ ScheduleArn: string }>;
+  updateSchedule(input: UpdateScheduleCommandInput): Promise<{ ScheduleArn: string }>;
+  deleteSchedule(input: DeleteScheduleCommandInput): Promise<void>;
+  getSchedule(input: GetScheduleCommandInput): Promise<WithoutMetadata<GetScheduleCommandOutput>>;
+  listSchedules(input: ListSchedulesCommandInput): Promise<WithoutMetadata<ListSchedulesCommandOutput>>;
+}
+
+/** EventBridge PutEvents. An entry is durably stored before its result says it was accepted. */
+export interface BusPort {
+  putEvents(entries: PutEventsRequestEntry[]): Promise<{ FailedEntryCount: number; Entries: PutEventsResultEntry[] }>;
+}
+
+/** The subset of Step Functions that tasks and triggers use. */
+export interface ExecutionPort {
+  startExecution(input: StartExecutionCommandInput): Promise<{ executionArn: string; startDate: Date }>;
+  sendTaskSuccess(input: SendTaskSuccessCommandInput): Promise<void>;
+  sendTaskFailure(input: SendTaskFailureCommandInput): Promise<void>;
+  sendTaskHeartbeat(input: SendTaskHeartbeatCommandInput): Promise<void>;
+}
+
+/** A notification channel (development log, webhook, …). */
+export interface NotifyPort {
+  send(message: { channel?: string; recipient: string; subject?: string; body: string; idempotencyKey: string }): Promise<{ deliveryId: string }>;
+}
+
+/** Structured logger that redacts PHI and secrets (pino underneath). */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface TaskPorts {
+  scheduler: SchedulerPort;
+  bus: BusPort;
+  executions: ExecutionPort;
+  fhir: FhirPort;
+  notify: NotifyPort;
+}
+
+/** What the engine hands a task function on each invocation. */
+export interface TaskContext {
+  /** `executionArn|stateName|attempt[|mapIndex…]`: the same across a retried side effect's re-delivery. */
+  idempotencyKey: string;
+  executionArn: string;
+  stateName: string;
+  /** Present for `.waitForTaskToken` invocations. A secret: never log it or write it to FHIR. */
+  taskToken?: string;
+  clock: Clock;
+  ports: TaskPorts;
+  log: Logger;
+}

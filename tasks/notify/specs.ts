@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { FhirErrorNames } from '../../schemas/errors';
+import type { TaskSpec } from '../../schemas/task';
+
+export const notifySend = {
+  name: 'notify.send',
+  description: 'Send a message to a person through a notification channel, recorded as a FHIR Communication.',
+  input: z.object({
+    recipient: z.string().describe('Patient/…, Practitioner/…, CareTeam/… or RelatedPerson/…'),
+    subject: z.string().optional(),
+    body: z.string().min(1),
+    channel: z.string().optional().describe('configured channel name; the default channel when omitted'),
+    about: z.string().optional().describe('reference to the resource this message is about'),
+  }),
+  output: z.object({ deliveryId: z.string(), communication: z.string().optional() }),
+  errors: ['Notify.DeliveryFailed', 'Notify.InvalidRecipient', ...FhirErrorNames],
+} satisfies TaskSpec;
+
+export const notifyTaskSpecs = [notifySend] as const;

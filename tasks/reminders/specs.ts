@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { FhirErrorNames, ReminderErrorNames } from '../../schemas/errors';
+import type { TaskSpec } from '../../schemas/task';
+
+const IsoInstant = z.iso.datetime({ offset: true });
+
+export const ReminderSlot = z.object({
+  /** Stable slot key, part of the idempotent schedule name `MedicationRequest/id|versionId|slot`. */
+  slot: z.string(),
+  /** The instant in UTC. */
+  at: IsoInstant,
+  /** The same instant as local wall-clock time with offset, for people. */
+  local: z.string(),
+  doseText: z.string().optional(),
+});
+
+export const ReminderPlan = z.object({
+  order: z.string().describe('MedicationRequest/id'),
+  versionId: z.string(),
+  patient: z.string().optional().describe('Patient/id, the recipient'),
+  timeZone: z.string(),
+  policyVersion: z.string(),
+  horizonStart: IsoInstant,
+  horizonEnd: IsoInstant,
+  slots: z.array(ReminderSlot),
+});
+export type ReminderPlan = z.infer<typeof ReminderPlan>;
+
+export const remindersPlan = {
+  name: 'reminders.plan',
+  description: "Expand a MedicationRequest's dosage Timing into reminder instants in the patient's time zone, under the versioned reminder policy.",
+  input: z.object({
+    medicationRequest: z.looseObject({ resourceType: z.literal('MedicationRequest') }),
+    horizonHours: z.number().positive().max(24 * 90).default(72),
+    from: IsoInstant.optional().describe('start of the horizon; now when omitted'),
+    timeZone: z.string().optional().describe("IANA zone; otherwise the patient's extension, then the deployment default"),
+  }),
+  output: ReminderPlan,
+  errors: ['Reminder.InvalidTiming', 'Reminder.NoTimeZone', ...FhirErrorNames],
+} satisfies TaskSpec;
+
+export const remindersSchedule = {
+  name: 'reminders.schedule',
+  description: 'Create one-time at() schedules in UTC for each planned slot, named idempotently.',
+  input: z.object({ plan: ReminderPlan }),
+  output: z.object({ created: z.number().int(), existing: z.number().int(), scheduleNames: z.array(z.string()) }),
+  errors: [],
+} satisfies TaskSpec;
+
+export const remindersCancel = {
+  name: 'reminders.cancel',
+  description: "Delete an order's future reminder schedules (all versions, or all but keepVersionId).",
+  input: z.object({ order: z.string(), keepVersionId: z.string().optional() }),
+  output: z.object({ deleted: z.number().int() }),
+  errors: [],
+} satisfies TaskSpec;
+
+export const remindersSend = {
+  name: 'reminders.send',
+  description: 'Re-check the order is active, record a Communication and deliver the reminder, once per slot.',
+  input: z.object({ order: z.string(), versionId: z.string(), slot: z.string(), at: IsoInstant, channel: z.string().optional() }),
+  output: z.object({ sent: z.boolean(), communication: z.string().optional(), skippedReason: z.string().optional() }),
+  errors: ['Reminder.OrderNotActive', ...FhirErrorNames, 'Notify.DeliveryFailed'],
+} satisfies TaskSpec;
+
+export const remindersReplenish = {
+  name: 'reminders.replenish',
+  description: 'Extend the rolling reminder horizon of every active order (the daily job).',
+  input: z.object({ horizonHours: z.number().positive().max(24 * 90).default(72) }),
+  output: z.object({ orders: z.number().int(), created: z.number().int() }),
+  errors: [...FhirErrorNames, ...ReminderErrorNames],
+} satisfies TaskSpec;
+
+export const reminderTaskSpecs = [remindersPlan, remindersSchedule, remindersCancel, remindersSend, remindersReplenish] as const;
