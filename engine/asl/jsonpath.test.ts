@@ -1,0 +1,123 @@
+import { StatesError } from '../../schemas/errors';
+import { applyResultPath, isReferencePath, isValidPath, PathNotFoundError, readPath, resolvePath } from './jsonpath';
+
+const doc = {
+  a: { b: 1, c: [10, 20, 30] },
+  items: [
+    { id: 1, v: 'x', n: 5 },
+    { id: 2, v: 'y' },
+    { id: 3, v: 'z', n: 0.5 },
+  ],
+  'odd key': 'o',
+  nil: null,
+};
+
+describe('readPath definite', () => {
+  it.each([
+    ['$', doc],
+    ['$.a.b', 1],
+    ["$['a']['b']", 1],
+    ['$["odd key"]', 'o'],
+    ['$.a.c[0]', 10],
+    ['$.a.c[-1]', 30],
+    ['$.items[1].v', 'y'],
+    ['$.nil', null],
+  ])('%s', (path, expected) => {
+    expect(readPath(doc, path)).toEqual(expected);
+  });
+
+  it('throws PathNotFoundError with Jayway wording for a missing leaf', () => {
+    expect(() => readPath({ 'int-literal': 0 }, '$.NoSuchInputPath')).toThrow(
+      new PathNotFoundError('$.NoSuchInputPath', "No results for path: $['NoSuchInputPath']"),
+    );
+  });
+  it('throws for a missing intermediate, a non-object and an out-of-range index', () => {
+    expect(() => readPath(doc, '$.x.y')).toThrow("Missing property in path $['x']");
+    expect(() => readPath(doc, '$.a.b.c')).toThrow(PathNotFoundError);
+    expect(() => readPath(doc, '$.a.c[3]')).toThrow(PathNotFoundError);
+  });
+  it('keeps backslashes that do not escape the quote', () => {
+    expect(readPath({ 'Test\\""Name"': 'V' }, `$['Test\\""Name"']`)).toBe('V');
+    expect(readPath({ "it's": 1 }, "$['it\\'s']")).toBe(1);
+  });
+});
+
+describe('readPath indefinite returns lists', () => {
+  it.each([
+    ['$.items[*].id', [1, 2, 3]],
+    ['$.items[*].n', [5, 0.5]],
+    ['$.a.c[1:]', [20, 30]],
+    ['$.a.c[:1]', [10]],
+    ['$.a.c[::2]', [10, 30]],
+    ['$.a.c[-2:]', [20, 30]],
+    ['$.a.c[0,2]', [10, 30]],
+    ['$..b', [1]],
+    ['$..id', [1, 2, 3]],
+    ['$.a.*', [1, [10, 20, 30]]],
+    ['$.items[?(@.n > 1)].id', [1]],
+    ['$.items[?(@.n)].id', [1, 3]],
+    ["$.items[?(@.v == 'y' || @.id >= 3)].id", [2, 3]],
+    ["$.items[?(@.v != 'y' && @.id < 3)].id", [1]],
+    ['$.items[?(@.v =~ /[xz]/)].id', [1, 3]],
+    ["$.items[?(@.v in ['x','z'])].id", [1, 3]],
+    ['$.items[?(!(@.n))].id', [2]],
+  ])('%s', (path, expected) => {
+    expect(readPath(doc, path)).toEqual(expected);
+  });
+  it('returns [] when nothing matches, even through missing properties', () => {
+    expect(readPath({}, '$.item.items[*]')).toEqual([]);
+    expect(readPath({}, '$[*]')).toEqual([]);
+    expect(readPath({}, '$.items[:1].itemValue')).toEqual([]);
+  });
+  it('AWS filter case', () => {
+    const users = [
+      { year: 1997, status: 0 },
+      { year: 1998, status: 1 },
+    ];
+    expect(readPath({ users }, '$.users[?(@.status == 0)]')).toEqual([users[0]]);
+  });
+});
+
+describe('syntax', () => {
+  it('validates', () => {
+    expect(isValidPath('$.a[0].b')).toBe(true);
+    expect(isValidPath('a.b')).toBe(false);
+    expect(isValidPath('$.a[')).toBe(false);
+    expect(isValidPath('$.a[?(@.x >)]')).toBe(false);
+    expect(isReferencePath('$.a[0].b')).toBe(true);
+    expect(isReferencePath('$.a[*]')).toBe(false);
+  });
+});
+
+describe('resolvePath', () => {
+  const scope = { input: { x: 1 }, context: { State: { Name: 'S' } }, variables: { v: { deep: [7] } } };
+  it('reads input, context and variables', () => {
+    expect(resolvePath('$.x', scope)).toBe(1);
+    expect(resolvePath('$', scope)).toEqual({ x: 1 });
+    expect(resolvePath('$$.State.Name', scope)).toBe('S');
+    expect(resolvePath('$$', scope)).toEqual(scope.context);
+    expect(resolvePath('$v.deep[0]', scope)).toBe(7);
+    expect(resolvePath('$v', scope)).toEqual({ deep: [7] });
+    expect(() => resolvePath('$nope', scope)).toThrow(PathNotFoundError);
+  });
+});
+
+describe('applyResultPath', () => {
+  it('replaces, discards and merges', () => {
+    expect(applyResultPath({ a: 1 }, '$', 2)).toBe(2);
+    expect(applyResultPath({ a: 1 }, undefined, 2)).toBe(2);
+    expect(applyResultPath({ a: 1 }, null, 2)).toEqual({ a: 1 });
+    expect(applyResultPath({ a: 1 }, '$.r', 2)).toEqual({ a: 1, r: 2 });
+    expect(applyResultPath({ a: 1 }, '$.x.y.z', 2)).toEqual({ a: 1, x: { y: { z: 2 } } });
+    expect(applyResultPath({ a: [1, 2] }, '$.a[1]', 9)).toEqual({ a: [1, 9] });
+  });
+  it('does not mutate the input', () => {
+    const input = { a: { b: 1 } };
+    applyResultPath(input, '$.a.c', 2);
+    expect(input).toEqual({ a: { b: 1 } });
+  });
+  it('fails on a non-object', () => {
+    expect(() => applyResultPath('str', '$.a', 1)).toThrow(StatesError);
+    expect(() => applyResultPath({ a: 5 }, '$.a.b', 1)).toThrow(/ResultPathMatchFailure/);
+  });
+});
