@@ -1,0 +1,217 @@
+import type { CompiledWorkflow } from '../schemas/artifacts';
+import type { StageConfig } from '../schemas/deployConfig';
+import * as n from './names';
+import type { PolicyDocument, PolicyStatement } from './policy';
+import { policy } from './policy';
+
+/** One resource clinflow wants to exist in the stage. `key` is unique: `<kind>:<name>`. */
+export type DesiredResource =
+  | { kind: 'role'; name: string; service: string; policy: PolicyDocument; description: string }
+  | { kind: 'queue'; name: string; kmsKeyArn?: string }
+  | { kind: 'logGroup'; name: string; retentionDays: number; kmsKeyArn?: string }
+  | { kind: 'bus'; name: string }
+  | {
+      kind: 'function';
+      name: string;
+      /** Task name, or `fhir-endpoint` for the notification endpoint. */
+      entry: string;
+      roleName: string;
+      environment: Record<string, string>;
+      memoryMb: number;
+      timeoutSeconds: number;
+      functionUrl: boolean;
+    }
+  | { kind: 'stateMachine'; name: string; workflow: string; definition: string; roleName: string; logGroup: string; sourceHash: string; kmsKeyArn?: string }
+  | { kind: 'rule'; name: string; bus: string; eventPattern: string; description: string; targetArn: string; roleName: string; inputPath?: string }
+  | { kind: 'scheduleGroup'; name: string }
+  | {
+      kind: 'schedule';
+      name: string;
+      group: string;
+      expression: string;
+      timezone: string;
+      startDate?: string;
+      endDate?: string;
+      flexibleWindowMinutes?: number;
+      enabled: boolean;
+      description: string;
+      targetArn: string;
+      roleName: string;
+      input: string;
+      kmsKeyArn?: string;
+    };
+
+export type ResourceKind = DesiredResource['kind'];
+
+/** Creation order; deletion runs in reverse. */
+export const KIND_ORDER: readonly ResourceKind[] = ['role', 'queue', 'logGroup', 'bus', 'function', 'stateMachine', 'scheduleGroup', 'rule', 'schedule'];
+
+export const resourceKey = (r: { kind: string; name: string }): string => `${r.kind}:${r.name}`;
+
+const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+
+/**
+ * The whole stage, derived from the compiled workflows and the stage configuration. Pure: the same
+ * inputs give the same resources in the same order, so plans are stable and diffs meaningful.
+ */
+export function desiredResources(workflows: readonly CompiledWorkflow[], config: StageConfig, account: string): DesiredResource[] {
+  const t: n.Target = { stage: config.stage, region: config.region, account };
+  const sorted = [...workflows].sort((a, b) => a.name.localeCompare(b.name));
+  const out: DesiredResource[] = [];
+  const kms = config.kmsKeyArn;
+  const dlq = n.dlqArn(t);
+
+  out.push({ kind: 'queue', name: n.dlqName(t), ...optional('kmsKeyArn', kms) });
+  out.push({ kind: 'bus', name: n.busName(t) });
+  out.push({ kind: 'scheduleGroup', name: n.scheduleGroupName(t) });
+  out.push({ kind: 'scheduleGroup', name: n.reminderScheduleGroupName(t) });
+
+  const eventTargets = sorted.filter((w) => w.trigger.kind === 'eventRule').map((w) => n.aliasArn(t, w.name));
+  const scheduleTargets = sorted
+    .filter((w) => w.trigger.kind === 'schedule' || w.name === config.reminderDeliveryWorkflow)
+    .map((w) => n.aliasArn(t, w.name));
+
+  const startExecution = (targets: string[]): PolicyStatement[] =>
+    targets.length ? [{ Effect: 'Allow', Action: ['states:StartExecution'], Resource: targets }] : [];
+  const sendToDlq: PolicyStatement = { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [dlq] };
+  const useKms: PolicyStatement[] = kms ? [{ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [kms] }] : [];
+
+  out.push({
+    kind: 'role',
+    name: n.eventsRoleName(t),
+    service: 'events.amazonaws.com',
+    description: `clinflow ${t.stage}: EventBridge rules start their own workflows`,
+    policy: policy([...startExecution(eventTargets), sendToDlq]),
+  });
+  out.push({
+    kind: 'role',
+    name: n.schedulerRoleName(t),
+    service: 'scheduler.amazonaws.com',
+    description: `clinflow ${t.stage}: schedules start their own workflows`,
+    policy: policy([...startExecution(scheduleTargets), sendToDlq, ...useKms]),
+  });
+
+  // Task functions: one per task any workflow calls, plus the FHIR notification endpoint.
+  const tasks = [...new Set(sorted.flatMap((w) => w.manifest.tasks))].sort();
+  const secretArns = Object.values(config.secrets).sort();
+  const baseEnv = {
+    ...config.environment,
+    ...Object.fromEntries(Object.entries(config.secrets).map(([k, arn]) => [`${k}_SECRET_ARN`, arn])),
+    CLINFLOW_STAGE: t.stage,
+    CLINFLOW_BUS: n.busName(t),
+    CLINFLOW_REMINDER_GROUP: n.reminderScheduleGroupName(t),
+    CLINFLOW_REMINDER_TARGET: n.aliasArn(t, config.reminderDeliveryWorkflow),
+    CLINFLOW_SCHEDULER_ROLE: n.roleArn(t, n.schedulerRoleName(t)),
+    CLINFLOW_DLQ: dlq,
+    ...optional('CLINFLOW_KMS_KEY', kms),
+  };
+  const fnEntries = [...tasks.map((task) => ({ entry: task, name: n.functionName(t, task) })), { entry: n.FHIR_ENDPOINT, name: n.endpointFunctionName(t) }];
+  for (const { entry, name } of fnEntries) {
+    const statements: PolicyStatement[] = [
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: [n.logGroupArn(t, `/aws/lambda/${name}`), `${n.logGroupArn(t, `/aws/lambda/${name}`)}:*`],
+      },
+    ];
+    if (secretArns.length) statements.push({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secretArns });
+    if (entry.startsWith('reminders.')) {
+      statements.push({
+        Effect: 'Allow',
+        Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'scheduler:ListSchedules'],
+        Resource: [`arn:aws:scheduler:${t.region}:${t.account}:schedule/${n.reminderScheduleGroupName(t)}/*`],
+      });
+      statements.push({ Effect: 'Allow', Action: ['iam:PassRole'], Resource: [n.roleArn(t, n.schedulerRoleName(t))] });
+      statements.push(...useKms);
+    }
+    if (entry === n.FHIR_ENDPOINT || entry === 'reminders.send') {
+      statements.push({ Effect: 'Allow', Action: ['events:PutEvents'], Resource: [n.busArn(t)] });
+    }
+    if (entry === 'tasks.await' || entry === n.FHIR_ENDPOINT) {
+      statements.push({
+        Effect: 'Allow',
+        Action: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+        Resource: sorted.map((w) => n.stateMachineArn(t, w.name)),
+      });
+    }
+    const roleName = n.functionRoleName(t, name);
+    out.push({ kind: 'role', name: roleName, service: 'lambda.amazonaws.com', description: `clinflow ${t.stage}: ${entry}`, policy: policy(statements) });
+    out.push({
+      kind: 'function',
+      name,
+      entry,
+      roleName,
+      environment: { ...baseEnv, CLINFLOW_TASK: entry },
+      memoryMb: config.lambda.memoryMb,
+      timeoutSeconds: config.lambda.timeoutSeconds,
+      functionUrl: entry === n.FHIR_ENDPOINT,
+    });
+  }
+
+  for (const w of sorted) {
+    const smName = n.stateMachineName(t, w.name);
+    const roleName = n.stateMachineRoleName(t, w.name);
+    const logGroup = n.stateMachineLogGroup(t, w.name);
+    const invoke = w.manifest.tasks.map((task) => n.functionArn(t, task));
+    out.push({
+      kind: 'role',
+      name: roleName,
+      service: 'states.amazonaws.com',
+      description: `clinflow ${t.stage}: state machine ${w.name} invokes only its own tasks`,
+      policy: policy([
+        ...(invoke.length ? [{ Effect: 'Allow' as const, Action: ['lambda:InvokeFunction'], Resource: [...invoke, ...invoke.map((a) => `${a}:*`)] }] : []),
+        // Vended-log delivery and X-Ray accept no resource-level scoping beyond the account and region.
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups'],
+          Resource: [`arn:aws:logs:${t.region}:${t.account}:*`],
+        },
+        { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'], Resource: [`arn:aws:xray:${t.region}:${t.account}:*`] },
+        ...useKms,
+      ]),
+    });
+    out.push({ kind: 'logGroup', name: logGroup, retentionDays: config.logRetentionDays, ...optional('kmsKeyArn', kms) });
+    out.push({
+      kind: 'stateMachine',
+      name: smName,
+      workflow: w.name,
+      definition: JSON.stringify(n.rewriteFunctionArns(w.definition, t)),
+      roleName,
+      logGroup,
+      sourceHash: w.manifest.sourceHash,
+      ...optional('kmsKeyArn', kms),
+    });
+    const trig = w.trigger;
+    if (trig.kind === 'eventRule') {
+      out.push({
+        kind: 'rule',
+        name: n.ruleName(t, w.name),
+        bus: n.busName(t),
+        eventPattern: JSON.stringify(trig.eventPattern),
+        description: (trig.description ?? w.description ?? w.name).slice(0, 512),
+        targetArn: n.aliasArn(t, w.name),
+        roleName: n.eventsRoleName(t),
+        ...optional('inputPath', trig.inputPath),
+      });
+    } else if (trig.kind === 'schedule') {
+      out.push({
+        kind: 'schedule',
+        name: n.scheduleName(t, w.name),
+        group: n.scheduleGroupName(t),
+        expression: trig.scheduleExpression,
+        timezone: trig.scheduleExpressionTimezone,
+        ...optional('startDate', trig.startDate),
+        ...optional('endDate', trig.endDate),
+        ...optional('flexibleWindowMinutes', trig.flexibleTimeWindow.mode === 'FLEXIBLE' ? trig.flexibleTimeWindow.maximumWindowInMinutes : undefined),
+        enabled: trig.state !== 'DISABLED',
+        description: (trig.description ?? w.description ?? w.name).slice(0, 512),
+        targetArn: n.aliasArn(t, w.name),
+        roleName: n.schedulerRoleName(t),
+        input: JSON.stringify(trig.input ?? {}),
+        ...optional('kmsKeyArn', kms),
+      });
+    }
+  }
+  return out.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name));
+}

@@ -1,0 +1,227 @@
+/**
+ * Test kit: an in-memory AWS account behind aws-sdk-client-mock, so deploy tests can run several
+ * applies in a row and assert the exact requests each one sends. Only what deploy calls is modelled.
+ */
+import { CloudWatchLogsClient, CreateLogGroupCommand, DeleteLogGroupCommand, DescribeLogGroupsCommand, ListTagsForResourceCommand as LogsTags, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateEventBusCommand, DeleteEventBusCommand, DeleteRuleCommand, DescribeEventBusCommand, DescribeRuleCommand, EventBridgeClient, ListEventBusesCommand, ListRulesCommand, ListTagsForResourceCommand as EventsTags, ListTargetsByRuleCommand, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, ListRolesCommand, ListRoleTagsCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
+import { AddPermissionCommand, CreateFunctionCommand, CreateFunctionUrlConfigCommand, DeleteFunctionCommand, GetFunctionCommand, GetFunctionUrlConfigCommand, LambdaClient, ListFunctionsCommand, ListTagsCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { CreateScheduleCommand, CreateScheduleGroupCommand, DeleteScheduleCommand, DeleteScheduleGroupCommand, GetScheduleCommand, GetScheduleGroupCommand, ListScheduleGroupsCommand, ListSchedulesCommand, ListTagsForResourceCommand as SchedTags, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { CreateStateMachineAliasCommand, CreateStateMachineCommand, DeleteStateMachineCommand, DescribeStateMachineAliasCommand, DescribeStateMachineCommand, ListStateMachinesCommand, ListStateMachineVersionsCommand, ListTagsForResourceCommand as SfnTags, PublishStateMachineVersionCommand, SFNClient, UpdateStateMachineAliasCommand, UpdateStateMachineCommand } from '@aws-sdk/client-sfn';
+import { CreateQueueCommand, DeleteQueueCommand, GetQueueUrlCommand, ListQueuesCommand, ListQueueTagsCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createHash } from 'node:crypto';
+import type { AwsClients } from './aws/clients';
+
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+
+function notFound(name: string, message = 'not found'): Error {
+  const e = new Error(message);
+  e.name = name;
+  return e;
+}
+
+type Tags = Record<string, string>;
+
+export function fakeAws() {
+  const roles = new Map<string, { path: string; assume: string; policy?: string; tags: Tags }>();
+  const queues = new Map<string, Tags>();
+  const logGroups = new Map<string, { retention?: number; tags: Tags }>();
+  const buses = new Map<string, Tags>();
+  const functions = new Map<string, { cfg: Record<string, unknown>; tags: Tags; url: boolean }>();
+  const machines = new Map<string, { def: string; role: string; logging: unknown; tracing: unknown; tags: Tags; versions: { arn: string; def: string }[]; alias?: string }>();
+  const rules = new Map<string, { pattern: string; state: string; description?: string; targets: Record<string, unknown>[]; tags: Tags }>();
+  const groups = new Map<string, Tags>();
+  const schedules = new Map<string, Record<string, unknown>>();
+  /** A failure to inject: the Nth call (1-based, counting writes only) of that command fails once. */
+  const failures: { command: string; remaining: number; error: Error }[] = [];
+  const calls: { command: string; input: Record<string, unknown> }[] = [];
+
+  const ctors = { sfn: SFNClient, events: EventBridgeClient, scheduler: SchedulerClient, lambda: LambdaClient, iam: IAMClient, sqs: SQSClient, logs: CloudWatchLogsClient, sts: STSClient } as const;
+  const clients = Object.fromEntries(Object.entries(ctors).map(([k, C]) => [k, new C({ region: REGION, credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' } })])) as unknown as AwsClients;
+  const mocks = Object.fromEntries(Object.entries(clients).map(([k, c]) => [k, mockClient(c as never)])) as Record<keyof AwsClients, ReturnType<typeof mockClient>>;
+
+  function on<I extends object>(client: keyof AwsClients, cmd: { name: string }, fn: (input: I) => unknown): void {
+    mocks[client].on(cmd as never).callsFake((input: I) => {
+      calls.push({ command: cmd.name.replace(/Command$/, ''), input: input as Record<string, unknown> });
+      const f = failures.find((x) => x.command === cmd.name.replace(/Command$/, ''));
+      if (f && --f.remaining === 0) {
+        failures.splice(failures.indexOf(f), 1);
+        throw f.error;
+      }
+      return fn(input);
+    });
+  }
+  const smArn = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${name}`;
+  const smName = (arn: string) => arn.split(':')[6] ?? '';
+
+  // IAM
+  on<any>('iam', GetRoleCommand, (i) => {
+    const r = roles.get(i.RoleName);
+    if (!r) throw notFound('NoSuchEntityException');
+    return { Role: { RoleName: i.RoleName, Path: r.path, AssumeRolePolicyDocument: encodeURIComponent(r.assume) } };
+  });
+  on<any>('iam', GetRolePolicyCommand, (i) => {
+    const p = roles.get(i.RoleName)?.policy;
+    if (!p) throw notFound('NoSuchEntityException');
+    return { PolicyDocument: encodeURIComponent(p) };
+  });
+  on<any>('iam', CreateRoleCommand, (i) => roles.set(i.RoleName, { path: i.Path, assume: i.AssumeRolePolicyDocument, tags: Object.fromEntries(i.Tags.map((t: any) => [t.Key, t.Value])) }) && {});
+  on<any>('iam', PutRolePolicyCommand, (i) => {
+    const r = roles.get(i.RoleName);
+    if (!r) throw notFound('NoSuchEntityException');
+    r.policy = i.PolicyDocument;
+    return {};
+  });
+  on<any>('iam', UpdateAssumeRolePolicyCommand, (i) => ((roles.get(i.RoleName)!.assume = i.PolicyDocument), {}));
+  on<any>('iam', ListRolesCommand, (i) => ({ Roles: [...roles].filter(([, r]) => r.path.startsWith(i.PathPrefix)).map(([RoleName]) => ({ RoleName })), IsTruncated: false }));
+  on<any>('iam', ListRoleTagsCommand, (i) => ({ Tags: Object.entries(roles.get(i.RoleName)?.tags ?? {}).map(([Key, Value]) => ({ Key, Value })) }));
+  on<any>('iam', DeleteRolePolicyCommand, (i) => (delete roles.get(i.RoleName)!.policy, {}));
+  on<any>('iam', DeleteRoleCommand, (i) => (roles.delete(i.RoleName), {}));
+  // SQS
+  on<any>('sqs', GetQueueUrlCommand, (i) => {
+    if (!queues.has(i.QueueName)) throw notFound('QueueDoesNotExist');
+    return { QueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${i.QueueName}` };
+  });
+  on<any>('sqs', CreateQueueCommand, (i) => (queues.set(i.QueueName, i.tags), { QueueUrl: `https://sqs/${i.QueueName}` }));
+  on<any>('sqs', ListQueuesCommand, (i) => ({ QueueUrls: [...queues.keys()].filter((q) => q.startsWith(i.QueueNamePrefix)).map((q) => `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${q}`) }));
+  on<any>('sqs', ListQueueTagsCommand, (i) => ({ Tags: queues.get(String(i.QueueUrl).split('/').pop()!) }));
+  on<any>('sqs', DeleteQueueCommand, (i) => (queues.delete(String(i.QueueUrl).split('/').pop()!), {}));
+  // Logs
+  on<any>('logs', DescribeLogGroupsCommand, (i) => ({ logGroups: [...logGroups].filter(([n]) => n.startsWith(i.logGroupNamePrefix)).map(([logGroupName, g]) => ({ logGroupName, retentionInDays: g.retention })) }));
+  on<any>('logs', CreateLogGroupCommand, (i) => (logGroups.set(i.logGroupName, { tags: i.tags }), {}));
+  on<any>('logs', PutRetentionPolicyCommand, (i) => ((logGroups.get(i.logGroupName)!.retention = i.retentionInDays), {}));
+  on<any>('logs', LogsTags, (i) => ({ tags: logGroups.get(String(i.resourceArn).split(':log-group:')[1]!)?.tags }));
+  on<any>('logs', DeleteLogGroupCommand, (i) => (logGroups.delete(i.logGroupName), {}));
+  // EventBridge
+  on<any>('events', DescribeEventBusCommand, (i) => {
+    if (!buses.has(i.Name)) throw notFound('ResourceNotFoundException');
+    return { Name: i.Name };
+  });
+  on<any>('events', CreateEventBusCommand, (i) => (buses.set(i.Name, Object.fromEntries(i.Tags.map((t: any) => [t.Key, t.Value]))), {}));
+  on<any>('events', ListEventBusesCommand, (i) => ({ EventBuses: [...buses.keys()].filter((b) => b.startsWith(i.NamePrefix)).map((Name) => ({ Name, Arn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${Name}` })) }));
+  on<any>('events', DeleteEventBusCommand, (i) => (buses.delete(i.Name), {}));
+  on<any>('events', DescribeRuleCommand, (i) => {
+    const r = rules.get(i.Name);
+    if (!r) throw notFound('ResourceNotFoundException');
+    return { Name: i.Name, EventPattern: r.pattern, State: r.state, Description: r.description };
+  });
+  on<any>('events', PutRuleCommand, (i) => {
+    const prev = rules.get(i.Name);
+    rules.set(i.Name, { pattern: i.EventPattern, state: i.State, description: i.Description, targets: prev?.targets ?? [], tags: prev?.tags ?? Object.fromEntries((i.Tags ?? []).map((t: any) => [t.Key, t.Value])) });
+    return {};
+  });
+  on<any>('events', PutTargetsCommand, (i) => ((rules.get(i.Rule)!.targets = i.Targets), { FailedEntryCount: 0 }));
+  on<any>('events', ListTargetsByRuleCommand, (i) => ({ Targets: rules.get(i.Rule)?.targets ?? [] }));
+  on<any>('events', ListRulesCommand, (i) => ({ Rules: [...rules.keys()].filter((r) => r.startsWith(i.NamePrefix)).map((Name) => ({ Name, Arn: `arn:aws:events:rule/${Name}` })) }));
+  on<any>('events', EventsTags, (i) => {
+    const name = String(i.ResourceARN).split('/').pop()!;
+    const tags = rules.get(name)?.tags ?? buses.get(name) ?? {};
+    return { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) };
+  });
+  on<any>('events', RemoveTargetsCommand, (i) => ((rules.get(i.Rule)!.targets = []), { FailedEntryCount: 0 }));
+  on<any>('events', DeleteRuleCommand, (i) => (rules.delete(i.Name), {}));
+  // Lambda
+  on<any>('lambda', GetFunctionCommand, (i) => {
+    const f = functions.get(i.FunctionName);
+    if (!f) throw notFound('ResourceNotFoundException');
+    return { Configuration: f.cfg };
+  });
+  on<any>('lambda', GetFunctionUrlConfigCommand, (i) => {
+    if (!functions.get(i.FunctionName)?.url) throw notFound('ResourceNotFoundException');
+    return { FunctionUrl: `https://${i.FunctionName}.lambda-url.${REGION}.on.aws/` };
+  });
+  const sha = (zip: Uint8Array) => createHash('sha256').update(zip).digest('base64');
+  on<any>('lambda', CreateFunctionCommand, (i) => {
+    functions.set(i.FunctionName, { cfg: { Runtime: i.Runtime, Handler: i.Handler, Role: i.Role, Environment: { Variables: i.Environment.Variables }, MemorySize: i.MemorySize, Timeout: i.Timeout, CodeSha256: sha(i.Code.ZipFile) }, tags: i.Tags, url: false });
+    return {};
+  });
+  on<any>('lambda', UpdateFunctionCodeCommand, (i) => ((functions.get(i.FunctionName)!.cfg.CodeSha256 = sha(i.ZipFile)), {}));
+  on<any>('lambda', UpdateFunctionConfigurationCommand, (i) => {
+    const f = functions.get(i.FunctionName)!;
+    Object.assign(f.cfg, { Runtime: i.Runtime, Handler: i.Handler, Role: i.Role, Environment: { Variables: i.Environment.Variables }, MemorySize: i.MemorySize, Timeout: i.Timeout });
+    return {};
+  });
+  on<any>('lambda', CreateFunctionUrlConfigCommand, (i) => ((functions.get(i.FunctionName)!.url = true), {}));
+  on<any>('lambda', AddPermissionCommand, () => ({}));
+  on<any>('lambda', ListFunctionsCommand, () => ({ Functions: [...functions.keys()].map((FunctionName) => ({ FunctionName, FunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${FunctionName}` })) }));
+  on<any>('lambda', ListTagsCommand, (i) => ({ Tags: functions.get(String(i.Resource).split(':').pop()!)?.tags }));
+  on<any>('lambda', DeleteFunctionCommand, (i) => (functions.delete(i.FunctionName), {}));
+  // Step Functions
+  on<any>('sfn', DescribeStateMachineCommand, (i) => {
+    const m = machines.get(smName(i.stateMachineArn));
+    if (!m) throw notFound('StateMachineDoesNotExist');
+    return { definition: m.def, roleArn: m.role, loggingConfiguration: m.logging, tracingConfiguration: m.tracing };
+  });
+  const publish = (name: string) => {
+    const m = machines.get(name)!;
+    const last = m.versions.at(-1);
+    if (last && last.def === m.def) return last.arn;
+    const arn = `${smArn(name)}:${m.versions.length + 1}`;
+    m.versions.push({ arn, def: m.def });
+    return arn;
+  };
+  on<any>('sfn', CreateStateMachineCommand, (i) => {
+    machines.set(i.name, { def: i.definition, role: i.roleArn, logging: i.loggingConfiguration, tracing: i.tracingConfiguration, tags: Object.fromEntries(i.tags.map((t: any) => [t.key, t.value])), versions: [] });
+    return { stateMachineArn: smArn(i.name), stateMachineVersionArn: i.publish ? publish(i.name) : undefined };
+  });
+  on<any>('sfn', UpdateStateMachineCommand, (i) => {
+    const name = smName(i.stateMachineArn);
+    Object.assign(machines.get(name)!, { def: i.definition, role: i.roleArn, logging: i.loggingConfiguration, tracing: i.tracingConfiguration });
+    return { stateMachineVersionArn: i.publish ? publish(name) : undefined };
+  });
+  on<any>('sfn', PublishStateMachineVersionCommand, (i) => ({ stateMachineVersionArn: publish(smName(i.stateMachineArn)) }));
+  on<any>('sfn', ListStateMachineVersionsCommand, (i) => ({ stateMachineVersions: [...(machines.get(smName(i.stateMachineArn))?.versions ?? [])].reverse().map((v) => ({ stateMachineVersionArn: v.arn })) }));
+  on<any>('sfn', DescribeStateMachineAliasCommand, (i) => {
+    const alias = machines.get(smName(i.stateMachineAliasArn))?.alias;
+    if (!alias) throw notFound('ResourceNotFound');
+    return { routingConfiguration: [{ stateMachineVersionArn: alias, weight: 100 }] };
+  });
+  const setAlias = (i: any) => {
+    const v = i.routingConfiguration[0].stateMachineVersionArn as string;
+    machines.get(smName(v))!.alias = v;
+    return {};
+  };
+  on<any>('sfn', CreateStateMachineAliasCommand, setAlias);
+  on<any>('sfn', UpdateStateMachineAliasCommand, setAlias);
+  on<any>('sfn', ListStateMachinesCommand, () => ({ stateMachines: [...machines.keys()].map((name) => ({ name, stateMachineArn: smArn(name) })) }));
+  on<any>('sfn', SfnTags, (i) => ({ tags: Object.entries(machines.get(smName(i.resourceArn))?.tags ?? {}).map(([key, value]) => ({ key, value })) }));
+  on<any>('sfn', DeleteStateMachineCommand, (i) => (machines.delete(smName(i.stateMachineArn)), {}));
+  // Scheduler
+  on<any>('scheduler', GetScheduleGroupCommand, (i) => {
+    if (!groups.has(i.Name)) throw notFound('ResourceNotFoundException');
+    return { Name: i.Name };
+  });
+  on<any>('scheduler', CreateScheduleGroupCommand, (i) => (groups.set(i.Name, Object.fromEntries(i.Tags.map((t: any) => [t.Key, t.Value]))), {}));
+  on<any>('scheduler', ListScheduleGroupsCommand, (i) => ({ ScheduleGroups: [...groups.keys()].filter((g) => g.startsWith(i.NamePrefix)).map((Name) => ({ Name, Arn: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule-group/${Name}` })) }));
+  on<any>('scheduler', SchedTags, (i) => ({ Tags: Object.entries(groups.get(String(i.ResourceArn).split('/').pop()!) ?? {}).map(([Key, Value]) => ({ Key, Value })) }));
+  on<any>('scheduler', DeleteScheduleGroupCommand, (i) => {
+    groups.delete(i.Name);
+    for (const k of [...schedules.keys()]) if (k.startsWith(`${i.Name}/`)) schedules.delete(k);
+    return {};
+  });
+  on<any>('scheduler', GetScheduleCommand, (i) => {
+    const s = schedules.get(`${i.GroupName}/${i.Name}`);
+    if (!s) throw notFound('ResourceNotFoundException');
+    return s;
+  });
+  on<any>('scheduler', CreateScheduleCommand, (i) => (schedules.set(`${i.GroupName}/${i.Name}`, { ...i }), { ScheduleArn: 'arn' }));
+  on<any>('scheduler', UpdateScheduleCommand, (i) => (schedules.set(`${i.GroupName}/${i.Name}`, { ...i }), { ScheduleArn: 'arn' }));
+  on<any>('scheduler', ListSchedulesCommand, (i) => ({ Schedules: [...schedules.keys()].filter((k) => k.startsWith(`${i.GroupName}/`)).map((k) => ({ Name: k.split('/')[1] })) }));
+  on<any>('scheduler', DeleteScheduleCommand, (i) => (schedules.delete(`${i.GroupName}/${i.Name}`), {}));
+
+  const READ = /^(Get|Describe|List)/;
+  return {
+    clients,
+    account: ACCOUNT,
+    state: { roles, queues, logGroups, buses, functions, machines, rules, groups, schedules },
+    /** Write requests since the last `reset()`, in order. */
+    writes: () => calls.filter((c) => !READ.test(c.command)),
+    calls: () => calls,
+    resetCalls: () => void calls.splice(0),
+    failOnce: (command: string, error: Error, nth = 1) => void failures.push({ command, remaining: nth, error }),
+    restore: () => Object.values(mocks).forEach((m) => m.restore()),
+  };
+}

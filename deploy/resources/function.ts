@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import {
+  AddPermissionCommand,
+  CreateFunctionCommand,
+  CreateFunctionUrlConfigCommand,
+  DeleteFunctionCommand,
+  GetFunctionCommand,
+  GetFunctionUrlConfigCommand,
+  ListFunctionsCommand,
+  ListTagsCommand,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
+import { isNotFound } from '../aws/clients';
+import { roleArn, stageTags } from '../names';
+import type { ResourceOps } from './types';
+import { diffFields, ownedBy } from './types';
+
+export const RUNTIME = 'nodejs20.x';
+export const HANDLER = 'index.handler';
+
+export function codeSha256(zip: Uint8Array): string {
+  return createHash('sha256').update(zip).digest('base64');
+}
+
+export const functionOps: ResourceOps<'function'> = {
+  async read(d, ctx) {
+    let cfg;
+    try {
+      cfg = (await ctx.aws.lambda.send(new GetFunctionCommand({ FunctionName: d.name }))).Configuration;
+    } catch (err) {
+      if (isNotFound(err)) return { exists: false };
+      throw err;
+    }
+    const zip = await ctx.bundle(d.entry);
+    const changes = diffFields({
+      Code: [cfg?.CodeSha256, codeSha256(zip)],
+      Role: [cfg?.Role, roleArn(ctx.target, d.roleName)],
+      Environment: [sortKeys(cfg?.Environment?.Variables ?? {}), sortKeys(d.environment)],
+      MemorySize: [cfg?.MemorySize, d.memoryMb],
+      Timeout: [cfg?.Timeout, d.timeoutSeconds],
+      Runtime: [cfg?.Runtime, RUNTIME],
+      Handler: [cfg?.Handler, HANDLER],
+    });
+    if (d.functionUrl) {
+      try {
+        await ctx.aws.lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: d.name }));
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        changes.push('FunctionUrl');
+      }
+    }
+    return { exists: true, changes };
+  },
+  async create(d, ctx) {
+    const zip = await ctx.bundle(d.entry);
+    await ctx.aws.lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: d.name,
+        Runtime: RUNTIME,
+        Handler: HANDLER,
+        Role: roleArn(ctx.target, d.roleName),
+        Code: { ZipFile: zip },
+        Environment: { Variables: sortKeys(d.environment) },
+        MemorySize: d.memoryMb,
+        Timeout: d.timeoutSeconds,
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Tags: stageTags(ctx.target),
+      }),
+    );
+    if (d.functionUrl) await createUrl(d.name, ctx.aws);
+  },
+  async update(d, ctx, changes) {
+    if (changes.includes('Code')) {
+      await ctx.aws.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: d.name, ZipFile: await ctx.bundle(d.entry) }));
+    }
+    if (changes.some((c) => ['Role', 'Environment', 'MemorySize', 'Timeout', 'Runtime', 'Handler'].includes(c))) {
+      await ctx.aws.lambda.send(
+        new UpdateFunctionConfigurationCommand({
+          FunctionName: d.name,
+          Runtime: RUNTIME,
+          Handler: HANDLER,
+          Role: roleArn(ctx.target, d.roleName),
+          Environment: { Variables: sortKeys(d.environment) },
+          MemorySize: d.memoryMb,
+          Timeout: d.timeoutSeconds,
+        }),
+      );
+    }
+    if (changes.includes('FunctionUrl')) await createUrl(d.name, ctx.aws);
+  },
+  async listOwned({ aws, target }) {
+    const names: string[] = [];
+    let Marker: string | undefined;
+    do {
+      const page = await aws.lambda.send(new ListFunctionsCommand(Marker ? { Marker } : {}));
+      for (const f of page.Functions ?? []) {
+        if (!f.FunctionName?.startsWith(`clinflow-${target.stage}-`) || !f.FunctionArn) continue;
+        const tags = (await aws.lambda.send(new ListTagsCommand({ Resource: f.FunctionArn }))).Tags;
+        if (ownedBy(tags, target)) names.push(f.FunctionName);
+      }
+      Marker = page.NextMarker;
+    } while (Marker);
+    return names.sort();
+  },
+  async remove(name, { aws }) {
+    await aws.lambda.send(new DeleteFunctionCommand({ FunctionName: name }));
+  },
+};
+
+/** The FHIR endpoint authenticates each sender itself (bearer or HMAC), so the URL is public. */
+async function createUrl(name: string, aws: import('../aws/clients').AwsClients): Promise<void> {
+  await aws.lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: name, AuthType: 'NONE' }));
+  await aws.lambda.send(
+    new AddPermissionCommand({ FunctionName: name, StatementId: 'clinflow-public-url', Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE' }),
+  );
+}
+
+function sortKeys(o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+}
