@@ -1,0 +1,59 @@
+/**
+ * The shared EventBridge conformance suite: every pattern/event case not marked `eventRulerOnly`
+ * must agree with event-ruler, and every invalid pattern must be refused at rule creation.
+ * `eventRulerOnly` cases run too; the ones EventBridge's docs forbid (anything-but with a list of
+ * prefixes, which the invalid-pattern file also requires us to refuse) are expected to fail.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { runEventBridgeConformance, runEventBridgeLine } from '../../engine/bus/conformance/runEventBridgeConformance';
+
+const shared = process.env.CLINFLOW_SHARED ?? path.resolve(__dirname, '..', '..', '..', 'shared');
+const dir = path.join(shared, 'conformance', 'eventbridge');
+
+function lines(file: string): Record<string, unknown>[] {
+  return readFileSync(path.join(dir, file), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+const cases = lines('cases.jsonl');
+const invalid = lines('invalid-patterns.jsonl');
+
+// EventBridge refuses anything-but with a list of prefixes (inv-102), so these event-ruler-only cases cannot match.
+const KNOWN_EVENT_RULER_ONLY_FAILURES = new Set(['er-anything-but-prefix-003', 'er-anything-but-prefix-014']);
+
+describe('EventBridge pattern cases', () => {
+  const bar = cases.filter((c) => !c.eventRulerOnly);
+  it.each(bar.map((c) => [c.id as string, c] as const))('%s', (_id, c) => {
+    const r = runEventBridgeLine(c);
+    expect(r.reason ?? 'ok').toBe('ok');
+    expect(r.passed).toBe(true);
+  });
+});
+
+describe('event-ruler-only cases (not part of the bar)', () => {
+  const ero = cases.filter((c) => c.eventRulerOnly);
+  it.each(ero.map((c) => [c.id as string, c] as const))('%s', (id, c) => {
+    expect(runEventBridgeLine(c).passed).toBe(!KNOWN_EVENT_RULER_ONLY_FAILURES.has(id));
+  });
+});
+
+describe('invalid patterns are refused at rule creation', () => {
+  it.each(invalid.map((c) => [c.id as string, c] as const))('%s', (_id, c) => {
+    const r = runEventBridgeLine(c);
+    expect(r.passed).toBe(true);
+    expect(r.reason).toMatch(/\S/);
+  });
+});
+
+describe('runEventBridgeConformance', () => {
+  it('summarises both shared files', async () => {
+    const s = await runEventBridgeConformance(path.join(dir, 'cases.jsonl'));
+    expect(s.total).toBe(cases.length);
+    expect(s.failures.sort()).toEqual([...KNOWN_EVENT_RULER_ONLY_FAILURES].sort());
+    const inv = await runEventBridgeConformance(path.join(dir, 'invalid-patterns.jsonl'));
+    expect(inv).toMatchObject({ total: invalid.length, passed: invalid.length, failed: 0 });
+  });
+});
