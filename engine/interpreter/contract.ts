@@ -47,6 +47,8 @@ export type Command =
       idempotencyKey: string;
       /** Present for `.waitForTaskToken`: the shell must park until SendTask* with this token. */
       taskToken?: string;
+      /** The evaluated Parameters/Arguments (e.g. `FunctionName` of `lambda:invoke`); `payload` is what the function receives. */
+      parameters?: unknown;
     }
   | { type: 'CancelTask'; taskId: string }
   | { type: 'StartTimer'; timerId: string; /** epoch ms */ fireAt: number; purpose: 'Wait' | 'Retry' | 'TaskTimeout' | 'HeartbeatTimeout' | 'MapScheduling' }
@@ -60,6 +62,8 @@ export interface HistoryEventDraft {
   /** e.g. ExecutionStarted, TaskStateEntered, TaskScheduled, LambdaFunctionScheduled, MapIterationStarted… */
   type: string;
   timestamp: number;
+  /** The event id AWS would give it (1-based, execution-wide); the interpreter numbers events so causes can cite them. */
+  id?: number;
   /** The `*EventDetails` object AWS would attach (input/output as JSON strings, as AWS does). */
   details?: Record<string, unknown>;
 }
@@ -76,6 +80,8 @@ export interface ExecutionState {
   frames: Record<string, unknown>;
   /** Monotonic counter for ids the interpreter derives (taskIds, timerIds). */
   seq: number;
+  /** Number of history events journaled so far (the last event id). */
+  historyCount?: number;
 }
 
 export interface StepResult {

@@ -1,0 +1,43 @@
+/**
+ * A failure raised while a state runs: an ASL error name plus optional cause. States.Runtime and
+ * States.QueryEvaluationError carry AWS's "An error occurred while executing the state …" prefix,
+ * added by the runner that knows the state name and the entered event id.
+ */
+export class StateFailure extends Error {
+  constructor(
+    readonly error: string,
+    readonly causeText: string | undefined,
+    /** true when `cause` still needs AWS's state prefix (runtime/evaluation errors). */
+    readonly needsPrefix = false,
+    /** true for JSONata evaluation failures: AWS journals an EvaluationFailed event. */
+    readonly evaluation = false,
+  ) {
+    super(causeText === undefined ? error : `${error}: ${causeText}`);
+  }
+}
+
+export function runtimeFailure(cause: string): StateFailure {
+  return new StateFailure('States.Runtime', cause, true);
+}
+
+export function queryEvaluationFailure(cause: string): StateFailure {
+  return new StateFailure('States.QueryEvaluationError', cause, true, true);
+}
+
+/** Normalises anything thrown by the leaf modules (StatesError/ClinflowError, plain errors) into a StateFailure. */
+export function toStateFailure(e: unknown): StateFailure {
+  if (e instanceof StateFailure) return e;
+  if (e && typeof e === 'object' && typeof (e as { error?: unknown }).error === 'string') {
+    const err = e as { error: string; causeText?: string; cause?: unknown };
+    const cause = typeof err.causeText === 'string' ? err.causeText : typeof err.cause === 'string' ? err.cause : undefined;
+    const prefixed = err.error === 'States.Runtime' || err.error === 'States.QueryEvaluationError' || err.error === 'States.IntrinsicFailure';
+    return new StateFailure(err.error, cause, prefixed && cause !== undefined && !cause.startsWith('An error occurred'), err.error === 'States.QueryEvaluationError');
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return new StateFailure('States.Runtime', message, true);
+}
+
+/** AWS renders values inside causes as compact JSON. */
+export function compactJson(value: unknown): string {
+  return value === undefined ? 'null' : JSON.stringify(value);
+}

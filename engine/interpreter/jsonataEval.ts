@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import jsonata from 'jsonata';
+import { queryEvaluationFailure } from './failures';
+
+/** The `$states` binding of a JSONata state. */
+export interface StatesBinding {
+  input: unknown;
+  context: unknown;
+  result?: unknown;
+  errorOutput?: unknown;
+}
+
+export interface JsonataEnv {
+  now: number;
+  random(): number;
+}
+
+const compiled = new Map<string, jsonata.Expression>();
+
+export function isJsonataExpression(value: unknown): value is string {
+  return typeof value === 'string' && value.startsWith('{%') && value.endsWith('%}');
+}
+
+function compile(text: string): jsonata.Expression {
+  let e = compiled.get(text);
+  if (!e) {
+    e = jsonata(text);
+    if (compiled.size > 5000) compiled.clear();
+    compiled.set(text, e);
+  }
+  return e;
+}
+
+/** JSONata returns sequences flagged on arrays and may hold functions; AWS sees plain JSON. */
+function toJson(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object') return typeof value === 'function' ? undefined : value;
+  return JSON.parse(JSON.stringify(value));
+}
+
+function uuidFrom(random: () => number): string {
+  const b: number[] = [];
+  for (let i = 0; i < 16; i++) b.push(Math.floor(random() * 256) & 0xff);
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+  const h = b.map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** A small deterministic PRNG for `$random(seed)` (AWS's generator is not specified). */
+function seeded(seed: number): number {
+  let t = (Math.floor(seed) + 0x6d2b79f5) | 0;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+const hashAlgorithms: Record<string, string> = { MD5: 'md5', 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
+
+/** The Step Functions additions to JSONata, plus clock/random functions bound to the injected env. */
+function awsFunctions(env: JsonataEnv): Record<string, unknown> {
+  return {
+    partition: (arr: unknown, size: unknown) => {
+      if (!Array.isArray(arr)) throw new Error('The $partition function requires an array');
+      const n = Number(size);
+      if (!Number.isInteger(n) || n <= 0) throw new Error('The $partition function requires a positive integer size');
+      const out: unknown[][] = [];
+      for (let i = 0; i < arr.length; i += n) out.push(arr.slice(i, i + n));
+      return out;
+    },
+    range: (start: unknown, end: unknown, stepArg: unknown) => {
+      const s = Number(start);
+      const e = Number(end);
+      const st = stepArg === undefined ? 1 : Number(stepArg);
+      if (![s, e, st].every(Number.isFinite) || st === 0) throw new Error('The $range function requires numeric arguments');
+      const out: number[] = [];
+      for (let v = s; st > 0 ? v <= e : v >= e; v += st) {
+        out.push(v);
+        if (out.length > 1000) throw new Error('The $range function cannot generate more than 1000 items');
+      }
+      return out;
+    },
+    hash: (data: unknown, algorithm: unknown) => {
+      const algo = hashAlgorithms[String(algorithm)];
+      if (!algo) throw new Error(`The hash algorithm ${String(algorithm)} is not supported`);
+      return createHash(algo).update(typeof data === 'string' ? data : JSON.stringify(data)).digest('hex');
+    },
+    random: (seed?: unknown) => (seed === undefined ? env.random() : seeded(Number(seed))),
+    uuid: () => uuidFrom(() => env.random()),
+    parse: (text: unknown) => {
+      if (typeof text !== 'string') return text;
+      return JSON.parse(text);
+    },
+    now: () => new Date(env.now).toISOString(),
+    millis: () => env.now,
+  };
+}
+
+/**
+ * Evaluates one `{% … %}` string. `field` names the ASL field for AWS's error wording
+ * (`Output/result`, `Arguments`, `Items`, …).
+ */
+export async function evaluateJsonata(
+  text: string,
+  states: StatesBinding,
+  variables: Record<string, unknown>,
+  field: string,
+  env: JsonataEnv,
+): Promise<unknown> {
+  const body = text.slice(2, -2).trim();
+  let result: unknown;
+  try {
+    const bindings = { ...awsFunctions(env), ...variables, states };
+    result = await compile(body).evaluate(states.input ?? null, bindings);
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    const detail = err.code ? `${err.code}: ${err.message ?? ''}` : String(err.message ?? e);
+    throw queryEvaluationFailure(`The JSONata expression '${body}' specified for the field '${field}' threw an error during evaluation. ${detail}`);
+  }
+  if (result === undefined) {
+    throw queryEvaluationFailure(`The JSONata expression '${body}' specified for the field '${field}' returned nothing (undefined).`);
+  }
+  return toJson(result);
+}
+
+/** Evaluates a JSONata-mode template (Arguments, Output, Assign): strings `{% %}` anywhere inside objects and arrays. */
+export async function evaluateJsonataTemplate(
+  template: unknown,
+  states: StatesBinding,
+  variables: Record<string, unknown>,
+  field: string,
+  env: JsonataEnv,
+): Promise<unknown> {
+  if (isJsonataExpression(template)) return evaluateJsonata(template, states, variables, field, env);
+  if (Array.isArray(template)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < template.length; i++) out.push(await evaluateJsonataTemplate(template[i], states, variables, `${field}[${i}]`, env));
+    return out;
+  }
+  if (template !== null && typeof template === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(template)) out[k] = await evaluateJsonataTemplate(v, states, variables, `${field}/${k}`, env);
+    return out;
+  }
+  return template;
+}
