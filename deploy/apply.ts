@@ -14,8 +14,8 @@ export async function applyPlan(plan: Plan, ctx: DeployContext, onChange: (c: Pl
   for (const change of plan.changes) {
     const ops = resourceOps[change.kind] as ResourceOps<ResourceKind>;
     try {
-      if (change.action === 'create') await ops.create(change.resource as never, ctx);
-      else if (change.action === 'update') await ops.update(change.resource as never, ctx, change.changes);
+      if (change.action === 'create') await ops.create(change.resource, ctx);
+      else if (change.action === 'update') await ops.update(change.resource, ctx, change.changes);
       else await ops.remove(change.name, ctx);
     } catch (err) {
       const remaining = plan.changes.slice(done.length);

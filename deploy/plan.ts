@@ -18,7 +18,7 @@ export async function planChanges(desired: readonly DesiredResource[], ctx: Depl
   const changes: PlannedChange[] = [];
   let unchanged = 0;
   for (const d of desired) {
-    const observed = await (resourceOps[d.kind] as ResourceOps).read(d as never, ctx);
+    const observed = await (resourceOps[d.kind] as ResourceOps).read(d, ctx);
     if (!observed.exists) changes.push({ action: 'create', kind: d.kind, name: d.name, resource: d });
     else if (observed.changes.length) changes.push({ action: 'update', kind: d.kind, name: d.name, resource: d, changes: observed.changes });
     else unchanged += 1;
