@@ -1,0 +1,814 @@
+import type {
+  SendTaskFailureCommandInput,
+  SendTaskHeartbeatCommandInput,
+  SendTaskSuccessCommandInput,
+  StartExecutionCommandInput,
+} from '@aws-sdk/client-sfn';
+import type { Clock, IdGenerator } from '../../schemas/clock';
+import { ClinflowError } from '../../schemas/errors';
+import type { ExecutionPort, Logger } from '../../schemas/ports';
+import { uuidIds } from '../clock/ids';
+import { deferToNextTurn, systemRandom, type Wakeup } from '../clock/systemClock';
+import { openDatabase, type Db } from '../db/openDatabase';
+import type { Command, ExecutionInfo, ExecutionState, InterpreterEvent, StepEnvironment, StepResult } from '../interpreter/contract';
+import { createExecutionState, step } from '../interpreter/index';
+import type { TaskPort } from '../tasks/taskPort';
+import { StepFunctionsError, validationError } from './apiErrors';
+import { validateDefinitionText } from './definitionCheck';
+import { GroupCommit } from './groupCommit';
+import { toHistoryEvent, type HistoryEvent } from './historyEvents';
+import { JournalStore, metaOf, type ExecutionRow, type StepWrite } from './journalStore';
+import { assertValidName, executionArn as makeExecutionArn, parseExecutionArn, parseStateMachineArn, stateMachineArn as makeStateMachineArn } from './names';
+import { createPayloadCodec } from './payloadCodec';
+
+export interface EngineOptions {
+  /** A file path, `:memory:` (the in-memory mode) or an open database. */
+  database: string | Db;
+  clock: Clock;
+  /** Real-clock wake-ups (engine/clock/systemClock). Omit with a simulated clock: tests call advanceTo/runUntilIdle. */
+  wakeup?: Wakeup;
+  ids?: IdGenerator;
+  random?: () => number;
+  tasks?: TaskPort;
+  /** 32-byte AES-256-GCM key (Buffer, hex or base64): payloads are encrypted at rest when set. */
+  encryptionKey?: Buffer | string;
+  /** FULL (default) survives power loss; NORMAL survives process crashes only (benchmarks). */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** Executions whose state stays in memory between steps (LRU). */
+  cacheSize?: number;
+  log?: Logger;
+  /** Due timers handed to executions per wake-up. */
+  timerBatch?: number;
+}
+
+interface Live {
+  execId: number;
+  arn: string;
+  revisionId: number;
+  state: ExecutionState;
+  nextEvent: number;
+}
+
+type Guard = { timerId?: string; taskId?: string; consume?: boolean };
+type DeliverResult = 'applied' | 'stale' | 'not-running';
+type InvokeTask = Extract<Command, { type: 'InvokeTask' }>;
+
+const MAX_PAYLOAD = 256 * 1024;
+const DEFAULT_ROLE = 'arn:aws:iam::000000000000:role/clinflow-local';
+const REDRIVABLE = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
+const STATUSES = new Set(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']);
+const noLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function requireObject(input: unknown, op: string): Record<string, unknown> {
+  if (!isObject(input)) throw validationError('', `${op} expects an object`);
+  return input;
+}
+
+function requireString(input: Record<string, unknown>, field: string): string {
+  const v = input[field];
+  if (typeof v !== 'string' || v === '') throw validationError(field, 'is required and must be a non-empty string');
+  return v;
+}
+
+function optionalString(input: Record<string, unknown>, field: string, max = Infinity): string | undefined {
+  const v = input[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw validationError(field, 'must be a string');
+  if (v.length > max) throw validationError(field, `must be at most ${max} characters`);
+  return v;
+}
+
+function parseJsonText(text: string, error: 'InvalidExecutionInput' | 'InvalidOutput', what: string): unknown {
+  if (Buffer.byteLength(text, 'utf8') > MAX_PAYLOAD) throw new StepFunctionsError(error, `${what} exceeds the maximum size of 262144 bytes`);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new StepFunctionsError(error, `${what} is not valid JSON`);
+  }
+}
+
+function encodeToken(cursor: number): string {
+  return Buffer.from(JSON.stringify({ c: cursor })).toString('base64url');
+}
+
+function decodeToken(token: unknown): number | undefined {
+  if (token === undefined || token === null) return undefined;
+  try {
+    const c = (JSON.parse(Buffer.from(String(token), 'base64url').toString('utf8')) as { c?: unknown }).c;
+    if (typeof c === 'number' && Number.isInteger(c)) return c;
+  } catch {
+    // fall through
+  }
+  throw new StepFunctionsError('InvalidToken', 'Invalid pagination token');
+}
+
+function pageSize(v: unknown, dflt: number): number {
+  if (v === undefined || v === null || v === 0) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 1000) throw validationError('maxResults', 'must be an integer between 0 and 1000');
+  return v;
+}
+
+/**
+ * The durable local Step Functions: the thin shell around the pure interpreter. Each step's
+ * history, frame delta, timers and task rows are written in one transaction (group-committed with
+ * concurrent steps); tasks are dispatched and timers armed only after that commit, so a crash at
+ * any point either replays the event (its timer/task row is still there) or sees its effects.
+ */
+export class Engine implements ExecutionPort {
+  readonly db: Db;
+  readonly store: JournalStore;
+  private readonly clock: Clock;
+  private readonly wakeup: Wakeup | undefined;
+  private readonly ids: IdGenerator;
+  private readonly random: () => number;
+  private readonly tasks: TaskPort | undefined;
+  private readonly log: Logger;
+  private readonly ownsDb: boolean;
+  private readonly committer: GroupCommit;
+  private readonly cacheSize: number;
+  private readonly timerBatch: number;
+  private readonly cache = new Map<number, Live>();
+  private readonly definitions = new Map<number, object>();
+  private readonly smNames = new Map<number, string>();
+  private readonly chains = new Map<number, Promise<unknown>>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly inflightTimers = new Set<string>();
+  private readonly inflightTasks = new Set<string>();
+  private readonly starting = new Map<string, { digest: string; done: Promise<{ executionArn: string; startDate: Date }> }>();
+  private armedAt: number | undefined;
+  private closed = false;
+
+  constructor(options: EngineOptions) {
+    this.ownsDb = typeof options.database === 'string';
+    this.db =
+      typeof options.database === 'string'
+        ? openDatabase(options.database, options.synchronous ? { synchronous: options.synchronous } : {})
+        : options.database;
+    this.store = new JournalStore(this.db, createPayloadCodec(options.encryptionKey));
+    this.clock = options.clock;
+    this.wakeup = options.wakeup;
+    this.ids = options.ids ?? uuidIds;
+    this.random = options.random ?? systemRandom;
+    this.tasks = options.tasks;
+    this.log = options.log ?? noLog;
+    this.cacheSize = options.cacheSize ?? 1000;
+    this.timerBatch = options.timerBatch ?? 512;
+    this.committer = new GroupCommit(this.db, deferToNextTurn);
+    const bindable = options.tasks as { bindExecutions?: (e: ExecutionPort) => void } | undefined;
+    bindable?.bindExecutions?.(this);
+  }
+
+  // --- state machines -------------------------------------------------------------------------
+
+  createStateMachine(input: { name: string; definition: string; roleArn?: string; type?: 'STANDARD' | 'EXPRESS'; publish?: boolean; description?: string }): {
+    stateMachineArn: string;
+    creationDate: Date;
+    stateMachineVersionArn?: string;
+  } {
+    const req = requireObject(input, 'CreateStateMachine');
+    const name = assertValidName('state machine', req.name);
+    const definition = requireString(req, 'definition');
+    validateDefinitionText(definition);
+    const roleArn = optionalString(req, 'roleArn') ?? DEFAULT_ROLE;
+    const type = optionalString(req, 'type') ?? 'STANDARD';
+    if (type !== 'STANDARD' && type !== 'EXPRESS') throw validationError('type', "must be 'STANDARD' or 'EXPRESS'");
+    const description = optionalString(req, 'description', 256);
+    const arn = makeStateMachineArn(name);
+    const existing = this.store.stateMachineByName(name);
+    if (existing) {
+      const rev = this.store.revision(existing.revision_id);
+      // AWS treats an identical CreateStateMachine as idempotent.
+      if (rev?.definition === definition && existing.role_arn === roleArn && existing.type === type) return { stateMachineArn: arn, creationDate: new Date(existing.created_ms) };
+      throw new StepFunctionsError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
+    }
+    const now = this.clock.now();
+    const r = this.store.insertStateMachine({ name, type, roleArn, now, definition, publish: req.publish === true, ...(description === undefined ? {} : { description }) });
+    this.smNames.set(r.id, name);
+    return r.version === undefined ? { stateMachineArn: arn, creationDate: new Date(now) } : { stateMachineArn: arn, creationDate: new Date(now), stateMachineVersionArn: `${arn}:${r.version}` };
+  }
+
+  updateStateMachine(input: { stateMachineArn: string; definition?: string; roleArn?: string; publish?: boolean; description?: string }): {
+    updateDate: Date;
+    revisionId: string;
+    stateMachineVersionArn?: string;
+  } {
+    const req = requireObject(input, 'UpdateStateMachine');
+    const sm = this.stateMachine(requireString(req, 'stateMachineArn'));
+    const definition = optionalString(req, 'definition');
+    const roleArn = optionalString(req, 'roleArn');
+    if (definition === undefined && roleArn === undefined) throw validationError('definition', 'at least one of definition or roleArn is required');
+    if (definition !== undefined) validateDefinitionText(definition);
+    const current = this.store.revision(sm.revision_id);
+    const now = this.clock.now();
+    const description = optionalString(req, 'description', 256);
+    const r = this.store.addRevision(sm.id, {
+      definition: definition ?? current?.definition ?? '{}',
+      roleArn: roleArn ?? sm.role_arn,
+      now,
+      publish: req.publish === true,
+      ...(description === undefined ? {} : { description }),
+    });
+    const arn = makeStateMachineArn(sm.name);
+    const out = { updateDate: new Date(now), revisionId: String(r.revisionId) };
+    return r.version === undefined ? out : { ...out, stateMachineVersionArn: `${arn}:${r.version}` };
+  }
+
+  describeStateMachine(input: { stateMachineArn: string }): {
+    stateMachineArn: string;
+    name: string;
+    status: 'ACTIVE';
+    definition: string;
+    roleArn: string;
+    type: string;
+    creationDate: Date;
+    revisionId: string;
+    description?: string;
+  } {
+    const req = requireObject(input, 'DescribeStateMachine');
+    const arnIn = requireString(req, 'stateMachineArn');
+    const { version } = parseStateMachineArn(arnIn);
+    const sm = this.stateMachine(arnIn);
+    const rev = version === undefined ? this.store.revision(sm.revision_id) : this.store.revisionByVersion(sm.id, version);
+    if (!rev) throw new StepFunctionsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arnIn}'`);
+    const out = {
+      stateMachineArn: arnIn,
+      name: sm.name,
+      status: 'ACTIVE' as const,
+      definition: rev.definition,
+      roleArn: rev.role_arn,
+      type: sm.type,
+      creationDate: new Date(sm.created_ms),
+      revisionId: String(rev.id),
+    };
+    return rev.description === null ? out : { ...out, description: rev.description };
+  }
+
+  listStateMachines(input: { maxResults?: number; nextToken?: string } = {}): {
+    stateMachines: Array<{ stateMachineArn: string; name: string; type: string; creationDate: Date }>;
+    nextToken?: string;
+  } {
+    const req = requireObject(input, 'ListStateMachines');
+    const limit = pageSize(req.maxResults, 100);
+    const rows = this.store.listStateMachines(decodeToken(req.nextToken) ?? 0, limit + 1);
+    const page = rows.slice(0, limit);
+    const stateMachines = page.map((r) => ({ stateMachineArn: makeStateMachineArn(r.name), name: r.name, type: r.type, creationDate: new Date(r.created_ms) }));
+    const last = page[page.length - 1];
+    return rows.length > limit && last ? { stateMachines, nextToken: encodeToken(last.id) } : { stateMachines };
+  }
+
+  private stateMachine(arn: string): NonNullable<ReturnType<JournalStore['stateMachineById']>> {
+    const { name } = parseStateMachineArn(arn);
+    const sm = this.store.stateMachineByName(name);
+    if (!sm) throw new StepFunctionsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    return sm;
+  }
+
+  private smName(id: number): string {
+    let name = this.smNames.get(id);
+    if (name === undefined) {
+      name = this.store.stateMachineById(id)?.name ?? `unknown-${id}`;
+      this.smNames.set(id, name);
+    }
+    return name;
+  }
+
+  private definition(revisionId: number): object {
+    let def = this.definitions.get(revisionId);
+    if (!def) {
+      const rev = this.store.revision(revisionId);
+      if (!rev) throw new ClinflowError('States.Runtime', `state machine revision ${revisionId} is missing from the journal`);
+      def = JSON.parse(rev.definition) as object;
+      this.definitions.set(revisionId, def);
+    }
+    return def;
+  }
+
+  // --- executions -----------------------------------------------------------------------------
+
+  async startExecution(input: StartExecutionCommandInput): Promise<{ executionArn: string; startDate: Date }> {
+    const req = requireObject(input, 'StartExecution');
+    const smArn = requireString(req, 'stateMachineArn');
+    const { version } = parseStateMachineArn(smArn);
+    const sm = this.stateMachine(smArn);
+    const rev = version === undefined ? this.store.revision(sm.revision_id) : this.store.revisionByVersion(sm.id, version);
+    if (!rev) throw new StepFunctionsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${smArn}'`);
+    const name = req.name === undefined || req.name === null ? this.ids.next() : assertValidName('execution', req.name);
+    const inputText = optionalString(req, 'input') ?? '{}';
+    const parsed = parseJsonText(inputText, 'InvalidExecutionInput', 'Execution input');
+    const digest = this.store.codec.digest(inputText);
+    const arn = makeExecutionArn(sm.name, name);
+    const key = `${sm.id}:${name}`;
+    // AWS: the same name and input while the first is still running returns the first.
+    const inFlight = this.starting.get(key);
+    if (inFlight) {
+      if (inFlight.digest === digest) return inFlight.done;
+      throw new StepFunctionsError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
+    }
+    const existing = this.store.executionByName(sm.id, name);
+    if (existing) {
+      if (existing.status === 'RUNNING' && existing.input_digest === digest) return { executionArn: arn, startDate: new Date(existing.start_ms) };
+      throw new StepFunctionsError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
+    }
+    if (this.closed) throw new ClinflowError('States.Runtime', 'the engine is closed');
+    const done = this.start(sm.id, sm.name, rev.id, version, rev.role_arn, smArn, name, arn, inputText, parsed, digest);
+    this.starting.set(key, { digest, done });
+    try {
+      return await done;
+    } finally {
+      this.starting.delete(key);
+    }
+  }
+
+  private async start(
+    smId: number,
+    smName: string,
+    revisionId: number,
+    version: number | undefined,
+    roleArn: string,
+    smArn: string,
+    name: string,
+    arn: string,
+    inputText: string,
+    input: unknown,
+    digest: string,
+  ): Promise<{ executionArn: string; startDate: Date }> {
+    const env = this.env();
+    const info: ExecutionInfo = {
+      executionArn: arn,
+      executionName: name,
+      stateMachineArn: smArn,
+      stateMachineName: smName,
+      roleArn,
+      startTime: new Date(env.now).toISOString(),
+      type: 'STANDARD',
+      redriveCount: 0,
+    };
+    const state = createExecutionState(info);
+    const result = await this.runInterpreter(revisionId, state, { type: 'Start', input }, env, undefined);
+    let execId = 0;
+    const run = this.committer.commit(() => {
+      execId = this.store.insertExecution({ smId, revisionId, ...(version === undefined ? {} : { version }), name, inputText, inputDigest: digest, startMs: env.now, meta: metaOf(result.state) });
+      this.store.writeStep(this.stepWrite(execId, 1, result, undefined, env.now));
+    });
+    void this.track(run);
+    await run;
+    const live: Live = { execId, arn, revisionId, state: result.state, nextEvent: this.nextEventAfter(1, result) };
+    this.afterCommit(live, result.commands);
+    return { executionArn: arn, startDate: new Date(env.now) };
+  }
+
+  private execRow(executionArn: unknown): ExecutionRow {
+    if (typeof executionArn !== 'string' || executionArn === '') throw validationError('executionArn', 'is required and must be a non-empty string');
+    const { stateMachineName, name } = parseExecutionArn(executionArn);
+    const sm = this.store.stateMachineByName(stateMachineName);
+    const row = sm && this.store.executionByName(sm.id, name);
+    if (!row) throw new StepFunctionsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    return row;
+  }
+
+  describeExecution(input: { executionArn: string }): Record<string, unknown> & { executionArn: string; status: string; startDate: Date } {
+    const req = requireObject(input, 'DescribeExecution');
+    const row = this.execRow(req.executionArn);
+    const smName = this.smName(row.state_machine_id);
+    const codec = this.store.codec;
+    const out: Record<string, unknown> & { executionArn: string; status: string; startDate: Date } = {
+      executionArn: makeExecutionArn(smName, row.name),
+      stateMachineArn: makeStateMachineArn(smName),
+      name: row.name,
+      status: row.status,
+      startDate: new Date(row.start_ms),
+      input: codec.decode(row.input),
+      inputDetails: { included: true },
+      redriveCount: row.redrive_count,
+      redriveStatus: REDRIVABLE.has(row.status) ? 'REDRIVABLE' : 'NOT_REDRIVABLE',
+    };
+    if (row.version !== null) out.stateMachineVersionArn = `${makeStateMachineArn(smName)}:${row.version}`;
+    if (row.stop_ms !== null) out.stopDate = new Date(row.stop_ms);
+    if (row.status === 'SUCCEEDED') {
+      out.output = JSON.stringify(codec.decode(row.output) ?? null);
+      out.outputDetails = { included: true };
+    }
+    if (row.error !== null) out.error = row.error;
+    if (row.cause !== null) out.cause = codec.decode(row.cause);
+    if (row.redrive_ms !== null) out.redriveDate = new Date(row.redrive_ms);
+    return out;
+  }
+
+  listExecutions(input: { stateMachineArn: string; statusFilter?: string; maxResults?: number; nextToken?: string }): {
+    executions: Array<{ executionArn: string; stateMachineArn: string; name: string; status: string; startDate: Date; stopDate?: Date; redriveCount: number }>;
+    nextToken?: string;
+  } {
+    const req = requireObject(input, 'ListExecutions');
+    const sm = this.stateMachine(requireString(req, 'stateMachineArn'));
+    const status = optionalString(req, 'statusFilter');
+    if (status !== undefined && !STATUSES.has(status)) throw validationError('statusFilter', `must be one of ${[...STATUSES].join(', ')}`);
+    const limit = pageSize(req.maxResults, 100);
+    const rows = this.store.listExecutions(sm.id, status, decodeToken(req.nextToken) ?? Number.MAX_SAFE_INTEGER, limit + 1);
+    const page = rows.slice(0, limit);
+    const smArn = makeStateMachineArn(sm.name);
+    const executions = page.map((r) => {
+      const e = { executionArn: makeExecutionArn(sm.name, r.name), stateMachineArn: smArn, name: r.name, status: r.status, startDate: new Date(r.start_ms), redriveCount: r.redrive_count };
+      return r.stop_ms === null ? e : { ...e, stopDate: new Date(r.stop_ms) };
+    });
+    const last = page[page.length - 1];
+    return rows.length > limit && last ? { executions, nextToken: encodeToken(last.id) } : { executions };
+  }
+
+  getExecutionHistory(input: { executionArn: string; maxResults?: number; nextToken?: string; reverseOrder?: boolean; includeExecutionData?: boolean }): {
+    events: HistoryEvent[];
+    nextToken?: string;
+  } {
+    const req = requireObject(input, 'GetExecutionHistory');
+    const row = this.execRow(req.executionArn);
+    const reverse = req.reverseOrder === true;
+    const limit = pageSize(req.maxResults, 100);
+    const cursor = decodeToken(req.nextToken) ?? (reverse ? Number.MAX_SAFE_INTEGER : 0);
+    const rows = this.store.historyPage(row.id, reverse, cursor, limit + 1);
+    const page = rows.slice(0, limit);
+    const include = req.includeExecutionData !== false;
+    const events = page.map((h) => toHistoryEvent(h.id, h.type, h.ts, this.store.codec.decode(h.details), include));
+    const last = page[page.length - 1];
+    return rows.length > limit && last ? { events, nextToken: encodeToken(last.id) } : { events };
+  }
+
+  async stopExecution(input: { executionArn: string; error?: string; cause?: string }): Promise<{ stopDate: Date }> {
+    const req = requireObject(input, 'StopExecution');
+    const row = this.execRow(req.executionArn);
+    const error = optionalString(req, 'error', 256);
+    const cause = optionalString(req, 'cause', 32768);
+    if (row.status === 'RUNNING') {
+      const ev: InterpreterEvent = { type: 'Stop', ...(error === undefined ? {} : { error }), ...(cause === undefined ? {} : { cause }) };
+      await this.deliver(row.id, ev, undefined);
+    }
+    const after = this.store.execution(row.id);
+    return { stopDate: new Date(after?.stop_ms ?? this.clock.now()) };
+  }
+
+  async redriveExecution(input: { executionArn: string; clientToken?: string }): Promise<{ redriveDate: Date }> {
+    const req = requireObject(input, 'RedriveExecution');
+    const row = this.execRow(req.executionArn);
+    if (!REDRIVABLE.has(row.status)) throw new StepFunctionsError('ExecutionNotRedrivable', `Execution is ${row.status} and cannot be redriven: '${String(req.executionArn)}'`);
+    const result = await this.deliver(row.id, { type: 'Redrive' }, undefined);
+    if (result !== 'applied') throw new StepFunctionsError('ExecutionNotRedrivable', `Execution cannot be redriven: '${String(req.executionArn)}'`);
+    return { redriveDate: new Date(this.store.execution(row.id)?.redrive_ms ?? this.clock.now()) };
+  }
+
+  // --- callbacks --------------------------------------------------------------------------------
+
+  private tokenRow(input: unknown, op: string): { execution_id: number; task_id: string } {
+    const req = requireObject(input, op);
+    const token = req.taskToken;
+    if (typeof token !== 'string' || token.length < 1 || token.length > 2048) throw new StepFunctionsError('InvalidToken', 'Invalid Token: the task token must be a string of 1 to 2048 characters');
+    const row = this.store.token(token);
+    if (!row) throw new StepFunctionsError('TaskDoesNotExist', 'Task Does Not Exist');
+    if (row.status !== 'open') throw new StepFunctionsError('TaskTimedOut', 'Task Timed Out: the task token has expired or its task was closed');
+    return row;
+  }
+
+  async sendTaskSuccess(input: SendTaskSuccessCommandInput): Promise<void> {
+    const row = this.tokenRow(input, 'SendTaskSuccess');
+    const outputText = (input as { output?: unknown }).output;
+    if (typeof outputText !== 'string') throw validationError('output', 'is required and must be a JSON string');
+    const output = parseJsonText(outputText, 'InvalidOutput', 'Task output');
+    const r = await this.deliver(row.execution_id, { type: 'TaskSucceeded', taskId: row.task_id, output }, { taskId: row.task_id, consume: true });
+    if (r !== 'applied') throw new StepFunctionsError('TaskTimedOut', 'Task Timed Out: the task was already closed');
+  }
+
+  async sendTaskFailure(input: SendTaskFailureCommandInput): Promise<void> {
+    const row = this.tokenRow(input, 'SendTaskFailure');
+    const req = input as unknown as Record<string, unknown>;
+    const error = optionalString(req, 'error', 256);
+    const cause = optionalString(req, 'cause', 32768);
+    const ev: InterpreterEvent = { type: 'TaskFailed', taskId: row.task_id, error: error ?? '', ...(cause === undefined ? {} : { cause }) };
+    const r = await this.deliver(row.execution_id, ev, { taskId: row.task_id, consume: true });
+    if (r !== 'applied') throw new StepFunctionsError('TaskTimedOut', 'Task Timed Out: the task was already closed');
+  }
+
+  async sendTaskHeartbeat(input: SendTaskHeartbeatCommandInput): Promise<void> {
+    const row = this.tokenRow(input, 'SendTaskHeartbeat');
+    const r = await this.deliver(row.execution_id, { type: 'TaskHeartbeat', taskId: row.task_id }, { taskId: row.task_id, consume: false });
+    if (r !== 'applied') throw new StepFunctionsError('TaskTimedOut', 'Task Timed Out: the task was already closed');
+  }
+
+  // --- recovery, timers, idling -----------------------------------------------------------------
+
+  /**
+   * Start-up: re-delivers task invocations that never completed (same idempotency key) and arms
+   * the timer loop. Execution states stay in the journal until an event needs them, so recovery
+   * time does not grow with the number of parked executions.
+   */
+  recover(): Promise<{ running: number; redelivered: number; nextTimerAt?: number }> {
+    let redelivered = 0;
+    for (const t of this.store.undeliveredTasks()) {
+      const row = this.store.execution(t.execution_id);
+      if (row?.status !== 'RUNNING') continue;
+      const cmd: InvokeTask = {
+        type: 'InvokeTask',
+        taskId: t.task_id,
+        resource: t.resource,
+        payload: this.store.codec.decode(t.payload),
+        stateName: t.state_name,
+        idempotencyKey: t.idempotency_key,
+      };
+      const token = this.store.codec.decode(t.token);
+      if (typeof token === 'string') cmd.taskToken = token;
+      const params = this.store.codec.decode(t.parameters);
+      if (params !== undefined) cmd.parameters = params;
+      this.dispatchTask(t.execution_id, makeExecutionArn(this.smName(row.state_machine_id), row.name), cmd);
+      redelivered += 1;
+    }
+    this.scheduleNextTimer();
+    const next = this.store.nextTimerAt();
+    const running = this.store.countExecutions('RUNNING');
+    return Promise.resolve(next === undefined ? { running, redelivered } : { running, redelivered, nextTimerAt: next });
+  }
+
+  /** Waits until no step, commit or task is in flight, firing timers already due on the clock. */
+  async runUntilIdle(): Promise<void> {
+    for (;;) {
+      while (this.pending.size) await Promise.allSettled([...this.pending]);
+      const fired = this.wakeup ? 0 : this.fireDue();
+      if (fired === 0 && this.pending.size === 0) return;
+    }
+  }
+
+  /** Simulated clock only: moves time to `ms`, firing every timer due on the way in order. */
+  async advanceTo(ms: number): Promise<void> {
+    const clock = this.clock as Clock & { set?: (ms: number) => number };
+    if (typeof clock.set !== 'function') throw new Error('advanceTo needs a simulated clock (engine/clock/simulatedClock)');
+    await this.runUntilIdle();
+    for (;;) {
+      const next = this.store.nextTimerAt();
+      if (next === undefined || next > ms) break;
+      clock.set(next);
+      this.fireDue();
+      await this.runUntilIdle();
+    }
+    clock.set(ms);
+    await this.runUntilIdle();
+  }
+
+  /** Simulated clock only: advances from timer to timer until none is left (or `limitMs` is reached). */
+  async runToCompletion(limitMs = Number.MAX_SAFE_INTEGER): Promise<void> {
+    await this.runUntilIdle();
+    for (;;) {
+      const next = this.store.nextTimerAt();
+      if (next === undefined || next > limitMs) return;
+      await this.advanceTo(Math.max(next, this.clock.now()));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await Promise.allSettled([...this.pending]);
+    this.closed = true;
+    this.wakeup?.disarm();
+    this.committer.flush();
+    await Promise.allSettled([...this.pending]);
+    if (this.ownsDb) this.db.close();
+  }
+
+  /** Test helper: stops without waiting for anything, as a crash would (the database is closed). */
+  abandon(): void {
+    this.closed = true;
+    this.wakeup?.disarm();
+    if (this.ownsDb) this.db.close();
+  }
+
+  // --- the executor -----------------------------------------------------------------------------
+
+  private env(): StepEnvironment {
+    return { now: this.clock.now(), newId: () => this.ids.next(), random: this.random };
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.pending.add(p);
+    const drop = (): void => {
+      this.pending.delete(p);
+    };
+    p.then(drop, drop);
+    return p;
+  }
+
+  /** Runs `fn` after every earlier piece of work on the same execution. */
+  private serial<T>(execId: number, fn: () => Promise<T>): Promise<T> {
+    const prev = this.chains.get(execId);
+    const run = prev ? prev.then(fn, fn) : fn();
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.chains.set(execId, tail);
+    void tail.then(() => {
+      if (this.chains.get(execId) === tail) this.chains.delete(execId);
+    });
+    return this.track(run);
+  }
+
+  private load(execId: number): Live | undefined {
+    const cached = this.cache.get(execId);
+    if (cached) {
+      // Refresh LRU position.
+      this.cache.delete(execId);
+      this.cache.set(execId, cached);
+      return cached;
+    }
+    const row = this.store.execution(execId);
+    if (!row) return undefined;
+    const meta = JSON.parse(row.meta) as Omit<ExecutionState, 'frames'>;
+    const state = { ...meta, status: row.status, frames: this.store.loadFrames(execId) } as ExecutionState;
+    return { execId, arn: makeExecutionArn(this.smName(row.state_machine_id), row.name), revisionId: row.revision_id, state, nextEvent: row.next_event };
+  }
+
+  private remember(live: Live): void {
+    this.cache.delete(live.execId);
+    if (live.state.status !== 'RUNNING') return;
+    this.cache.set(live.execId, live);
+    if (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+  }
+
+  private deliver(execId: number, event: InterpreterEvent, guard: Guard | undefined): Promise<DeliverResult> {
+    return this.serial(execId, async () => {
+      if (this.closed) return 'stale';
+      if (guard?.timerId !== undefined && !this.store.timerExists(execId, guard.timerId)) return 'stale';
+      if (guard?.taskId !== undefined && !this.store.task(execId, guard.taskId)) return 'stale';
+      const live = this.load(execId);
+      if (!live) return 'stale';
+      const redrive = event.type === 'Redrive';
+      if (redrive ? !REDRIVABLE.has(live.state.status) : live.state.status !== 'RUNNING') {
+        // A timer left behind by an ended execution must not fire forever.
+        if (guard?.timerId !== undefined) {
+          const timerId = guard.timerId;
+          await this.committer.commit(() => this.store.writeStep({ ...this.emptyWrite(live), consumed: { timerId } }));
+        }
+        return 'not-running';
+      }
+      const env = this.env();
+      let redriveInfo: { count: number; at: number } | undefined;
+      if (redrive) {
+        const count = (this.store.execution(execId)?.redrive_count ?? 0) + 1;
+        redriveInfo = { count, at: env.now };
+        live.state.info = { ...live.state.info, redriveCount: count };
+      }
+      const result = await this.runInterpreter(live.revisionId, live.state, event, env, execId);
+      const consumed = guard?.consume === false ? undefined : guard;
+      const write = this.stepWrite(execId, live.nextEvent, result, consumed, env.now, redriveInfo);
+      try {
+        await this.committer.commit(() => this.store.writeStep(write));
+      } catch (err) {
+        this.cache.delete(execId);
+        throw err;
+      }
+      live.state = result.state;
+      live.nextEvent = this.nextEventAfter(live.nextEvent, result);
+      this.remember(live);
+      this.afterCommit(live, result.commands);
+      return 'applied';
+    });
+  }
+
+  private emptyWrite(live: Live): StepWrite {
+    return { execId: live.execId, firstEventId: live.nextEvent, history: [], state: live.state, changedFrames: [], removedFrames: [], commands: [], now: this.clock.now() };
+  }
+
+  private nextEventAfter(first: number, result: StepResult): number {
+    let id = first;
+    for (const ev of result.history) id = (ev.id ?? id) + 1;
+    return id;
+  }
+
+  private stepWrite(execId: number, firstEventId: number, result: StepResult, consumed: Guard | undefined, now: number, redrive?: { count: number; at: number }): StepWrite {
+    const w: StepWrite = {
+      execId,
+      firstEventId,
+      history: result.history,
+      state: result.state,
+      changedFrames: result.changedFrames,
+      removedFrames: result.removedFrames,
+      commands: result.commands,
+      now,
+    };
+    if (consumed) w.consumed = { ...(consumed.timerId === undefined ? {} : { timerId: consumed.timerId }), ...(consumed.taskId === undefined ? {} : { taskId: consumed.taskId }) };
+    if (redrive) w.redrive = redrive;
+    return w;
+  }
+
+  /**
+   * Calls the pure interpreter. A throw is an interpreter defect: the execution fails with
+   * States.Runtime (as AWS fails an execution on an internal error) rather than the process.
+   */
+  private async runInterpreter(revisionId: number, state: ExecutionState, event: InterpreterEvent, env: StepEnvironment, execId: number | undefined): Promise<StepResult> {
+    const snapshot = { ...state, frames: state.frames };
+    try {
+      return await step(this.definition(revisionId), state, event, env);
+    } catch (err) {
+      if (execId !== undefined) this.cache.delete(execId);
+      const cause = err instanceof Error ? err.message : String(err);
+      this.log.error({ err: cause, event: event.type }, 'interpreter step failed; failing the execution');
+      const fresh = execId === undefined ? undefined : this.load(execId);
+      const base = fresh?.state ?? snapshot;
+      const next = fresh?.nextEvent ?? (base.historyCount ?? 0) + 1;
+      const failed: ExecutionState = { ...base, status: 'FAILED', historyCount: next };
+      return {
+        state: failed,
+        history: [{ type: 'ExecutionFailed', id: next, timestamp: env.now, details: { error: 'States.Runtime', cause } }],
+        commands: [{ type: 'ExecutionEnded', status: 'FAILED', error: 'States.Runtime', cause }],
+        changedFrames: [],
+        removedFrames: [],
+      };
+    }
+  }
+
+  private afterCommit(live: Live, commands: readonly Command[]): void {
+    for (const c of commands) {
+      if (c.type === 'InvokeTask') this.dispatchTask(live.execId, live.arn, c);
+      else if (c.type === 'StartTimer') this.timerAdded(c.fireAt);
+      else if (c.type === 'ExecutionEnded') this.cache.delete(live.execId);
+    }
+  }
+
+  private dispatchTask(execId: number, arn: string, cmd: InvokeTask): void {
+    const key = `${execId}:${cmd.taskId}`;
+    if (this.inflightTasks.has(key)) return;
+    const tasks = this.tasks;
+    this.inflightTasks.add(key);
+    const run = (async (): Promise<void> => {
+      const outcome = tasks
+        ? await tasks
+            .invoke({
+              resource: cmd.resource,
+              payload: cmd.payload,
+              idempotencyKey: cmd.idempotencyKey,
+              executionArn: arn,
+              stateName: cmd.stateName,
+              ...(cmd.parameters === undefined ? {} : { parameters: cmd.parameters }),
+              ...(cmd.taskToken === undefined ? {} : { taskToken: cmd.taskToken }),
+            })
+            .catch((err: unknown) => ({ ok: false as const, error: 'States.Runtime', cause: err instanceof Error ? err.message : String(err) }))
+        : { ok: false as const, error: 'States.Runtime', cause: 'no task port is configured' };
+      if (this.closed) return;
+      if (cmd.taskToken !== undefined && outcome.ok) {
+        // A callback task is complete only when SendTask* arrives; just record the delivery.
+        await this.committer.commit(() => this.store.markDelivered(execId, cmd.taskId));
+        return;
+      }
+      const ev: InterpreterEvent = outcome.ok
+        ? { type: 'TaskSucceeded', taskId: cmd.taskId, output: outcome.output }
+        : { type: 'TaskFailed', taskId: cmd.taskId, error: outcome.error, ...(outcome.cause === undefined ? {} : { cause: outcome.cause }) };
+      await this.deliver(execId, ev, { taskId: cmd.taskId, consume: true });
+    })()
+      .catch((err: unknown) => this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'task completion could not be journaled'))
+      .finally(() => this.inflightTasks.delete(key));
+    void this.track(run);
+  }
+
+  private timerAdded(fireAt: number): void {
+    if (!this.wakeup || this.closed || this.inflightTimers.size) return;
+    if (this.armedAt === undefined || fireAt < this.armedAt) this.arm(fireAt);
+  }
+
+  private scheduleNextTimer(): void {
+    if (!this.wakeup || this.closed || this.inflightTimers.size) return;
+    const next = this.store.nextTimerAt();
+    if (next === undefined) {
+      this.wakeup.disarm();
+      this.armedAt = undefined;
+    } else this.arm(next);
+  }
+
+  private arm(at: number): void {
+    this.armedAt = at;
+    this.wakeup?.arm(at, () => {
+      this.armedAt = undefined;
+      if (!this.closed) this.fireDue();
+    });
+  }
+
+  /** Hands every due timer (up to a batch) to its execution; returns how many were handed over. */
+  private fireDue(): number {
+    if (this.closed) return 0;
+    let n = 0;
+    for (const row of this.store.dueTimers(this.clock.now(), this.timerBatch)) {
+      const key = `${row.execution_id}:${row.timer_id}`;
+      if (this.inflightTimers.has(key)) continue;
+      this.inflightTimers.add(key);
+      n += 1;
+      const done = this.deliver(row.execution_id, { type: 'TimerFired', timerId: row.timer_id }, { timerId: row.timer_id, consume: true })
+        .catch((err: unknown) => this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'timer could not be delivered'))
+        .finally(() => {
+          this.inflightTimers.delete(key);
+          if (this.inflightTimers.size === 0) this.scheduleNextTimer();
+        });
+      void this.track(done);
+    }
+    if (n === 0) this.scheduleNextTimer();
+    return n;
+  }
+}

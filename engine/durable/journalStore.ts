@@ -1,0 +1,339 @@
+import { createHash } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
+import { ensureSchema, type Db } from '../db/openDatabase';
+import type { Command, ExecutionState, HistoryEventDraft } from '../interpreter/contract';
+import { journalSchema } from './journalSchema';
+import type { PayloadCodec } from './payloadCodec';
+
+export interface StateMachineRow {
+  id: number;
+  name: string;
+  type: string;
+  role_arn: string;
+  created_ms: number;
+  updated_ms: number;
+  revision_id: number;
+  description: string | null;
+}
+
+export interface RevisionRow {
+  id: number;
+  state_machine_id: number;
+  definition: string;
+  role_arn: string;
+  created_ms: number;
+  version: number | null;
+  description: string | null;
+}
+
+export interface ExecutionRow {
+  id: number;
+  state_machine_id: number;
+  revision_id: number;
+  version: number | null;
+  name: string;
+  status: string;
+  input: string | Buffer | null;
+  input_digest: string;
+  output: string | Buffer | null;
+  error: string | null;
+  cause: string | Buffer | null;
+  start_ms: number;
+  stop_ms: number | null;
+  redrive_count: number;
+  redrive_ms: number | null;
+  /** JSON of the ExecutionState without its frames (info, status, seq, counters). */
+  meta: string;
+  next_event: number;
+}
+
+export interface HistoryRow {
+  id: number;
+  type: string;
+  ts: number;
+  details: string | Buffer | null;
+}
+
+export interface TaskRow {
+  execution_id: number;
+  task_id: string;
+  resource: string;
+  state_name: string;
+  idempotency_key: string;
+  payload: string | Buffer | null;
+  parameters: string | Buffer | null;
+  token: string | Buffer | null;
+  delivered: number;
+}
+
+export interface TimerRow {
+  execution_id: number;
+  timer_id: string;
+  fire_at: number;
+}
+
+/** Everything one interpreter step changes; written in one transaction (a savepoint in a batch). */
+export interface StepWrite {
+  execId: number;
+  /** Id the first history event gets; the row's next_event afterwards is firstEventId + history.length. */
+  firstEventId: number;
+  history: readonly HistoryEventDraft[];
+  state: ExecutionState;
+  changedFrames: readonly string[];
+  removedFrames: readonly string[];
+  commands: readonly Command[];
+  /** The timer or task row whose event this step consumed. */
+  consumed?: { timerId?: string; taskId?: string };
+  redrive?: { count: number; at: number };
+  /** The clock reading of the step (stop date when the execution ends). */
+  now: number;
+}
+
+/** The state without its frames: what the execution row keeps. */
+export function metaOf(state: ExecutionState): string {
+  const { frames: _frames, ...meta } = state;
+  return JSON.stringify(meta);
+}
+
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('base64url');
+
+/** Prepared statements over the journal tables. No business rules: the Engine decides, this writes. */
+export class JournalStore {
+  private readonly s: Record<string, Statement>;
+
+  constructor(
+    readonly db: Db,
+    readonly codec: PayloadCodec,
+  ) {
+    ensureSchema(db, 'journal', journalSchema);
+    const p = (sql: string): Statement => db.prepare(sql);
+    this.s = {
+      smByName: p('SELECT * FROM sfn_state_machines WHERE name = ?'),
+      smById: p('SELECT * FROM sfn_state_machines WHERE id = ?'),
+      smList: p('SELECT * FROM sfn_state_machines WHERE id > ? ORDER BY id LIMIT ?'),
+      smInsert: p('INSERT INTO sfn_state_machines (name, type, role_arn, created_ms, updated_ms, revision_id, description) VALUES (?, ?, ?, ?, ?, 0, ?)'),
+      smSetRevision: p('UPDATE sfn_state_machines SET revision_id = ?, role_arn = ?, updated_ms = ?, description = ? WHERE id = ?'),
+      revInsert: p('INSERT INTO sfn_revisions (state_machine_id, definition, role_arn, created_ms, version, description) VALUES (?, ?, ?, ?, ?, ?)'),
+      revById: p('SELECT * FROM sfn_revisions WHERE id = ?'),
+      revByVersion: p('SELECT * FROM sfn_revisions WHERE state_machine_id = ? AND version = ?'),
+      revMaxVersion: p('SELECT max(version) AS v FROM sfn_revisions WHERE state_machine_id = ?'),
+      exByName: p('SELECT * FROM sfn_executions WHERE state_machine_id = ? AND name = ?'),
+      exById: p('SELECT * FROM sfn_executions WHERE id = ?'),
+      exInsert: p(
+        'INSERT INTO sfn_executions (state_machine_id, revision_id, version, name, status, input, input_digest, start_ms, meta, next_event) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)',
+      ),
+      exProgress: p('UPDATE sfn_executions SET status = ?, meta = ?, next_event = ? WHERE id = ?'),
+      exEnded: p('UPDATE sfn_executions SET status = ?, meta = ?, next_event = ?, output = ?, error = ?, cause = ?, stop_ms = ? WHERE id = ?'),
+      exRedrive: p('UPDATE sfn_executions SET redrive_count = ?, redrive_ms = ?, output = NULL, error = NULL, cause = NULL, stop_ms = NULL WHERE id = ?'),
+      exList: p('SELECT * FROM sfn_executions WHERE state_machine_id = ? AND id < ? ORDER BY id DESC LIMIT ?'),
+      exListStatus: p('SELECT * FROM sfn_executions WHERE state_machine_id = ? AND status = ? AND id < ? ORDER BY id DESC LIMIT ?'),
+      exCountStatus: p('SELECT count(*) AS n FROM sfn_executions WHERE status = ?'),
+      frames: p('SELECT frame_id, data FROM sfn_frames WHERE execution_id = ?'),
+      frameUpsert: p('INSERT OR REPLACE INTO sfn_frames (execution_id, frame_id, data) VALUES (?, ?, ?)'),
+      frameDelete: p('DELETE FROM sfn_frames WHERE execution_id = ? AND frame_id = ?'),
+      histInsert: p('INSERT INTO sfn_history (execution_id, id, type, ts, details) VALUES (?, ?, ?, ?, ?)'),
+      histPage: p('SELECT id, type, ts, details FROM sfn_history WHERE execution_id = ? AND id > ? ORDER BY id LIMIT ?'),
+      histPageRev: p('SELECT id, type, ts, details FROM sfn_history WHERE execution_id = ? AND id < ? ORDER BY id DESC LIMIT ?'),
+      timerUpsert: p('INSERT OR REPLACE INTO sfn_timers (execution_id, timer_id, fire_at, purpose) VALUES (?, ?, ?, ?)'),
+      timerDelete: p('DELETE FROM sfn_timers WHERE execution_id = ? AND timer_id = ?'),
+      timerExists: p('SELECT 1 FROM sfn_timers WHERE execution_id = ? AND timer_id = ?'),
+      timerNext: p('SELECT min(fire_at) AS t FROM sfn_timers'),
+      timersDue: p('SELECT execution_id, timer_id, fire_at FROM sfn_timers WHERE fire_at <= ? ORDER BY fire_at LIMIT ?'),
+      timersDeleteExec: p('DELETE FROM sfn_timers WHERE execution_id = ?'),
+      taskInsert: p(
+        'INSERT OR REPLACE INTO sfn_tasks (execution_id, task_id, resource, state_name, idempotency_key, payload, parameters, token, delivered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)',
+      ),
+      taskDelete: p('DELETE FROM sfn_tasks WHERE execution_id = ? AND task_id = ?'),
+      taskGet: p('SELECT * FROM sfn_tasks WHERE execution_id = ? AND task_id = ?'),
+      taskDelivered: p('UPDATE sfn_tasks SET delivered = 1 WHERE execution_id = ? AND task_id = ?'),
+      tasksUndelivered: p('SELECT * FROM sfn_tasks WHERE delivered = 0'),
+      tasksDeleteExec: p('DELETE FROM sfn_tasks WHERE execution_id = ?'),
+      tokenInsert: p("INSERT OR REPLACE INTO sfn_task_tokens (token_hash, execution_id, task_id, status) VALUES (?, ?, ?, 'open')"),
+      tokenGet: p('SELECT * FROM sfn_task_tokens WHERE token_hash = ?'),
+      tokenCloseTask: p("UPDATE sfn_task_tokens SET status = 'closed' WHERE execution_id = ? AND task_id = ? AND status = 'open'"),
+      tokenCloseExec: p("UPDATE sfn_task_tokens SET status = 'closed' WHERE execution_id = ? AND status = 'open'"),
+    };
+  }
+
+  // --- state machines -------------------------------------------------------------------------
+
+  stateMachineByName(name: string): StateMachineRow | undefined {
+    return this.s.smByName!.get(name) as StateMachineRow | undefined;
+  }
+
+  stateMachineById(id: number): StateMachineRow | undefined {
+    return this.s.smById!.get(id) as StateMachineRow | undefined;
+  }
+
+  listStateMachines(afterId: number, limit: number): StateMachineRow[] {
+    return this.s.smList!.all(afterId, limit) as StateMachineRow[];
+  }
+
+  insertStateMachine(m: { name: string; type: string; roleArn: string; now: number; definition: string; description?: string; publish: boolean }): {
+    id: number;
+    revisionId: number;
+    version?: number;
+  } {
+    return this.db.transaction(() => {
+      const id = Number(this.s.smInsert!.run(m.name, m.type, m.roleArn, m.now, m.now, m.description ?? null).lastInsertRowid);
+      const version = m.publish ? 1 : undefined;
+      const revisionId = Number(this.s.revInsert!.run(id, m.definition, m.roleArn, m.now, version ?? null, m.description ?? null).lastInsertRowid);
+      this.s.smSetRevision!.run(revisionId, m.roleArn, m.now, m.description ?? null, id);
+      return version === undefined ? { id, revisionId } : { id, revisionId, version };
+    })();
+  }
+
+  addRevision(smId: number, m: { definition: string; roleArn: string; now: number; description?: string; publish: boolean }): { revisionId: number; version?: number } {
+    return this.db.transaction(() => {
+      const max = (this.s.revMaxVersion!.get(smId) as { v: number | null }).v ?? 0;
+      const version = m.publish ? max + 1 : undefined;
+      const revisionId = Number(this.s.revInsert!.run(smId, m.definition, m.roleArn, m.now, version ?? null, m.description ?? null).lastInsertRowid);
+      this.s.smSetRevision!.run(revisionId, m.roleArn, m.now, m.description ?? null, smId);
+      return version === undefined ? { revisionId } : { revisionId, version };
+    })();
+  }
+
+  revision(id: number): RevisionRow | undefined {
+    return this.s.revById!.get(id) as RevisionRow | undefined;
+  }
+
+  revisionByVersion(smId: number, version: number): RevisionRow | undefined {
+    return this.s.revByVersion!.get(smId, version) as RevisionRow | undefined;
+  }
+
+  // --- executions -----------------------------------------------------------------------------
+
+  executionByName(smId: number, name: string): ExecutionRow | undefined {
+    return this.s.exByName!.get(smId, name) as ExecutionRow | undefined;
+  }
+
+  execution(id: number): ExecutionRow | undefined {
+    return this.s.exById!.get(id) as ExecutionRow | undefined;
+  }
+
+  listExecutions(smId: number, status: string | undefined, beforeId: number, limit: number): ExecutionRow[] {
+    return (status === undefined ? this.s.exList!.all(smId, beforeId, limit) : this.s.exListStatus!.all(smId, status, beforeId, limit)) as ExecutionRow[];
+  }
+
+  countExecutions(status: string): number {
+    return (this.s.exCountStatus!.get(status) as { n: number }).n;
+  }
+
+  /** Inserts a new execution row; the caller writes its first step in the same transaction. */
+  insertExecution(e: { smId: number; revisionId: number; version?: number; name: string; inputText: string; inputDigest: string; startMs: number; meta: string }): number {
+    return Number(
+      this.s.exInsert!.run(e.smId, e.revisionId, e.version ?? null, e.name, 'RUNNING', this.codec.encode(e.inputText), e.inputDigest, e.startMs, e.meta).lastInsertRowid,
+    );
+  }
+
+  loadFrames(execId: number): Record<string, unknown> {
+    const frames: Record<string, unknown> = {};
+    for (const row of this.s.frames!.iterate(execId) as Iterable<{ frame_id: string; data: string | Buffer }>) frames[row.frame_id] = this.codec.decode(row.data);
+    return frames;
+  }
+
+  historyPage(execId: number, reverse: boolean, cursor: number, limit: number): HistoryRow[] {
+    return (reverse ? this.s.histPageRev!.all(execId, cursor, limit) : this.s.histPage!.all(execId, cursor, limit)) as HistoryRow[];
+  }
+
+  // --- timers and tasks -----------------------------------------------------------------------
+
+  nextTimerAt(): number | undefined {
+    return (this.s.timerNext!.get() as { t: number | null }).t ?? undefined;
+  }
+
+  dueTimers(now: number, limit: number): TimerRow[] {
+    return this.s.timersDue!.all(now, limit) as TimerRow[];
+  }
+
+  timerExists(execId: number, timerId: string): boolean {
+    return this.s.timerExists!.get(execId, timerId) !== undefined;
+  }
+
+  task(execId: number, taskId: string): TaskRow | undefined {
+    return this.s.taskGet!.get(execId, taskId) as TaskRow | undefined;
+  }
+
+  undeliveredTasks(): TaskRow[] {
+    return this.s.tasksUndelivered!.all() as TaskRow[];
+  }
+
+  markDelivered(execId: number, taskId: string): void {
+    this.s.taskDelivered!.run(execId, taskId);
+  }
+
+  token(token: string): { execution_id: number; task_id: string; status: string } | undefined {
+    return this.s.tokenGet!.get(hashToken(token)) as { execution_id: number; task_id: string; status: string } | undefined;
+  }
+
+  // --- the step write -------------------------------------------------------------------------
+
+  /** Writes one step's history, frame delta, command rows and execution row. Call inside a transaction. */
+  writeStep(w: StepWrite): void {
+    const { execId, state } = w;
+    const codec = this.codec;
+    const s = this.s;
+    // The interpreter numbers events (causes cite them); the counter covers drafts without an id.
+    let id = w.firstEventId;
+    for (const ev of w.history) {
+      if (ev.id !== undefined) id = ev.id;
+      s.histInsert!.run(execId, id, ev.type, ev.timestamp, ev.details === undefined ? null : codec.encode(ev.details));
+      id += 1;
+    }
+    const removed = w.removedFrames.length ? new Set(w.removedFrames) : undefined;
+    const written = new Set<string>();
+    for (const f of w.changedFrames) {
+      if (removed?.has(f) || written.has(f)) continue;
+      const frame = state.frames[f];
+      if (frame === undefined) continue;
+      written.add(f);
+      s.frameUpsert!.run(execId, f, codec.encode(frame));
+    }
+    if (removed) for (const f of removed) s.frameDelete!.run(execId, f);
+    if (w.consumed?.timerId !== undefined) s.timerDelete!.run(execId, w.consumed.timerId);
+    if (w.consumed?.taskId !== undefined) {
+      s.taskDelete!.run(execId, w.consumed.taskId);
+      s.tokenCloseTask!.run(execId, w.consumed.taskId);
+    }
+    if (w.redrive) s.exRedrive!.run(w.redrive.count, w.redrive.at, execId);
+    let ended: Extract<Command, { type: 'ExecutionEnded' }> | undefined;
+    for (const c of w.commands) {
+      switch (c.type) {
+        case 'InvokeTask':
+          s.taskInsert!.run(execId, c.taskId, c.resource, c.stateName, c.idempotencyKey, codec.encode(c.payload), c.parameters === undefined ? null : codec.encode(c.parameters), c.taskToken === undefined ? null : codec.encode(c.taskToken));
+          if (c.taskToken !== undefined) s.tokenInsert!.run(hashToken(c.taskToken), execId, c.taskId);
+          break;
+        case 'CancelTask':
+          s.taskDelete!.run(execId, c.taskId);
+          s.tokenCloseTask!.run(execId, c.taskId);
+          break;
+        case 'StartTimer':
+          s.timerUpsert!.run(execId, c.timerId, c.fireAt, c.purpose);
+          break;
+        case 'CancelTimer':
+          s.timerDelete!.run(execId, c.timerId);
+          break;
+        case 'ExecutionEnded':
+          ended = c;
+          break;
+      }
+    }
+    if (ended) {
+      s.timersDeleteExec!.run(execId);
+      s.tasksDeleteExec!.run(execId);
+      s.tokenCloseExec!.run(execId);
+      s.exEnded!.run(
+        ended.status,
+        metaOf(state),
+        id,
+        ended.output === undefined ? null : codec.encode(ended.output),
+        ended.error ?? null,
+        ended.cause === undefined ? null : codec.encode(ended.cause),
+        w.now,
+        execId,
+      );
+    } else {
+      s.exProgress!.run(state.status, metaOf(state), id, execId);
+    }
+  }
+}
