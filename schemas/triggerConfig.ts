@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+/**
+ * Configuration of the ways in (triggers/): the FHIR notification endpoint, FHIR polling and the
+ * PutEvents-style HTTP endpoint. Secrets appear here as plain strings; the caller resolves them
+ * (environment, secret store) before validation. They are never logged.
+ */
+
+/** A sender's credentials. Every configured one must verify (both, when both are set). */
+export const SourceAuth = z
+  .object({
+    /** Expected `Authorization: Bearer <token>`. */
+    bearerToken: z.string().min(1).optional(),
+    /** Secret for `X-Signature` (hex HMAC-SHA256 of the raw body), as Medplum sends it. */
+    hmacSecret: z.string().min(1).optional(),
+  })
+  .refine((a) => a.bearerToken !== undefined || a.hmacSecret !== undefined, {
+    message: 'a source needs a bearerToken or an hmacSecret',
+  });
+export type SourceAuth = z.infer<typeof SourceAuth>;
+
+export const PollingConfig = z.object({
+  /** FHIR search queries relative to baseUrl, e.g. `MedicationRequest?status=active`. */
+  queries: z.array(z.string().regex(/^[A-Z][A-Za-z]+(\?.*)?$/, 'a query is `Type` or `Type?params`')).min(1),
+  /** Periodic polling; absent: poll only when an empty R4 notification asks for it. */
+  intervalSeconds: z.number().int().positive().optional(),
+  /** Safety bound on `Bundle.link[next]` pages per poll. */
+  maxPages: z.number().int().positive().default(100),
+  /** Watermark for a query never polled before (ISO instant); absent: the time of the first poll. */
+  startFrom: z.string().datetime({ offset: true }).optional(),
+});
+export type PollingConfig = z.infer<typeof PollingConfig>;
+
+export const SourceConfig = z.object({
+  /**
+   * `fhir`: any server speaking R4 rest-hook, the R4 Backport IG, R4B or R5 (the shape is read
+   * from the request). `hapi`: the same, labelled as HAPI. `medplum`: Medplum's POST + X-Signature.
+   */
+  kind: z.enum(['fhir', 'hapi', 'medplum']),
+  /** The server's FHIR base URL; becomes `detail.server` and the base of query-back requests. */
+  baseUrl: z.string().url(),
+  auth: SourceAuth,
+  /** Credentials clinflow uses to query the server back (polling, empty R4 notifications). */
+  outboundBearerToken: z.string().min(1).optional(),
+  polling: PollingConfig.optional(),
+});
+export type SourceConfig = z.infer<typeof SourceConfig>;
+
+export const TriggerConfig = z.object({
+  /** Configured senders, by the name used in the path `/fhir/notify/{source}`. */
+  sources: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/), SourceConfig).default({}),
+  /** FHIRPath expressions the loaded rules route on, by resource type (manifest `routingAttributes`). */
+  routingAttributes: z.record(z.string(), z.array(z.string())).default({}),
+  /** Largest request body accepted; larger ones get 413 without being read to the end. */
+  maxBodyBytes: z.number().int().positive().default(1024 * 1024),
+  /** The PutEvents-style endpoint; absent: `POST /events` answers 404. */
+  events: z.object({ bearerTokens: z.array(z.string().min(1)).min(1) }).optional(),
+  /** How long graceful shutdown waits for in-flight requests before closing connections. */
+  shutdownGraceMs: z.number().int().nonnegative().default(10_000),
+});
+export type TriggerConfig = z.infer<typeof TriggerConfig>;
+export type TriggerConfigInput = z.input<typeof TriggerConfig>;

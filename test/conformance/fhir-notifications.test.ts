@@ -1,0 +1,18 @@
+import path from 'node:path';
+import { runFhirNotificationCases } from '../../triggers/conformance/runFhirNotificationConformance';
+import { summarize } from '../../schemas/conformance';
+
+const shared = process.env.CLINFLOW_SHARED ?? path.resolve(__dirname, '..', '..', '..', 'shared');
+const file = path.join(shared, 'conformance', 'fhir-notifications', 'cases.json');
+
+describe('shared FHIR notification suite', () => {
+  it('passes every case over real HTTP', async () => {
+    const results = await runFhirNotificationCases(file);
+    const summary = summarize(results);
+    expect(results.filter((r) => !r.passed).map((r) => `${r.id}: ${r.reason}`)).toEqual([]);
+    expect(summary.total).toBeGreaterThanOrEqual(11);
+    expect(summary.passed).toBe(summary.total);
+    // Every origin the suite covers is exercised.
+    expect(Object.keys(summary.byCategory)).toEqual(expect.arrayContaining(['backport-r4', 'medplum', 'r4-rest-hook', 'r4b-subscription', 'r5-subscription']));
+  });
+});

@@ -1,0 +1,95 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PutEventsRequestEntry, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
+import type { BusPort } from '../../schemas/ports';
+import type { TriggerConfig } from '../../schemas/triggerConfig';
+import { requireBearer } from '../http/credentials';
+import { HttpProblem } from '../http/httpProblem';
+import type { TriggerMetrics } from '../http/metrics';
+import { parseJsonBody, readBody, requireJsonContentType } from '../http/readBody';
+import { sendJson } from '../http/respond';
+import { isObject } from '../fhir/references';
+
+/** EventBridge's limits: 10 entries per call, 256 KB per request. */
+export const MAX_ENTRIES = 10;
+export const MAX_REQUEST_BYTES = 256 * 1024;
+
+const EVENT_JSON_TYPES = new Set(['application/json', 'application/x-amz-json-1.1']);
+
+type EntryCheck = { entry: PutEventsRequestEntry } | { error: PutEventsResultEntry };
+
+const invalid = (ErrorMessage: string, ErrorCode = 'InvalidArgument'): EntryCheck => ({ error: { ErrorCode, ErrorMessage } });
+
+/** Validates one entry as PutEvents would; a bad entry fails alone, the others go through. */
+export function checkEntry(raw: unknown): EntryCheck {
+  if (!isObject(raw)) return invalid('an entry must be an object');
+  const { Source, DetailType, Detail, Resources, Time, EventBusName, TraceHeader } = raw;
+  if (typeof Source !== 'string' || Source.length === 0 || Source.length > 256) return invalid('Parameter Source is not valid. Reason: Source is a required argument.');
+  if (typeof DetailType !== 'string' || DetailType.length === 0 || DetailType.length > 128) return invalid('Parameter DetailType is not valid. Reason: DetailType is a required argument.');
+  if (typeof Detail !== 'string' || Detail.length === 0) return invalid('Parameter Detail is not valid. Reason: Detail is a required argument.');
+  let detail: unknown;
+  try {
+    detail = JSON.parse(Detail);
+  } catch {
+    return invalid('Detail is malformed.', 'MalformedDetail');
+  }
+  if (!isObject(detail)) return invalid('Detail is malformed.', 'MalformedDetail');
+  if (Resources !== undefined && (!Array.isArray(Resources) || !Resources.every((r) => typeof r === 'string'))) return invalid('Parameter Resources is not valid.');
+  let time: Date | undefined;
+  if (Time !== undefined) {
+    time = typeof Time === 'number' ? new Date(Time * 1000) : typeof Time === 'string' ? new Date(Time) : undefined;
+    if (time === undefined || Number.isNaN(time.getTime())) return invalid('Parameter Time is not valid.');
+  }
+  if (EventBusName !== undefined && typeof EventBusName !== 'string') return invalid('Parameter EventBusName is not valid.');
+  if (TraceHeader !== undefined && typeof TraceHeader !== 'string') return invalid('Parameter TraceHeader is not valid.');
+  return {
+    entry: {
+      Source,
+      DetailType,
+      Detail,
+      ...(Resources !== undefined ? { Resources: Resources } : {}),
+      ...(time !== undefined ? { Time: time } : {}),
+      ...(EventBusName !== undefined ? { EventBusName } : {}),
+      ...(TraceHeader !== undefined ? { TraceHeader } : {}),
+    },
+  };
+}
+
+/** `POST /events` with `{Entries:[…]}`: answers PutEvents' `{FailedEntryCount, Entries}` after the bus stored them. */
+export async function handlePutEvents(req: IncomingMessage, res: ServerResponse, deps: { config: TriggerConfig; bus: BusPort; metrics: TriggerMetrics }): Promise<void> {
+  const tokens = deps.config.events?.bearerTokens;
+  if (!tokens) throw new HttpProblem(404, 'not-found', 'the events endpoint is not enabled');
+  if (req.method !== 'POST') throw new HttpProblem(405, 'not-supported', `${req.method} is not allowed here`, undefined, { Allow: 'POST' });
+  requireBearer(req, tokens);
+  const raw = await readBody(req, Math.min(deps.config.maxBodyBytes, MAX_REQUEST_BYTES * 2));
+  requireJsonContentType(req, EVENT_JSON_TYPES);
+  const body = parseJsonBody(raw);
+  if (!isObject(body) || !Array.isArray(body.Entries)) throw new HttpProblem(400, 'required', 'the body must be {"Entries": [...]}', 'Entries');
+  const rawEntries: unknown[] = body.Entries;
+  if (rawEntries.length === 0 || rawEntries.length > MAX_ENTRIES) throw new HttpProblem(400, 'value', `Entries must hold 1 to ${MAX_ENTRIES} entries`, 'Entries');
+
+  const checks = rawEntries.map(checkEntry);
+  const valid = checks.flatMap((c) => ('entry' in c ? [c.entry] : []));
+  const size = valid.reduce((n, e) => n + entrySize(e), 0);
+  if (size > MAX_REQUEST_BYTES) throw new HttpProblem(413, 'too-costly', `the entries total ${size} bytes; PutEvents takes at most ${MAX_REQUEST_BYTES}`, 'Entries');
+
+  let stored: PutEventsResultEntry[] = [];
+  if (valid.length > 0) {
+    try {
+      stored = (await deps.bus.putEvents(valid)).Entries;
+    } catch {
+      throw new HttpProblem(503, 'transient', 'the event bus is unavailable; retry later', undefined, { 'Retry-After': '5' });
+    }
+  }
+  let next = 0;
+  const Entries = checks.map((c): PutEventsResultEntry => ('error' in c ? c.error : (stored[next++] ?? { ErrorCode: 'InternalFailure', ErrorMessage: 'no result from the bus' })));
+  const FailedEntryCount = Entries.filter((e) => e.ErrorCode !== undefined).length;
+  deps.metrics.inc('clinflow_events_accepted_total', {}, Entries.length - FailedEntryCount);
+  deps.metrics.inc('clinflow_events_failed_total', {}, FailedEntryCount);
+  sendJson(res, 200, { FailedEntryCount, Entries });
+}
+
+/** PutEvents entry size as AWS documents it: 14 bytes for Time plus the UTF-8 bytes of the strings. */
+export function entrySize(e: PutEventsRequestEntry): number {
+  const b = (s: string | undefined): number => (s === undefined ? 0 : Buffer.byteLength(s));
+  return 14 + b(e.Source) + b(e.DetailType) + b(e.Detail) + (e.Resources ?? []).reduce((n, r) => n + b(r), 0);
+}

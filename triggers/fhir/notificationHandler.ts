@@ -1,0 +1,84 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../../schemas/clock';
+import type { Logger } from '../../schemas/ports';
+import type { SourceConfig, TriggerConfig } from '../../schemas/triggerConfig';
+import { requireBearer, requireHmacSignature } from '../http/credentials';
+import { HttpProblem, informationOutcome } from '../http/httpProblem';
+import type { TriggerMetrics } from '../http/metrics';
+import { parseJsonBody, readBody, requireJsonContentType } from '../http/readBody';
+import { sendJson } from '../http/respond';
+import type { ChangePublisher } from './changePublisher';
+import type { FhirPoller } from './fhirPoller';
+import { parseNotification } from './parseNotification';
+import { serverOf } from './serverOf';
+
+export interface NotificationHandlerDeps {
+  config: TriggerConfig;
+  publisher: ChangePublisher;
+  poller: FhirPoller;
+  clock: Clock;
+  metrics: TriggerMetrics;
+  logger?: Logger;
+}
+
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+export function findSource(config: TriggerConfig, name: string): SourceConfig | undefined {
+  return Object.hasOwn(config.sources, name) ? config.sources[name] : undefined;
+}
+
+/**
+ * `/fhir/notify/{source}[/{type}/{id}]`. Checks in order of cost (source, method, bearer token,
+ * size, signature, content type, JSON, shape), publishes, and answers 2xx only after the bus
+ * stored every event. Throws HttpProblem for anything refused; the caller renders it.
+ */
+export async function handleNotification(req: IncomingMessage, res: ServerResponse, sourceName: string, subpath: readonly string[], deps: NotificationHandlerDeps): Promise<void> {
+  const source = findSource(deps.config, sourceName);
+  if (!source) throw new HttpProblem(404, 'not-found', 'no notification source of that name is configured');
+  const method = req.method ?? 'GET';
+  const allowed = source.kind === 'medplum' ? ['POST'] : ['POST', 'PUT', 'DELETE'];
+  if (!allowed.includes(method)) throw new HttpProblem(405, 'not-supported', `${method} is not allowed here`, undefined, { Allow: allowed.join(', ') });
+  if (source.auth.bearerToken !== undefined) requireBearer(req, [source.auth.bearerToken]);
+
+  const raw = await readBody(req, deps.config.maxBodyBytes);
+  if (source.auth.hmacSecret !== undefined) requireHmacSignature(req, raw, source.auth.hmacSecret);
+  let body: unknown;
+  if (raw.length > 0 && method !== 'DELETE') {
+    requireJsonContentType(req);
+    body = parseJsonBody(raw);
+  }
+
+  const server = serverOf(source);
+  const medplumInteraction = header(req, 'x-medplum-interaction');
+  const parsed = parseNotification(
+    source,
+    { method, subpath, body, ...(medplumInteraction !== undefined ? { medplumInteraction } : {}) },
+    { server, receivedAt: deps.clock.now() },
+  );
+
+  switch (parsed.kind) {
+    case 'status':
+      deps.metrics.inc('clinflow_fhir_notifications_total', { origin: parsed.origin, kind: parsed.status });
+      sendJson(res, 200, informationOutcome(`${parsed.status} received`), 'application/fhir+json');
+      return;
+    case 'query-back':
+      if (!deps.poller.canPoll(sourceName)) {
+        throw new HttpProblem(422, 'not-supported', 'this notification carries no resource ids and the source has no polling queries to query back with');
+      }
+      deps.poller.requestPoll(sourceName);
+      deps.metrics.inc('clinflow_fhir_notifications_total', { origin: parsed.origin, kind: 'query-back' });
+      sendJson(res, 202, informationOutcome('query-back scheduled'), 'application/fhir+json');
+      return;
+    case 'changes': {
+      const result = await deps.publisher.publish(parsed.changes, server);
+      deps.metrics.inc('clinflow_fhir_notifications_total', { origin: parsed.origin, kind: 'changes' });
+      deps.metrics.inc('clinflow_fhir_events_published_total', { origin: parsed.origin }, result.published);
+      deps.metrics.inc('clinflow_fhir_events_deduped_total', { origin: parsed.origin }, result.deduped);
+      sendJson(res, 200, informationOutcome(`${result.published} event(s) published, ${result.deduped} duplicate(s) ignored`), 'application/fhir+json');
+      return;
+    }
+  }
+}

@@ -1,0 +1,13 @@
+import { type Db, ensureSchema } from '../../engine/db/openDatabase';
+
+/** The triggers module's tables (engine/db ensureSchema, module `triggers`). Append only. */
+const TRIGGER_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE trigger_dedupe (dedupe_key TEXT PRIMARY KEY, event_id TEXT NOT NULL, published_at INTEGER NOT NULL);
+   CREATE INDEX trigger_dedupe_published_at ON trigger_dedupe (published_at);
+   CREATE TABLE trigger_poll_watermarks (source TEXT NOT NULL, query TEXT NOT NULL, watermark TEXT NOT NULL, PRIMARY KEY (source, query));
+   CREATE TABLE trigger_poll_requests (source TEXT PRIMARY KEY, requested_at INTEGER NOT NULL);`,
+];
+
+export function ensureTriggerSchema(db: Db): void {
+  ensureSchema(db, 'triggers', TRIGGER_MIGRATIONS);
+}

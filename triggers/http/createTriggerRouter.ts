@@ -1,0 +1,136 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../../schemas/clock';
+import type { BusPort, Logger } from '../../schemas/ports';
+import type { TriggerConfig } from '../../schemas/triggerConfig';
+import type { Db } from '../../engine/db/openDatabase';
+import { handlePutEvents } from '../events/putEventsHandler';
+import { ChangePublisher } from '../fhir/changePublisher';
+import { FhirPoller, type Timers } from '../fhir/fhirPoller';
+import { handleNotification } from '../fhir/notificationHandler';
+import { RoutingAttributeExtractor } from '../fhir/routingAttributes';
+import { HttpProblem } from './httpProblem';
+import { TriggerMetrics } from './metrics';
+import { BodyTooLarge } from './readBody';
+import { sendJson, sendProblem } from './respond';
+
+export interface TriggerDeps {
+  db: Db;
+  bus: BusPort;
+  clock: Clock;
+  fetch?: typeof fetch;
+  logger?: Logger;
+  timers?: Timers;
+  /** Bus name put on FHIR change events; the default bus when absent. */
+  eventBusName?: string;
+  /** Monotonic seconds for latency measurement (process.hrtime by default). */
+  monotonicSeconds?: () => number;
+}
+
+export interface TriggerRouter {
+  /** Handles the request if it is one of ours (`/fhir/notify/…`, `/events`, `/health`, `/metrics`); false otherwise. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  poller: FhirPoller;
+  publisher: ChangePublisher;
+  metrics: TriggerMetrics;
+  /** Marks the router as draining: health says not ready, new requests get 503. */
+  drain(): void;
+  /** Requests being handled right now. */
+  inFlight(): number;
+}
+
+const NOTIFY_PREFIX = '/fhir/notify/';
+
+const defaultMonotonic = (): number => Number(process.hrtime.bigint()) / 1e9;
+
+/**
+ * The trigger endpoints as a request handler that `clinflow dev` can mount beside others
+ * (createHttpServer wraps it in its own server).
+ */
+export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): TriggerRouter {
+  const metrics = new TriggerMetrics();
+  const extractor = new RoutingAttributeExtractor(config.routingAttributes);
+  const publisher = new ChangePublisher(deps.db, deps.bus, extractor, deps.clock, deps.eventBusName);
+  const poller = new FhirPoller(config.sources, {
+    db: deps.db,
+    publisher,
+    clock: deps.clock,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(deps.logger ? { logger: deps.logger } : {}),
+    ...(deps.timers ? { timers: deps.timers } : {}),
+  });
+  const monotonic = deps.monotonicSeconds ?? defaultMonotonic;
+  let draining = false;
+  let inFlight = 0;
+
+  const dbReachable = (): boolean => {
+    try {
+      return deps.db.prepare('SELECT 1').pluck().get() === 1;
+    } catch {
+      return false;
+    }
+  };
+
+  async function route(req: IncomingMessage, res: ServerResponse, path: string, endpoint: string): Promise<void> {
+    if (draining) throw new HttpProblem(503, 'transient', 'shutting down; retry later', undefined, { 'Retry-After': '1' });
+    if (endpoint === 'fhir-notify') {
+      const segments = path.slice(NOTIFY_PREFIX.length).split('/').filter((s) => s !== '');
+      const [source, ...subpath] = segments.map((s) => {
+        try {
+          return decodeURIComponent(s);
+        } catch {
+          throw new HttpProblem(400, 'value', 'the path is not valid percent-encoding');
+        }
+      });
+      if (source === undefined) throw new HttpProblem(404, 'not-found', 'the path must name a source: /fhir/notify/{source}');
+      await handleNotification(req, res, source, subpath, { config, publisher, poller, clock: deps.clock, metrics, ...(deps.logger ? { logger: deps.logger } : {}) });
+      return;
+    }
+    await handlePutEvents(req, res, { config, bus: deps.bus, metrics });
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path === '/health') {
+      const db = dbReachable();
+      const ready = db && !draining;
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : draining ? 'draining' : 'degraded', live: true, ready, checks: { database: db } });
+      return true;
+    }
+    if (path === '/metrics') {
+      const text = metrics.render();
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+      return true;
+    }
+    const endpoint = path.startsWith(NOTIFY_PREFIX) ? 'fhir-notify' : path === '/events' ? 'events' : undefined;
+    if (endpoint === undefined) return false;
+
+    const started = monotonic();
+    inFlight += 1;
+    route(req, res, path, endpoint)
+      .catch((err: unknown) => {
+        const problem = err instanceof HttpProblem ? err : new HttpProblem(500, 'exception', 'internal error; the request was not processed');
+        if (!(err instanceof HttpProblem)) deps.logger?.error({ endpoint, error: err instanceof Error ? err.message : String(err) }, 'trigger request failed');
+        // A refused body was not read to the end: close rather than drain it.
+        sendProblem(res, problem, !req.readableEnded || err instanceof BodyTooLarge);
+      })
+      .finally(() => {
+        inFlight -= 1;
+        metrics.inc('clinflow_trigger_requests_total', { endpoint, status: String(res.statusCode) });
+        metrics.observeLatency(monotonic() - started);
+        deps.logger?.debug({ endpoint, status: res.statusCode }, 'trigger request');
+      });
+    return true;
+  }
+
+  return {
+    handle,
+    poller,
+    publisher,
+    metrics,
+    drain: () => {
+      draining = true;
+    },
+    inFlight: () => inFlight,
+  };
+}

@@ -1,0 +1,40 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { HttpProblem } from './httpProblem';
+
+/** Constant-time string comparison: both sides are hashed first so lengths leak nothing either. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a, 'utf8').digest();
+  const hb = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(ha, hb);
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export function bearerTokenOf(req: IncomingMessage): string | undefined {
+  const auth = headerValue(req, 'authorization');
+  const m = auth === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(auth);
+  return m?.[1];
+}
+
+const unauthorized = (why: string): HttpProblem => new HttpProblem(401, 'login', why, undefined, { 'WWW-Authenticate': 'Bearer' });
+
+/** Accepts when the bearer token equals one of `expected` (each compared in constant time). */
+export function requireBearer(req: IncomingMessage, expected: readonly string[]): void {
+  const got = bearerTokenOf(req);
+  if (got === undefined) throw unauthorized('missing bearer token');
+  let ok = false;
+  for (const token of expected) ok = constantTimeEqual(got, token) || ok; // no early exit
+  if (!ok) throw unauthorized('invalid bearer token');
+}
+
+/** Verifies `X-Signature`: hex HMAC-SHA256 of the raw body bytes (Medplum's scheme). */
+export function requireHmacSignature(req: IncomingMessage, rawBody: Buffer, secret: string): void {
+  const got = headerValue(req, 'x-signature')?.trim().toLowerCase();
+  if (got === undefined || got === '') throw unauthorized('missing X-Signature');
+  const expected = createHmac('sha256', secret).update(rawBody).digest('hex');
+  if (!constantTimeEqual(got, expected)) throw unauthorized('X-Signature does not match the body');
+}
