@@ -78,7 +78,8 @@ function awsFunctions(env: JsonataEnv): Record<string, unknown> {
         out.push(v);
         if (out.length > 1000) throw new Error('The $range function cannot generate more than 1000 items');
       }
-      return out;
+      // AWS returns a JSONata sequence: a single value is not wrapped in an array.
+      return out.length === 1 ? out[0] : out;
     },
     hash: (data: unknown, algorithm: unknown) => {
       const algo = hashAlgorithms[String(algorithm)];

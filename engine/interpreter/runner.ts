@@ -663,7 +663,7 @@ export class Runner {
   // ------------------------------------------------------------------ errors: Retry / Catch
 
   /** A state failed: retry it, catch it, or fail the frame. */
-  async handleFailure(f: ExecFrame, st: StateDef, failure: StateFailure): Promise<void> {
+  async handleFailure(f: ExecFrame, st: StateDef, failure: StateFailure, containerFailedEvent = false): Promise<void> {
     let cause = failure.causeText;
     if (failure.needsPrefix && cause !== undefined) {
       cause = `An error occurred while executing the state '${f.state}' (entered at the event id #${f.entered}). ${cause}`;
@@ -691,6 +691,8 @@ export class Runner {
           return;
         }
       }
+      // AWS journals Map/ParallelStateFailed once the state gives up (not before a retry).
+      if ((st.Type === 'Map' || st.Type === 'Parallel') && (containerFailedEvent || failure.evaluation)) this.emit(`${st.Type}StateFailed`, undefined, f);
       const catchers = st.Catch as Catcher[] | undefined;
       const ci = firstMatch(catchers, failure.error);
       if (ci >= 0) {
@@ -862,7 +864,9 @@ export class Runner {
     const states = this.statesBinding(f, raw, undefined, ctx);
     if (jsonata) {
       if ('Items' in st) {
-        items = await this.jsonataValue(f, st.Items, states, 'Items');
+        items = isJsonataExpression(st.Items)
+          ? await this.jsonataValue(f, st.Items, states, 'Items')
+          : await evaluateJsonataTemplate(st.Items, states, this.variables(f), 'Items', this.jsonataEnv());
         if (!Array.isArray(items)) {
           throw queryEvaluationFailure(
             `The JSONata expression '${String(st.Items).slice(2, -2).trim()}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '${jsonTypeName(items)}' for value: ${compactJson(items)}`,
@@ -874,8 +878,6 @@ export class Runner {
       }
       selectorInput = raw;
       maxConcurrency = Number(await this.jsonataValue(f, st.MaxConcurrency ?? 0, states, 'MaxConcurrency'));
-      toleratedCount = Number(await this.jsonataValue(f, st.ToleratedFailureCount ?? 0, states, 'ToleratedFailureCount'));
-      toleratedPercentage = Number(await this.jsonataValue(f, st.ToleratedFailurePercentage ?? 0, states, 'ToleratedFailurePercentage'));
     } else {
       const eff = this.inputPath(f, st, raw);
       const scope = this.scope(f, eff, ctx);
@@ -892,17 +894,7 @@ export class Runner {
         throw runtimeFailure(`Item path ${typeof st.ItemsPath === 'string' ? st.ItemsPath : '$'} in state ${f.state} evaluated to ${compactJson(items)}, but must evaluate to an array`);
       }
       maxConcurrency = typeof st.MaxConcurrencyPath === 'string' ? this.mapNumberPath(st.MaxConcurrencyPath, 'MaxConcurrencyPath', scope, 'integer') : Number(st.MaxConcurrency ?? 0);
-      toleratedCount =
-        typeof st.ToleratedFailureCountPath === 'string'
-          ? this.mapNumberPath(st.ToleratedFailureCountPath, 'ToleratedFailureCountPath', scope, 'integer')
-          : Number(st.ToleratedFailureCount ?? 0);
-      toleratedPercentage =
-        typeof st.ToleratedFailurePercentagePath === 'string'
-          ? this.mapNumberPath(st.ToleratedFailurePercentagePath, 'ToleratedFailurePercentagePath', scope, 'float')
-          : Number(st.ToleratedFailurePercentage ?? 0);
     }
-    if (toleratedPercentage < 0 || toleratedPercentage > 100) throw runtimeFailure('ToleratedFailurePercentage must be between 0 and 100.');
-    if (toleratedCount < 0) throw runtimeFailure('ToleratedFailureCount cannot be negative.');
     if (maxConcurrency < 0) throw runtimeFailure('MaxConcurrency cannot be negative.');
     const list = items as unknown[];
     const selector = st.ItemSelector ?? st.Parameters;
@@ -919,6 +911,23 @@ export class Runner {
       }
     }
     this.emit('MapStateStarted', { length: list.length }, f);
+    // AWS reads the tolerated-failure settings after MapStateStarted (their failures have no MapStateFailed).
+    if (jsonata) {
+      toleratedCount = Number(await this.jsonataValue(f, st.ToleratedFailureCount ?? 0, states, 'ToleratedFailureCount'));
+      toleratedPercentage = Number(await this.jsonataValue(f, st.ToleratedFailurePercentage ?? 0, states, 'ToleratedFailurePercentage'));
+    } else {
+      const scope = this.scope(f, selectorInput, ctx);
+      toleratedCount =
+        typeof st.ToleratedFailureCountPath === 'string'
+          ? this.mapNumberPath(st.ToleratedFailureCountPath, 'ToleratedFailureCountPath', scope, 'integer')
+          : Number(st.ToleratedFailureCount ?? 0);
+      toleratedPercentage =
+        typeof st.ToleratedFailurePercentagePath === 'string'
+          ? this.mapNumberPath(st.ToleratedFailurePercentagePath, 'ToleratedFailurePercentagePath', scope, 'float')
+          : Number(st.ToleratedFailurePercentage ?? 0);
+    }
+    if (toleratedPercentage < 0 || toleratedPercentage > 100) throw runtimeFailure('ToleratedFailurePercentage must be between 0 and 100.');
+    if (toleratedCount < 0) throw runtimeFailure('ToleratedFailureCount cannot be negative.');
     if (distributed) this.emit('MapRunStarted', undefined, f);
     const ctl: ControlFrame = {
       kind: 'ctl',
@@ -1000,6 +1009,8 @@ export class Runner {
     } else {
       ctl.failed += 1;
       if (ctl.type === 'map' && !ctl.distributed) this.emit('MapIterationFailed', { index: child.index, name: ctl.stateName }, owner);
+      // A Task that fails a branch/iteration is journaled as aborted as well (as AWS records it).
+      if (machineAt(this.def, child.machine).States[child.state]?.Type === 'Task') this.emit('TaskStateAborted', { name: child.state }, child);
       if (ctl.type === 'parallel' || this.exceedsTolerance(ctl)) {
         this.failChildren(ctl, child);
         return;
@@ -1027,17 +1038,18 @@ export class Runner {
   /** The Parallel/Map state fails because of `child`: abort the rest and let the owner retry/catch. */
   private failChildren(ctl: ControlFrame, child: ExecFrame): void {
     const owner = this.frame<ExecFrame>(ctl.owner)!;
+    // AWS records ParallelStateFailed for a branch ending in a Fail state, not for a failed Task (journaled as TaskStateAborted).
+    const failedEvent = ctl.type === 'map' || machineAt(this.def, child.machine).States[child.state]?.Type !== 'Task';
     this.abortChildren(ctl.id);
     const tolerant = ctl.type === 'map' && (ctl.toleratedCount > 0 || ctl.toleratedPercentage > 0);
     const error = tolerant ? 'States.ExceedToleratedFailureThreshold' : child.error;
     const cause = tolerant ? 'The specified tolerated failure threshold was exceeded' : child.cause;
     if (ctl.distributed) this.emit('MapRunFailed', undefined, owner);
-    this.emit(ctl.type === 'map' ? 'MapStateFailed' : 'ParallelStateFailed', undefined, owner);
     delete owner.pending;
     this.touch(owner);
     const st = this.stateDef(owner);
     this.schedule(async () => {
-      await this.handleFailure(owner, st, new StateFailure(error ?? 'States.BranchFailed', cause));
+      await this.handleFailure(owner, st, new StateFailure(error ?? 'States.BranchFailed', cause), failedEvent);
       await this.run(owner);
     });
   }
