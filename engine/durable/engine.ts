@@ -657,7 +657,16 @@ export class Engine implements ExecutionPort {
         redriveInfo = { count, at: env.now };
         live.state.info = { ...live.state.info, redriveCount: count };
       }
-      const result = await this.runInterpreter(live.revisionId, live.state, event, env, execId);
+      let result: StepResult;
+      if (redrive) {
+        // A redrive the interpreter refuses leaves the failed execution as it was.
+        try {
+          result = await step(this.definition(live.revisionId), live.state, event, env);
+        } catch (err) {
+          this.cache.delete(execId);
+          throw new StepFunctionsError('ExecutionNotRedrivable', `Execution cannot be redriven: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      } else result = await this.runInterpreter(live.revisionId, live.state, event, env, execId);
       const consumed = guard?.consume === false ? undefined : guard;
       const write = this.stepWrite(execId, live.nextEvent, result, consumed, env.now, redriveInfo);
       try {
