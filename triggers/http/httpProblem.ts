@@ -27,7 +27,7 @@ export function operationOutcome(problem: Pick<HttpProblem, 'status' | 'code' | 
     resourceType: 'OperationOutcome',
     issue: [
       {
-        severity: problem.status >= 500 ? 'fatal' : 'error',
+        severity: problem.status === 500 ? 'fatal' : 'error',
         code: problem.code,
         diagnostics: problem.diagnostics,
         ...(problem.expression !== undefined ? { expression: [problem.expression] } : {}),
