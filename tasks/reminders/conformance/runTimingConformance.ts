@@ -1,6 +1,85 @@
-import type { ConformanceSummary } from '../../../schemas/conformance';
+import { readFile } from 'node:fs/promises';
+import { summarize, type ConformanceCaseResult, type ConformanceSummary } from '../../../schemas/conformance';
+import { ClinflowError } from '../../../schemas/errors';
+import type { FhirTiming } from '../timing/fhirTiming';
+import { expandTiming } from '../timing/expandTiming';
 
-// Placeholder until the owning module lands its runner.
-export async function runTimingConformance(_file: string): Promise<ConformanceSummary> {
-  throw new Error('runTimingConformance is not implemented yet');
+/** One vector of `../shared/conformance/timing/vectors.json` (and files in the same shape). */
+export interface TimingVector {
+  name: string;
+  timing: FhirTiming;
+  start: string;
+  timezone: string;
+  policy?: string;
+  /** Expected instants (UTC). A finite series (count or bounds) must match exactly; an open one by prefix. */
+  expected?: string[];
+  /** An expected error name (e.g. Reminder.InvalidTiming), for vectors that must be rejected. */
+  expectedError?: string;
+  error?: string;
+  horizonEnd?: string;
+  asNeeded?: boolean;
+  dosage?: { asNeededBoolean?: boolean; asNeededCodeableConcept?: unknown };
+}
+
+/** The vector's feature group: from its fields first, so unnamed vectors still land somewhere useful. */
+export function timingCategory(v: TimingVector): string {
+  const r = v.timing.repeat;
+  const name = v.name.toLowerCase();
+  if (expectedErrorOf(v) !== undefined || /invariant|invalid|reject/.test(name)) return 'invariants';
+  if (/\bdst\b|daylight|spring-forward|fall-back|gap/.test(name)) return 'dst';
+  if (v.asNeeded || v.dosage?.asNeededBoolean || /as ?needed|prn/.test(name)) return 'as-needed';
+  if (r?.count !== undefined) return 'count';
+  if (r?.boundsPeriod || r?.boundsDuration || r?.boundsRange) return 'bounds';
+  if (r?.dayOfWeek?.length) return 'day-of-week';
+  if (r?.when?.length) return 'event-timing';
+  if (r?.timeOfDay?.length) return 'time-of-day';
+  if (r && ['s', 'min', 'h'].includes(r.periodUnit ?? '')) return 'elapsed';
+  if (!r && v.timing.code) return 'code';
+  if (!r && v.timing.event?.length) return 'event';
+  return 'frequency';
+}
+
+function expectedErrorOf(v: TimingVector): string | undefined {
+  return v.expectedError ?? v.error;
+}
+
+const isFinite = (v: TimingVector) => {
+  const r = v.timing.repeat;
+  return r?.count !== undefined || r?.boundsPeriod?.end !== undefined || r?.boundsDuration !== undefined || r?.boundsRange?.high !== undefined;
+};
+
+export function runTimingVector(v: TimingVector): ConformanceCaseResult {
+  const category = timingCategory(v);
+  const wantError = expectedErrorOf(v);
+  const expected = v.expected ?? [];
+  const asNeeded = v.asNeeded ?? v.dosage?.asNeededBoolean ?? v.dosage?.asNeededCodeableConcept !== undefined;
+  try {
+    const finite = isFinite(v);
+    const got = expandTiming(v.timing, {
+      start: v.start,
+      timezone: v.timezone,
+      horizonEnd: v.horizonEnd,
+      asNeeded,
+      // An open-ended series is compared on the vector's prefix; a finite one in full.
+      limit: finite || v.horizonEnd !== undefined ? undefined : expected.length,
+    });
+    if (wantError !== undefined) return { id: v.name, category, passed: false, reason: `expected ${wantError}, got ${got.length} instants` };
+    const norm = (s: string) => new Date(s).toISOString();
+    const same = got.length === expected.length && got.every((g, i) => norm(g) === norm(expected[i] ?? ''));
+    return same ? { id: v.name, category, passed: true } : { id: v.name, category, passed: false, reason: `expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}` };
+  } catch (err) {
+    const name = err instanceof ClinflowError ? err.error : err instanceof Error ? err.name : 'Error';
+    if (wantError !== undefined && name === wantError) return { id: v.name, category, passed: true };
+    return { id: v.name, category, passed: false, reason: `${name}: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+export async function runTimingConformanceDetailed(file: string): Promise<ConformanceCaseResult[]> {
+  const vectors = JSON.parse(await readFile(file, 'utf8')) as TimingVector[] | { vectors: TimingVector[] };
+  return (Array.isArray(vectors) ? vectors : vectors.vectors).map(runTimingVector);
+}
+
+/** Runs Timing vectors (Timing + start + zone → UTC instants) and summarises them by feature group. */
+export async function runTimingConformance(file: string): Promise<ConformanceSummary> {
+  return summarize(await runTimingConformanceDetailed(file));
 }
