@@ -143,12 +143,12 @@ describe('PutEvents endpoint', () => {
       ],
     });
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as { FailedEntryCount: number; Entries: Record<string, unknown>[] };
     expect(body.FailedEntryCount).toBe(2);
-    expect(body.Entries[0].EventId).toEqual(expect.any(String));
+    expect(body.Entries[0]?.EventId).toEqual(expect.any(String));
     expect(body.Entries[1]).toEqual({ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' });
-    expect(body.Entries[2].ErrorCode).toBe('InvalidArgument');
-    expect(body.Entries[3].EventId).toEqual(expect.any(String));
+    expect(body.Entries[2]?.ErrorCode).toBe('InvalidArgument');
+    expect(body.Entries[3]?.EventId).toEqual(expect.any(String));
     expect(s.bus.events().map((e) => e.entry.Detail)).toEqual(['{"id":"r1"}', '{"id":"r2"}']);
   });
 
