@@ -70,8 +70,9 @@ export interface ControlFrame {
   succeeded: number;
   failed: number;
   maxConcurrency: number;
-  toleratedCount: number;
-  toleratedPercentage: number;
+  /** null when the definition sets no such threshold. */
+  toleratedCount: number | null;
+  toleratedPercentage: number | null;
   /** Distributed Map: AWS journals MapRun events rather than per-iteration ones. */
   distributed?: boolean;
   /** Map state failed/aborted: remaining iterations must not start. */

@@ -13,6 +13,7 @@ import { compactJson, queryEvaluationFailure, runtimeFailure, StateFailure, toSt
 import { childFrameId, derivedId, frameOfDerivedId, ROOT, type ControlFrame, type ExecFrame, type Frame } from './frames';
 import { evaluateJsonata, evaluateJsonataTemplate, isJsonataExpression, type StatesBinding } from './jsonataEval';
 import { machineAt, type StateDef } from './machine';
+import { exceedsTolerance, hasTolerance } from './mapTolerance';
 import { firstMatch, retryDelayMs, type Retrier } from './retryPolicy';
 import { isValidTimestamp, parseTimestampMs } from './timestamps';
 import { classifyResource, dataLimitSubject, MAX_PAYLOAD_BYTES, payloadTooLarge } from './taskResources';
@@ -94,7 +95,9 @@ export class Runner {
   }
 
   async drain(): Promise<void> {
-    for (let a = this.queue.shift(); a; a = this.queue.shift()) await a();
+    // Index walk, not shift(): a 10 000-item Map schedules 10 000 actions in one step.
+    for (let i = 0; i < this.queue.length; i++) await this.queue[i]!();
+    this.queue.length = 0;
   }
 
   // ------------------------------------------------------------------ scopes
@@ -149,12 +152,35 @@ export class Runner {
     return ctx;
   }
 
+  /** Context and variables are built only if an expression reads them (most Pass states don't). */
   private scope(f: ExecFrame, input: unknown, ctx?: Record<string, unknown>): Scope {
-    return { input, context: ctx ?? this.context(f), variables: this.variables(f) };
+    let context = ctx;
+    let variables: Record<string, unknown> | undefined;
+    const build = {
+      context: () => (context ??= this.context(f)),
+      variables: () => (variables ??= this.variables(f)),
+    };
+    return {
+      input,
+      get context() {
+        return build.context();
+      },
+      get variables() {
+        return build.variables();
+      },
+    };
   }
 
   private statesBinding(f: ExecFrame, input: unknown, extra?: Partial<StatesBinding>, ctx?: Record<string, unknown>): StatesBinding {
-    return { input, context: ctx ?? this.context(f), ...extra };
+    let context = ctx;
+    const build = () => (context ??= this.context(f));
+    return {
+      input,
+      get context() {
+        return build();
+      },
+      ...extra,
+    };
   }
 
   private jsonataEnv(): { now: number; random(): number } {
@@ -301,11 +327,10 @@ export class Runner {
       this.commitVars(f, assigned);
       return this.exit(f, st, out);
     }
-    const ctx = this.context(f);
     let eff = this.inputPath(f, st, raw);
-    if ('Parameters' in st) eff = this.template(st.Parameters, this.scope(f, eff, ctx));
+    if ('Parameters' in st) eff = this.template(st.Parameters, this.scope(f, eff));
     const result = 'Result' in st ? st.Result : eff;
-    const assigned = this.assignJsonPath(f, st.Assign, result, ctx);
+    const assigned = this.assignJsonPath(f, st.Assign, result);
     const out = this.outputPath(f, st, applyResultPath(raw, st.ResultPath as string | null | undefined, result));
     this.commitVars(f, assigned);
     return this.exit(f, st, out);
@@ -339,9 +364,8 @@ export class Runner {
       this.commitVars(f, assigned);
       return this.exit(f, st, out, next);
     }
-    const ctx = this.context(f);
     const eff = this.inputPath(f, st, raw);
-    const scope = this.scope(f, eff, ctx);
+    const scope = this.scope(f, eff);
     let matched: Record<string, unknown> | undefined;
     for (const rule of choices) {
       if (evaluateChoiceRule(rule, scope)) {
@@ -351,7 +375,7 @@ export class Runner {
     }
     const next = matched ? String(matched.Next) : (st.Default as string | undefined);
     if (next === undefined) throw new StateFailure('States.NoChoiceMatched', `No Matches!`);
-    const assigned = this.assignJsonPath(f, (matched ?? st).Assign, eff, ctx);
+    const assigned = this.assignJsonPath(f, (matched ?? st).Assign, eff);
     const out = this.outputPath(f, st, eff);
     this.commitVars(f, assigned);
     return this.exit(f, st, out, next);
@@ -652,9 +676,8 @@ export class Runner {
       this.commitVars(f, assigned);
       return this.exit(f, st, out);
     }
-    const ctx = this.context(f);
-    const selected = 'ResultSelector' in st ? this.template(st.ResultSelector, this.scope(f, result, ctx)) : result;
-    const assigned = this.assignJsonPath(f, st.Assign, selected, ctx);
+    const selected = 'ResultSelector' in st ? this.template(st.ResultSelector, this.scope(f, result)) : result;
+    const assigned = this.assignJsonPath(f, st.Assign, selected);
     const out = this.outputPath(f, st, applyResultPath(raw, st.ResultPath as string | null | undefined, selected));
     this.commitVars(f, assigned);
     return this.exit(f, st, out);
@@ -830,8 +853,8 @@ export class Runner {
       succeeded: 0,
       failed: 0,
       maxConcurrency: 0,
-      toleratedCount: 0,
-      toleratedPercentage: 0,
+      toleratedCount: null,
+      toleratedPercentage: null,
     };
     this.put(ctl);
     f.pending = { kind: 'children', ctl: ctl.id };
@@ -857,8 +880,8 @@ export class Runner {
     let items: unknown;
     let selectorInput: unknown;
     let maxConcurrency = 0;
-    let toleratedCount = 0;
-    let toleratedPercentage = 0;
+    let toleratedCount: number | null = null;
+    let toleratedPercentage: number | null = null;
     const ctx = this.context(f);
     const jsonata = this.isJsonata(st);
     const states = this.statesBinding(f, raw, undefined, ctx);
@@ -913,21 +936,23 @@ export class Runner {
     this.emit('MapStateStarted', { length: list.length }, f);
     // AWS reads the tolerated-failure settings after MapStateStarted (their failures have no MapStateFailed).
     if (jsonata) {
-      toleratedCount = Number(await this.jsonataValue(f, st.ToleratedFailureCount ?? 0, states, 'ToleratedFailureCount'));
-      toleratedPercentage = Number(await this.jsonataValue(f, st.ToleratedFailurePercentage ?? 0, states, 'ToleratedFailurePercentage'));
+      if ('ToleratedFailureCount' in st) toleratedCount = Number(await this.jsonataValue(f, st.ToleratedFailureCount, states, 'ToleratedFailureCount'));
+      if ('ToleratedFailurePercentage' in st) {
+        toleratedPercentage = Number(await this.jsonataValue(f, st.ToleratedFailurePercentage, states, 'ToleratedFailurePercentage'));
+      }
     } else {
       const scope = this.scope(f, selectorInput, ctx);
-      toleratedCount =
-        typeof st.ToleratedFailureCountPath === 'string'
-          ? this.mapNumberPath(st.ToleratedFailureCountPath, 'ToleratedFailureCountPath', scope, 'integer')
-          : Number(st.ToleratedFailureCount ?? 0);
-      toleratedPercentage =
-        typeof st.ToleratedFailurePercentagePath === 'string'
-          ? this.mapNumberPath(st.ToleratedFailurePercentagePath, 'ToleratedFailurePercentagePath', scope, 'float')
-          : Number(st.ToleratedFailurePercentage ?? 0);
+      if (typeof st.ToleratedFailureCountPath === 'string') {
+        toleratedCount = this.mapNumberPath(st.ToleratedFailureCountPath, 'ToleratedFailureCountPath', scope, 'integer');
+      } else if ('ToleratedFailureCount' in st) toleratedCount = Number(st.ToleratedFailureCount);
+      if (typeof st.ToleratedFailurePercentagePath === 'string') {
+        toleratedPercentage = this.mapNumberPath(st.ToleratedFailurePercentagePath, 'ToleratedFailurePercentagePath', scope, 'float');
+      } else if ('ToleratedFailurePercentage' in st) toleratedPercentage = Number(st.ToleratedFailurePercentage);
     }
-    if (toleratedPercentage < 0 || toleratedPercentage > 100) throw runtimeFailure('ToleratedFailurePercentage must be between 0 and 100.');
-    if (toleratedCount < 0) throw runtimeFailure('ToleratedFailureCount cannot be negative.');
+    if (toleratedPercentage !== null && !(toleratedPercentage >= 0 && toleratedPercentage <= 100)) {
+      throw runtimeFailure('ToleratedFailurePercentage must be between 0 and 100.');
+    }
+    if (toleratedCount !== null && !(toleratedCount >= 0)) throw runtimeFailure('ToleratedFailureCount cannot be negative.');
     if (distributed) this.emit('MapRunStarted', undefined, f);
     const ctl: ControlFrame = {
       kind: 'ctl',
@@ -1011,7 +1036,7 @@ export class Runner {
       if (ctl.type === 'map' && !ctl.distributed) this.emit('MapIterationFailed', { index: child.index, name: ctl.stateName }, owner);
       // A Task that fails a branch/iteration is journaled as aborted as well (as AWS records it).
       if (machineAt(this.def, child.machine).States[child.state]?.Type === 'Task') this.emit('TaskStateAborted', { name: child.state }, child);
-      if (ctl.type === 'parallel' || this.exceedsTolerance(ctl)) {
+      if (ctl.type === 'parallel' || exceedsTolerance(ctl, ctl.failed, ctl.total)) {
         this.failChildren(ctl, child);
         return;
       }
@@ -1020,28 +1045,13 @@ export class Runner {
     if (ctl.succeeded + ctl.failed === ctl.total) this.schedule(() => this.completeChildren(ctl));
   }
 
-  private exceedsTolerance(ctl: ControlFrame): boolean {
-    if (ctl.failed > ctl.toleratedCount && !(ctl.toleratedCount === 0 && ctl.toleratedPercentage > 0)) {
-      if (ctl.toleratedPercentage === 0 || ctl.toleratedCount > 0) return true;
-    }
-    if (ctl.toleratedPercentage > 0 || ctl.toleratedCount > 0) {
-      const pct = (ctl.failed / ctl.total) * 100;
-      const overCount = ctl.failed > ctl.toleratedCount;
-      const overPct = pct > ctl.toleratedPercentage;
-      if (ctl.toleratedCount > 0 && ctl.toleratedPercentage > 0) return overCount && overPct;
-      if (ctl.toleratedCount > 0) return overCount;
-      return overPct;
-    }
-    return ctl.failed > 0;
-  }
-
   /** The Parallel/Map state fails because of `child`: abort the rest and let the owner retry/catch. */
   private failChildren(ctl: ControlFrame, child: ExecFrame): void {
     const owner = this.frame<ExecFrame>(ctl.owner)!;
     // AWS records ParallelStateFailed for a branch ending in a Fail state, not for a failed Task (journaled as TaskStateAborted).
     const failedEvent = ctl.type === 'map' || machineAt(this.def, child.machine).States[child.state]?.Type !== 'Task';
     this.abortChildren(ctl.id);
-    const tolerant = ctl.type === 'map' && (ctl.toleratedCount > 0 || ctl.toleratedPercentage > 0);
+    const tolerant = ctl.type === 'map' && hasTolerance(ctl);
     const error = tolerant ? 'States.ExceedToleratedFailureThreshold' : child.error;
     const cause = tolerant ? 'The specified tolerated failure threshold was exceeded' : child.cause;
     if (ctl.distributed) this.emit('MapRunFailed', undefined, owner);
