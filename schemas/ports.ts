@@ -6,6 +6,7 @@
  */
 import type {
   CreateScheduleCommandInput,
+  CreateScheduleGroupCommandInput,
   DeleteScheduleCommandInput,
   GetScheduleCommandInput,
   GetScheduleCommandOutput,
@@ -32,6 +33,8 @@ export interface SchedulerPort {
   deleteSchedule(input: DeleteScheduleCommandInput): Promise<void>;
   getSchedule(input: GetScheduleCommandInput): Promise<WithoutMetadata<GetScheduleCommandOutput>>;
   listSchedules(input: ListSchedulesCommandInput): Promise<WithoutMetadata<ListSchedulesCommandOutput>>;
+  /** Optional: lets a task create its schedule group on first use (ConflictException when it exists). */
+  createScheduleGroup?(input: CreateScheduleGroupCommandInput): Promise<{ ScheduleGroupArn: string }>;
 }
 
 /** EventBridge PutEvents. An entry is durably stored before its result says it was accepted. */
