@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto';
+import type { FhirResource } from '../../schemas/fhirPort';
+
+/**
+ * A stable, opaque code for an engine idempotency key. Hashed so the tag is short and does not spell
+ * out execution ARNs inside clinical records.
+ */
+export function idempotencyCode(key: string): string {
+  return createHash('sha256').update(key).digest('base64url').slice(0, 32);
+}
+
+interface Coding {
+  system?: string;
+  code?: string;
+}
+
+/** Returns a copy of the resource tagged with the key (replacing an earlier clinflow key tag). */
+export function withIdempotencyTag(resource: FhirResource, system: string, key: string): FhirResource {
+  const meta = resource.meta ?? {};
+  const tags = ((meta.tag as Coding[] | undefined) ?? []).filter((t) => t.system !== system);
+  return { ...resource, meta: { ...meta, tag: [...tags, { system, code: idempotencyCode(key) }] } };
+}
+
+export function hasIdempotencyTag(resource: FhirResource, system: string, key: string): boolean {
+  const code = idempotencyCode(key);
+  return ((resource.meta?.tag as Coding[] | undefined) ?? []).some((t) => t.system === system && t.code === code);
+}
+
+/** The If-None-Exist search that finds a resource created under this key. */
+export function idempotencyCondition(system: string, key: string): string {
+  return `_tag=${encodeURIComponent(`${system}|${idempotencyCode(key)}`)}`;
+}
