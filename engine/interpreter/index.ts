@@ -12,6 +12,8 @@ import { Runner } from './runner';
 
 export type * from './contract';
 
+const REDRIVABLE = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
+
 export function createExecutionState(info: ExecutionInfo): ExecutionState {
   return { info, status: 'RUNNING', frames: {}, seq: 0, historyCount: 0 };
 }
@@ -83,7 +85,24 @@ async function apply(r: Runner, definition: object, state: ExecutionState, event
       if (root) r.touch(root);
       return;
     }
-    case 'Redrive':
-      throw new Error('Redrive is not supported by this interpreter version');
+    case 'Redrive': {
+      // Redrive re-enters the state where the root failed, with the input and variables it had;
+      // a Map/Parallel there runs again as a whole.
+      const root = state.frames[ROOT] as ExecFrame | undefined;
+      if (!REDRIVABLE.has(state.status)) throw new Error(`Execution in status ${state.status} cannot be redriven`);
+      if (!root || root.status === 'succeeded') throw new Error('Execution has no failed state to redrive');
+      state.status = 'RUNNING';
+      r.emit('ExecutionRedriven', { redriveCount: state.info.redriveCount ?? 1 });
+      root.status = 'running';
+      delete root.pending;
+      delete root.error;
+      delete root.cause;
+      r.touch(root);
+      r.schedule(async () => {
+        r.enter(root, root.state, root.input);
+        await r.run(root);
+      });
+      return;
+    }
   }
 }
