@@ -100,6 +100,7 @@ function checkStep(s: StepInfo, reporter: Reporter, known: ReadonlySet<string>, 
     if (spec && isRecord(raw.await)) checkTaskInputs(spec, raw.await, [...p, 'await'], reporter, `step '${s.id ?? '?'}'`);
     checkValue(raw.await, [...p, 'await'], reporter, known);
   }
+  if (s.kind === undefined) checkValue(raw.with, [...p, 'with'], reporter, known);
   if (s.kind === 'if') checkValue(raw.if, [...p, 'if'], reporter, known, true);
   if (s.kind === 'choose' && Array.isArray(raw.choose)) raw.choose.forEach((c, j) => isRecord(c) && checkValue(c.when, [...p, 'choose', j, 'when'], reporter, known, true));
   if (s.kind === 'forEach' && typeof raw.forEach === 'string') checkValue(raw.forEach, [...p, 'forEach'], reporter, known, true);

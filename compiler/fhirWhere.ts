@@ -24,7 +24,7 @@ export function analyseWhere(expression: string, resourceType: string): WhereRes
   } catch (e) {
     const text = e instanceof Error ? e.message : String(e);
     const m = /line: (\d+); column: (\d+); message: (.*)/s.exec(text);
-    if (m) return { ok: false, message: `FHIRPath syntax error: ${m[3]}`, line: Number(m[1]), col: Number(m[2]) + 1 };
+    if (m) return { ok: false, message: `FHIRPath syntax error: ${(m[3] ?? '').replace(/ expecting \{.*\}$/s, '')}`, line: Number(m[1]), col: Number(m[2]) + 1 };
     return { ok: false, message: `FHIRPath syntax error: ${text}` };
   }
   const filters: Record<string, unknown[]> = {};

@@ -1,9 +1,17 @@
 import type { Command } from 'commander';
+import { registerCompile } from './compile';
 import { registerConformance } from './conformance';
+import { registerGraph } from './graph';
+import { registerSchema } from './schema';
+import { registerValidate } from './validate';
 
 /** Each command module adds itself here; `setExit` raises the process exit code (max wins). */
 export type SetExit = (code: number) => void;
 
 export function registerCommands(program: Command, setExit: SetExit): void {
   registerConformance(program, setExit);
+  registerValidate(program, setExit);
+  registerCompile(program, setExit);
+  registerGraph(program, setExit);
+  registerSchema(program, setExit);
 }
