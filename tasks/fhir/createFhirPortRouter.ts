@@ -20,14 +20,14 @@ export function createFhirPortRouter(servers: FhirServerConfigInput[], options: 
     return port;
   };
   return {
-    read: (ref, o) => pick(o).read(ref, o),
-    vread: (ref, v, o) => pick(o).vread(ref, v, o),
-    search: (t, p, o) => pick(o).search(t, p, o),
-    searchPages: (t, p, o) => pick(o).searchPages(t, p, o),
-    create: (r, o) => pick(o).create(r, o),
-    update: (r, o) => pick(o).update(r, o),
-    patch: (ref, p, o) => pick(o).patch(ref, p, o),
-    delete: (ref, o) => pick(o).delete(ref, o),
-    transaction: (b, o) => pick(o).transaction(b, o),
+    read: async (ref, o) => pick(o).read(ref, o),
+    vread: async (ref, v, o) => pick(o).vread(ref, v, o),
+    search: async (t, p, o) => pick(o).search(t, p, o),
+    searchPages: async (t, p, o) => pick(o).searchPages(t, p, o),
+    create: async (r, o) => pick(o).create(r, o),
+    update: async (r, o) => pick(o).update(r, o),
+    patch: async (ref, p, o) => pick(o).patch(ref, p, o),
+    delete: async (ref, o) => pick(o).delete(ref, o),
+    transaction: async (b, o) => pick(o).transaction(b, o),
   };
 }
