@@ -234,9 +234,9 @@ export const StepSchema: z.ZodType<Step> = z.union([
   SetStep,
   SucceedStep,
   FailStep,
-]);
+]).meta({ id: 'Step', description: 'A step: id plus exactly one action (call, await, if, choose, wait, forEach, parallel, set, succeed, fail).' });
 
-export const StepListSchema: z.ZodType<Step[]> = z.array(StepSchema).min(1);
+export const StepListSchema: z.ZodType<Step[]> = z.array(StepSchema).min(1).meta({ id: 'Steps', description: 'Steps run in order; a step may jump elsewhere with next:.' });
 export const BranchSchema: z.ZodType<Branch> = z.union([StepId, StepListSchema]);
 
 /** The keys each step kind accepts, for "did you mean" suggestions. */
