@@ -51,7 +51,7 @@ export type Command =
       parameters?: unknown;
     }
   | { type: 'CancelTask'; taskId: string }
-  | { type: 'StartTimer'; timerId: string; /** epoch ms */ fireAt: number; purpose: 'Wait' | 'Retry' | 'TaskTimeout' | 'HeartbeatTimeout' | 'MapScheduling' }
+  | { type: 'StartTimer'; timerId: string; /** epoch ms */ fireAt: number; purpose: 'Wait' | 'Retry' | 'TaskTimeout' | 'HeartbeatTimeout' | 'MapScheduling' | 'ExecutionTimeout' }
   | { type: 'CancelTimer'; timerId: string }
   | { type: 'ExecutionEnded'; status: ExecutionStatus; output?: unknown; error?: string; cause?: string };
 

@@ -51,6 +51,8 @@ export interface ExecFrame {
   item?: { index: number; value: unknown };
   /** Root only: the execution input. */
   execInput?: unknown;
+  /** Root only: the timer of the definition's top-level TimeoutSeconds. */
+  execTimer?: string;
   output?: unknown;
   error?: string;
   cause?: string;

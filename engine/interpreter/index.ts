@@ -41,6 +41,8 @@ async function apply(r: Runner, definition: object, state: ExecutionState, event
       r.emit('ExecutionStarted', d);
       const root = r.createFrame({ id: ROOT, parent: null, ctl: null, index: 0, machine: [], execInput: input });
       if (Number.isFinite(startTime)) root.enteredAt = startTime;
+      const timeout = (definition as { TimeoutSeconds?: unknown }).TimeoutSeconds;
+      if (typeof timeout === 'number' && timeout > 0) r.startExecutionTimer(root, timeout);
       r.schedule(async () => {
         r.enter(root, machineAt(definition, []).StartAt, input);
         await r.run(root);
@@ -61,6 +63,10 @@ async function apply(r: Runner, definition: object, state: ExecutionState, event
     case 'TimerFired': {
       if (state.status !== 'RUNNING') return;
       const f = r.frameFor(event.timerId);
+      if (f?.id === ROOT && f.execTimer === event.timerId) {
+        r.executionTimedOut(f);
+        return;
+      }
       const p = f?.pending;
       if (!f || !p) return;
       if (p.kind === 'wait' && p.timerId === event.timerId) r.schedule(() => r.waitElapsed(f));

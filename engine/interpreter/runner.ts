@@ -270,7 +270,11 @@ export class Runner {
 
   /** Leaves the current state with `output`, then enters the next one or ends the frame. */
   private exit(f: ExecFrame, st: StateDef, output: unknown, next?: string): void {
-    this.emit(`${st.Type}StateExited`, { name: f.state, output: compactJson(output) }, f);
+    const text = compactJson(output);
+    if (text.length > MAX_PAYLOAD_BYTES / 3 && payloadTooLarge(output)) {
+      throw new StateFailure('States.DataLimitExceeded', `The state/task '${f.state}' returned a result with a size exceeding the maximum number of bytes service limit.`);
+    }
+    this.emit(`${st.Type}StateExited`, { name: f.state, output: text }, f);
     const target = next ?? st.Next;
     if (st.Type === 'Succeed' || (st.End === true && next === undefined) || target === undefined) {
       this.frameSucceeded(f, output);
@@ -497,7 +501,11 @@ export class Runner {
     const out = f.output;
     delete f.pending;
     delete f.output;
-    this.exit(f, st, out);
+    try {
+      this.exit(f, st, out);
+    } catch (e) {
+      await this.handleFailure(f, st, toStateFailure(e));
+    }
     await this.run(f);
   }
 
@@ -687,15 +695,7 @@ export class Runner {
 
   /** A state failed: retry it, catch it, or fail the frame. */
   async handleFailure(f: ExecFrame, st: StateDef, failure: StateFailure, containerFailedEvent = false): Promise<void> {
-    let cause = failure.causeText;
-    if (failure.needsPrefix && cause !== undefined) {
-      cause = `An error occurred while executing the state '${f.state}' (entered at the event id #${f.entered}). ${cause}`;
-    }
-    if (failure.evaluation) {
-      const d: Record<string, unknown> = { error: failure.error, state: f.state };
-      if (cause !== undefined) d.cause = cause;
-      this.emit('EvaluationFailed', d, f);
-    }
+    const cause = this.journalFailure(f, failure);
     const canHandle = st.Type === 'Task' || st.Type === 'Parallel' || st.Type === 'Map';
     if (canHandle && failure.error !== 'States.Runtime') {
       const retriers = st.Retry as Retrier[] | undefined;
@@ -722,22 +722,42 @@ export class Runner {
         const catcher = catchers![ci]!;
         const errorOutput: Record<string, unknown> = { Error: failure.error };
         if (cause !== undefined) errorOutput.Cause = cause;
-        let out: unknown;
-        let assigned: Record<string, unknown> | undefined;
-        if (this.isJsonata(st)) {
-          const states = this.statesBinding(f, f.input, { errorOutput });
-          assigned = await this.assignJsonata(f, catcher.Assign, states);
-          out = 'Output' in catcher ? await evaluateJsonataTemplate(catcher.Output, states, this.variables(f), 'Output', this.jsonataEnv()) : errorOutput;
-        } else {
-          assigned = this.assignJsonPath(f, catcher.Assign, errorOutput);
-          out = applyResultPath(f.input, catcher.ResultPath, errorOutput);
+        try {
+          let out: unknown;
+          let assigned: Record<string, unknown> | undefined;
+          if (this.isJsonata(st)) {
+            const states = this.statesBinding(f, f.input, { errorOutput });
+            assigned = await this.assignJsonata(f, catcher.Assign, states);
+            out = 'Output' in catcher ? await evaluateJsonataTemplate(catcher.Output, states, this.variables(f), 'Output', this.jsonataEnv()) : errorOutput;
+          } else {
+            assigned = this.assignJsonPath(f, catcher.Assign, errorOutput);
+            out = applyResultPath(f.input, catcher.ResultPath, errorOutput);
+          }
+          this.commitVars(f, assigned);
+          this.exit(f, st, out, catcher.Next);
+        } catch (e) {
+          // A failing Catch (its Output/Assign/ResultPath) fails the state; it is not caught again.
+          const again = toStateFailure(e);
+          this.frameFailed(f, again.error, this.journalFailure(f, again));
         }
-        this.commitVars(f, assigned);
-        this.exit(f, st, out, catcher.Next);
         return;
       }
     }
     this.frameFailed(f, failure.error, cause);
+  }
+
+  /** Adds AWS's state prefix to runtime/evaluation causes and journals EvaluationFailed; returns the cause. */
+  private journalFailure(f: ExecFrame, failure: StateFailure): string | undefined {
+    let cause = failure.causeText;
+    if (failure.needsPrefix && cause !== undefined) {
+      cause = `An error occurred while executing the state '${f.state}' (entered at the event id #${f.entered}). ${cause}`;
+    }
+    if (failure.evaluation) {
+      const d: Record<string, unknown> = { error: failure.error, state: f.state };
+      if (cause !== undefined) d.cause = cause;
+      this.emit('EvaluationFailed', d, f);
+    }
+    return cause;
   }
 
   /** A retry back-off elapsed: run the state's body again (without a new StateEntered event). */
@@ -760,6 +780,7 @@ export class Runner {
     f.output = output;
     this.touch(f);
     if (f.id === ROOT) {
+      this.cancelExecutionTimer(f);
       this.emit('ExecutionSucceeded', { output: compactJson(output) });
       this.state.status = 'SUCCEEDED';
       this.commands.push({ type: 'ExecutionEnded', status: 'SUCCEEDED', output });
@@ -774,6 +795,7 @@ export class Runner {
     if (cause !== undefined) f.cause = cause;
     this.touch(f);
     if (f.id === ROOT) {
+      this.cancelExecutionTimer(f);
       const d: Record<string, unknown> = {};
       if (error !== undefined) d.error = error;
       if (cause !== undefined) d.cause = cause;
@@ -1094,8 +1116,25 @@ export class Runner {
     return f && f.kind === 'exec' && f.status === 'running' ? f : undefined;
   }
 
-  get maxPayloadBytes(): number {
-    return MAX_PAYLOAD_BYTES;
+  /** Top-level TimeoutSeconds: the whole execution times out. */
+  startExecutionTimer(root: ExecFrame, seconds: number): void {
+    root.execTimer = derivedId(root.id, 'X', this.nextSeq());
+    this.commands.push({ type: 'StartTimer', timerId: root.execTimer, fireAt: this.env.now + seconds * 1000, purpose: 'ExecutionTimeout' });
+    this.touch(root);
+  }
+
+  executionTimedOut(root: ExecFrame): void {
+    delete root.execTimer;
+    this.abortFrame(root);
+    this.emit('ExecutionTimedOut', { error: 'States.Timeout' });
+    this.state.status = 'TIMED_OUT';
+    this.commands.push({ type: 'ExecutionEnded', status: 'TIMED_OUT', error: 'States.Timeout' });
+  }
+
+  private cancelExecutionTimer(root: ExecFrame): void {
+    if (!root.execTimer) return;
+    this.commands.push({ type: 'CancelTimer', timerId: root.execTimer });
+    delete root.execTimer;
   }
 }
 

@@ -152,4 +152,32 @@ describe('step', () => {
     expect(d.commands.at(-1)).toMatchObject({ status: 'SUCCEEDED', output: { p: 8 } });
     await expect(feed(def, d.state, { type: 'Redrive' })).rejects.toThrow(/cannot be redriven/);
   });
+
+  it('times the whole execution out at the top-level TimeoutSeconds', async () => {
+    const def = { TimeoutSeconds: 60, StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 3600, End: true } } };
+    const r = await runInMemory(def, {}, { startTime: 0, invoke: async () => ({ output: null }) });
+    expect(r).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
+    expect(r.history.map((h) => h.type)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'WaitStateAborted', 'ExecutionTimedOut']);
+    expect(r.history.at(-1)?.timestamp).toBe(60_000);
+  });
+
+  it('fails a state whose output exceeds 256 KiB with States.DataLimitExceeded', async () => {
+    const def = { StartAt: 'P', States: { P: { Type: 'Pass', Parameters: { 'a.$': '$.s', 'b.$': '$.s' }, End: true } } };
+    const r = await runInMemory(def, { s: 'é'.repeat(70_000) }, { invoke: async () => ({ output: null }) });
+    expect(r).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+  });
+
+  it('a Catch whose Output cannot be evaluated fails the execution with the evaluation error', async () => {
+    const def = {
+      QueryLanguage: 'JSONata',
+      StartAt: 'T',
+      States: {
+        T: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Catch: [{ ErrorEquals: ['States.ALL'], Output: '{% $nope %}', Next: 'H' }], End: true },
+        H: { Type: 'Pass', End: true },
+      },
+    };
+    const r = await runInMemory(def, {}, { invoke: async () => ({ error: 'Boom' }) });
+    expect(r).toMatchObject({ status: 'FAILED', error: 'States.QueryEvaluationError' });
+    expect(r.cause).toMatch(/^An error occurred while executing the state 'T' \(entered at the event id #2\)\. The JSONata expression '\$nope'/);
+  });
 });
