@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerCompile } from './compile';
 import { registerConformance } from './conformance';
+import { registerDeploy } from './deploy';
 import { registerGraph } from './graph';
 import { registerSchema } from './schema';
 import { registerValidate } from './validate';
@@ -14,4 +15,5 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerCompile(program, setExit);
   registerGraph(program, setExit);
   registerSchema(program, setExit);
+  registerDeploy(program, setExit);
 }
