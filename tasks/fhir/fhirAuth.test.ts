@@ -6,9 +6,9 @@ import { createFhirPortRouter } from './createFhirPortRouter';
 import { createHttpFhirPort } from './createHttpFhirPort';
 
 let sandbox: Sandbox;
-let rsPrivate: Record<string, unknown>;
-let esPrivate: Record<string, unknown>;
-let otherPrivate: Record<string, unknown>;
+let rsPrivate: { kty: string };
+let esPrivate: { kty: string };
+let otherPrivate: { kty: string };
 const STATIC_TOKEN = 'PHIMARK-static-token-5521';
 /** Shifts the sandbox's and the client's clocks together (token expiry without waiting). */
 let clockOffsetMs = 0;
@@ -18,9 +18,9 @@ beforeAll(async () => {
   const rs = await generateKeyPair('RS384', { extractable: true });
   const es = await generateKeyPair('ES384', { extractable: true });
   const other = await generateKeyPair('RS384', { extractable: true });
-  rsPrivate = { ...(await exportJWK(rs.privateKey)) };
-  esPrivate = { ...(await exportJWK(es.privateKey)) };
-  otherPrivate = { ...(await exportJWK(other.privateKey)) };
+  rsPrivate = { kty: 'RSA', ...(await exportJWK(rs.privateKey)) };
+  esPrivate = { kty: 'EC', ...(await exportJWK(es.privateKey)) };
+  otherPrivate = { kty: 'RSA', ...(await exportJWK(other.privateKey)) };
   sandbox = await startSandbox({
     seed: { patients: 2 },
     now,
