@@ -18,9 +18,13 @@ beforeAll(async () => {
   const rs = await generateKeyPair('RS384', { extractable: true });
   const es = await generateKeyPair('ES384', { extractable: true });
   const other = await generateKeyPair('RS384', { extractable: true });
-  rsPrivate = { kty: 'RSA', ...(await exportJWK(rs.privateKey)) };
-  esPrivate = { kty: 'EC', ...(await exportJWK(es.privateKey)) };
-  otherPrivate = { kty: 'RSA', ...(await exportJWK(other.privateKey)) };
+  const jwk = async (k: Parameters<typeof exportJWK>[0]) => {
+    const j = await exportJWK(k);
+    return { ...j, kty: j.kty ?? '' };
+  };
+  rsPrivate = await jwk(rs.privateKey);
+  esPrivate = await jwk(es.privateKey);
+  otherPrivate = await jwk(other.privateKey);
   sandbox = await startSandbox({
     seed: { patients: 2 },
     now,
