@@ -1,5 +1,6 @@
 import { StatesErrorNames, TaskErrorNames } from '../schemas/errors';
 import type { TaskSpec } from '../schemas/task';
+import { STEP_KEYS } from '../schemas/workflow';
 import { taskCatalogue } from '../tasks/catalogue';
 import { BUILTIN_VARIABLES, checkValue } from './checkValues';
 import { checkTaskInputs } from './checkInputs';
@@ -92,7 +93,8 @@ function checkStep(s: StepInfo, reporter: Reporter, known: ReadonlySet<string>, 
     spec = taskCatalogue.get(raw.call);
     if (!spec) reporter.error([...p, 'call'], `unknown task '${raw.call}'`, { code: 'unknown-task', suggestion: suggest(raw.call, taskCatalogue.keys()) });
     else if (spec.callback) reporter.error([...p, 'call'], `${spec.name} waits for a person: use an await: step`, { code: 'callback-task' });
-    else checkTaskInputs(spec, raw.with, [...p, 'with'], reporter, `step '${s.id ?? '?'}'`);
+    // A misspelled `with` is reported as an unknown key; "missing input" on top of it would be noise.
+    else if (raw.with !== undefined || Object.keys(raw).every((k) => STEP_KEYS.call.includes(k))) checkTaskInputs(spec, raw.with, [...p, 'with'], reporter, `step '${s.id ?? '?'}'`);
     checkValue(raw.with, [...p, 'with'], reporter, known);
   }
   if (s.kind === 'await') {

@@ -12,6 +12,17 @@ import { checkSchema, isRecord } from './schemaDiagnostics';
 import { COMPILER_VERSION } from './version';
 import { parseYamlSource } from './yamlSource';
 
+/**
+ * The yaml parser reports an unclosed quote where the file ends; the mistake is the opening quote,
+ * which is the last quote of that kind before the end (everything after it is inside the string).
+ */
+function yamlErrorOffset(source: string, message: string, offset: number): number {
+  const m = /^Missing closing (["'])quote/.exec(message);
+  if (!m?.[1]) return offset;
+  const open = source.lastIndexOf(m[1], offset - 1);
+  return open >= 0 ? open : offset;
+}
+
 export interface CompileResult {
   /** Every problem found, sorted by position; errors and warnings. */
   diagnostics: Diagnostic[];
@@ -27,7 +38,7 @@ export function compile(source: string, fileName: string): CompileResult {
   const src = parseYamlSource(source);
   const reporter = new Reporter(fileName, src);
   for (const e of src.doc.errors) {
-    reporter.error([], e.message.split('\n')[0] ?? e.message, { code: 'yaml', position: src.lineCounter.linePos(e.pos[0]) });
+    reporter.error([], e.message.split('\n')[0] ?? e.message, { code: 'yaml', position: src.lineCounter.linePos(yamlErrorOffset(source, e.message, e.pos[0])) });
   }
   for (const w of src.doc.warnings) reporter.warning([], w.message.split('\n')[0] ?? w.message, { code: 'yaml', position: src.lineCounter.linePos(w.pos[0]) });
   const root = src.value;

@@ -102,6 +102,12 @@ export function checkSchema(root: unknown, reporter: Reporter): boolean {
 function mapIssues(issues: readonly Issue[], base: readonly PathSegment[], root: unknown, reporter: Reporter): void {
   for (const issue of issues) {
     const path = [...base, ...(issue.path as PathSegment[])];
+    const key = path[path.length - 1];
+    const parentPath = path.slice(0, -1);
+    if (issue.code !== 'unrecognized_keys' && typeof key === 'string' && valueAt(root, path) === undefined && isRecord(valueAt(root, parentPath))) {
+      reporter.error(parentPath, `missing required key '${key}'`, { code: 'schema' });
+      continue;
+    }
     switch (issue.code) {
       case 'invalid_union':
         mapUnion(issue, path, root, reporter);
@@ -111,16 +117,6 @@ function mapIssues(issues: readonly Issue[], base: readonly PathSegment[], root:
         for (const key of issue.keys) {
           const hint = suggest(key, known);
           reporter.error([...path, key], `unknown key '${key}'`, { at: 'key', suggestion: hint, code: 'unknown-key' });
-        }
-        break;
-      }
-      case 'invalid_type': {
-        const parentPath = path.slice(0, -1);
-        const key = path[path.length - 1];
-        if (valueAt(root, path) === undefined && typeof key === 'string' && isRecord(valueAt(root, parentPath))) {
-          reporter.error(parentPath, `missing required key '${key}'`, { code: 'schema' });
-        } else {
-          reporter.error(path, cleanMessage(issue.message), { code: 'schema' });
         }
         break;
       }
