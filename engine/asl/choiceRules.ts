@@ -5,7 +5,7 @@
  */
 import { StatesError } from '../../schemas/errors';
 import { jsonEqual } from './intrinsics';
-import { PathNotFoundError, resolvePath } from './jsonpath';
+import { PathNotFoundError, PathSyntaxError, resolvePath } from './jsonpath';
 import type { Scope } from './scope';
 import { compareInstants, parseTimestamp } from './timestamp';
 
@@ -32,6 +32,7 @@ export function choiceOperatorOf(rule: Record<string, unknown>): string | undefi
 }
 
 export function evaluateChoiceRule(rule: Record<string, unknown>, scope: Scope): boolean {
+  if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) throw new StatesError('States.Runtime', 'A Choice rule must be an object');
   if (Array.isArray(rule.And)) return (rule.And as Record<string, unknown>[]).every((r) => evaluateChoiceRule(r, scope));
   if (Array.isArray(rule.Or)) return (rule.Or as Record<string, unknown>[]).some((r) => evaluateChoiceRule(r, scope));
   if (rule.Not !== undefined && typeof rule.Not === 'object' && rule.Not !== null) {
@@ -42,6 +43,9 @@ export function evaluateChoiceRule(rule: Record<string, unknown>, scope: Scope):
   const op = choiceOperatorOf(rule);
   if (op === undefined) throw new StatesError('States.Runtime', `The Choice rule for Variable '${variable}' has no valid operator`);
   const operand = rule[op];
+  if (op.endsWith('Path') && typeof operand !== 'string') {
+    throw new StatesError('States.Runtime', `The operand of ${op} for Variable '${variable}' must be a JSONPath`);
+  }
 
   if ((TYPE_TESTS as readonly string[]).includes(op)) {
     let value: unknown;
@@ -49,6 +53,7 @@ export function evaluateChoiceRule(rule: Record<string, unknown>, scope: Scope):
     try {
       value = resolvePath(variable, scope);
     } catch (e) {
+      if (e instanceof PathSyntaxError) throw new StatesError('States.Runtime', e.message);
       if (!(e instanceof PathNotFoundError)) throw e;
       present = false;
     }
@@ -81,7 +86,7 @@ export function evaluateChoiceRule(rule: Record<string, unknown>, scope: Scope):
   const value = readOrFail(variable, scope);
   if (op === 'StringMatches') return typeof value === 'string' && typeof operand === 'string' && matchesPattern(value, operand);
   const spec = COMPARISONS.get(op)!;
-  const other = spec.path ? readOrFail(String(operand), scope) : operand;
+  const other = spec.path ? readOrFail(operand as string, scope) : operand;
   return compareTyped(spec.kind, spec.cmp, value, other);
 }
 
@@ -90,6 +95,7 @@ function readOrFail(path: string, scope: Scope): unknown {
     return resolvePath(path, scope);
   } catch (e) {
     if (e instanceof PathNotFoundError) throw new StatesError('States.Runtime', `Invalid path '${path}' : ${e.message}`);
+    if (e instanceof PathSyntaxError) throw new StatesError('States.Runtime', e.message);
     throw e;
   }
 }

@@ -606,7 +606,12 @@ export function resolvePath(path: string, scope: Scope): unknown {
 export function applyResultPath(input: unknown, resultPath: string | null | undefined, result: unknown): unknown {
   if (resultPath === null) return input;
   if (resultPath === undefined || resultPath === '$') return result;
-  const parsed = parsePath(resultPath);
+  let parsed: ParsedPath;
+  try {
+    parsed = parsePath(resultPath);
+  } catch (e) {
+    throw new StatesError('States.Runtime', (e as Error).message);
+  }
   const fail = (): never => {
     throw new StatesError(
       'States.ResultPathMatchFailure',

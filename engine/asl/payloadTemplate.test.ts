@@ -46,3 +46,13 @@ describe('applyPayloadTemplate', () => {
     expect(applyPayloadTemplate(null, scope, env)).toBeNull();
   });
 });
+
+describe('__proto__ keys', () => {
+  it('stay data and do not change the prototype', () => {
+    const tpl = JSON.parse('{"__proto__": {"polluted": true}, "x.$": "$.a"}') as unknown;
+    const out = applyPayloadTemplate(tpl, scope, env) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.keys(out)).toEqual(['__proto__', 'x']);
+    expect((out as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+});

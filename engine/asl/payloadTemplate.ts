@@ -13,13 +13,16 @@ export function applyPayloadTemplate(template: unknown, scope: Scope, env: AslEn
   if (typeof template !== 'object' || template === null) return template;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(template)) {
-    if (key.endsWith('.$')) {
-      out[key.slice(0, -2)] = evaluateDollarValue(key, value, scope, env);
-    } else {
-      out[key] = applyPayloadTemplate(value, scope, env);
-    }
+    const v = key.endsWith('.$') ? evaluateDollarValue(key, value, scope, env) : applyPayloadTemplate(value, scope, env);
+    setOwn(out, key.endsWith('.$') ? key.slice(0, -2) : key, v);
   }
   return out;
+}
+
+/** Assign as an own data property, so a `__proto__` key stays data instead of changing the prototype. */
+function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
 }
 
 /** Evaluate the value of one `.$` field: an intrinsic call or a path. */

@@ -65,6 +65,9 @@ const BAD: [string, unknown, string, RegExp, boolean][] = [
   ['bad JSONata syntax', one(pass({ QueryLanguage: 'JSONata', Output: '{% $states.input. %}' })), 'States.S.Output', /Invalid JSONata/, false],
   ['bad variable name', one(pass({ Assign: { '1abc': 1 } })), 'States.S.Assign.1abc', /not a valid variable name/, false],
   ['Fail with Error and ErrorPath', one({ Type: 'Fail', Error: 'E', ErrorPath: '$.e' }), 'States.S.ErrorPath', /cannot both/, false],
+  ['duplicate field after .$', one(pass({ Parameters: { a: 1, 'a.$': '$.x' } })), 'States.S.Parameters.a.$', /both produce the field 'a'/, false],
+  ['reserved variable name', one(pass({ Assign: { states: 1 } })), 'States.S.Assign.states', /reserved/, false],
+  ['no terminal state', { StartAt: 'A', States: { A: { Type: 'Pass', Next: 'B' }, B: { Type: 'Pass', Next: 'A' } } }, 'States', /no terminal state/, true],
   ['Parallel without Branches', one({ Type: 'Parallel', End: true }), 'States.S.Branches', /Branches is required/, false],
   [
     'error inside a Parallel branch',

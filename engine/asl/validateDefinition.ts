@@ -126,6 +126,10 @@ class Validator {
       if (name.length === 0 || name.length > 80) this.add(sp, 'State names must be 1 to 80 characters long');
       edges.set(name, this.state(states[name], sp, machineQl, names));
     }
+    const terminal = Object.values(states).some(
+      (st) => isObj(st) && (st.End === true || st.Type === 'Succeed' || st.Type === 'Fail' || st.Type === 'Choice'),
+    );
+    if (!terminal) this.add(p('States'), 'The state machine has no terminal state (End: true, Succeed or Fail)');
     if (typeof def.StartAt === 'string' && names.includes(def.StartAt)) {
       const seen = new Set<string>([def.StartAt]);
       const queue = [def.StartAt];
@@ -458,6 +462,11 @@ class Validator {
   private template(at: string, v: unknown): void {
     if (Array.isArray(v)) return v.forEach((x, i) => this.template(`${at}[${i}]`, x));
     if (!isObj(v)) return;
+    for (const k of Object.keys(v)) {
+      if (k.endsWith('.$') && Object.prototype.hasOwnProperty.call(v, k.slice(0, -2))) {
+        this.add(`${at}.${k}`, `Fields '${k.slice(0, -2)}' and '${k}' would both produce the field '${k.slice(0, -2)}'`);
+      }
+    }
     for (const [k, x] of Object.entries(v)) {
       const kp = `${at}.${k}`;
       if (k.endsWith('.$')) this.dollarValue(kp, x);
@@ -484,6 +493,8 @@ class Validator {
     for (const [k, x] of Object.entries(v)) {
       const name = k.endsWith('.$') ? k.slice(0, -2) : k;
       if (!VARIABLE_NAME.test(name)) this.add(`${at}.${k}`, `'${name}' is not a valid variable name`);
+      else if (name === 'states') this.add(`${at}.${k}`, "'states' is reserved and cannot be assigned");
+      if (k.endsWith('.$') && Object.prototype.hasOwnProperty.call(v, name)) this.add(`${at}.${k}`, `Variable '${name}' is assigned twice`);
       if (ql === 'JSONPath') {
         if (k.endsWith('.$')) this.dollarValue(`${at}.${k}`, x);
         else this.template(`${at}.${k}`, x);
