@@ -11,7 +11,9 @@ async function main(): Promise<void> {
   const names = wanted.length ? wanted : all;
   for (const name of names) {
     if (!all.includes(name)) throw new Error(`no benchmark "${name}"; have: ${all.join(', ')}`);
-    const mod = (await import(join(__dirname, `${name}.bench.ts`))) as { run: (args: string[]) => Promise<void> };
+    // require, not import(): bin/bench.cjs registers tsx's CommonJS hook only, and import() of a .ts bypasses it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(join(__dirname, `${name}.bench.ts`)) as { run: (args: string[]) => Promise<void> };
     process.stdout.write(`\n=== ${name} ===\n`);
     await mod.run(process.argv.slice(2));
   }

@@ -7,7 +7,7 @@
  */
 import { LeafKind, atomMatchesLeaf, leafLower, type Atom, type Leaf, type Membership } from './atoms';
 import { compilePattern, type CompiledPattern } from './compilePattern';
-import { consistent, flattenEvent, mergeMembership, type FlatEvent } from './flattenEvent';
+import { PathTrie, consistent, flattenEvent, mergeMembership, type FlatEvent } from './flattenEvent';
 
 class AffixIndex {
   readonly byValue = new Map<string, State[]>();
@@ -27,7 +27,7 @@ class AffixIndex {
   }
 }
 
-function pushUnique(map: Map<string, State[]>, key: string, next: State): void {
+function pushUnique<K>(map: Map<K, State[]>, key: K, next: State): void {
   const list = map.get(key);
   if (!list) map.set(key, [next]);
   else if (!list.includes(next)) list.push(next);
@@ -40,7 +40,9 @@ function addAll(out: State[], states: readonly State[]): void {
 /** The outgoing conditions of one state on one field path. */
 class FieldTransitions {
   readonly byCondition = new Map<string, State>();
-  readonly exact = new Map<string, State[]>();
+  readonly exactString = new Map<string, State[]>();
+  readonly exactNumber = new Map<number, State[]>();
+  readonly exactLiteral = new Map<string, State[]>();
   readonly ignoreCase = new Map<string, State[]>();
   readonly prefix = new AffixIndex();
   readonly prefixIgnoreCase = new AffixIndex();
@@ -53,9 +55,12 @@ class FieldTransitions {
 
   add(atoms: readonly Atom[], next: State): void {
     for (const atom of atoms) {
+      if (atom.kind !== 'exact') this.exactOnly = false;
       switch (atom.kind) {
         case 'exact':
-          pushUnique(this.exact, atom.key, next);
+          if (atom.valueKind === LeafKind.String) pushUnique(this.exactString, atom.str, next);
+          else if (atom.valueKind === LeafKind.Number) pushUnique(this.exactNumber, atom.num, next);
+          else pushUnique(this.exactLiteral, atom.valueKind === LeafKind.Null ? 'null' : atom.str, next);
           break;
         case 'equalsIgnoreCase':
           pushUnique(this.ignoreCase, atom.value, next);
@@ -79,10 +84,19 @@ class FieldTransitions {
   }
 
   /** The next states one leaf leads to. */
+  /** True while every condition here is an exact value: then `exactHits` alone answers. */
+  exactOnly = true;
+
+  exactHits(leaf: Leaf): State[] | undefined {
+    const kind = leaf.kind;
+    return kind === LeafKind.String ? this.exactString.get(leaf.str) : kind === LeafKind.Number ? this.exactNumber.get(leaf.num) : this.exactLiteral.get(kind === LeafKind.Null ? 'null' : leaf.str);
+  }
+
   collect(leaf: Leaf, out: State[]): void {
-    const exact = this.exact.get(leaf.key);
+    const kind = leaf.kind;
+    const exact = this.exactHits(leaf);
     if (exact) addAll(out, exact);
-    if (leaf.kind === LeafKind.String) {
+    if (kind === LeafKind.String) {
       if (this.ignoreCase.size) {
         const hit = this.ignoreCase.get(leafLower(leaf));
         if (hit) addAll(out, hit);
@@ -97,9 +111,17 @@ class FieldTransitions {
   }
 }
 
+/** A rule id plus the number of the last match call that reported it (dedupe without a Set). */
+class RuleRef {
+  seen = 0;
+  constructor(readonly id: string) {}
+}
+
 class State {
-  readonly rules = new Set<string>();
+  readonly rules: RuleRef[] = [];
   readonly fields = new Map<string, FieldTransitions>();
+  /** `fields` as an array, for the hot loop. */
+  readonly fieldList: { pathId: number; ft: FieldTransitions }[] = [];
 }
 
 const NONE: Membership = [];
@@ -107,7 +129,9 @@ const NONE: Membership = [];
 export class PatternMatcher {
   private readonly rules = new Map<string, CompiledPattern>();
   private root = new State();
+  private paths = new PathTrie();
   private stale = false;
+  private generation = 0;
 
   /** Adds or replaces a rule. Throws InvalidEventPatternException for a bad pattern. */
   addRule(ruleId: string, pattern: string | object): void {
@@ -133,18 +157,17 @@ export class PatternMatcher {
 
   /** The ids of every rule the event matches (each once, in no particular order). */
   matches(event: unknown): string[] {
-    return this.matchesFlat(flattenEvent(event));
-  }
-
-  matchesFlat(flat: FlatEvent): string[] {
     if (this.stale) this.rebuild();
-    const found = new Set<string>();
+    const flat = flattenEvent(event, this.paths);
+    const found: string[] = [];
+    this.generation++;
     this.visit(this.root, flat, NONE, found);
-    return [...found];
+    return found;
   }
 
   private rebuild(): void {
     this.root = new State();
+    this.paths = new PathTrie();
     this.stale = false;
     for (const [id, compiled] of this.rules) this.insert(id, compiled);
   }
@@ -154,7 +177,10 @@ export class PatternMatcher {
       let state = this.root;
       for (const cond of alternative) {
         let ft = state.fields.get(cond.path);
-        if (!ft) state.fields.set(cond.path, (ft = new FieldTransitions()));
+        if (!ft) {
+          state.fields.set(cond.path, (ft = new FieldTransitions()));
+          state.fieldList.push({ pathId: this.paths.add(cond.path), ft });
+        }
         let next = ft.byCondition.get(cond.id);
         if (!next) {
           next = new State();
@@ -163,23 +189,29 @@ export class PatternMatcher {
         }
         state = next;
       }
-      state.rules.add(ruleId);
+      if (!state.rules.some((r) => r.id === ruleId)) state.rules.push(new RuleRef(ruleId));
     }
   }
 
-  private visit(state: State, flat: FlatEvent, membership: Membership, found: Set<string>): void {
-    for (const id of state.rules) found.add(id);
-    for (const [path, ft] of state.fields) {
-      const leaves = flat.get(path);
+  private visit(state: State, flat: FlatEvent, membership: Membership, found: string[]): void {
+    for (const r of state.rules) {
+      if (r.seen !== this.generation) {
+        r.seen = this.generation;
+        found.push(r.id);
+      }
+    }
+    for (const { pathId, ft } of state.fieldList) {
+      const leaves = flat[pathId];
       if (ft.absent.length && !(leaves && leaves.some((l) => consistent(l.membership, membership)))) {
         for (const next of ft.absent) this.visit(next, flat, membership, found);
       }
       if (!leaves) continue;
       for (const leaf of leaves) {
         if (leaf.membership.length && !consistent(leaf.membership, membership)) continue;
-        const nexts: State[] = [];
-        ft.collect(leaf, nexts);
-        if (nexts.length === 0) continue;
+        let nexts: State[] | undefined;
+        if (ft.exactOnly) nexts = ft.exactHits(leaf);
+        else ft.collect(leaf, (nexts = []));
+        if (nexts === undefined || nexts.length === 0) continue;
         const merged = mergeMembership(membership, leaf.membership);
         for (const next of nexts) this.visit(next, flat, merged, found);
       }

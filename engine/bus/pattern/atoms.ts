@@ -15,30 +15,23 @@ export const enum LeafKind {
 /** Array membership: pairs of (array instance id, element index) from the event root down. */
 export type Membership = readonly number[];
 
-export interface Leaf {
-  kind: LeafKind;
-  /** Typed exact-match key, see `valueKey`. */
-  key: string;
-  str: string;
-  num: number;
-  membership: Membership;
-  lower: string | undefined;
-  ip: Uint8Array | null | undefined;
-}
-
-export function numberKey(n: number): string {
-  return `n:${n === 0 ? 0 : n}`;
-}
-
-export function stringKey(s: string): string {
-  return `s:${s}`;
+export class Leaf {
+  lower: string | undefined = undefined;
+  ip: Uint8Array | null | undefined = undefined;
+  constructor(
+    readonly kind: LeafKind,
+    /** The string value; `true`/`false` for booleans, '' otherwise. */
+    readonly str: string,
+    readonly num: number,
+    readonly membership: Membership,
+  ) {}
 }
 
 export function makeLeaf(value: unknown, membership: Membership): Leaf {
-  if (typeof value === 'string') return { kind: LeafKind.String, key: stringKey(value), str: value, num: NaN, membership, lower: undefined, ip: undefined };
-  if (typeof value === 'number') return { kind: LeafKind.Number, key: numberKey(value), str: '', num: value, membership, lower: undefined, ip: undefined };
-  if (typeof value === 'boolean') return { kind: LeafKind.Boolean, key: value ? 't' : 'f', str: '', num: NaN, membership, lower: undefined, ip: undefined };
-  return { kind: LeafKind.Null, key: 'z', str: '', num: NaN, membership, lower: undefined, ip: undefined };
+  if (typeof value === 'string') return new Leaf(LeafKind.String, value, NaN, membership);
+  if (typeof value === 'number') return new Leaf(LeafKind.Number, '', value, membership);
+  if (typeof value === 'boolean') return new Leaf(LeafKind.Boolean, value ? 'true' : 'false', NaN, membership);
+  return new Leaf(LeafKind.Null, '', NaN, membership);
 }
 
 export function leafLower(leaf: Leaf): string {
@@ -58,7 +51,7 @@ export interface NumericRange {
 }
 
 export type Atom =
-  | { kind: 'exact'; id: string; key: string }
+  | { kind: 'exact'; id: string; valueKind: LeafKind; str: string; num: number }
   | { kind: 'prefix' | 'suffix'; id: string; value: string; ignoreCase: boolean }
   | { kind: 'equalsIgnoreCase'; id: string; value: string }
   | { kind: 'wildcard'; id: string; regex: RegExp }
@@ -76,7 +69,7 @@ export function inRange(r: NumericRange, n: number): boolean {
 export function atomMatchesLeaf(atom: Atom, leaf: Leaf): boolean {
   switch (atom.kind) {
     case 'exact':
-      return atom.key === leaf.key;
+      return atom.valueKind === leaf.kind && (leaf.kind === LeafKind.Number ? atom.num === leaf.num : atom.str === leaf.str);
     case 'prefix':
       if (leaf.kind !== LeafKind.String) return false;
       return (atom.ignoreCase ? leafLower(leaf) : leaf.str).startsWith(atom.value);
@@ -101,4 +94,12 @@ export function atomMatchesLeaf(atom: Atom, leaf: Leaf): boolean {
     case 'anythingBut':
       return !atom.excludes(leaf);
   }
+}
+
+/** Exact-value atoms; numbers compare by value, as event-ruler does. */
+export function exactAtom(value: string | number | boolean | null): Atom {
+  if (typeof value === 'string') return { kind: 'exact', id: `s:${value}`, valueKind: LeafKind.String, str: value, num: NaN };
+  if (typeof value === 'number') return { kind: 'exact', id: `n:${value === 0 ? 0 : value}`, valueKind: LeafKind.Number, str: '', num: value === 0 ? 0 : value };
+  if (typeof value === 'boolean') return { kind: 'exact', id: String(value), valueKind: LeafKind.Boolean, str: String(value), num: NaN };
+  return { kind: 'exact', id: 'null', valueKind: LeafKind.Null, str: '', num: NaN };
 }

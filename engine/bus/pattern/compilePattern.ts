@@ -4,7 +4,7 @@
  * event-ruler's wording where it has one, prefixed with the offending field.
  */
 import { ClinflowError } from '../../../schemas/errors';
-import { LeafKind, numberKey, stringKey, type Atom, type Leaf, type NumericRange } from './atoms';
+import { LeafKind, exactAtom, type Atom, type Leaf, type NumericRange } from './atoms';
 import { parseCidr } from './ipAddress';
 import { NumberToken, PatternJsonSyntaxError, parsePatternJson, toPatternJson, type PatternJson } from './parsePatternJson';
 
@@ -134,8 +134,12 @@ function anythingBut(path: string, spec: PatternJson): Atom {
       }
       fail(path, 'Inside anything but list, either all values are number or string, mixed type is not supported');
     }
-    const keys = new Set(list.map((x) => (x instanceof NumberToken ? numberKey(checkNumber(path, x)) : stringKey(x))));
-    return { kind: 'anythingBut', id, excludes: (leaf: Leaf) => keys.has(leaf.key) };
+    if (allNumbers) {
+      const nums = new Set(list.map((x) => checkNumber(path, x)));
+      return { kind: 'anythingBut', id, excludes: (leaf: Leaf) => leaf.kind === LeafKind.Number && nums.has(leaf.num) };
+    }
+    const strs = new Set(list);
+    return { kind: 'anythingBut', id, excludes: (leaf: Leaf) => leaf.kind === LeafKind.String && strs.has(leaf.str) };
   }
   if (!isObject(spec)) fail(path, 'Inside anything but list, start|null|boolean is not supported.');
   const [op, v] = onlyKey(path, spec);
@@ -209,7 +213,7 @@ function parseOperator(path: string, obj: { [key: string]: PatternJson }): Atom 
     }
     case 'exactly':
       if (typeof v !== 'string') fail(path, 'exact match pattern must be a string');
-      return { kind: 'exact', id: stringKey(v), key: stringKey(v) };
+      return exactAtom(v);
     default:
       return fail(path, `Unrecognized match type ${op}`);
   }
@@ -220,12 +224,8 @@ function parseMatchList(path: string, list: PatternJson[]): FieldCondition {
   const atoms = new Map<string, Atom>();
   for (const item of list) {
     let atom: Atom;
-    if (typeof item === 'string') atom = { kind: 'exact', id: stringKey(item), key: stringKey(item) };
-    else if (item instanceof NumberToken) {
-      const key = numberKey(checkNumber(path, item));
-      atom = { kind: 'exact', id: key, key };
-    } else if (item === null) atom = { kind: 'exact', id: 'z', key: 'z' };
-    else if (typeof item === 'boolean') atom = { kind: 'exact', id: item ? 't' : 'f', key: item ? 't' : 'f' };
+    if (typeof item === 'string' || typeof item === 'boolean' || item === null) atom = exactAtom(item);
+    else if (item instanceof NumberToken) atom = exactAtom(checkNumber(path, item));
     else if (Array.isArray(item)) fail(path, 'Match value must be a string, number, boolean, null or a match expression object, not an array');
     else atom = parseOperator(path, item);
     atoms.set(atom.id, atom);
