@@ -943,7 +943,7 @@ export class Runner {
     if (maxConcurrency < 0) throw runtimeFailure('MaxConcurrency cannot be negative.');
     const list = items as unknown[];
     const selector = st.ItemSelector ?? st.Parameters;
-    const inputs: unknown[] = [];
+    let inputs: unknown[] = [];
     for (let i = 0; i < list.length; i++) {
       const item = { index: i, value: list[i] };
       if (selector === undefined) inputs.push(list[i]);
@@ -955,7 +955,8 @@ export class Runner {
         inputs.push(this.template(selector, { input: selectorInput, context: c, variables: distributed ? {} : this.variables(f) }));
       }
     }
-    this.emit('MapStateStarted', { length: list.length }, f);
+    if (st.ItemBatcher !== undefined) inputs = await this.batchItems(f, st, inputs, selectorInput, states);
+    this.emit('MapStateStarted', { length: inputs.length }, f);
     // AWS reads the tolerated-failure settings after MapStateStarted (their failures have no MapStateFailed).
     if (jsonata) {
       if ('ToleratedFailureCount' in st) toleratedCount = Number(await this.jsonataValue(f, st.ToleratedFailureCount, states, 'ToleratedFailureCount'));
@@ -982,7 +983,7 @@ export class Runner {
       id: `${f.id}/m${this.nextSeq()}`,
       owner: f.id,
       stateName: f.state,
-      total: list.length,
+      total: inputs.length,
       next: 0,
       running: 0,
       succeeded: 0,
@@ -995,15 +996,41 @@ export class Runner {
     this.put(ctl);
     f.pending = { kind: 'children', ctl: ctl.id };
     this.touch(f);
-    for (let i = 0; i < list.length; i++) {
+    for (let i = 0; i < inputs.length; i++) {
       const child = this.createFrame({ id: childFrameId(ctl.id, i), parent: f.id, ctl: ctl.id, index: i, machine: [...f.machine, f.state] });
       child.input = inputs[i];
     }
-    if (list.length === 0) {
+    if (inputs.length === 0) {
       this.schedule(() => this.completeChildren(ctl));
       return;
     }
     this.fillMap(ctl);
+  }
+
+  /** Distributed Map ItemBatcher: iterations receive `{ BatchInput?, Items: [...] }`. */
+  private async batchItems(f: ExecFrame, st: StateDef, inputs: unknown[], selectorInput: unknown, states: StatesBinding): Promise<unknown[]> {
+    const b = st.ItemBatcher as Record<string, unknown>;
+    let size: number | undefined;
+    let batchInput: unknown;
+    if (this.isJsonata(st)) {
+      if ('MaxItemsPerBatch' in b) size = Number(await this.jsonataValue(f, b.MaxItemsPerBatch, states, 'ItemBatcher/MaxItemsPerBatch'));
+      if ('BatchInput' in b) batchInput = await evaluateJsonataTemplate(b.BatchInput, states, this.variables(f), 'ItemBatcher/BatchInput', this.jsonataEnv());
+    } else {
+      const scope = this.scope(f, selectorInput);
+      if (typeof b.MaxItemsPerBatchPath === 'string') size = this.mapNumberPath(b.MaxItemsPerBatchPath, 'MaxItemsPerBatchPath', scope, 'integer');
+      else if ('MaxItemsPerBatch' in b) size = Number(b.MaxItemsPerBatch);
+      if ('BatchInput' in b) batchInput = this.template(b.BatchInput, scope);
+    }
+    if (size !== undefined && !(Number.isInteger(size) && size > 0)) throw runtimeFailure(`MaxItemsPerBatch must be a positive integer, but was: ${size}`);
+    const per = size ?? Math.max(inputs.length, 1);
+    const batches: unknown[] = [];
+    for (let i = 0; i < inputs.length; i += per) {
+      const batch: Record<string, unknown> = {};
+      if (batchInput !== undefined) batch.BatchInput = batchInput;
+      batch.Items = inputs.slice(i, i + per);
+      batches.push(batch);
+    }
+    return batches;
   }
 
   private mapNumberPath(path: string, field: string, scope: Scope, kind: 'integer' | 'float'): number {
