@@ -1,0 +1,25 @@
+/**
+ * Child process for the crash test: serves the trigger endpoints over a SQLite file in the given
+ * directory and prints its port. The parent kills it with SIGKILL mid-load.
+ */
+import { join } from 'node:path';
+import { openDatabase } from '../../engine/db/openDatabase';
+import { CaptureBus } from '../conformance/captureBus';
+import { createHttpServer } from '../http/createHttpServer';
+
+export const CRASH_TOKEN = 'crash-token';
+
+async function main(): Promise<void> {
+  const dir = process.argv[2];
+  if (!dir) throw new Error('usage: crashChild <dir>');
+  const db = openDatabase(join(dir, 'clinflow.sqlite'));
+  const bus = new CaptureBus(db);
+  const http = createHttpServer(
+    { sources: { ehr: { kind: 'fhir', baseUrl: 'https://ehr.example.org/fhir', auth: { bearerToken: CRASH_TOKEN } } }, routingAttributes: { MedicationRequest: ['status'] } },
+    { db, bus, clock: { now: () => Date.now() } },
+  );
+  const { port } = await http.listen(0, '127.0.0.1');
+  process.stdout.write(`${port}\n`);
+}
+
+void main();
