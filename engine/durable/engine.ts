@@ -47,6 +47,8 @@ interface Live {
   revisionId: number;
   state: ExecutionState;
   nextEvent: number;
+  /** Frame ids that have rows in the journal. */
+  persisted: Set<string>;
 }
 
 type Guard = { timerId?: string; taskId?: string; consume?: boolean };
@@ -350,13 +352,15 @@ export class Engine implements ExecutionPort {
     const state = createExecutionState(info);
     const result = await this.runInterpreter(revisionId, state, { type: 'Start', input }, env, undefined);
     let execId = 0;
+    const persisted = new Set<string>();
     const run = this.committer.commit(() => {
+      persisted.clear();
       execId = this.store.insertExecution({ smId, revisionId, ...(version === undefined ? {} : { version }), name, inputText, inputDigest: digest, startMs: env.now, meta: metaOf(result.state) });
-      this.store.writeStep(this.stepWrite(execId, 1, result, undefined, env.now));
+      this.store.writeStep({ ...this.stepWrite(execId, 1, result, undefined, env.now), persisted });
     });
     void this.track(run);
     await run;
-    const live: Live = { execId, arn, revisionId, state: result.state, nextEvent: this.nextEventAfter(1, result) };
+    const live: Live = { execId, arn, revisionId, state: result.state, nextEvent: this.nextEventAfter(1, result), persisted };
     this.afterCommit(live, result.commands);
     return { executionArn: arn, startDate: new Date(env.now) };
   }
@@ -430,7 +434,7 @@ export class Engine implements ExecutionPort {
     const rows = this.store.historyPage(row.id, reverse, cursor, limit + 1);
     const page = rows.slice(0, limit);
     const include = req.includeExecutionData !== false;
-    const events = page.map((h) => toHistoryEvent(h.id, h.type, h.ts, this.store.codec.decode(h.details), include));
+    const events = page.map((h) => toHistoryEvent(h.id, h.type, h.ts, h.details, include));
     const last = page[page.length - 1];
     return rows.length > limit && last ? { events, nextToken: encodeToken(last.id) } : { events };
   }
@@ -621,7 +625,8 @@ export class Engine implements ExecutionPort {
     if (!row) return undefined;
     const meta = JSON.parse(row.meta) as Omit<ExecutionState, 'frames'>;
     const state = { ...meta, status: row.status, frames: this.store.loadFrames(execId) } as ExecutionState;
-    return { execId, arn: makeExecutionArn(this.smName(row.state_machine_id), row.name), revisionId: row.revision_id, state, nextEvent: row.next_event };
+    const persisted = new Set(Object.keys(state.frames));
+    return { execId, arn: makeExecutionArn(this.smName(row.state_machine_id), row.name), revisionId: row.revision_id, state, nextEvent: row.next_event, persisted };
   }
 
   private remember(live: Live): void {
@@ -668,7 +673,7 @@ export class Engine implements ExecutionPort {
         }
       } else result = await this.runInterpreter(live.revisionId, live.state, event, env, execId);
       const consumed = guard?.consume === false ? undefined : guard;
-      const write = this.stepWrite(execId, live.nextEvent, result, consumed, env.now, redriveInfo);
+      const write = { ...this.stepWrite(execId, live.nextEvent, result, consumed, env.now, redriveInfo), persisted: live.persisted };
       try {
         await this.committer.commit(() => this.store.writeStep(write));
       } catch (err) {

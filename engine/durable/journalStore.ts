@@ -51,8 +51,11 @@ export interface HistoryRow {
   id: number;
   type: string;
   ts: number;
-  details: string | Buffer | null;
+  details?: Record<string, unknown>;
 }
+
+/** One stored event: [id, type, timestamp, details?]. */
+type StoredEvent = [number, string, number, Record<string, unknown>?];
 
 export interface TaskRow {
   execution_id: number;
@@ -87,6 +90,8 @@ export interface StepWrite {
   redrive?: { count: number; at: number };
   /** The clock reading of the step (stop date when the execution ends). */
   now: number;
+  /** Frame ids that have rows; updated by the write. Frames born and removed in one step never touch the table. */
+  persisted?: Set<string>;
 }
 
 /** The state without its frames: what the execution row keeps. */
@@ -100,12 +105,18 @@ export const hashToken = (token: string): string => createHash('sha256').update(
 /** Prepared statements over the journal tables. No business rules: the Engine decides, this writes. */
 export class JournalStore {
   private readonly s: Record<string, Statement>;
+  /**
+   * In-memory mode (`:memory:` without encryption) keeps each step's history as the interpreter's
+   * own event objects, skipping the JSON encoding that an on-disk journal needs.
+   */
+  private readonly memHistory: Map<number, Array<{ first: number; last: number; events: StoredEvent[] }>> | undefined;
 
   constructor(
     readonly db: Db,
     readonly codec: PayloadCodec,
   ) {
     ensureSchema(db, 'journal', journalSchema);
+    this.memHistory = db.memory && !codec.encrypted ? new Map() : undefined;
     const p = (sql: string): Statement => db.prepare(sql);
     this.s = {
       smByName: p('SELECT * FROM sfn_state_machines WHERE name = ?'),
@@ -131,9 +142,9 @@ export class JournalStore {
       frames: p('SELECT frame_id, data FROM sfn_frames WHERE execution_id = ?'),
       frameUpsert: p('INSERT OR REPLACE INTO sfn_frames (execution_id, frame_id, data) VALUES (?, ?, ?)'),
       frameDelete: p('DELETE FROM sfn_frames WHERE execution_id = ? AND frame_id = ?'),
-      histInsert: p('INSERT INTO sfn_history (execution_id, id, type, ts, details) VALUES (?, ?, ?, ?, ?)'),
-      histPage: p('SELECT id, type, ts, details FROM sfn_history WHERE execution_id = ? AND id > ? ORDER BY id LIMIT ?'),
-      histPageRev: p('SELECT id, type, ts, details FROM sfn_history WHERE execution_id = ? AND id < ? ORDER BY id DESC LIMIT ?'),
+      histInsert: p('INSERT OR REPLACE INTO sfn_history (execution_id, first_id, last_id, events) VALUES (?, ?, ?, ?)'),
+      histFwd: p('SELECT events FROM sfn_history WHERE execution_id = ? AND last_id > ? ORDER BY first_id'),
+      histRev: p('SELECT events FROM sfn_history WHERE execution_id = ? AND first_id < ? ORDER BY first_id DESC'),
       timerUpsert: p('INSERT OR REPLACE INTO sfn_timers (execution_id, timer_id, fire_at, purpose) VALUES (?, ?, ?, ?)'),
       timerDelete: p('DELETE FROM sfn_timers WHERE execution_id = ? AND timer_id = ?'),
       timerExists: p('SELECT 1 FROM sfn_timers WHERE execution_id = ? AND timer_id = ?'),
@@ -232,8 +243,26 @@ export class JournalStore {
     return frames;
   }
 
+  /** Up to `limit` events after (or, reversed, before) event id `cursor`. */
   historyPage(execId: number, reverse: boolean, cursor: number, limit: number): HistoryRow[] {
-    return (reverse ? this.s.histPageRev!.all(execId, cursor, limit) : this.s.histPage!.all(execId, cursor, limit)) as HistoryRow[];
+    const out: HistoryRow[] = [];
+    const mem = this.memHistory?.get(execId);
+    const chunks: Iterable<StoredEvent[]> = this.memHistory
+      ? (reverse ? [...(mem ?? [])].reverse() : (mem ?? [])).map((c) => c.events)
+      : this.decodedChunks((reverse ? this.s.histRev! : this.s.histFwd!).iterate(execId, cursor) as Iterable<{ events: string | Buffer }>);
+    for (const chunk of chunks) {
+      const events = reverse ? [...chunk].reverse() : chunk;
+      for (const [id, type, ts, details] of events) {
+        if (reverse ? id >= cursor : id <= cursor) continue;
+        out.push(details === undefined ? { id, type, ts } : { id, type, ts, details });
+        if (out.length >= limit) return out;
+      }
+    }
+    return out;
+  }
+
+  private *decodedChunks(rows: Iterable<{ events: string | Buffer }>): Iterable<StoredEvent[]> {
+    for (const row of rows) yield this.codec.decode(row.events) as StoredEvent[];
   }
 
   // --- timers and tasks -----------------------------------------------------------------------
@@ -275,10 +304,20 @@ export class JournalStore {
     const s = this.s;
     // The interpreter numbers events (causes cite them); the counter covers drafts without an id.
     let id = w.firstEventId;
-    for (const ev of w.history) {
-      if (ev.id !== undefined) id = ev.id;
-      s.histInsert!.run(execId, id, ev.type, ev.timestamp, ev.details === undefined ? null : codec.encode(ev.details));
-      id += 1;
+    if (w.history.length) {
+      const events: StoredEvent[] = new Array<StoredEvent>(w.history.length);
+      let first = 0;
+      w.history.forEach((ev, i) => {
+        if (ev.id !== undefined) id = ev.id;
+        if (i === 0) first = id;
+        events[i] = ev.details === undefined ? [id, ev.type, ev.timestamp] : [id, ev.type, ev.timestamp, ev.details];
+        id += 1;
+      });
+      if (this.memHistory) {
+        let chunks = this.memHistory.get(execId);
+        if (!chunks) this.memHistory.set(execId, (chunks = []));
+        chunks.push({ first, last: id - 1, events });
+      } else s.histInsert!.run(execId, first, id - 1, codec.encode(events));
     }
     const removed = w.removedFrames.length ? new Set(w.removedFrames) : undefined;
     const written = new Set<string>();
@@ -288,8 +327,13 @@ export class JournalStore {
       if (frame === undefined) continue;
       written.add(f);
       s.frameUpsert!.run(execId, f, codec.encode(frame));
+      w.persisted?.add(f);
     }
-    if (removed) for (const f of removed) s.frameDelete!.run(execId, f);
+    if (removed)
+      for (const f of removed) {
+        if (w.persisted && !w.persisted.delete(f)) continue;
+        s.frameDelete!.run(execId, f);
+      }
     if (w.consumed?.timerId !== undefined) s.timerDelete!.run(execId, w.consumed.timerId);
     if (w.consumed?.taskId !== undefined) {
       s.taskDelete!.run(execId, w.consumed.taskId);

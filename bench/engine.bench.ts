@@ -1,0 +1,216 @@
+/**
+ * `npm run bench -- engine`: the three workloads aws-local-stepfunctions is measured on (a chain of
+ * 1000 Pass states, a Map over 10 000 items with a Pass inside, a Choice loop counting to 10 000
+ * with States.MathAdd) for clinflow in memory, clinflow durable (journal on disk, synchronous FULL)
+ * and the peer, in one run; then 100 000 executions parked in a 30-day Wait (peak RSS, and the time
+ * for a fresh process to reopen the journal and recover them). `--quick` shrinks the parked run.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sequentialIds } from '../engine/clock/ids';
+import { SimulatedClock } from '../engine/clock/simulatedClock';
+import { Engine } from '../engine/durable/engine';
+
+type Def = Record<string, unknown>;
+
+interface Workload {
+  name: string;
+  definition: Def;
+  input: unknown;
+  /** States entered per execution (the transitions both engines make). */
+  transitions: number;
+}
+
+function passChain(n: number): Workload {
+  const States: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) States[`P${i}`] = i === n - 1 ? { Type: 'Pass', End: true } : { Type: 'Pass', Next: `P${i + 1}` };
+  return { name: `Pass chain ×${n}`, definition: { StartAt: 'P0', States }, input: { hello: 'world' }, transitions: n };
+}
+
+function mapOfPass(n: number): Workload {
+  return {
+    name: `Map ×${n} (Pass)`,
+    definition: {
+      StartAt: 'M',
+      States: { M: { Type: 'Map', ItemsPath: '$.items', Iterator: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }, End: true } },
+    },
+    input: { items: Array.from({ length: n }, (_, i) => i) },
+    transitions: n + 1,
+  };
+}
+
+function choiceLoop(n: number): Workload {
+  return {
+    name: `Choice loop to ${n} (MathAdd)`,
+    definition: {
+      StartAt: 'Init',
+      States: {
+        Init: { Type: 'Pass', Parameters: { count: 0 }, Next: 'Check' },
+        Check: { Type: 'Choice', Choices: [{ Variable: '$.count', NumericLessThan: n, Next: 'Inc' }], Default: 'Done' },
+        Inc: { Type: 'Pass', Parameters: { 'count.$': 'States.MathAdd($.count, 1)' }, Next: 'Check' },
+        Done: { Type: 'Succeed' },
+      },
+    },
+    input: {},
+    transitions: 2 * n + 3,
+  };
+}
+
+interface Runner {
+  label: string;
+  /** Runs one execution to completion; returns its output (checked against the other runners). */
+  run(w: Workload): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+async function clinflowRunner(label: string, database: string): Promise<Runner> {
+  const clock = new SimulatedClock();
+  const engine = new Engine({ database, clock, ids: sequentialIds() });
+  const arns = new Map<string, string>();
+  let n = 0;
+  return {
+    label,
+    async run(w) {
+      let arn = arns.get(w.name);
+      if (!arn) {
+        arn = engine.createStateMachine({ name: `w${arns.size}`, definition: JSON.stringify(w.definition) }).stateMachineArn;
+        arns.set(w.name, arn);
+      }
+      const { executionArn } = await engine.startExecution({ stateMachineArn: arn, name: `e${n++}`, input: JSON.stringify(w.input) });
+      await engine.runUntilIdle();
+      const d = engine.describeExecution({ executionArn });
+      if (d.status !== 'SUCCEEDED') throw new Error(`${label} ${w.name}: ${d.status} ${String(d.error)} ${String(d.cause)}`);
+      return JSON.parse(String(d.output));
+    },
+    close: () => engine.close(),
+  };
+}
+
+async function peerRunner(): Promise<Runner> {
+  const P = Promise as unknown as { withResolvers?: () => unknown };
+  // aws-local-stepfunctions 3 targets Node 22.
+  P.withResolvers ??= function withResolvers<T>() {
+    let resolve!: (v: T) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+  const { StateMachine } = (await import('aws-local-stepfunctions')) as unknown as {
+    StateMachine: new (def: Def, opts?: object) => { run(input: unknown): { result: Promise<unknown> } };
+  };
+  const machines = new Map<string, InstanceType<typeof StateMachine>>();
+  return {
+    label: 'aws-local-stepfunctions',
+    async run(w) {
+      let sm = machines.get(w.name);
+      if (!sm) {
+        sm = new StateMachine(w.definition, { validationOptions: { checkPaths: false, checkArn: false } });
+        machines.set(w.name, sm);
+      }
+      return sm.run(w.input).result;
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+/** Best time of at least `minReps` runs (and at least `minMs` of running): the machine is shared, so the minimum is the signal. */
+async function timeRuns(r: Runner, w: Workload, minReps: number, minMs: number): Promise<{ tps: number; output: unknown }> {
+  let output = await r.run(w); // warm-up
+  let best = Infinity;
+  const start = performance.now();
+  for (let i = 0; i < 50 && (i < minReps || performance.now() - start < minMs); i++) {
+    const t0 = performance.now();
+    output = await r.run(w);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return { tps: (w.transitions / best) * 1000, output };
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+async function throughput(reps: number, minMs: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'clinflow-bench-'));
+  const workloads = [passChain(1000), mapOfPass(10_000), choiceLoop(10_000)];
+  const runners = [await clinflowRunner('clinflow in-memory', ':memory:'), await clinflowRunner('clinflow durable', join(dir, 'journal.db')), await peerRunner()];
+  process.stdout.write(`\ntransitions/s (best of >= ${reps} runs and >= ${minMs} ms per cell, after a warm-up)\n`);
+  process.stdout.write(`${'workload'.padEnd(30)}${runners.map((r) => r.label.padStart(26)).join('')}   in-memory/peer  durable/peer\n`);
+  for (const w of workloads) {
+    const results = [];
+    for (const r of runners) results.push(await timeRuns(r, w, reps, minMs));
+    const [mem, dur, peer] = results.map((x) => x.tps) as [number, number, number];
+    const outs = results.map((x) => JSON.stringify(x.output));
+    const same = outs.every((o) => o === outs[0]) ? '' : '  (outputs differ!)';
+    process.stdout.write(`${w.name.padEnd(30)}${results.map((x) => fmt(x.tps).padStart(26)).join('')}   ${(mem / peer).toFixed(2).padStart(13)}× ${(dur / peer).toFixed(2).padStart(12)}×${same}\n`);
+  }
+  for (const r of runners) await r.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const PARKED_DEF = JSON.stringify({ StartAt: 'Wait30d', States: { Wait30d: { Type: 'Wait', Seconds: 30 * 86_400, Next: 'Done' }, Done: { Type: 'Succeed' } } });
+const START = Date.UTC(2025, 0, 1);
+
+/** Child process, phase `park`: start N executions that park in a 30-day Wait. */
+async function parkChild(file: string, total: number): Promise<void> {
+  const engine = new Engine({ database: file, clock: new SimulatedClock(START), ids: sequentialIds() });
+  const { stateMachineArn } = engine.createStateMachine({ name: 'parked', definition: PARKED_DEF });
+  const t0 = performance.now();
+  for (let i = 0; i < total; i += 1000) {
+    const batch = [];
+    for (let j = i; j < Math.min(total, i + 1000); j++) batch.push(engine.startExecution({ stateMachineArn, name: `p${j}`, input: JSON.stringify({ patient: `Patient/${j}`, dose: j % 4 }) }));
+    await Promise.all(batch);
+  }
+  const ms = performance.now() - t0;
+  await engine.close();
+  process.stdout.write(JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024 }));
+}
+
+/** Child process, phase `reload`: a fresh process reopens the journal and recovers. */
+async function reloadChild(file: string): Promise<void> {
+  const t0 = performance.now();
+  const engine = new Engine({ database: file, clock: new SimulatedClock(START + 1000), ids: sequentialIds() });
+  const r = await engine.recover();
+  const ms = performance.now() - t0;
+  const ok = r.nextTimerAt === START + 30 * 86_400_000;
+  await engine.close();
+  process.stdout.write(JSON.stringify({ ms, running: r.running, nextTimerOk: ok, rssMb: process.resourceUsage().maxRSS / 1024 }));
+}
+
+function child(phase: string, file: string, total: number): Record<string, number | boolean> {
+  const out = spawnSync(process.execPath, ['-r', 'tsx/cjs', __filename, `--child=${phase}`, file, String(total)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (out.status !== 0) throw new Error(`${phase} child failed: ${out.stderr}`);
+  return JSON.parse(out.stdout.trim().split('\n').pop() ?? '{}') as Record<string, number | boolean>;
+}
+
+function parked(total: number): void {
+  const dir = mkdtempSync(join(tmpdir(), 'clinflow-parked-'));
+  const file = join(dir, 'journal.db');
+  const park = child('park', file, total);
+  const reload = child('reload', file, total);
+  rmSync(dir, { recursive: true, force: true });
+  process.stdout.write(`\n${fmt(total)} executions parked in a 30-day Wait (durable, on disk)\n`);
+  process.stdout.write(`  park:   ${fmt(Number(park.ms))} ms (${fmt((total / Number(park.ms)) * 1000)} starts/s), peak RSS ${Number(park.rssMb).toFixed(0)} MB (target < 300 MB)\n`);
+  process.stdout.write(
+    `  reload: ${fmt(Number(reload.ms))} ms to reopen + recover ${fmt(Number(reload.running))} running (target < 5000 ms), timer re-armed: ${String(reload.nextTimerOk)}, peak RSS ${Number(reload.rssMb).toFixed(0)} MB\n`,
+  );
+}
+
+export async function run(args: string[]): Promise<void> {
+  const quick = args.includes('--quick');
+  await throughput(quick ? 3 : 7, quick ? 1000 : 4000);
+  parked(quick ? 10_000 : 100_000);
+}
+
+const childArg = process.argv.find((a) => a.startsWith('--child='));
+if (childArg) {
+  const [file, total] = process.argv.slice(process.argv.indexOf(childArg) + 1);
+  const phase = childArg.slice('--child='.length);
+  (phase === 'park' ? parkChild(file ?? '', Number(total)) : reloadChild(file ?? '')).catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}
