@@ -20,3 +20,19 @@ describe('shared Timing vectors (POLICY.md)', () => {
     expect(Object.values(summary.byCategory).reduce((n, c) => n + c.total, 0)).toBe(vectors.length);
   });
 });
+
+describe('runTimingConformance', () => {
+  it('passes an expected rejection, fails a wrong expectation, and compares a finite series in full', () => {
+    const base = { start: '2025-01-01T00:00:00Z', timezone: 'UTC' };
+    const rejected = runTimingVector({ ...base, name: 'tim-2 invariant', timing: { repeat: { frequency: 1, period: 1 } }, expectedError: 'Reminder.InvalidTiming' });
+    expect(rejected).toMatchObject({ passed: true, category: 'invariants' });
+    const rejectedAlt = runTimingVector({ ...base, name: 'x', timing: { repeat: { frequency: 1, period: 1 } }, expected: { error: 'Reminder.InvalidTiming' } });
+    expect(rejectedAlt.passed).toBe(true);
+    const wrong = runTimingVector({ ...base, name: 'wrong', timing: { code: { coding: [{ code: 'QD' }] } }, expected: ['2025-01-01T10:00:00Z'] });
+    expect(wrong).toMatchObject({ passed: false, category: 'code' });
+    expect(wrong.reason).toContain('2025-01-01T09:00:00Z');
+    // count 3 but only 2 expected: a finite series must match in full, not by prefix.
+    const short = runTimingVector({ ...base, name: 'short', timing: { repeat: { count: 3, frequency: 1, period: 1, periodUnit: 'd' } }, expected: ['2025-01-01T09:00:00Z', '2025-01-02T09:00:00Z'] });
+    expect(short).toMatchObject({ passed: false, category: 'count' });
+  });
+});

@@ -12,7 +12,7 @@ export interface TimingVector {
   timezone: string;
   policy?: string;
   /** Expected instants (UTC). A finite series (count or bounds) must match exactly; an open one by prefix. */
-  expected?: string[];
+  expected?: string[] | string | { error: string };
   /** An expected error name (e.g. Reminder.InvalidTiming), for vectors that must be rejected. */
   expectedError?: string;
   error?: string;
@@ -21,25 +21,32 @@ export interface TimingVector {
   dosage?: { asNeededBoolean?: boolean; asNeededCodeableConcept?: unknown };
 }
 
-/** The vector's feature group: from its fields first, so unnamed vectors still land somewhere useful. */
+/**
+ * The vector's feature group, from its fields first (the most specific feature wins), then its name:
+ * invariants, as-needed, count, bounds, day-of-week, event-timing, elapsed, code, dst, time-of-day, event, frequency.
+ */
 export function timingCategory(v: TimingVector): string {
   const r = v.timing.repeat;
   const name = v.name.toLowerCase();
   if (expectedErrorOf(v) !== undefined || /invariant|invalid|reject/.test(name)) return 'invariants';
-  if (/\bdst\b|daylight|spring-forward|fall-back|gap/.test(name)) return 'dst';
-  if (v.asNeeded || v.dosage?.asNeededBoolean || /as ?needed|prn/.test(name)) return 'as-needed';
+  if (v.asNeeded || v.dosage?.asNeededBoolean || /as ?needed|\bprn\b/.test(name)) return 'as-needed';
   if (r?.count !== undefined) return 'count';
   if (r?.boundsPeriod || r?.boundsDuration || r?.boundsRange) return 'bounds';
   if (r?.dayOfWeek?.length) return 'day-of-week';
   if (r?.when?.length) return 'event-timing';
-  if (r?.timeOfDay?.length) return 'time-of-day';
-  if (r && ['s', 'min', 'h'].includes(r.periodUnit ?? '')) return 'elapsed';
+  if (r && ['s', 'min', 'h'].includes(r.periodUnit ?? '') && !r.timeOfDay?.length) return 'elapsed';
   if (!r && v.timing.code) return 'code';
+  if (/\bdst\b|daylight|spring-forward|fall-back|nonexistent|ambiguous/.test(name)) return 'dst';
+  if (r?.timeOfDay?.length) return 'time-of-day';
   if (!r && v.timing.event?.length) return 'event';
   return 'frequency';
 }
 
+/** An expected rejection, in any of the shapes a vector file may use. */
 function expectedErrorOf(v: TimingVector): string | undefined {
+  const e = v.expected as unknown;
+  if (typeof e === 'string') return e;
+  if (e && typeof e === 'object' && !Array.isArray(e)) return (e as { error?: string }).error;
   return v.expectedError ?? v.error;
 }
 
@@ -51,7 +58,7 @@ const isFinite = (v: TimingVector) => {
 export function runTimingVector(v: TimingVector): ConformanceCaseResult {
   const category = timingCategory(v);
   const wantError = expectedErrorOf(v);
-  const expected = v.expected ?? [];
+  const expected = Array.isArray(v.expected) ? v.expected : [];
   const asNeeded = v.asNeeded ?? v.dosage?.asNeededBoolean ?? v.dosage?.asNeededCodeableConcept !== undefined;
   try {
     const finite = isFinite(v);
