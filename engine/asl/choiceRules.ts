@@ -26,9 +26,16 @@ const TYPE_TESTS = ['IsNull', 'IsPresent', 'IsNumeric', 'IsString', 'IsBoolean',
 export const CHOICE_OPERATORS: readonly string[] = [...COMPARISONS.keys(), 'StringMatches', ...TYPE_TESTS];
 
 /** The operator key of a data-test rule, if it has exactly one known operator. */
+const OPERATOR_SET = new Set(CHOICE_OPERATORS);
+
 export function choiceOperatorOf(rule: Record<string, unknown>): string | undefined {
-  const ops = Object.keys(rule).filter((k) => CHOICE_OPERATORS.includes(k));
-  return ops.length === 1 ? ops[0] : undefined;
+  let found: string | undefined;
+  for (const k in rule) {
+    if (!OPERATOR_SET.has(k)) continue;
+    if (found !== undefined) return undefined;
+    found = k;
+  }
+  return found;
 }
 
 export function evaluateChoiceRule(rule: Record<string, unknown>, scope: Scope): boolean {
