@@ -1,0 +1,112 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const aslValidator = require('asl-validator') as (def: unknown) => { isValid: boolean };
+
+const ROOT = join(__dirname, '..', '..');
+
+function clinflow(...args: string[]) {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.NO_COLOR;
+  delete env.FORCE_COLOR;
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/clinflow.cjs'), ...args], { cwd: ROOT, encoding: 'utf8', env, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** In-process run of the same entry point (spawning tsx costs seconds per call on a busy machine). */
+async function inProcess(...args: string[]) {
+  const { main } = await import('../main');
+  let stdout = '';
+  let stderr = '';
+  const o = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
+  const e = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe('clinflow validate / compile / graph / schema', () => {
+  let out: string;
+  beforeAll(() => {
+    out = mkdtempSync(join(tmpdir(), 'clinflow-cli-'));
+  });
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('validate: exit 0 on the shipped workflows', () => {
+    const r = clinflow('validate', 'workflows');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^\d+ workflow files checked: 0 errors, 0 warnings\n$/);
+    expect(r.code).toBe(0);
+  });
+
+  it('validate: exit 1 with file:line:col diagnostics, no colour when not a terminal; --json lists them', async () => {
+    const r = clinflow('validate', 'compiler/fixtures/unknown-task.yaml', 'compiler/fixtures/misspelled-key.yaml');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("compiler/fixtures/unknown-task.yaml:5:11: error: unknown task 'reminders.plna' [steps[0].call] (did you mean reminders.plan?)");
+    expect(r.stderr).toContain("compiler/fixtures/misspelled-key.yaml:10:5: error: unknown key 'wiht' [steps[0].wiht] (did you mean with?)");
+    expect(r.stderr).not.toContain('\x1b[');
+    const j = await inProcess('validate', '--json', 'compiler/fixtures/unknown-task.yaml');
+    expect(j.code).toBe(1);
+    expect(JSON.parse(j.stdout)).toEqual([
+      {
+        file: 'compiler/fixtures/unknown-task.yaml',
+        ok: false,
+        diagnostics: [expect.objectContaining({ line: 5, col: 11, severity: 'error', path: 'steps[0].call', suggestion: 'reminders.plan', code: 'unknown-task' })],
+      },
+    ]);
+  });
+
+  it('exit 2 on usage errors: a missing path, a missing --out, an unknown format', async () => {
+    expect(clinflow('validate', 'no/such/dir').code).toBe(2);
+    expect((await inProcess('compile', 'workflows')).code).toBe(2);
+    expect((await inProcess('graph', 'workflows/abnormal-lab.yaml', '--format', 'png')).code).toBe(2);
+  });
+
+  it('compile --out writes asl, trigger and manifest per workflow; every ASL passes asl-validator', () => {
+    const r = clinflow('compile', 'workflows', '--out', out, '--json');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { written: string[] };
+    const workflows = readdirSync(join(ROOT, 'workflows')).filter((f) => f.endsWith('.yaml'));
+    expect(report.written).toHaveLength(workflows.length * 3);
+    const asl = readdirSync(out).filter((f) => f.endsWith('.asl.json'));
+    expect(asl).toHaveLength(workflows.length);
+    for (const f of asl) expect(aslValidator(JSON.parse(readFileSync(join(out, f), 'utf8')))).toMatchObject({ isValid: true });
+    const manifest = JSON.parse(readFileSync(join(out, 'medication-reminders.manifest.json'), 'utf8')) as Record<string, unknown>;
+    expect(manifest).toMatchObject({ workflow: 'medication-reminders', stateMachineName: 'clinflow-medication-reminders', routingAttributes: { MedicationRequest: ['intent', 'status'] } });
+    expect(JSON.parse(readFileSync(join(out, 'nightly-overdue-tasks.trigger.json'), 'utf8'))).toMatchObject({ kind: 'schedule' });
+  });
+
+  it('compile refuses a broken workflow with exit 1 and writes nothing for it', async () => {
+    const bad = join(out, 'broken');
+    rmSync(bad, { recursive: true, force: true });
+    writeFileSync(join(out, 'broken.yaml'), 'workflow: broken\nversion: 1\nsteps:\n  - id: a\n    call: nope.nope\n');
+    const r = await inProcess('compile', join(out, 'broken.yaml'), '--out', bad);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/broken\.yaml:5:11: error: unknown task 'nope\.nope'/);
+    expect(() => readdirSync(bad)).toThrow();
+  });
+
+  it('graph prints Mermaid and DOT; schema prints the editor JSON Schema; --help works everywhere', async () => {
+    const m = await inProcess('graph', 'workflows/discharge-follow-up.yaml');
+    expect(m.code).toBe(0);
+    expect(m.stdout).toMatch(/^flowchart TD\n/);
+    expect(m.stdout).toContain('"reachable"');
+    const d = await inProcess('graph', 'workflows/discharge-follow-up.yaml', '--format', 'dot');
+    expect(d.stdout).toMatch(/^digraph "discharge-follow-up" \{/);
+    const s = await inProcess('schema');
+    expect(s.code).toBe(0);
+    expect(s.stdout).toBe(readFileSync(join(ROOT, 'schemas/workflow.schema.json'), 'utf8'));
+    for (const cmd of ['validate', 'compile', 'graph', 'schema']) {
+      const h = await inProcess(cmd, '--help');
+      expect(h.code).toBe(0);
+      expect(h.stdout).toContain(`Usage: clinflow ${cmd}`);
+    }
+  });
+});
