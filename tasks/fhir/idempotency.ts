@@ -14,10 +14,14 @@ interface Coding {
   code?: string;
 }
 
-/** Returns a copy of the resource tagged with the key (replacing an earlier clinflow key tag). */
+/**
+ * Returns a copy of the resource tagged with the key. Earlier key tags stay: the create's tag is what
+ * a re-delivered conditional create searches for, so a later update must not remove it.
+ */
 export function withIdempotencyTag(resource: FhirResource, system: string, key: string): FhirResource {
+  if (hasIdempotencyTag(resource, system, key)) return resource;
   const meta = resource.meta ?? {};
-  const tags = ((meta.tag as Coding[] | undefined) ?? []).filter((t) => t.system !== system);
+  const tags = (meta.tag as Coding[] | undefined) ?? [];
   return { ...resource, meta: { ...meta, tag: [...tags, { system, code: idempotencyCode(key) }] } };
 }
 

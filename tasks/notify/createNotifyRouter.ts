@@ -1,0 +1,14 @@
+import { ClinflowError } from '../../schemas/errors';
+import type { NotifyPort } from '../../schemas/ports';
+
+/** One NotifyPort over named channels; `message.channel` picks one, `defaultChannel` otherwise. */
+export function createNotifyRouter(channels: Record<string, NotifyPort>, defaultChannel: string): NotifyPort {
+  return {
+    async send(message) {
+      const name = message.channel ?? defaultChannel;
+      const channel = channels[name];
+      if (!channel) throw new ClinflowError('Notify.DeliveryFailed', `no notification channel named "${name}" is configured`);
+      return channel.send(message);
+    },
+  };
+}
