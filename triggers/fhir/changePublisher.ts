@@ -1,3 +1,4 @@
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { BusPort } from '../../schemas/ports';
 import type { Clock } from '../../schemas/clock';
 import type { Db } from '../../engine/db/openDatabase';
@@ -14,79 +15,135 @@ export interface PublishResult {
   eventIds: string[];
 }
 
-/** EventBridge takes at most 10 entries per PutEvents; keep the local and AWS adapters interchangeable. */
-const PUT_EVENTS_BATCH = 10;
+export interface ChangePublisherOptions {
+  eventBusName?: string;
+  /** Entries per PutEvents call; EventBridge (and the local bus) take at most 10. */
+  maxBatchEntries?: number;
+}
+
+interface Queued {
+  key: string;
+  entry: PutEventsRequestEntry;
+  resolve: (eventId: string) => void;
+  reject: (err: HttpProblem) => void;
+}
+
+const busDown = (): HttpProblem => new HttpProblem(503, 'transient', 'the event bus is unavailable; retry later', undefined, { 'Retry-After': '5' });
+const busRefused = (): HttpProblem => new HttpProblem(503, 'transient', 'the event bus refused some events; retry later', undefined, { 'Retry-After': '5' });
 
 /**
  * Dedupes changes and publishes the rest to the bus. A key is recorded only after the bus said it
  * stored the event, so a failure never swallows a change (a crash between the two can at worst
  * publish it twice: at-least-once, with `detail.dedupeKey` for downstream).
+ *
+ * Group commit: changes from concurrent requests are queued and written together, one PutEvents
+ * call and one dedupe transaction per batch, so durable storage costs one fsync pair per batch
+ * rather than per notification.
  */
 export class ChangePublisher {
   private readonly dedupe: DedupeStore;
-  /** Keys being published right now: a concurrent duplicate waits for the first's outcome. */
+  /** Keys queued or being published: a concurrent duplicate waits for the first's outcome. */
   private readonly inFlight = new Map<string, Promise<boolean>>();
+  private readonly queue: Queued[] = [];
+  private flushing = false;
+  private flushScheduled = false;
+  private readonly maxBatch: number;
 
   constructor(
     db: Db,
     private readonly bus: BusPort,
     private readonly extractor: RoutingAttributeExtractor,
     private readonly clock: Clock,
-    private readonly eventBusName?: string,
+    private readonly options: ChangePublisherOptions = {},
   ) {
     this.dedupe = new DedupeStore(db);
+    this.maxBatch = options.maxBatchEntries ?? 10;
   }
 
+  /** Resolves once every fresh change is stored by the bus; throws a 503 HttpProblem if any was not. */
   async publish(changes: readonly ResourceChange[], server: string): Promise<PublishResult> {
     const result: PublishResult = { published: 0, deduped: 0, eventIds: [] };
-    const fresh: ResourceChange[] = [];
+    const queued: Promise<string>[] = [];
     const batchKeys = new Set<string>();
     for (const change of changes) {
-      if (batchKeys.has(change.dedupeKey)) {
+      const key = change.dedupeKey;
+      if (batchKeys.has(key)) {
         result.deduped += 1;
         continue;
       }
-      batchKeys.add(change.dedupeKey);
-      const pending = this.inFlight.get(change.dedupeKey);
-      if (pending && (await pending)) result.deduped += 1;
-      else if (this.dedupe.seen(change.dedupeKey)) result.deduped += 1;
-      else fresh.push(change);
+      batchKeys.add(key);
+      let duplicate = false;
+      for (let pending = this.inFlight.get(key); pending !== undefined && !duplicate; pending = this.inFlight.get(key)) {
+        duplicate = await pending; // if the first attempt failed, try again ourselves
+      }
+      // No await between this check and enqueue: a concurrent duplicate sees our in-flight entry.
+      if (duplicate || this.dedupe.seen(key)) result.deduped += 1;
+      else queued.push(this.enqueue(key, toBusEntry(toChangeDetail(change, server, this.extractor), new Date(this.clock.now()), this.options.eventBusName)));
     }
-    for (let i = 0; i < fresh.length; i += PUT_EVENTS_BATCH) {
-      const batch = fresh.slice(i, i + PUT_EVENTS_BATCH);
-      const ids = await this.publishBatch(batch, server);
-      result.published += ids.length;
-      result.eventIds.push(...ids);
+    const settled = await Promise.allSettled(queued);
+    for (const s of settled) {
+      if (s.status === 'rejected') throw s.reason instanceof HttpProblem ? s.reason : busDown();
+      result.published += 1;
+      result.eventIds.push(s.value);
     }
     return result;
   }
 
-  private async publishBatch(batch: readonly ResourceChange[], server: string): Promise<string[]> {
-    const time = new Date(this.clock.now());
-    const entries = batch.map((c) => toBusEntry(toChangeDetail(c, server, this.extractor), time, this.eventBusName));
-    const attempt = this.bus.putEvents(entries);
-    const outcome = attempt.then((r) => r.Entries.map((e) => e.EventId));
-    batch.forEach((c, i) => this.inFlight.set(c.dedupeKey, outcome.then((ids) => ids[i] !== undefined, () => false)));
+  private enqueue(key: string, entry: PutEventsRequestEntry): Promise<string> {
+    const done = new Promise<string>((resolve, reject) => this.queue.push({ key, entry, resolve, reject }));
+    this.inFlight.set(
+      key,
+      done.then(
+        () => true,
+        () => false,
+      ),
+    );
+    if (!this.flushing && !this.flushScheduled) {
+      this.flushScheduled = true;
+      // Let the other requests parsed in this turn of the event loop join the batch.
+      setImmediate(() => {
+        this.flushScheduled = false;
+        void this.flush();
+      });
+    }
+    return done;
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) await this.commit(this.queue.splice(0, this.maxBatch));
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async commit(batch: Queued[]): Promise<void> {
     try {
       let ids: (string | undefined)[];
       try {
-        ids = await outcome;
+        ids = (await this.bus.putEvents(batch.map((q) => q.entry))).Entries.map((e) => e.EventId);
       } catch {
-        throw new HttpProblem(503, 'transient', 'the event bus is unavailable; retry later', undefined, { 'Retry-After': '5' });
+        for (const q of batch) q.reject(busDown());
+        return;
       }
-      const now = this.clock.now();
-      const stored: string[] = [];
-      batch.forEach((c, i) => {
+      const stored = batch.flatMap((q, i) => {
         const id = ids[i];
-        if (id !== undefined) {
-          this.dedupe.record(c.dedupeKey, id, now);
-          stored.push(id);
-        }
+        return id === undefined ? [] : [{ key: q.key, eventId: id }];
       });
-      if (stored.length < batch.length) throw new HttpProblem(503, 'transient', 'the event bus refused some events; retry later', undefined, { 'Retry-After': '5' });
-      return stored;
+      try {
+        this.dedupe.recordAll(stored, this.clock.now());
+      } catch {
+        // The events are on the bus; without the keys a retry may publish again (at-least-once).
+      }
+      batch.forEach((q, i) => {
+        const id = ids[i];
+        if (id === undefined) q.reject(busRefused());
+        else q.resolve(id);
+      });
     } finally {
-      for (const c of batch) this.inFlight.delete(c.dedupeKey);
+      for (const q of batch) this.inFlight.delete(q.key);
     }
   }
 }

@@ -5,6 +5,7 @@ import { ensureTriggerSchema } from './triggerSchema';
 export class DedupeStore {
   private readonly has: (key: string) => unknown;
   private readonly insert: (key: string, eventId: string, at: number) => void;
+  private readonly insertAll: (rows: readonly { key: string; eventId: string }[], at: number) => void;
   private readonly purge: (before: number) => number;
 
   constructor(db: Db) {
@@ -15,6 +16,9 @@ export class DedupeStore {
     this.has = (key) => has.get(key);
     this.insert = (key, eventId, at) => void insert.run(key, eventId, at);
     this.purge = (before) => purge.run(before).changes;
+    this.insertAll = db.transaction((rows: readonly { key: string; eventId: string }[], at: number) => {
+      for (const r of rows) insert.run(r.key, r.eventId, at);
+    });
   }
 
   seen(key: string): boolean {
@@ -23,6 +27,11 @@ export class DedupeStore {
 
   record(key: string, eventId: string, at: number): void {
     this.insert(key, eventId, at);
+  }
+
+  /** Records a batch in one transaction (one fsync). */
+  recordAll(rows: readonly { key: string; eventId: string }[], at: number): void {
+    if (rows.length > 0) this.insertAll(rows, at);
   }
 
   /** Forgets keys published before `before` (ms); senders stop retrying long before that. */

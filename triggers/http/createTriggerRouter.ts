@@ -49,7 +49,7 @@ const defaultMonotonic = (): number => Number(process.hrtime.bigint()) / 1e9;
 export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): TriggerRouter {
   const metrics = new TriggerMetrics();
   const extractor = new RoutingAttributeExtractor(config.routingAttributes);
-  const publisher = new ChangePublisher(deps.db, deps.bus, extractor, deps.clock, deps.eventBusName);
+  const publisher = new ChangePublisher(deps.db, deps.bus, extractor, deps.clock, deps.eventBusName !== undefined ? { eventBusName: deps.eventBusName } : {});
   const poller = new FhirPoller(config.sources, {
     db: deps.db,
     publisher,
