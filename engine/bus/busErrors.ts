@@ -1,0 +1,16 @@
+import { ClinflowError } from '../../schemas/errors';
+
+/** EventBridge API exception names, as the AWS SDK throws them. */
+export type EventBridgeErrorName =
+  | 'ValidationException'
+  | 'ResourceNotFoundException'
+  | 'ResourceAlreadyExistsException'
+  | 'LimitExceededException'
+  | 'InvalidEventPatternException'
+  | 'IllegalStatusException';
+
+export class EventBridgeError extends ClinflowError {
+  constructor(error: EventBridgeErrorName, message: string) {
+    super(error, message);
+  }
+}
