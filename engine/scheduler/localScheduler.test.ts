@@ -246,5 +246,32 @@ describe('createTargetInvoker', () => {
     await invoke({ Arn: 'arn:aws:events:us-east-1:000000000000:event-bus/default', RoleArn: ROLE, Input: '{}', EventBridgeParameters: { Source: 'clinflow.reminders', DetailType: 'Reminder Due' } }, fire);
     expect(put).toEqual([expect.objectContaining({ Source: 'clinflow.reminders', DetailType: 'Reminder Due', Detail: '{}', EventBusName: 'arn:aws:events:us-east-1:000000000000:event-bus/default' })]);
     await expect(invoke({ Arn: 'arn:aws:sqs:us-east-1:000000000000:q', RoleArn: ROLE }, fire)).rejects.toThrow('unsupported target');
+    const dup = createTargetInvoker({
+      executions: {
+        startExecution: async () => { throw Object.assign(new Error('exists'), { name: 'ExecutionAlreadyExists' }); },
+        sendTaskSuccess: async () => undefined, sendTaskFailure: async () => undefined, sendTaskHeartbeat: async () => undefined,
+      },
+    });
+    await expect(dup({ Arn: SFN, RoleArn: ROLE }, fire)).resolves.toBeUndefined();
+  });
+});
+
+describe('LocalScheduler concurrency', () => {
+  it('delivers a fire once when two fireDue() calls overlap', async () => {
+    const calls: number[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const { scheduler, clock } = setup('2025-01-01T00:00:00Z', async (_t, f) => {
+      calls.push(f.attempt);
+      await gate;
+    });
+    await scheduler.createSchedule(base({ Name: 'once', ScheduleExpression: 'at(2025-01-01T00:01:00)' }));
+    clock.t = utc('2025-01-01T00:01:00Z');
+    const a = scheduler.fireDue();
+    const b = scheduler.fireDue();
+    release();
+    await Promise.all([a, b]);
+    expect(calls).toEqual([1]);
+    expect(scheduler.pendingDeliveries()).toBe(0);
   });
 });

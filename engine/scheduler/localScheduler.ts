@@ -29,6 +29,8 @@ export const DEFAULT_GROUP = 'default';
 /** AWS's RetryPolicy defaults. */
 const DEFAULT_MAX_RETRIES = 185;
 const DEFAULT_MAX_AGE_S = 86_400;
+/** How long a delivery in progress is hidden from other fireDue() calls. */
+const DELIVERY_LEASE_MS = 60_000;
 /** Back-off between delivery attempts: 1 s, 2 s, 4 s … capped at 5 minutes. */
 export function retryDelayMs(attempt: number): number {
   return Math.min(1000 * 2 ** (attempt - 1), 300_000);
@@ -346,7 +348,14 @@ export class LocalScheduler implements SchedulerPort {
       result.more = result.fired >= limit;
     })();
 
-    const deliveries = this.sql('SELECT * FROM scheduler_deliveries WHERE due_ms <= ? ORDER BY due_ms, id LIMIT ?').all(now, limit) as DeliveryRow[];
+    // Lease the due deliveries first, so a concurrent fireDue() cannot pick them too; after a crash
+    // the lease runs out and they are delivered again (at least once, with the same execution id).
+    const deliveries = this.db.transaction(() => {
+      const rows = this.sql('SELECT * FROM scheduler_deliveries WHERE due_ms <= ? ORDER BY due_ms, id LIMIT ?').all(now, limit) as DeliveryRow[];
+      const lease = this.sql('UPDATE scheduler_deliveries SET due_ms = ? WHERE id = ?');
+      for (const d of rows) lease.run(now + DELIVERY_LEASE_MS, d.id);
+      return rows;
+    })();
     if (deliveries.length === limit) result.more = true;
     for (let i = 0; i < deliveries.length; i += 50) {
       await Promise.all(deliveries.slice(i, i + 50).map((d) => this.attempt(d, now, result)));

@@ -35,7 +35,12 @@ export function createTargetInvoker(ports: { executions?: ExecutionPort; bus?: B
     const input = renderTargetInput(target.Input, fire);
     if (/^arn:aws[a-z-]*:states:[^:]*:[^:]*:stateMachine:/.test(arn)) {
       if (!ports.executions) throw new Error('no ExecutionPort for a state machine target');
-      await ports.executions.startExecution({ stateMachineArn: arn, name: fire.executionId, ...(input === undefined ? {} : { input }) });
+      try {
+        await ports.executions.startExecution({ stateMachineArn: arn, name: fire.executionId, ...(input === undefined ? {} : { input }) });
+      } catch (err) {
+        // A re-delivered fire whose first attempt started the execution: it is running already.
+        if ((err as { name?: string } | null)?.name !== 'ExecutionAlreadyExists') throw err;
+      }
       return;
     }
     if (/^arn:aws[a-z-]*:events:[^:]*:[^:]*:event-bus\//.test(arn)) {
