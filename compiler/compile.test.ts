@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { compile } from './compile';
 import { workflowJsonSchema } from './jsonSchema';
 import { taskCatalogue } from '../tasks/catalogue';
@@ -183,5 +184,24 @@ steps:
 describe('schemas/workflow.schema.json', () => {
   it('is up to date with schemas/workflow.ts (run npm run schema)', () => {
     expect(readFileSync(join(ROOT, 'schemas/workflow.schema.json'), 'utf8')).toBe(workflowJsonSchema());
+  });
+
+  it('accepts every shipped workflow and rejects a misspelled key, as editors will (ajv, draft-07)', () => {
+    // ajv comes with asl-validator; editors use the same draft-07 semantics.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Ajv = require('ajv') as new (o: object) => { compile(s: unknown): ((d: unknown) => boolean) & { errors?: unknown[] } };
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(JSON.parse(workflowJsonSchema()));
+    for (const f of shipped) expect([f, validate(parseYaml(readFileSync(join(WORKFLOWS, f), 'utf8')))]).toEqual([f, true]);
+    expect(validate({ workflow: 'x', version: 1, steps: [{ id: 'a', call: 'fhir.read', wiht: {} }] })).toBe(false);
+  });
+});
+
+describe('README', () => {
+  it('shows a workflow that compiles cleanly', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const start = readme.indexOf('# yaml-language-server');
+    expect(start).toBeGreaterThan(0);
+    const example = readme.slice(start, readme.indexOf('```', start));
+    expect(compile(example, 'README.md').diagnostics).toEqual([]);
   });
 });
