@@ -8,13 +8,37 @@ import { evaluateIntrinsic, isIntrinsicCall } from './intrinsics';
 import { PathNotFoundError, resolvePath } from './jsonpath';
 import type { AslEnv, Scope } from './scope';
 
+interface CompiledEntry {
+  /** Output key (`.$` stripped), computed once so V8 sees the same string every time. */
+  key: string;
+  /** The template key as written, for error messages. */
+  field: string;
+  dynamic: boolean;
+  value: unknown;
+}
+
+/** Templates come from the (immutable) definition, so their key analysis is cached per object. */
+const compiled = new WeakMap<object, CompiledEntry[]>();
+
+function compile(template: Record<string, unknown>): CompiledEntry[] {
+  let entries = compiled.get(template);
+  if (!entries) {
+    entries = Object.keys(template).map((field) => {
+      const dynamic = field.endsWith('.$');
+      return { key: dynamic ? field.slice(0, -2) : field, field, dynamic, value: template[field] };
+    });
+    compiled.set(template, entries);
+  }
+  return entries;
+}
+
 export function applyPayloadTemplate(template: unknown, scope: Scope, env: AslEnv): unknown {
-  if (Array.isArray(template)) return template.map((t) => applyPayloadTemplate(t, scope, env));
   if (typeof template !== 'object' || template === null) return template;
+  if (Array.isArray(template)) return template.map((t) => applyPayloadTemplate(t, scope, env));
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(template)) {
-    const v = key.endsWith('.$') ? evaluateDollarValue(key, value, scope, env) : applyPayloadTemplate(value, scope, env);
-    setOwn(out, key.endsWith('.$') ? key.slice(0, -2) : key, v);
+  for (const e of compile(template as Record<string, unknown>)) {
+    const v = e.dynamic ? evaluateDollarValue(e.field, e.value, scope, env) : applyPayloadTemplate(e.value, scope, env);
+    setOwn(out, e.key, v);
   }
   return out;
 }
