@@ -1,0 +1,517 @@
+import type { Command, ExecutionState, HistoryEventDraft, StepEnvironment } from './contract';
+import { applyPayloadTemplate } from '../asl/payloadTemplate';
+import { applyResultPath, PathNotFoundError, resolvePath } from '../asl/jsonpath';
+import type { Scope } from '../asl/scope';
+import { compactJson, runtimeFailure, StateFailure, toStateFailure } from './failures';
+import { childFrameId, derivedId, frameOfDerivedId, ROOT, type ControlFrame, type ExecFrame, type Frame } from './frames';
+import { evaluateJsonata, evaluateJsonataTemplate, isJsonataExpression, type StatesBinding } from './jsonataEval';
+import { machineAt, type StateDef } from './machine';
+import { firstMatch, retryDelayMs, type Retrier } from './retryPolicy';
+import { MAX_PAYLOAD_BYTES, payloadTooLarge } from './taskResources';
+
+export type Action = () => Promise<void>;
+
+interface Catcher {
+  ErrorEquals: string[];
+  Next: string;
+  ResultPath?: string | null;
+  Output?: unknown;
+  Assign?: unknown;
+}
+
+/**
+ * The interpreter's machinery shared by every state type: bookkeeping of frames, history and
+ * commands, scopes ($, $$, variables, $states), state transitions, Retry/Catch and frame endings.
+ * State types live in simpleStates.ts, taskState.ts and mapParallel.ts; Runner (runner.ts) wires them in.
+ */
+export abstract class RunnerCore {
+  readonly history: HistoryEventDraft[] = [];
+  readonly commands: Command[] = [];
+  readonly changed = new Set<string>();
+  readonly removed = new Set<string>();
+  readonly queue: Action[] = [];
+
+  constructor(
+    readonly def: object,
+    readonly state: ExecutionState,
+    readonly env: StepEnvironment,
+  ) {}
+
+  // ------------------------------------------------------------------ bookkeeping
+
+  frame<T extends Frame = Frame>(id: string): T | undefined {
+    return this.state.frames[id] as T | undefined;
+  }
+
+  put(f: Frame): void {
+    this.state.frames[f.id] = f;
+    this.changed.add(f.id);
+    this.removed.delete(f.id);
+  }
+
+  touch(f: Frame): void {
+    this.changed.add(f.id);
+  }
+
+  drop(id: string): void {
+    if (!(id in this.state.frames)) return;
+    delete this.state.frames[id];
+    this.changed.delete(id);
+    this.removed.add(id);
+  }
+
+  nextSeq(): number {
+    this.state.seq += 1;
+    return this.state.seq;
+  }
+
+  /** Journals a history event unless the frame runs inside a Distributed Map (child executions). */
+  emit(type: string, details?: Record<string, unknown>, f?: ExecFrame): number {
+    if (f && this.isSilent(f)) return this.state.historyCount ?? 0;
+    const id = (this.state.historyCount ?? 0) + 1;
+    this.state.historyCount = id;
+    const ev: HistoryEventDraft = { type, timestamp: this.env.now, id };
+    if (details) ev.details = details;
+    this.history.push(ev);
+    return id;
+  }
+
+  isSilent(f: ExecFrame): boolean {
+    let cur: ExecFrame | undefined = f;
+    while (cur && cur.ctl) {
+      const ctl = this.frame<ControlFrame>(cur.ctl);
+      if (ctl?.distributed) return true;
+      cur = cur.parent ? this.frame<ExecFrame>(cur.parent) : undefined;
+    }
+    return false;
+  }
+
+  schedule(a: Action): void {
+    this.queue.push(a);
+  }
+
+  async drain(): Promise<void> {
+    // Index walk, not shift(): a 10 000-item Map schedules 10 000 actions in one step.
+    for (let i = 0; i < this.queue.length; i++) await this.queue[i]!();
+    this.queue.length = 0;
+  }
+
+  // ------------------------------------------------------------------ scopes
+
+  stateDef(f: ExecFrame): StateDef {
+    const st = machineAt(this.def, f.machine).States[f.state];
+    if (!st) throw runtimeFailure(`State '${f.state}' does not exist`);
+    return st;
+  }
+
+  isJsonata(st: StateDef): boolean {
+    return (st.QueryLanguage ?? (this.def as { QueryLanguage?: string }).QueryLanguage) === 'JSONata';
+  }
+
+  variables(f: ExecFrame): Record<string, unknown> {
+    const chain: ExecFrame[] = [];
+    for (let cur: ExecFrame | undefined = f; cur; cur = cur.parent ? this.frame<ExecFrame>(cur.parent) : undefined) {
+      chain.push(cur);
+      // Distributed Map iterations are child executions: no outer variables.
+      if (cur.ctl && this.frame<ControlFrame>(cur.ctl)?.distributed) break;
+    }
+    if (chain.length === 1) return f.vars ?? {};
+    const out: Record<string, unknown> = {};
+    for (let i = chain.length - 1; i >= 0; i--) Object.assign(out, chain[i]!.vars);
+    return out;
+  }
+
+  root(): ExecFrame {
+    return this.frame<ExecFrame>(ROOT)!;
+  }
+
+  context(f: ExecFrame, extra?: { token?: string; item?: { index: number; value: unknown } }): Record<string, unknown> {
+    const info = this.state.info;
+    const execution: Record<string, unknown> = {
+      Id: info.executionArn,
+      Input: this.root().execInput ?? {},
+      Name: info.executionName,
+      RoleArn: info.roleArn,
+      StartTime: info.startTime,
+    };
+    if ((info.type ?? 'STANDARD') === 'STANDARD') execution.RedriveCount = info.redriveCount ?? 0;
+    const st = machineAt(this.def, f.machine).States[f.state];
+    const state: Record<string, unknown> = { EnteredTime: new Date(f.enteredAt).toISOString(), Name: f.state };
+    if (st && (st.Type === 'Task' || st.Type === 'Map' || st.Type === 'Parallel')) state.RetryCount = f.retryCount ?? 0;
+    const ctx: Record<string, unknown> = {
+      Execution: execution,
+      State: state,
+      StateMachine: { Id: info.stateMachineArn, Name: info.stateMachineName },
+    };
+    if (extra?.token !== undefined) ctx.Task = { Token: extra.token };
+    if (extra?.item) ctx.Map = { Item: { Index: extra.item.index, Value: extra.item.value } };
+    return ctx;
+  }
+
+  /** Context and variables are built only if an expression reads them (most Pass states don't). */
+  scope(f: ExecFrame, input: unknown, ctx?: Record<string, unknown>): Scope {
+    let context = ctx;
+    let variables: Record<string, unknown> | undefined;
+    const build = {
+      context: () => (context ??= this.context(f)),
+      variables: () => (variables ??= this.variables(f)),
+    };
+    return {
+      input,
+      get context() {
+        return build.context();
+      },
+      get variables() {
+        return build.variables();
+      },
+    };
+  }
+
+  statesBinding(f: ExecFrame, input: unknown, extra?: Partial<StatesBinding>, ctx?: Record<string, unknown>): StatesBinding {
+    let context = ctx;
+    const build = () => (context ??= this.context(f));
+    return {
+      input,
+      get context() {
+        return build();
+      },
+      ...extra,
+    };
+  }
+
+  jsonataEnv(): { now: number; random(): number } {
+    return { now: this.env.now, random: () => this.env.random() };
+  }
+
+  // ------------------------------------------------------------------ JSONPath helpers
+
+  readRef(path: string, scope: Scope): unknown {
+    return resolvePath(path, scope);
+  }
+
+  inputPath(f: ExecFrame, st: StateDef, raw: unknown): unknown {
+    if (!('InputPath' in st)) return raw;
+    if (st.InputPath === null) return {};
+    const path = String(st.InputPath);
+    try {
+      return this.readRef(path, this.scope(f, raw));
+    } catch (e) {
+      if (e instanceof PathNotFoundError) throw runtimeFailure(`Invalid path '${path}' : ${e.message}`);
+      throw e;
+    }
+  }
+
+  outputPath(f: ExecFrame, st: StateDef, out: unknown): unknown {
+    if (!('OutputPath' in st)) return out;
+    if (st.OutputPath === null) return {};
+    const path = String(st.OutputPath);
+    try {
+      return this.readRef(path, this.scope(f, out));
+    } catch (e) {
+      if (e instanceof PathNotFoundError) throw runtimeFailure(`Invalid path '${path}' : ${e.message}`);
+      throw e;
+    }
+  }
+
+  template(template: unknown, scope: Scope): unknown {
+    return applyPayloadTemplate(template, scope, { newId: () => this.env.newId(), random: () => this.env.random() });
+  }
+
+  /** Evaluates a JSONPath-mode Assign against `input`; committed later so outputs see the old values. */
+  assignJsonPath(f: ExecFrame, assign: unknown, input: unknown, ctx?: Record<string, unknown>): Record<string, unknown> | undefined {
+    if (assign === undefined) return undefined;
+    return this.template(assign, this.scope(f, input, ctx)) as Record<string, unknown>;
+  }
+
+  async assignJsonata(f: ExecFrame, assign: unknown, states: StatesBinding): Promise<Record<string, unknown> | undefined> {
+    if (assign === undefined) return undefined;
+    const out: Record<string, unknown> = {};
+    const vars = this.variables(f);
+    for (const [k, v] of Object.entries(assign as Record<string, unknown>)) {
+      out[k] = await evaluateJsonataTemplate(v, states, vars, `Assign/${k}`, this.jsonataEnv());
+    }
+    return out;
+  }
+
+  commitVars(f: ExecFrame, assigned: Record<string, unknown> | undefined): void {
+    if (!assigned) return;
+    f.vars = { ...f.vars, ...assigned };
+    this.touch(f);
+  }
+
+  async jsonataValue(f: ExecFrame, value: unknown, states: StatesBinding, field: string): Promise<unknown> {
+    if (!isJsonataExpression(value)) return value;
+    return evaluateJsonata(value, states, this.variables(f), field, this.jsonataEnv());
+  }
+
+  // ------------------------------------------------------------------ frames and transitions
+
+  createFrame(init: Omit<ExecFrame, 'kind' | 'status' | 'entered' | 'enteredAt' | 'state' | 'input'>): ExecFrame {
+    const f: ExecFrame = { kind: 'exec', status: 'running', state: '', input: null, entered: 0, enteredAt: this.env.now, ...init };
+    this.put(f);
+    return f;
+  }
+
+  enter(f: ExecFrame, name: string, input: unknown): void {
+    const st = machineAt(this.def, f.machine).States[name];
+    f.state = name;
+    f.input = input;
+    f.enteredAt = this.env.now;
+    delete f.retries;
+    delete f.retryCount;
+    delete f.pending;
+    f.entered = this.emit(`${st?.Type ?? 'Unknown'}StateEntered`, { name, input: compactJson(input) }, f);
+    this.touch(f);
+  }
+
+  /** Leaves the current state with `output`, then enters the next one or ends the frame. */
+  exit(f: ExecFrame, st: StateDef, output: unknown, next?: string): void {
+    const text = compactJson(output);
+    if (text.length > MAX_PAYLOAD_BYTES / 3 && payloadTooLarge(output)) {
+      throw new StateFailure('States.DataLimitExceeded', `The state/task '${f.state}' returned a result with a size exceeding the maximum number of bytes service limit.`);
+    }
+    this.emit(`${st.Type}StateExited`, { name: f.state, output: text }, f);
+    const target = next ?? st.Next;
+    if (st.Type === 'Succeed' || (st.End === true && next === undefined) || target === undefined) {
+      this.frameSucceeded(f, output);
+      return;
+    }
+    this.enter(f, target, output);
+  }
+
+  /** Runs a frame's states until it blocks or ends. */
+  async run(f: ExecFrame): Promise<void> {
+    while (f.status === 'running' && !f.pending) {
+      const st = this.stateDef(f);
+      try {
+        await this.execState(f, st);
+      } catch (e) {
+        if (f.status !== 'running') return;
+        await this.handleFailure(f, st, toStateFailure(e));
+      }
+    }
+  }
+
+  /** Runs the body of the current state (after its StateEntered event). */
+  abstract execState(f: ExecFrame, st: StateDef): Promise<void>;
+
+  /** A branch or iteration ended (succeeded or failed): report to its Parallel/Map. */
+  abstract childEnded(child: ExecFrame): void;
+
+
+  // ------------------------------------------------------------------ simple states
+
+  clearTaskTimers(f: ExecFrame): void {
+    const p = f.pending;
+    if (p?.kind !== 'task') return;
+    if (p.timeoutTimer) this.commands.push({ type: 'CancelTimer', timerId: p.timeoutTimer });
+    if (p.heartbeatTimer) this.commands.push({ type: 'CancelTimer', timerId: p.heartbeatTimer });
+  }
+
+  /** Output processing shared by Task, Parallel and Map once their result is known. */
+  async finishWithResult(f: ExecFrame, st: StateDef, result: unknown): Promise<void> {
+    const raw = f.input;
+    if (this.isJsonata(st)) {
+      const states = this.statesBinding(f, raw, { result });
+      const vars = this.variables(f);
+      const assigned = await this.assignJsonata(f, st.Assign, states);
+      const out = 'Output' in st ? await evaluateJsonataTemplate(st.Output, states, vars, 'Output', this.jsonataEnv()) : result;
+      this.commitVars(f, assigned);
+      return this.exit(f, st, out);
+    }
+    const selected = 'ResultSelector' in st ? this.template(st.ResultSelector, this.scope(f, result)) : result;
+    const assigned = this.assignJsonPath(f, st.Assign, selected);
+    const out = this.outputPath(f, st, applyResultPath(raw, st.ResultPath as string | null | undefined, selected));
+    this.commitVars(f, assigned);
+    return this.exit(f, st, out);
+  }
+
+  // ------------------------------------------------------------------ errors: Retry / Catch
+
+  /** A state failed: retry it, catch it, or fail the frame. */
+  async handleFailure(f: ExecFrame, st: StateDef, failure: StateFailure, containerFailedEvent = false): Promise<void> {
+    const cause = this.journalFailure(f, failure);
+    const canHandle = st.Type === 'Task' || st.Type === 'Parallel' || st.Type === 'Map';
+    if (canHandle && failure.error !== 'States.Runtime') {
+      const retriers = st.Retry as Retrier[] | undefined;
+      const ri = firstMatch(retriers, failure.error);
+      if (ri >= 0) {
+        const retries = (f.retries ??= []);
+        const count = retries[ri] ?? 0;
+        const delay = retryDelayMs(retriers![ri]!, count, () => this.env.random());
+        if (delay !== undefined) {
+          retries[ri] = count + 1;
+          f.retryCount = (f.retryCount ?? 0) + 1;
+          const timerId = derivedId(f.id, 'r', this.nextSeq());
+          f.pending = { kind: 'retry', timerId };
+          this.touch(f);
+          this.commands.push({ type: 'StartTimer', timerId, fireAt: this.env.now + delay, purpose: 'Retry' });
+          return;
+        }
+      }
+      // AWS journals Map/ParallelStateFailed once the state gives up (not before a retry).
+      if ((st.Type === 'Map' || st.Type === 'Parallel') && (containerFailedEvent || failure.evaluation)) this.emit(`${st.Type}StateFailed`, undefined, f);
+      const catchers = st.Catch as Catcher[] | undefined;
+      const ci = firstMatch(catchers, failure.error);
+      if (ci >= 0) {
+        const catcher = catchers![ci]!;
+        const errorOutput: Record<string, unknown> = { Error: failure.error };
+        if (cause !== undefined) errorOutput.Cause = cause;
+        try {
+          let out: unknown;
+          let assigned: Record<string, unknown> | undefined;
+          if (this.isJsonata(st)) {
+            const states = this.statesBinding(f, f.input, { errorOutput });
+            assigned = await this.assignJsonata(f, catcher.Assign, states);
+            out = 'Output' in catcher ? await evaluateJsonataTemplate(catcher.Output, states, this.variables(f), 'Output', this.jsonataEnv()) : errorOutput;
+          } else {
+            assigned = this.assignJsonPath(f, catcher.Assign, errorOutput);
+            out = applyResultPath(f.input, catcher.ResultPath, errorOutput);
+          }
+          this.commitVars(f, assigned);
+          this.exit(f, st, out, catcher.Next);
+        } catch (e) {
+          // A failing Catch (its Output/Assign/ResultPath) fails the state; it is not caught again.
+          const again = toStateFailure(e);
+          this.frameFailed(f, again.error, this.journalFailure(f, again));
+        }
+        return;
+      }
+    }
+    this.frameFailed(f, failure.error, cause);
+  }
+
+  /** Adds AWS's state prefix to runtime/evaluation causes and journals EvaluationFailed; returns the cause. */
+  journalFailure(f: ExecFrame, failure: StateFailure): string | undefined {
+    let cause = failure.causeText;
+    if (failure.needsPrefix && cause !== undefined) {
+      cause = `An error occurred while executing the state '${f.state}' (entered at the event id #${f.entered}). ${cause}`;
+    }
+    if (failure.evaluation) {
+      const d: Record<string, unknown> = { error: failure.error, state: f.state };
+      if (cause !== undefined) d.cause = cause;
+      this.emit('EvaluationFailed', d, f);
+    }
+    return cause;
+  }
+
+  /** A retry back-off elapsed: run the state's body again (without a new StateEntered event). */
+  async retryElapsed(f: ExecFrame): Promise<void> {
+    delete f.pending;
+    this.touch(f);
+    const st = this.stateDef(f);
+    try {
+      await this.execState(f, st);
+    } catch (e) {
+      if (f.status === 'running') await this.handleFailure(f, st, toStateFailure(e));
+    }
+    await this.run(f);
+  }
+
+  // ------------------------------------------------------------------ frame completion
+
+  frameSucceeded(f: ExecFrame, output: unknown): void {
+    f.status = 'succeeded';
+    f.output = output;
+    this.touch(f);
+    if (f.id === ROOT) {
+      this.cancelExecutionTimer(f);
+      this.emit('ExecutionSucceeded', { output: compactJson(output) });
+      this.state.status = 'SUCCEEDED';
+      this.commands.push({ type: 'ExecutionEnded', status: 'SUCCEEDED', output });
+      return;
+    }
+    this.childEnded(f);
+  }
+
+  frameFailed(f: ExecFrame, error: string | undefined, cause: string | undefined): void {
+    f.status = 'failed';
+    if (error !== undefined) f.error = error;
+    if (cause !== undefined) f.cause = cause;
+    this.touch(f);
+    if (f.id === ROOT) {
+      this.cancelExecutionTimer(f);
+      const d: Record<string, unknown> = {};
+      if (error !== undefined) d.error = error;
+      if (cause !== undefined) d.cause = cause;
+      this.emit('ExecutionFailed', d);
+      this.state.status = 'FAILED';
+      const cmd: Command & { type: 'ExecutionEnded' } = { type: 'ExecutionEnded', status: 'FAILED' };
+      if (error !== undefined) cmd.error = error;
+      if (cause !== undefined) cmd.cause = cause;
+      this.commands.push(cmd);
+      return;
+    }
+    this.childEnded(f);
+  }
+
+  /** Cancels whatever a frame waits for, recursively, journaling the *Aborted events. */
+  abortFrame(f: ExecFrame): void {
+    if (f.status !== 'running') return;
+    const p = f.pending;
+    const st = machineAt(this.def, f.machine).States[f.state];
+    if (p?.kind === 'task') {
+      this.clearTaskTimers(f);
+      this.commands.push({ type: 'CancelTask', taskId: p.taskId });
+    } else if (p?.kind === 'wait' || p?.kind === 'retry') {
+      this.commands.push({ type: 'CancelTimer', timerId: p.timerId });
+    } else if (p?.kind === 'children') {
+      this.abortChildren(p.ctl);
+    }
+    this.emit(`${st?.Type ?? 'Unknown'}StateAborted`, { name: f.state }, f);
+    delete f.pending;
+    f.status = 'aborted';
+    this.touch(f);
+  }
+
+  abortChildren(ctlId: string): void {
+    const ctl = this.frame<ControlFrame>(ctlId);
+    if (!ctl) return;
+    ctl.closed = true;
+    this.touch(ctl);
+    const started = ctl.type === 'map' ? ctl.next : ctl.total;
+    for (let i = 0; i < started; i++) {
+      const child = this.frame<ExecFrame>(childFrameId(ctl.id, i));
+      if (child?.status === 'running') {
+        this.abortFrame(child);
+        if (ctl.type === 'map' && !ctl.distributed) this.emit('MapIterationAborted', { index: i, name: ctl.stateName });
+      }
+    }
+    this.dropChildren(ctl);
+  }
+
+  dropChildren(ctl: ControlFrame): void {
+    for (let i = 0; i < ctl.total; i++) this.drop(childFrameId(ctl.id, i));
+    this.drop(ctl.id);
+  }
+
+  // ------------------------------------------------------------------ Parallel and Map
+
+  /** Routes a task/timer id to its frame, or undefined when the frame is gone (stale event). */
+  frameFor(derived: string): ExecFrame | undefined {
+    const f = this.frame<ExecFrame>(frameOfDerivedId(derived));
+    return f && f.kind === 'exec' && f.status === 'running' ? f : undefined;
+  }
+
+  /** Top-level TimeoutSeconds: the whole execution times out. */
+  startExecutionTimer(root: ExecFrame, seconds: number): void {
+    root.execTimer = derivedId(root.id, 'X', this.nextSeq());
+    this.commands.push({ type: 'StartTimer', timerId: root.execTimer, fireAt: this.env.now + seconds * 1000, purpose: 'ExecutionTimeout' });
+    this.touch(root);
+  }
+
+  executionTimedOut(root: ExecFrame): void {
+    delete root.execTimer;
+    this.abortFrame(root);
+    this.emit('ExecutionTimedOut', { error: 'States.Timeout' });
+    this.state.status = 'TIMED_OUT';
+    this.commands.push({ type: 'ExecutionEnded', status: 'TIMED_OUT', error: 'States.Timeout' });
+  }
+
+  cancelExecutionTimer(root: ExecFrame): void {
+    if (!root.execTimer) return;
+    this.commands.push({ type: 'CancelTimer', timerId: root.execTimer });
+    delete root.execTimer;
+  }
+}
+

@@ -1,0 +1,201 @@
+/** Pass, Choice, Succeed, Fail and Wait: the states that need no task and no children. */
+import { applyResultPath, PathNotFoundError } from '../asl/jsonpath';
+import { evaluateChoiceRule } from '../asl/choiceRules';
+import { evaluateIntrinsic } from '../asl/intrinsics';
+import { compactJson, queryEvaluationFailure, runtimeFailure, StateFailure, toStateFailure } from './failures';
+import { derivedId, type ExecFrame } from './frames';
+import { evaluateJsonataTemplate } from './jsonataEval';
+import type { StateDef } from './machine';
+import type { RunnerCore } from './runnerCore';
+import { isValidTimestamp, parseTimestampMs } from './timestamps';
+import { jsonTypeName } from './values';
+
+export async function execPass(r: RunnerCore, f: ExecFrame, st: StateDef): Promise<void> {
+  const raw = f.input;
+  if (r.isJsonata(st)) {
+    const states = r.statesBinding(f, raw);
+    const vars = r.variables(f);
+    const assigned = await r.assignJsonata(f, st.Assign, states);
+    const out = 'Output' in st ? await evaluateJsonataTemplate(st.Output, states, vars, 'Output', r.jsonataEnv()) : raw;
+    r.commitVars(f, assigned);
+    return r.exit(f, st, out);
+  }
+  let eff = r.inputPath(f, st, raw);
+  if ('Parameters' in st) eff = r.template(st.Parameters, r.scope(f, eff));
+  const result = 'Result' in st ? st.Result : eff;
+  const assigned = r.assignJsonPath(f, st.Assign, result);
+  const out = r.outputPath(f, st, applyResultPath(raw, st.ResultPath as string | null | undefined, result));
+  r.commitVars(f, assigned);
+  return r.exit(f, st, out);
+}
+
+export async function execChoice(r: RunnerCore, f: ExecFrame, st: StateDef): Promise<void> {
+  const raw = f.input;
+  const choices = (st.Choices ?? []) as Record<string, unknown>[];
+  if (r.isJsonata(st)) {
+    const states = r.statesBinding(f, raw);
+    const vars = r.variables(f);
+    let matched: Record<string, unknown> | undefined;
+    for (let i = 0; i < choices.length; i++) {
+      const rule = choices[i]!;
+      const v = await r.jsonataValue(f, rule.Condition, states, `Choices[${i}].Condition`);
+      if (typeof v !== 'boolean') {
+        throw queryEvaluationFailure(
+          `The JSONata expression '${String(rule.Condition).slice(2, -2).trim()}' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '${jsonTypeName(v)}' for value: ${compactJson(v)}`,
+        );
+      }
+      if (v) {
+        matched = rule;
+        break;
+      }
+    }
+    const src = matched ?? st;
+    const next = matched ? String(matched.Next) : (st.Default as string | undefined);
+    if (next === undefined) throw new StateFailure('States.NoChoiceMatched', `No Matches!`);
+    const assigned = await r.assignJsonata(f, src.Assign, states);
+    const out = 'Output' in src ? await evaluateJsonataTemplate(src.Output, states, vars, 'Output', r.jsonataEnv()) : raw;
+    r.commitVars(f, assigned);
+    return r.exit(f, st, out, next);
+  }
+  const eff = r.inputPath(f, st, raw);
+  const scope = r.scope(f, eff);
+  let matched: Record<string, unknown> | undefined;
+  for (const rule of choices) {
+    if (evaluateChoiceRule(rule, scope)) {
+      matched = rule;
+      break;
+    }
+  }
+  const next = matched ? String(matched.Next) : (st.Default as string | undefined);
+  if (next === undefined) throw new StateFailure('States.NoChoiceMatched', `No Matches!`);
+  const assigned = r.assignJsonPath(f, (matched ?? st).Assign, eff);
+  const out = r.outputPath(f, st, eff);
+  r.commitVars(f, assigned);
+  return r.exit(f, st, out, next);
+}
+
+export async function execSucceed(r: RunnerCore, f: ExecFrame, st: StateDef): Promise<void> {
+  const raw = f.input;
+  if (r.isJsonata(st)) {
+    const states = r.statesBinding(f, raw);
+    const out = 'Output' in st ? await evaluateJsonataTemplate(st.Output, states, r.variables(f), 'Output', r.jsonataEnv()) : raw;
+    return r.exit(f, st, out);
+  }
+  const out = r.outputPath(f, st, r.inputPath(f, st, raw));
+  return r.exit(f, st, out);
+}
+
+export async function execFail(r: RunnerCore, f: ExecFrame, st: StateDef): Promise<void> {
+  const raw = f.input;
+  let error: unknown = st.Error;
+  let cause: unknown = st.Cause;
+  if (r.isJsonata(st)) {
+    const states = r.statesBinding(f, raw);
+    error = await r.jsonataValue(f, error, states, 'Error');
+    cause = await r.jsonataValue(f, cause, states, 'Cause');
+  } else {
+    const scope = r.scope(f, raw);
+    const read = (field: 'ErrorPath' | 'CausePath'): unknown => {
+      const path = String(st[field]);
+      if (path.startsWith('States.')) return evaluateIntrinsic(path, scope, { newId: () => r.env.newId(), random: () => r.env.random() });
+      try {
+        return r.readRef(path, scope);
+      } catch (e) {
+        if (e instanceof PathNotFoundError) {
+          throw runtimeFailure(`The JSONPath '${path}' specified for the field '${field}' could not be found in the input '${compactJson(raw)}'`);
+        }
+        throw e;
+      }
+    };
+    if (typeof st.ErrorPath === 'string') error = read('ErrorPath');
+    if (typeof st.CausePath === 'string') cause = read('CausePath');
+  }
+  const err = error === undefined || error === null ? undefined : typeof error === 'string' ? error : JSON.stringify(error);
+  const cau = cause === undefined || cause === null ? undefined : typeof cause === 'string' ? cause : JSON.stringify(cause);
+  r.frameFailed(f, err, cau);
+}
+
+export async function execWait(r: RunnerCore, f: ExecFrame, st: StateDef): Promise<void> {
+  const raw = f.input;
+  let fireAt: number;
+  let out: unknown;
+  let assigned: Record<string, unknown> | undefined;
+  if (r.isJsonata(st)) {
+    const states = r.statesBinding(f, raw);
+    if ('Seconds' in st) {
+      const s = await r.jsonataValue(f, st.Seconds, states, 'Seconds');
+      if (typeof s !== 'number' || !Number.isInteger(s) || s < 0) {
+        throw queryEvaluationFailure(`The Seconds field must be a positive integer, but was: ${compactJson(s)}`);
+      }
+      fireAt = r.env.now + s * 1000;
+    } else {
+      const ts = await r.jsonataValue(f, st.Timestamp, states, 'Timestamp');
+      if (typeof ts !== 'string' || !isValidTimestamp(ts)) {
+        throw queryEvaluationFailure(`The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: ${String(ts)}`);
+      }
+      fireAt = parseTimestampMs(ts);
+    }
+    assigned = await r.assignJsonata(f, st.Assign, states);
+    out = 'Output' in st ? await evaluateJsonataTemplate(st.Output, states, r.variables(f), 'Output', r.jsonataEnv()) : raw;
+  } else {
+    const ctx = r.context(f);
+    const eff = r.inputPath(f, st, raw);
+    const scope = r.scope(f, eff, ctx);
+    if ('Seconds' in st) fireAt = r.env.now + Number(st.Seconds) * 1000;
+    else if ('Timestamp' in st) fireAt = parseTimestampMs(String(st.Timestamp));
+    else if ('SecondsPath' in st) {
+      const path = String(st.SecondsPath);
+      let v: unknown;
+      try {
+        v = r.readRef(path, scope);
+      } catch (e) {
+        if (e instanceof PathNotFoundError) throw runtimeFailure(`The SecondsPath parameter does not reference an input value: ${path}`);
+        throw e;
+      }
+      if (typeof v !== 'number' || !Number.isInteger(v)) {
+        throw runtimeFailure(`The SecondsPath parameter cannot be parsed as a long value: ${path} == ${typeof v === 'string' ? v : compactJson(v)}`);
+      }
+      fireAt = r.env.now + v * 1000;
+    } else {
+      const path = String(st.TimestampPath);
+      let v: unknown;
+      try {
+        v = r.readRef(path, scope);
+      } catch (e) {
+        if (e instanceof PathNotFoundError) throw runtimeFailure(`The TimestampPath parameter does not reference an input value: ${path}`);
+        throw e;
+      }
+      if (typeof v !== 'string' || !isValidTimestamp(v)) {
+        throw runtimeFailure(
+          `The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: ${path} == ${typeof v === 'string' ? v : compactJson(v)}`,
+        );
+      }
+      fireAt = parseTimestampMs(v);
+    }
+    assigned = r.assignJsonPath(f, st.Assign, eff, ctx);
+    out = r.outputPath(f, st, eff);
+  }
+  r.commitVars(f, assigned);
+  if (fireAt <= r.env.now) return r.exit(f, st, out);
+  const timerId = derivedId(f.id, 'w', r.nextSeq());
+  f.pending = { kind: 'wait', timerId };
+  f.output = out;
+  r.touch(f);
+  r.commands.push({ type: 'StartTimer', timerId, fireAt, purpose: 'Wait' });
+}
+
+/** A Wait timer fired: leave the Wait state. */
+export async function waitElapsed(r: RunnerCore, f: ExecFrame): Promise<void> {
+  const st = r.stateDef(f);
+  const out = f.output;
+  delete f.pending;
+  delete f.output;
+  try {
+    r.exit(f, st, out);
+  } catch (e) {
+    await r.handleFailure(f, st, toStateFailure(e));
+  }
+  await r.run(f);
+}
+
+// ------------------------------------------------------------------ Task
