@@ -8,7 +8,7 @@ import type { NotifyPort, TaskContext } from '../../schemas/ports';
 import { createReminderHandlers } from './handlers';
 import type { ReminderFire } from './scheduleReminders';
 import { reminderScheduleName } from './scheduleNames';
-import { remindersPlan } from './specs';
+import { remindersCancel, remindersPlan, remindersSchedule, remindersSend } from './specs';
 
 const TZ_EXT = 'http://hl7.org/fhir/StructureDefinition/tz-code';
 
@@ -111,7 +111,9 @@ describe('reminder handlers', () => {
     expect(plan.slots.map((s) => s.at)).toEqual(['2025-03-08T14:00:00Z', '2025-03-09T02:00:00Z', '2025-03-09T13:00:00Z', '2025-03-10T01:00:00Z']);
     expect(plan.slots.map((s) => s.local)).toEqual(['2025-03-08T09:00-05:00', '2025-03-08T21:00-05:00', '2025-03-09T09:00-04:00', '2025-03-09T21:00-04:00']);
 
+    expect(remindersPlan.output.safeParse(plan).error).toBeUndefined();
     const first = await w.handlers['reminders.schedule']({ plan }, w.ctx);
+    expect(remindersSchedule.output.safeParse(first).error).toBeUndefined();
     expect(first).toMatchObject({ created: 4, existing: 0 });
     expect(first.scheduleNames.every((n) => /^[0-9a-zA-Z-_.]{1,64}$/.test(n))).toBe(true);
     const again = await w.handlers['reminders.schedule']({ plan: await w.handlers['reminders.plan'](planInput(mr), w.ctx) }, w.ctx);
@@ -138,6 +140,8 @@ describe('reminder handlers', () => {
     const a = await w.handlers['reminders.send'](input, w.ctx);
     const b = await w.handlers['reminders.send'](input, w.ctx);
     expect(a).toMatchObject({ sent: true });
+    expect(remindersSend.output.safeParse(a).error).toBeUndefined();
+    expect(remindersSend.output.safeParse(b).error).toBeUndefined();
     expect(b).toEqual({ sent: false, skippedReason: 'already sent', communication: a.communication });
     expect(w.sent).toHaveLength(1);
     expect(w.fhir.creates).toBe(1);
@@ -165,7 +169,9 @@ describe('reminder handlers', () => {
     const left = (await w.scheduler.listSchedules({ GroupName: 'clinflow-reminders' })).Schedules!.map((s) => s.Name).sort();
     expect(s2.scheduleNames).toHaveLength(2);
     expect(left).toEqual([...s2.scheduleNames, ...other.scheduleNames].sort());
-    expect(await w.handlers['reminders.cancel']({ order: 'MedicationRequest/med-1' }, w.ctx)).toEqual({ deleted: s2.scheduleNames.length });
+    const cancelled = await w.handlers['reminders.cancel']({ order: 'MedicationRequest/med-1' }, w.ctx);
+    expect(cancelled).toEqual({ deleted: s2.scheduleNames.length });
+    expect(remindersCancel.output.safeParse(cancelled).error).toBeUndefined();
     expect((await w.scheduler.listSchedules({ GroupName: 'clinflow-reminders' })).Schedules).toHaveLength(4); // the other order's
   });
 
