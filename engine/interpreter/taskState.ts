@@ -116,12 +116,12 @@ export async function taskSucceeded(r: RunnerCore, f: ExecFrame, output: unknown
       'States.DataLimitExceeded',
       `The state/task '${dataLimitSubject(String(st.Resource))}' returned a result with a size exceeding the maximum number of bytes service limit.`,
     );
-    r.emit(`${prefix}Failed`, { error: failure.error, cause: failure.causeText }, f);
+    r.emit(`${prefix}Failed`, resultDetails(st, prefix, { error: failure.error, cause: failure.causeText }), f);
     await r.handleFailure(f, st, failure);
     await r.run(f);
     return;
   }
-  r.emit(`${prefix}Succeeded`, { output: compactJson(output) }, f);
+  r.emit(`${prefix}Succeeded`, resultDetails(st, prefix, { output: compactJson(output) }), f);
   const result = p.lambda === 'service' && p.token === undefined ? { ExecutedVersion: '$LATEST', Payload: output, StatusCode: 200 } : output;
   try {
     await r.finishWithResult(f, st, result);
@@ -135,7 +135,8 @@ export async function taskFailed(r: RunnerCore, f: ExecFrame, error: string, cau
   const st = r.stateDef(f);
   const d: Record<string, unknown> = { error };
   if (cause !== undefined) d.cause = cause;
-  r.emit(`${taskEventPrefix(r, f)}Failed`, d, f);
+  const prefix = taskEventPrefix(r, f);
+  r.emit(`${prefix}Failed`, resultDetails(st, prefix, d), f);
   r.clearTaskTimers(f);
   delete f.pending;
   r.touch(f);
@@ -147,7 +148,8 @@ export async function taskTimedOut(r: RunnerCore, f: ExecFrame, heartbeat: boole
   const st = r.stateDef(f);
   const p = f.pending as ExecFrame['pending'] & { kind: 'task' };
   const error = heartbeat ? 'States.HeartbeatTimeout' : 'States.Timeout';
-  r.emit(`${taskEventPrefix(r, f)}TimedOut`, { error }, f);
+  const prefix = taskEventPrefix(r, f);
+  r.emit(`${prefix}TimedOut`, resultDetails(st, prefix, { error }), f);
   r.clearTaskTimers(f);
   r.commands.push({ type: 'CancelTask', taskId: p.taskId });
   delete f.pending;
@@ -163,4 +165,11 @@ export function taskHeartbeat(r: RunnerCore, f: ExecFrame): void {
   p.heartbeatTimer = derivedId(f.id, 'H', r.nextSeq());
   r.commands.push({ type: 'StartTimer', timerId: p.heartbeatTimer, fireAt: r.env.now + p.heartbeatSeconds * 1000, purpose: 'HeartbeatTimeout' });
   r.touch(f);
+}
+
+/** Task* result events carry resourceType/resource as AWS's do; LambdaFunction* ones don't. */
+function resultDetails(st: StateDef, prefix: 'LambdaFunction' | 'Task', d: Record<string, unknown>): Record<string, unknown> {
+  if (prefix === 'LambdaFunction') return d;
+  const kind = classifyResource(String(st.Resource));
+  return { resourceType: kind.resourceType, resource: kind.resourceName, ...d };
 }
