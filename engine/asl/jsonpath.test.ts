@@ -69,6 +69,13 @@ describe('readPath indefinite returns lists', () => {
     expect(readPath({}, '$[*]')).toEqual([]);
     expect(readPath({}, '$.items[:1].itemValue')).toEqual([]);
   });
+  it('applies a filter to an object itself, as Jayway does', () => {
+    expect(readPath({ o: { x: 2 } }, '$.o[?(@.x > 1)]')).toEqual([{ x: 2 }]);
+    expect(readPath({ o: { x: 0 } }, '$.o[?(@.x > 1)]')).toEqual([]);
+  });
+  it('deep-scan filters test each object once', () => {
+    expect(readPath({ a: [{ x: 1 }, { x: 0, b: { x: 3 } }] }, '$..[?(@.x > 0)]')).toEqual([{ x: 1 }, { x: 3 }]);
+  });
   it('AWS filter case', () => {
     const users = [
       { year: 1997, status: 0 },

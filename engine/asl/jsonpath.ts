@@ -218,11 +218,18 @@ function applySeg(cur: unknown, seg: Segment, root: unknown, next: (v: unknown) 
       return;
     }
     case 'filter':
-      for (const c of children(cur)) if (truthyFilter(seg.expr, c, root)) next(c);
+      // Jayway applies a filter to each element of an array, but to an object itself.
+      if (Array.isArray(cur)) {
+        for (const c of cur) if (truthyFilter(seg.expr, c, root)) next(c);
+      } else if (isObject(cur) && truthyFilter(seg.expr, cur, root)) next(cur);
       return;
     case 'deep': {
+      const inner = seg.seg;
       const visit = (v: unknown): void => {
-        applySeg(v, seg.seg, root, next);
+        // A deep-scan filter tests every object once (not again as an array element).
+        if (inner.k === 'filter') {
+          if (isObject(v) && truthyFilter(inner.expr, v, root)) next(v);
+        } else applySeg(v, inner, root, next);
         for (const c of children(v)) if (typeof c === 'object' && c !== null) visit(c);
       };
       visit(cur);
