@@ -36,3 +36,11 @@ describe('runTimingConformance', () => {
     expect(short).toMatchObject({ passed: false, category: 'count' });
   });
 });
+
+describe('runTimingConformance: empty expectations', () => {
+  it('an expected empty list fails when the expansion yields a reminder, and passes for asNeeded', () => {
+    const v = { name: 'prn', start: '2025-01-01T00:00:00Z', timezone: 'UTC', timing: { code: { coding: [{ code: 'BID' }] } }, expected: [] as string[] };
+    expect(runTimingVector(v).passed).toBe(false);
+    expect(runTimingVector({ ...v, asNeeded: true })).toMatchObject({ passed: true, category: 'as-needed' });
+  });
+});

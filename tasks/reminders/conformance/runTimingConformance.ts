@@ -47,7 +47,18 @@ function expectedErrorOf(v: TimingVector): string | undefined {
   const e = v.expected as unknown;
   if (typeof e === 'string') return e;
   if (e && typeof e === 'object' && !Array.isArray(e)) return (e as { error?: string }).error;
-  return v.expectedError ?? v.error;
+  const alt = v as { expectError?: string; expectedErrorName?: string; throws?: string };
+  return v.expectedError ?? v.error ?? alt.expectError ?? alt.expectedErrorName ?? alt.throws;
+}
+
+/** Field names a vector file may use for the zone and the horizon, beyond the shared file's own. */
+function aliases(v: TimingVector): { timezone: string; start: string; horizonEnd: string | undefined } {
+  const a = v as { timeZone?: string; tz?: string; zone?: string; from?: string; horizon?: string; until?: string; end?: string };
+  return {
+    timezone: v.timezone ?? a.timeZone ?? a.tz ?? a.zone ?? '',
+    start: v.start ?? a.from ?? '',
+    horizonEnd: v.horizonEnd ?? a.horizon ?? a.until ?? a.end,
+  };
 }
 
 const isFinite = (v: TimingVector) => {
@@ -62,13 +73,15 @@ export function runTimingVector(v: TimingVector): ConformanceCaseResult {
   const asNeeded = v.asNeeded ?? v.dosage?.asNeededBoolean ?? v.dosage?.asNeededCodeableConcept !== undefined;
   try {
     const finite = isFinite(v);
+    const { timezone, start, horizonEnd } = aliases(v);
     const got = expandTiming(v.timing, {
-      start: v.start,
-      timezone: v.timezone,
-      horizonEnd: v.horizonEnd,
+      start,
+      timezone,
+      horizonEnd,
       asNeeded,
       // An open-ended series is compared on the vector's prefix; a finite one in full.
-      limit: finite || v.horizonEnd !== undefined ? undefined : expected.length,
+      // (An expected empty list is checked with one instant of room, so "nothing" is really nothing.)
+      limit: finite || horizonEnd !== undefined ? undefined : Math.max(expected.length, 1),
     });
     if (wantError !== undefined) return { id: v.name, category, passed: false, reason: `expected ${wantError}, got ${got.length} instants` };
     const norm = (s: string) => new Date(s).toISOString();
