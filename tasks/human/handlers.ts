@@ -1,0 +1,33 @@
+import { ClinflowError } from '../../schemas/errors';
+import type { TaskContext } from '../../schemas/ports';
+import type { TaskHandler } from '../../schemas/task';
+import type { CallbackStore } from './callbackStore';
+import { createHumanTask, type HumanTaskInput } from './createHumanTask';
+import type { tasksCreate } from './specs';
+
+export interface HumanTaskHandlers {
+  'tasks.create': TaskHandler<typeof tasksCreate>;
+  /** A callback task: its result arrives later through sendTaskSuccess/Failure (resumeOnTaskChange). */
+  'tasks.await': (input: HumanTaskInput, ctx: TaskContext) => Promise<{ task: string }>;
+}
+
+/**
+ * `tasks.create` makes a FHIR Task; `tasks.await` makes one and parks the execution on its callback
+ * token, recorded in the durable callback store (never in FHIR, never in logs).
+ */
+export function createHumanTaskHandlers(deps: { callbacks: CallbackStore; server?: string }): HumanTaskHandlers {
+  return {
+    'tasks.create': async (input, ctx) => {
+      const task = await createHumanTask(input, ctx);
+      return { task: `Task/${task.id}` };
+    },
+    'tasks.await': async (input, ctx) => {
+      if (ctx.taskToken === undefined) throw new ClinflowError('States.Runtime', 'tasks.await must be invoked with .waitForTaskToken');
+      const created = await createHumanTask(input, ctx);
+      const task = `Task/${created.id}`;
+      deps.callbacks.register({ task, server: deps.server ?? '', taskToken: ctx.taskToken, executionArn: ctx.executionArn, stateName: ctx.stateName }, ctx.clock.now());
+      ctx.log.info({ task, executionArn: ctx.executionArn, stateName: ctx.stateName }, 'waiting for human task');
+      return { task };
+    },
+  };
+}
