@@ -50,6 +50,7 @@ export function createHttpServer(configInput: TriggerConfigInput, deps: TriggerD
         server.closeAllConnections();
         await router.poller.stop();
         await closed;
+        router.close();
       })()),
   };
 }

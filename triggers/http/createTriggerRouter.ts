@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../schemas/clock';
 import type { BusPort, Logger } from '../../schemas/ports';
 import type { TriggerConfig } from '../../schemas/triggerConfig';
-import type { Db } from '../../engine/db/openDatabase';
+import { type Db, openDatabase } from '../../engine/db/openDatabase';
 import { handlePutEvents } from '../events/putEventsHandler';
 import { ChangePublisher } from '../fhir/changePublisher';
 import { FhirPoller, type Timers } from '../fhir/fhirPoller';
@@ -22,6 +22,13 @@ export interface TriggerDeps {
   timers?: Timers;
   /** Bus name put on FHIR change events; the default bus when absent. */
   eventBusName?: string;
+  /**
+   * Connection for the dedupe table. Default: a second connection to the same file with
+   * synchronous NORMAL — losing the newest keys to a power cut only means a retried notification
+   * is published again (at-least-once), and it saves an fsync per batch. The bus and the poll
+   * requests stay on `db` (FULL).
+   */
+  dedupeDb?: Db;
   /** Monotonic seconds for latency measurement (process.hrtime by default). */
   monotonicSeconds?: () => number;
 }
@@ -36,6 +43,8 @@ export interface TriggerRouter {
   drain(): void;
   /** Requests being handled right now. */
   inFlight(): number;
+  /** Closes the router's own database connection (if it opened one). */
+  close(): void;
 }
 
 const NOTIFY_PREFIX = '/fhir/notify/';
@@ -49,7 +58,8 @@ const defaultMonotonic = (): number => Number(process.hrtime.bigint()) / 1e9;
 export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): TriggerRouter {
   const metrics = new TriggerMetrics();
   const extractor = new RoutingAttributeExtractor(config.routingAttributes);
-  const publisher = new ChangePublisher(deps.db, deps.bus, extractor, deps.clock, deps.eventBusName !== undefined ? { eventBusName: deps.eventBusName } : {});
+  const ownDedupeDb = deps.dedupeDb === undefined && !deps.db.memory ? openDatabase(deps.db.name, { synchronous: 'NORMAL' }) : undefined;
+  const publisher = new ChangePublisher(deps.dedupeDb ?? ownDedupeDb ?? deps.db, deps.bus, extractor, deps.clock, deps.eventBusName !== undefined ? { eventBusName: deps.eventBusName } : {});
   const poller = new FhirPoller(config.sources, {
     db: deps.db,
     publisher,
@@ -132,5 +142,6 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
       draining = true;
     },
     inFlight: () => inFlight,
+    close: () => ownDedupeDb?.close(),
   };
 }
