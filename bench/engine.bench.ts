@@ -1,9 +1,12 @@
 /**
  * `npm run bench -- engine`: the three workloads aws-local-stepfunctions is measured on (a chain of
  * 1000 Pass states, a Map over 10 000 items with a Pass inside, a Choice loop counting to 10 000
- * with States.MathAdd) for clinflow in memory, clinflow durable (journal on disk, synchronous FULL)
+ * with States.MathAdd) for clinflow in memory, clinflow durable (journal on disk)
  * and the peer, in one run; then 100 000 executions parked in a 30-day Wait (peak RSS, and the time
- * for a fresh process to reopen the journal and recover them). `--quick` shrinks the parked run.
+ * for a fresh process to reopen the journal and recover them). `--quick` shrinks every part;
+ * `--no-parked` / `--parked-only` run one half. Durable runs once with synchronous=FULL (the
+ * default: a committed step survives power loss) and once with NORMAL (survives a process crash /
+ * kill -9, may lose the last commits on power loss; WAL keeps the file consistent either way).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -65,9 +68,9 @@ interface Runner {
   close(): Promise<void>;
 }
 
-async function clinflowRunner(label: string, database: string): Promise<Runner> {
+async function clinflowRunner(label: string, database: string, synchronous?: 'FULL' | 'NORMAL'): Promise<Runner> {
   const clock = new SimulatedClock();
-  const engine = new Engine({ database, clock, ids: sequentialIds() });
+  const engine = new Engine({ database, clock, ids: sequentialIds(), ...(synchronous ? { synchronous } : {}) });
   const arns = new Map<string, string>();
   let n = 0;
   return {
@@ -136,16 +139,22 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 async function throughput(reps: number, minMs: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'clinflow-bench-'));
   const workloads = [passChain(1000), mapOfPass(10_000), choiceLoop(10_000)];
-  const runners = [await clinflowRunner('clinflow in-memory', ':memory:'), await clinflowRunner('clinflow durable', join(dir, 'journal.db')), await peerRunner()];
+  const runners = [
+    await clinflowRunner('clinflow in-memory', ':memory:'),
+    await clinflowRunner('durable sync=NORMAL', join(dir, 'normal.db'), 'NORMAL'),
+    await clinflowRunner('durable sync=FULL', join(dir, 'full.db'), 'FULL'),
+    await peerRunner(),
+  ];
   process.stdout.write(`\ntransitions/s (best of >= ${reps} runs and >= ${minMs} ms per cell, after a warm-up)\n`);
-  process.stdout.write(`${'workload'.padEnd(30)}${runners.map((r) => r.label.padStart(26)).join('')}   in-memory/peer  durable/peer\n`);
+  process.stdout.write(`${'workload'.padEnd(30)}${runners.map((r) => r.label.padStart(24)).join('')}   mem/peer  NORMAL/peer  FULL/peer\n`);
   for (const w of workloads) {
     const results = [];
     for (const r of runners) results.push(await timeRuns(r, w, reps, minMs));
-    const [mem, dur, peer] = results.map((x) => x.tps) as [number, number, number];
+    const [mem, normal, full, peer] = results.map((x) => x.tps) as [number, number, number, number];
     const outs = results.map((x) => JSON.stringify(x.output));
     const same = outs.every((o) => o === outs[0]) ? '' : '  (outputs differ!)';
-    process.stdout.write(`${w.name.padEnd(30)}${results.map((x) => fmt(x.tps).padStart(26)).join('')}   ${(mem / peer).toFixed(2).padStart(13)}× ${(dur / peer).toFixed(2).padStart(12)}×${same}\n`);
+    const ratio = (x: number, width: number): string => `${(x / peer).toFixed(2)}×`.padStart(width);
+    process.stdout.write(`${w.name.padEnd(30)}${results.map((x) => fmt(x.tps).padStart(24)).join('')}${ratio(mem, 11)}${ratio(normal, 13)}${ratio(full, 11)}${same}\n`);
   }
   for (const r of runners) await r.close();
   rmSync(dir, { recursive: true, force: true });
@@ -201,8 +210,8 @@ function parked(total: number): void {
 
 export async function run(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
-  await throughput(quick ? 3 : 7, quick ? 1000 : 4000);
-  parked(quick ? 10_000 : 100_000);
+  if (!args.includes('--parked-only')) await throughput(quick ? 3 : 7, quick ? 1000 : 4000);
+  if (!args.includes('--no-parked')) parked(quick ? 10_000 : 100_000);
 }
 
 const childArg = process.argv.find((a) => a.startsWith('--child='));

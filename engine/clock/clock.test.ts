@@ -30,6 +30,7 @@ describe('clocks and ids', () => {
     const target = clock.now() + 5000; // 5 s of fast time = 50 ms of wall time
     const woke = await new Promise<number>((resolve) => wakeup.arm(target, () => resolve(clock.now())));
     expect(woke).toBeGreaterThanOrEqual(target);
-    expect(woke - target).toBeLessThan(3000);
+    // At most 1 s of wall time late (100 000 ms of fast time), the engine's promise for timers.
+    expect(woke - target).toBeLessThan(100_000);
   });
 });

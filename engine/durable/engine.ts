@@ -141,8 +141,10 @@ export class Engine implements ExecutionPort {
   private readonly inflightTimers = new Set<string>();
   private readonly inflightTasks = new Set<string>();
   private readonly starting = new Map<string, { digest: string; done: Promise<{ executionArn: string; startDate: Date }> }>();
+  private readonly handlerRuns = new Set<Promise<unknown>>();
   private armedAt: number | undefined;
   private closed = false;
+  private closing = false;
 
   constructor(options: EngineOptions) {
     this.ownsDb = typeof options.database === 'string';
@@ -315,7 +317,7 @@ export class Engine implements ExecutionPort {
       if (existing.status === 'RUNNING' && existing.input_digest === digest) return { executionArn: arn, startDate: new Date(existing.start_ms) };
       throw new StepFunctionsError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
-    if (this.closed) throw new ClinflowError('States.Runtime', 'the engine is closed');
+    if (this.closing) throw new ClinflowError('States.Runtime', 'the engine is closed');
     const done = this.start(sm.id, sm.name, rev.id, version, rev.role_arn, smArn, name, arn, inputText, parsed, digest);
     this.starting.set(key, { digest, done });
     try {
@@ -566,18 +568,27 @@ export class Engine implements ExecutionPort {
     }
   }
 
+  /**
+   * Finishes the steps and commits in flight, then closes. Task handlers still running are not
+   * waited for: their rows stay undelivered and the next recover() re-delivers them.
+   */
   async close(): Promise<void> {
-    if (this.closed) return;
-    await Promise.allSettled([...this.pending]);
-    this.closed = true;
+    if (this.closed || this.closing) return;
+    this.closing = true;
     this.wakeup?.disarm();
+    for (;;) {
+      const steps = [...this.pending].filter((p) => !this.handlerRuns.has(p));
+      if (!steps.length) break;
+      await Promise.allSettled(steps);
+    }
     this.committer.flush();
-    await Promise.allSettled([...this.pending]);
+    this.closed = true;
     if (this.ownsDb) this.db.close();
   }
 
   /** Test helper: stops without waiting for anything, as a crash would (the database is closed). */
   abandon(): void {
+    this.closing = true;
     this.closed = true;
     this.wakeup?.disarm();
     if (this.ownsDb) this.db.close();
@@ -640,6 +651,7 @@ export class Engine implements ExecutionPort {
   }
 
   private deliver(execId: number, event: InterpreterEvent, guard: Guard | undefined): Promise<DeliverResult> {
+    if (this.closing) return Promise.reject(new ClinflowError('States.Runtime', 'the engine is closing'));
     return this.serial(execId, async () => {
       if (this.closed) return 'stale';
       if (guard?.timerId !== undefined && !this.store.timerExists(execId, guard.timerId)) return 'stale';
@@ -767,7 +779,7 @@ export class Engine implements ExecutionPort {
             })
             .catch((err: unknown) => ({ ok: false as const, error: 'States.Runtime', cause: err instanceof Error ? err.message : String(err) }))
         : { ok: false as const, error: 'States.Runtime', cause: 'no task port is configured' };
-      if (this.closed) return;
+      if (this.closing) return;
       if (cmd.taskToken !== undefined && outcome.ok) {
         // A callback task is complete only when SendTask* arrives; just record the delivery.
         await this.committer.commit(() => this.store.markDelivered(execId, cmd.taskId));
@@ -779,17 +791,21 @@ export class Engine implements ExecutionPort {
       await this.deliver(execId, ev, { taskId: cmd.taskId, consume: true });
     })()
       .catch((err: unknown) => this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'task completion could not be journaled'))
-      .finally(() => this.inflightTasks.delete(key));
+      .finally(() => {
+        this.inflightTasks.delete(key);
+        this.handlerRuns.delete(run);
+      });
+    this.handlerRuns.add(run);
     void this.track(run);
   }
 
   private timerAdded(fireAt: number): void {
-    if (!this.wakeup || this.closed || this.inflightTimers.size) return;
+    if (!this.wakeup || this.closing || this.inflightTimers.size) return;
     if (this.armedAt === undefined || fireAt < this.armedAt) this.arm(fireAt);
   }
 
   private scheduleNextTimer(): void {
-    if (!this.wakeup || this.closed || this.inflightTimers.size) return;
+    if (!this.wakeup || this.closing || this.inflightTimers.size) return;
     const next = this.store.nextTimerAt();
     if (next === undefined) {
       this.wakeup.disarm();
@@ -807,7 +823,7 @@ export class Engine implements ExecutionPort {
 
   /** Hands every due timer (up to a batch) to its execution; returns how many were handed over. */
   private fireDue(): number {
-    if (this.closed) return 0;
+    if (this.closing) return 0;
     let n = 0;
     for (const row of this.store.dueTimers(this.clock.now(), this.timerBatch)) {
       const key = `${row.execution_id}:${row.timer_id}`;

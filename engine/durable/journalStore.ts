@@ -54,8 +54,8 @@ export interface HistoryRow {
   details?: Record<string, unknown>;
 }
 
-/** One stored event: [id, type, timestamp, details?]. */
-type StoredEvent = [number, string, number, Record<string, unknown>?];
+/** One stored event: the interpreter's draft with its id filled in. */
+type StoredEvent = HistoryEventDraft & { id: number };
 
 export interface TaskRow {
   execution_id: number;
@@ -80,6 +80,7 @@ export interface StepWrite {
   execId: number;
   /** Id the first history event gets; the row's next_event afterwards is firstEventId + history.length. */
   firstEventId: number;
+  /** The step's events; drafts without an id get theirs assigned in place. */
   history: readonly HistoryEventDraft[];
   state: ExecutionState;
   changedFrames: readonly string[];
@@ -252,7 +253,7 @@ export class JournalStore {
       : this.decodedChunks((reverse ? this.s.histRev! : this.s.histFwd!).iterate(execId, cursor) as Iterable<{ events: string | Buffer }>);
     for (const chunk of chunks) {
       const events = reverse ? [...chunk].reverse() : chunk;
-      for (const [id, type, ts, details] of events) {
+      for (const { id, type, timestamp: ts, details } of events) {
         if (reverse ? id >= cursor : id <= cursor) continue;
         out.push(details === undefined ? { id, type, ts } : { id, type, ts, details });
         if (out.length >= limit) return out;
@@ -305,14 +306,12 @@ export class JournalStore {
     // The interpreter numbers events (causes cite them); the counter covers drafts without an id.
     let id = w.firstEventId;
     if (w.history.length) {
-      const events: StoredEvent[] = new Array<StoredEvent>(w.history.length);
-      let first = 0;
-      w.history.forEach((ev, i) => {
-        if (ev.id !== undefined) id = ev.id;
-        if (i === 0) first = id;
-        events[i] = ev.details === undefined ? [id, ev.type, ev.timestamp] : [id, ev.type, ev.timestamp, ev.details];
-        id += 1;
-      });
+      const events = w.history as StoredEvent[];
+      const first = events[0]?.id ?? id;
+      for (const ev of events) {
+        if (ev.id === undefined) ev.id = id;
+        id = ev.id + 1;
+      }
       if (this.memHistory) {
         let chunks = this.memHistory.get(execId);
         if (!chunks) this.memHistory.set(execId, (chunks = []));
