@@ -31,7 +31,8 @@ export function checkTrigger(root: Record<string, unknown>, reporter: Reporter):
     const res = typeof fhir.resource === 'string' ? fhir.resource : '';
     const r = analyseWhere(fhir.where, res);
     const path = ['trigger', 'fhir', 'where'];
-    if (!r.ok) reporter.error(path, r.col !== undefined ? `${r.message} (at column ${r.col} of the expression)` : r.message, { code: 'fhirpath' });
+    // Single-line expressions: point at the column inside the YAML string.
+    if (!r.ok) reporter.error(path, r.message, { code: 'fhirpath', innerOffset: r.line === 1 && r.col !== undefined ? r.col - 1 : undefined });
     else {
       facts.where = r.analysis;
       const on = Array.isArray(fhir.on) ? fhir.on : ['create', 'update'];

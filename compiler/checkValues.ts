@@ -13,11 +13,12 @@ export const BUILTIN_VARIABLES = ['event', 'error', 'states'] as const;
  */
 export function checkValue(value: unknown, path: PathSegment[], reporter: Reporter, known: ReadonlySet<string>, condition = false): void {
   if (typeof value === 'string') {
-    if (isExpression(value) || condition) checkExpression(isExpression(value) ? expressionBody(value) : value, path, reporter, known);
+    if (isExpression(value)) checkExpression(expressionBody(value), path, reporter, known, value.indexOf('{%') + 2);
+    else if (condition) checkExpression(value, path, reporter, known, 0);
     else if (isTemplate(value)) {
       const parts = templateParts(value);
       if ('error' in parts) reporter.error(path, parts.error, { code: 'jsonata' });
-      else for (const p of parts) if (p.expr !== undefined) checkExpression(p.expr, path, reporter, known);
+      else for (const p of parts) if (p.expr !== undefined) checkExpression(p.expr, path, reporter, known, value.indexOf(`{%${p.expr}%}`) + 2);
     }
     return;
   }
@@ -25,20 +26,24 @@ export function checkValue(value: unknown, path: PathSegment[], reporter: Report
   else if (isRecord(value)) for (const [k, v] of Object.entries(value)) checkValue(v, [...path, k], reporter, known);
 }
 
-function checkExpression(body: string, path: PathSegment[], reporter: Reporter, known: ReadonlySet<string>): void {
+/** `start`: where the body begins inside the YAML string, so errors point at the offending character. */
+function checkExpression(body: string, path: PathSegment[], reporter: Reporter, known: ReadonlySet<string>, start: number): void {
   if (body.trim() === '') {
     reporter.error(path, 'empty expression', { code: 'jsonata' });
     return;
   }
   const parsed = parseJsonata(body);
   if ('problem' in parsed) {
-    reporter.error(path, parsed.problem.message, { code: 'jsonata' });
+    // JSONata reports the position just after the offending token.
+    const at = parsed.problem.offset === undefined ? undefined : start + Math.max(0, parsed.problem.offset - 1);
+    reporter.error(path, parsed.problem.message, { code: 'jsonata', innerOffset: at });
     return;
   }
-  for (const name of variableReferences(parsed.ast).keys()) {
+  for (const [name, offsets] of variableReferences(parsed.ast)) {
     if (known.has(name)) continue;
     reporter.warning(path, `unknown variable $${name}: not a step id, a set: variable, a forEach item or $event`, {
       code: 'unknown-variable',
+      innerOffset: start + (offsets[0] ?? 0),
       suggestion: ((s) => (s ? `$${s}` : undefined))(suggest(name, known)),
     });
   }

@@ -24,11 +24,11 @@ describe('fixtures: every problem of a file in one run, at file:line:col, with s
   it('reports all problems of bad-many.yaml at once', () => {
     expect(lines(fixture('bad-many.yaml'))).toEqual([
       "compiler/fixtures/bad-many.yaml:3:1: error: unknown key 'descripton' [descripton] (did you mean description?)",
-      "compiler/fixtures/bad-many.yaml:7:12: error: FHIRPath syntax error: extraneous input '=' (at column 10 of the expression) [trigger.fhir.where]",
+      "compiler/fixtures/bad-many.yaml:7:21: error: FHIRPath syntax error: extraneous input '=' [trigger.fhir.where]",
       "compiler/fixtures/bad-many.yaml:10:11: error: unknown task 'fhir.red' [steps[0].call] (did you mean fhir.read?)",
       "compiler/fixtures/bad-many.yaml:14:5: error: unknown key 'calll' [steps[1].calll] (did you mean call?)",
-      'compiler/fixtures/bad-many.yaml:15:32: warning: unknown variable $ordr: not a step id, a set: variable, a forEach item or $event [steps[1].with.medicationRequest] (did you mean $order?)',
-      'compiler/fixtures/bad-many.yaml:19:13: error: JSONata syntax error: Unexpected end of expression [steps[2].with.plan]',
+      'compiler/fixtures/bad-many.yaml:15:36: warning: unknown variable $ordr: not a step id, a set: variable, a forEach item or $event [steps[1].with.medicationRequest] (did you mean $order?)',
+      'compiler/fixtures/bad-many.yaml:19:23: error: JSONata syntax error: Unexpected end of expression [steps[2].with.plan]',
       "compiler/fixtures/bad-many.yaml:21:12: warning: reminders.schedule never raises 'FHIR.Unavailable' (it raises only States.* errors) [steps[2].retry.on[0]]",
       "compiler/fixtures/bad-many.yaml:22:11: error: no step 'nowhere' to go to [steps[2].next]",
       "compiler/fixtures/bad-many.yaml:23:9: error: duplicate step id 'schedule' (first used at line 16) [steps[3].id]",

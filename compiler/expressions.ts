@@ -3,7 +3,7 @@ import jsonata from 'jsonata';
 /** `{% … %}` wrapping a whole string: an expression ASL evaluates at run time. */
 const WHOLE = /^\s*\{%([\s\S]*)%\}\s*$/;
 
-export function isExpression(s: unknown): s is string {
+export function isExpression(s: unknown): boolean {
   return typeof s === 'string' && WHOLE.test(s);
 }
 
@@ -12,7 +12,7 @@ export function expressionBody(s: string): string {
 }
 
 /** A string with `{% … %}` inside other text: "Potassium {% $k %} mmol/L". */
-export function isTemplate(s: unknown): s is string {
+export function isTemplate(s: unknown): boolean {
   return typeof s === 'string' && s.includes('{%') && !WHOLE.test(s);
 }
 

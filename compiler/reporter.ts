@@ -6,6 +6,8 @@ export interface ReportOptions {
   /** Point at the key rather than the value (misspelled keys). */
   at?: 'key' | 'value';
   code?: string;
+  /** Offset of the mistake inside the scalar's string value (an expression's syntax error). */
+  innerOffset?: number | undefined;
   /** Exact position when known (e.g. a YAML parser error). */
   position?: { line: number; col: number };
 }
@@ -19,7 +21,7 @@ export class Reporter {
   ) {}
 
   report(severity: 'error' | 'warning', path: readonly PathSegment[], message: string, opts: ReportOptions = {}): void {
-    const pos = opts.position ?? this.source.position(path, opts.at);
+    const pos = opts.position ?? this.source.position(path, opts.at, opts.innerOffset);
     const d: Diagnostic = { file: this.file, line: pos.line, col: pos.col, severity, path: formatPath(path), message, code: opts.code ?? 'check' };
     if (opts.suggestion !== undefined) d.suggestion = opts.suggestion;
     // The same problem can be found twice (e.g. by the schema and a semantic check); say it once.

@@ -8,7 +8,18 @@ export interface YamlSource {
   value: unknown;
   lineCounter: LineCounter;
   /** 1-based line and column of the value at `path` (or of its key), or of its nearest existing ancestor. */
-  position(path: readonly PathSegment[], at?: 'key' | 'value'): { line: number; col: number };
+  position(path: readonly PathSegment[], at?: 'key' | 'value', innerOffset?: number): { line: number; col: number };
+}
+
+/**
+ * Where character `inner` of a scalar's value sits in the file: exact when the value appears
+ * verbatim in its source (plain or quoted without escapes), otherwise the scalar's start.
+ */
+function innerPosition(text: string, node: unknown, inner: number): number | undefined {
+  if (!isScalar(node) || typeof node.value !== 'string' || !node.range) return undefined;
+  const raw = text.slice(node.range[0], node.range[1]);
+  const at = raw.indexOf(node.value);
+  return at < 0 ? undefined : node.range[0] + at + Math.max(0, Math.min(inner, node.value.length));
 }
 
 export function parseYamlSource(text: string): YamlSource {
@@ -28,7 +39,7 @@ export function parseYamlSource(text: string): YamlSource {
     doc,
     value,
     lineCounter,
-    position(path, at = 'value') {
+    position(path, at = 'value', innerOffset) {
       let node: unknown = doc.contents;
       let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
       for (let i = 0; i < path.length; i++) {
@@ -50,6 +61,10 @@ export function parseYamlSource(text: string): YamlSource {
           node = item;
         } else break;
       }
+      if (innerOffset !== undefined && at === 'value') {
+        const exact = innerPosition(text, node, innerOffset);
+        if (exact !== undefined && valueAtPathReached(node, doc, path)) return toPos(exact);
+      }
       return toPos(offset);
     },
   };
@@ -63,4 +78,9 @@ export function formatPath(path: readonly PathSegment[]): string {
     else out += out ? `.${seg}` : seg;
   }
   return out;
+}
+
+/** True when the walk reached the node the path names (not an ancestor it stopped at). */
+function valueAtPathReached(node: unknown, doc: Document.Parsed, path: readonly PathSegment[]): boolean {
+  return doc.getIn(path, true) === node;
 }
