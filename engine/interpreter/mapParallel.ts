@@ -97,7 +97,7 @@ export async function startMap(r: RunnerCore, f: ExecFrame, st: StateDef): Promi
     }
     maxConcurrency = typeof st.MaxConcurrencyPath === 'string' ? mapNumberPath(r, st.MaxConcurrencyPath, 'MaxConcurrencyPath', scope, 'integer') : Number(st.MaxConcurrency ?? 0);
   }
-  if (maxConcurrency < 0) throw runtimeFailure('MaxConcurrency cannot be negative.');
+  if (maxConcurrency < 0) throw runtimeFailure(`Expected non-negative integer for MaxConcurrency, got '${maxConcurrency}' instead.`);
   const list = items as unknown[];
   const selector = st.ItemSelector ?? st.Parameters;
   let inputs: unknown[] = [];

@@ -155,6 +155,7 @@ export async function execWait(r: RunnerCore, f: ExecFrame, st: StateDef): Promi
       if (typeof v !== 'number' || !Number.isInteger(v)) {
         throw runtimeFailure(`The SecondsPath parameter cannot be parsed as a long value: ${path} == ${typeof v === 'string' ? v : compactJson(v)}`);
       }
+      if (v < 0) throw runtimeFailure(`The SecondsPath parameter references a negative value: ${path} == ${v}`);
       fireAt = r.env.now + v * 1000;
     } else {
       const path = String(st.TimestampPath);
