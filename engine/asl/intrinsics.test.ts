@@ -91,3 +91,47 @@ describe('functions', () => {
     expect(() => ev('States.ArrayLength($.missing)')).toThrow(/could not be found/);
   });
 });
+
+describe('AWS failure wording', () => {
+  const input = { other: 1, items: [1, 2] };
+  const s2: Scope = { input, context: { State: { Name: 'P' } }, variables: {} };
+  const causeOf = (expr: string): string | undefined => {
+    try {
+      evaluateIntrinsic(expr, s2, env);
+    } catch (e) {
+      expect(e).toBeInstanceOf(StatesError);
+      expect((e as StatesError).error).toBe('States.Runtime');
+      return (e as StatesError).causeText;
+    }
+    return undefined;
+  };
+  const miss = (expr: string, arg: string): string =>
+    `The function '${expr}' had the following error: The JsonPath argument for the field '${arg}' could not be found in the input '{"other":1,"items":[1,2]}'`;
+  it.each([
+    ["States.Format('{}', $.nope)", '$.nope'],
+    ["States.Format('{}',$.nope)", '$.nope'],
+    ["States.Format('{} {}', $.other, $.a.b)", '$.a.b'],
+    ['States.Format($.nope, 1)', '$.nope'],
+    ["States.Format('{}', States.Format('{}', $.nope))", '$.nope'],
+    ["States.Format('{}', $.items[5])", '$.items[5]'],
+    ["States.Format('{}', $$.Nope.Deep)", '$.Nope.Deep'],
+    ['States.JsonMerge($.nope, $.other, false)', '$.nope'],
+  ])('%s names the whole expression and the missing argument', (expr, arg) => {
+    expect(causeOf(expr)).toBe(miss(expr, arg));
+  });
+  it('leaks Jayway text when indexing a non-array, as AWS does', () => {
+    expect(causeOf("States.Format('{}', $.other[0])")).toBe(
+      "The function 'States.Format('{}', $.other[0])' had the following error: Filter: [0] can only be applied to arrays. Current context is: 1",
+    );
+  });
+  it('a null argument is present, and a wildcard matching nothing is []', () => {
+    expect(evaluateIntrinsic("States.Format('{}', $.n)", { ...s2, input: { n: null } }, env)).toBe('null');
+    expect(evaluateIntrinsic('States.ArrayLength($.items[*].nope)', s2, env)).toBe(0);
+    expect(evaluateIntrinsic('States.JsonToString($)', s2, env)).toBe('{"other":1,"items":[1,2]}');
+  });
+  it('function errors also name the whole expression', () => {
+    expect(causeOf('States.ArrayLength(States.ArrayGetItem($.items, 9))')).toMatch(
+      /^The function 'States.ArrayLength\(States.ArrayGetItem\(\$.items, 9\)\)' had the following error: /,
+    );
+  });
+});

@@ -186,6 +186,9 @@ function isPathSyntax(path: string): boolean {
   return isValidPath(path);
 }
 
+/** Internal: a failure inside an intrinsic, wrapped with the whole expression by evaluateIntrinsic. */
+class IntrinsicFailure extends Error {}
+
 /** Evaluate an intrinsic call (`States.X(...)`) against a scope. */
 export function evaluateIntrinsic(expr: string, scope: Scope, env: AslEnv): unknown {
   let node: IntrinsicArg;
@@ -194,8 +197,17 @@ export function evaluateIntrinsic(expr: string, scope: Scope, env: AslEnv): unkn
   } catch (e) {
     throw new StatesError('States.Runtime', (e as Error).message);
   }
-  return evalNode(node, scope, env);
+  try {
+    return evalNode(node, scope, env);
+  } catch (e) {
+    // AWS names the whole expression as written, whichever nested call failed.
+    if (e instanceof IntrinsicFailure) {
+      throw new StatesError('States.Runtime', `The function '${expr}' had the following error: ${e.message}`);
+    }
+    throw e;
+  }
 }
+
 
 function evalNode(node: IntrinsicArg, scope: Scope, env: AslEnv): unknown {
   switch (node.t) {
@@ -208,10 +220,11 @@ function evalNode(node: IntrinsicArg, scope: Scope, env: AslEnv): unknown {
         return resolvePath(node.path, scope);
       } catch (e) {
         if (e instanceof PathNotFoundError) {
-          throw new StatesError(
-            'States.Runtime',
-            `The JsonPath argument '${node.path}' could not be found in the input '${JSON.stringify(scope.input) ?? 'null'}'`,
-          );
+          // Indexing a non-array leaks Jayway's own text on AWS; otherwise AWS names the argument
+          // (a `$$.` one rewritten against the context object) and the state input.
+          if (e.reason === 'not-array') throw new IntrinsicFailure(e.message);
+          const shown = node.path.startsWith('$$') ? node.path.slice(1) : node.path;
+          throw new IntrinsicFailure(`The JsonPath argument for the field '${shown}' could not be found in the input '${JSON.stringify(scope.input) ?? 'null'}'`);
         }
         throw e;
       }
@@ -224,8 +237,8 @@ function evalNode(node: IntrinsicArg, scope: Scope, env: AslEnv): unknown {
 
 type Fn = (args: unknown[], node: Extract<IntrinsicArg, { t: 'call' }>, env: AslEnv) => unknown;
 
-function fail(node: Extract<IntrinsicArg, { t: 'call' }>, msg: string): never {
-  throw new StatesError('States.Runtime', `The function '${node.text}' had the following error: ${msg}`);
+function fail(_node: Extract<IntrinsicArg, { t: 'call' }>, msg: string): never {
+  throw new IntrinsicFailure(msg);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

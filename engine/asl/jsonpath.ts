@@ -12,6 +12,11 @@ export class PathNotFoundError extends Error {
     /** The path as written. */
     readonly path: string,
     message: string,
+    /**
+     * Why nothing was found. `index-out-of-range-leaf`: the last segment indexed past the end of an
+     * array, which AWS resolves to null in a plain `.$` template field.
+     */
+    readonly reason: 'missing' | 'not-object' | 'not-array' | 'index-out-of-range' | 'index-out-of-range-leaf' | 'undefined-variable' = 'missing',
   ) {
     super(message);
     this.name = 'PathNotFoundError';
@@ -120,14 +125,19 @@ function definiteMiss(cur: unknown, parsed: ParsedPath, n: number): PathNotFound
       return new PathNotFoundError(
         parsed.source,
         `Expected to find an object with property ${frag} in path ${at} but found '${javaType(cur)}'. This is not a json object according to the JsonProvider: 'com.jayway.jsonpath.spi.json.JsonSmartJsonProvider'.`,
+        'not-object',
       );
     }
     return new PathNotFoundError(parsed.source, leaf ? `No results for path: ${normalized(parsed)}` : `Missing property in path ${at}${frag}`);
   }
   if (seg.k === 'index' && !Array.isArray(cur)) {
-    return new PathNotFoundError(parsed.source, `Filter: [${seg.i}] can only be applied to arrays. Current context is: ${JSON.stringify(cur) ?? 'null'}`);
+    return new PathNotFoundError(
+      parsed.source,
+      `Filter: [${seg.i}] can only be applied to arrays. Current context is: ${JSON.stringify(cur) ?? 'null'}`,
+      'not-array',
+    );
   }
-  return new PathNotFoundError(parsed.source, `No results for path: ${normalized(parsed)}`);
+  return new PathNotFoundError(parsed.source, `No results for path: ${normalized(parsed)}`, leaf ? 'index-out-of-range-leaf' : 'index-out-of-range');
 }
 
 function javaType(v: unknown): string {
@@ -605,7 +615,7 @@ export function resolvePath(path: string, scope: Scope): unknown {
   if (!m) throw new PathSyntaxError(path, `Invalid JSONPath '${path}'`);
   const name = m[1]!;
   if (!Object.prototype.hasOwnProperty.call(scope.variables, name)) {
-    throw new PathNotFoundError(path, `Variable '${name}' is not defined`);
+    throw new PathNotFoundError(path, `Variable '${name}' is not defined`, 'undefined-variable');
   }
   return readPath(scope.variables[name], '$' + path.slice(m[0].length));
 }

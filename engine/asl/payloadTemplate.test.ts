@@ -56,3 +56,12 @@ describe('__proto__ keys', () => {
     expect((out as { polluted?: boolean }).polluted).toBeUndefined();
   });
 });
+
+describe('index past the end', () => {
+  it('resolves to null in a plain .$ field, as on AWS', () => {
+    expect(applyPayloadTemplate({ 'v.$': '$.a.b[5]' }, scope, env)).toEqual({ v: null });
+  });
+  it('still fails when the path goes on past the missing element', () => {
+    expect(() => applyPayloadTemplate({ 'v.$': '$.a.b[5].x' }, scope, env)).toThrow(StatesError);
+  });
+});

@@ -58,6 +58,8 @@ export function evaluateDollarValue(field: string, expr: unknown, scope: Scope, 
   try {
     return resolvePath(expr, scope);
   } catch (e) {
+    // AWS resolves a plain reference past the end of an array (`$.items[5]`) to null.
+    if (e instanceof PathNotFoundError && e.reason === 'index-out-of-range-leaf') return null;
     if (e instanceof PathNotFoundError) {
       throw new StatesError(
         'States.Runtime',
