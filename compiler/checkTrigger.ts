@@ -36,6 +36,9 @@ export function checkTrigger(root: Record<string, unknown>, reporter: Reporter):
     else {
       facts.where = r.analysis;
       const on = Array.isArray(fhir.on) ? fhir.on : ['create', 'update'];
+      if (r.analysis.exact && on.includes('delete') && Object.keys(r.analysis.filters).length) {
+        reporter.warning(path, 'a delete event carries no resource attributes, so deletes never match this condition', { code: 'fhirpath' });
+      }
       if (!r.analysis.exact && on.includes('delete')) {
         reporter.error(path, 'this condition needs the resource, which a delete no longer has: keep to equality, in, exists and startsWith on the routing attributes, or handle deletes in a separate workflow', {
           code: 'fhirpath',

@@ -47,8 +47,9 @@ export function compile(source: string, fileName: string): CompileResult {
   // Semantic checks run on malformed input too, so one run reports every problem.
   const steps = checkSteps(root, reporter);
   const facts = checkTrigger(root, reporter);
-  if (!schemaOk || reporter.hasErrors) return { diagnostics: reporter.sorted() };
+  if (!schemaOk) return { diagnostics: reporter.sorted() };
 
+  // The schema holds, so the ASL can be built even with other errors: reachability is checked on it.
   const wf = WorkflowSchema.parse(root);
   const where = wf.trigger && 'fhir' in wf.trigger && wf.trigger.fhir.where !== undefined && facts.where ? { expression: wf.trigger.fhir.where, analysis: facts.where } : undefined;
   const definition = emitAsl(wf, where ? { where } : {});

@@ -136,3 +136,14 @@ describe('suggestions', () => {
     expect(suggest('banana', ['fhir.read', 'call'])).toBeUndefined();
   });
 });
+
+describe('one run, every problem', () => {
+  it('reports an unreachable step together with an unknown task', () => {
+    const ds = check('steps:\n  - id: a\n    call: fhir.raed\n    end: true\n  - id: b\n    set: { y: 2 }\n');
+    expect(ds.map((d) => d.code).sort()).toEqual(['unknown-task', 'unreachable']);
+  });
+  it('warns that deletes never match attribute filters', () => {
+    const ds = check("trigger:\n  fhir: { resource: MedicationRequest, on: [update, delete], where: \"status = 'stopped'\" }\nsteps:\n  - { id: a, set: { x: 1 } }\n");
+    expect(ds).toEqual([expect.objectContaining({ severity: 'warning', path: 'trigger.fhir.where', message: expect.stringContaining('deletes never match') as string })]);
+  });
+});
