@@ -4,7 +4,7 @@
  * HTTP client (keep-alive, bounded concurrency, a fixed request count).
  *
  * clinflow: bearer check, JSON parse, shape detection, FHIRPath routing attributes, dedupe lookup,
- * the bus write (SQLite, WAL + synchronous FULL) and the dedupe record, then 200.
+ * the write to the real local bus (engine/bus, SQLite WAL + synchronous FULL) and the dedupe record, then 200.
  * peer: the least a durable webhook receiver can do — bearer check, JSON parse, append one line to
  * a file and fsync it, then 200. The ratio says what normalisation + dedupe + the bus cost over that.
  */
@@ -14,7 +14,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../engine/db/openDatabase';
-import { CaptureBus } from '../triggers/conformance/captureBus';
+import { LocalEventBus } from '../engine/bus/LocalEventBus';
+import { uuidIds } from '../engine/clock/ids';
+import { systemClock } from '../engine/clock/systemClock';
 import { createHttpServer } from '../triggers/http/createHttpServer';
 
 const TOKEN = 'bench-token';
@@ -144,10 +146,10 @@ export async function run(args: string[] = []): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'clinflow-bench-ingest-'));
   try {
     const db = openDatabase(join(dir, 'clinflow.sqlite'));
-    const bus = new CaptureBus(db);
+    const bus = new LocalEventBus({ db, clock: systemClock, ids: uuidIds });
     const clinflow = createHttpServer(
       { sources: { ehr: { kind: 'fhir', baseUrl: 'https://ehr.example.org/fhir', auth: { bearerToken: TOKEN } } }, routingAttributes: { MedicationRequest: ['status', 'intent'] } },
-      { db, bus, clock: { now: () => Date.now() } },
+      { db, bus, clock: systemClock },
     );
     const { port: cPort } = await clinflow.listen(0);
     const peer = startPeer(dir, false);
@@ -162,7 +164,7 @@ export async function run(args: string[] = []): Promise<void> {
     const c = await load(cPort, requests, concurrency, 0);
     const p = await load(pPort, requests, concurrency, 0);
     const g = await load(gPort, requests, concurrency, 0);
-    const stored = bus.events().length;
+    const stored = db.prepare('SELECT count(*) FROM bus_events').pluck().get() as number;
     process.stdout.write(`${line('clinflow /fhir/notify (SQLite FULL)', c)}\n${line('peer: node:http + append + fsync', p)}\n${line('peer: same, group fsync per tick', g)}\n`);
     const ratio = (name: string, peerResult: LoadResult): string =>
       `ratio clinflow/${name}: throughput ${(c.perSecond / peerResult.perSecond).toFixed(2)}x, p50 latency ${(c.p50ms / peerResult.p50ms).toFixed(2)}x, p99 latency ${(c.p99ms / peerResult.p99ms).toFixed(2)}x\n`;

@@ -7,6 +7,9 @@ import { FhirChangeDetail } from '../../schemas/fhirChangeEvent';
 import type { BusPort } from '../../schemas/ports';
 import type { TriggerConfigInput } from '../../schemas/triggerConfig';
 import { type Db, openDatabase } from '../../engine/db/openDatabase';
+import { LocalEventBus } from '../../engine/bus/LocalEventBus';
+import { uuidIds } from '../../engine/clock/ids';
+import { systemClock } from '../../engine/clock/systemClock';
 import { createHttpServer } from '../http/createHttpServer';
 import { CaptureBus } from './captureBus';
 import { startFixtureFhirServer } from './fixtureFhirServer';
@@ -22,7 +25,7 @@ const NotificationCase = z.object({
 type NotificationCase = z.infer<typeof NotificationCase>;
 
 export interface FhirNotificationConformanceOptions {
-  /** The bus the endpoint publishes to (wrapped to observe it); events are captured in SQLite only when absent. */
+  /** The bus the endpoint publishes to (wrapped to observe it); the real local bus when absent. */
   bus?: (db: Db) => BusPort;
 }
 
@@ -53,8 +56,6 @@ const QUERY_BACK_RESOURCE = {
   subject: { reference: 'Patient/pat-1' },
 };
 
-const systemClock = { now: (): number => Date.now() };
-
 async function replay(baseUrl: string, c: NotificationCase): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${baseUrl}${c.request.path}`, {
     method: c.request.method,
@@ -84,7 +85,7 @@ async function runCase(c: NotificationCase, byName: Map<string, NotificationCase
   const dir = mkdtempSync(join(tmpdir(), 'clinflow-fhir-notify-'));
   const fixture = await startFixtureFhirServer([QUERY_BACK_RESOURCE]);
   const db = openDatabase(join(dir, 'clinflow.sqlite'));
-  const bus = new CaptureBus(db, options.bus?.(db));
+  const bus = new CaptureBus(db, options.bus?.(db) ?? new LocalEventBus({ db, clock: systemClock, ids: uuidIds }));
   const http = createHttpServer(conformanceConfig(fixture.baseUrl), { db, bus, clock: systemClock });
   try {
     const { port } = await http.listen(0, '127.0.0.1');

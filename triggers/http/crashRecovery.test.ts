@@ -31,8 +31,9 @@ const notify = (url: string, i: number) =>
 function storedReferences(dir: string): string[] {
   const db = openDatabase(join(dir, 'clinflow.sqlite'));
   try {
-    const rows = db.prepare('SELECT entry FROM capture_bus_events ORDER BY seq').pluck().all() as string[];
-    return rows.map((r) => (JSON.parse(JSON.parse(r).Detail) as { reference: string }).reference);
+    // What the real local bus stored (payloads are plain JSON without an encryption key).
+    const rows = db.prepare('SELECT payload FROM bus_events ORDER BY rowid').pluck().all() as string[];
+    return rows.map((r) => (JSON.parse(r) as { detail: { reference: string } }).detail.reference);
   } finally {
     db.close();
   }

@@ -53,6 +53,18 @@ describe('FHIR notification endpoint over HTTP', () => {
     ]);
   });
 
+  it('routes through the real local bus: a rule on the routing attributes matches the active order only', async () => {
+    const bus = s.localBus;
+    if (!bus) throw new Error('expected the real bus');
+    bus.putRule({ Name: 'active-orders', EventPattern: JSON.stringify({ source: ['clinflow.fhir'], detail: { resourceType: ['MedicationRequest'], attributes: { status: ['active'], intent: ['order'] } } }) });
+    bus.putTargets({ Rule: 'active-orders', Targets: [{ Id: 'sm', Arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:reminders' }] });
+    expect((await put('r1', order('r1', '1'))).status).toBe(200);
+    expect((await put('r2', order('r2', '1', 'stopped'))).status).toBe(200);
+    expect(s.db.prepare('SELECT count(*) FROM bus_events').pluck().get()).toBe(2);
+    const owed = s.db.prepare('SELECT e.payload FROM bus_deliveries d JOIN bus_events e ON e.id = d.event_id').pluck().all() as string[];
+    expect(owed.map((p) => (JSON.parse(p) as { detail: { reference: string } }).detail.reference)).toEqual(['MedicationRequest/r1']);
+  });
+
   it("publishes HAPI's DELETE as a delete", async () => {
     const res = await fetch(`${s.url}/fhir/notify/ehr/MedicationRequest/m1`, { method: 'DELETE', headers: auth });
     expect(res.status).toBe(200);

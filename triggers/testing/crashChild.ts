@@ -1,10 +1,12 @@
 /**
  * Child process for the crash test: serves the trigger endpoints over a SQLite file in the given
- * directory and prints its port. The parent kills it with SIGKILL mid-load.
+ * directory, publishing to the real local bus, and prints its port. The parent kills it with SIGKILL mid-load.
  */
 import { join } from 'node:path';
 import { openDatabase } from '../../engine/db/openDatabase';
-import { CaptureBus } from '../conformance/captureBus';
+import { LocalEventBus } from '../../engine/bus/LocalEventBus';
+import { uuidIds } from '../../engine/clock/ids';
+import { systemClock } from '../../engine/clock/systemClock';
 import { createHttpServer } from '../http/createHttpServer';
 
 export const CRASH_TOKEN = 'crash-token';
@@ -13,10 +15,10 @@ async function main(): Promise<void> {
   const dir = process.argv[2];
   if (!dir) throw new Error('usage: crashChild <dir>');
   const db = openDatabase(join(dir, 'clinflow.sqlite'));
-  const bus = new CaptureBus(db);
+  const bus = new LocalEventBus({ db, clock: systemClock, ids: uuidIds });
   const http = createHttpServer(
     { sources: { ehr: { kind: 'fhir', baseUrl: 'https://ehr.example.org/fhir', auth: { bearerToken: CRASH_TOKEN } } }, routingAttributes: { MedicationRequest: ['status'] } },
-    { db, bus, clock: { now: () => Date.now() } },
+    { db, bus, clock: systemClock },
   );
   const { port } = await http.listen(0, '127.0.0.1');
   process.stdout.write(`${port}\n`);

@@ -5,16 +5,21 @@ import { join } from 'node:path';
 import type { BusPort } from '../../schemas/ports';
 import type { TriggerConfigInput } from '../../schemas/triggerConfig';
 import { type Db, openDatabase } from '../../engine/db/openDatabase';
+import { LocalEventBus } from '../../engine/bus/LocalEventBus';
+import { uuidIds } from '../../engine/clock/ids';
+import { systemClock } from '../../engine/clock/systemClock';
 import { CaptureBus } from '../conformance/captureBus';
 import { type TriggerHttpServer, createHttpServer } from '../http/createHttpServer';
 import type { TriggerDeps } from '../http/createTriggerRouter';
 
-/** Test helper: the trigger server on 127.0.0.1 over a SQLite file in a temp dir, publishing to a CaptureBus. */
+/** Test helper: the trigger server on 127.0.0.1 over a SQLite file in a temp dir, publishing to the real local bus (engine/bus) through a CaptureBus that records what it accepted. */
 export interface TestServer {
   url: string;
   dir: string;
   db: Db;
   bus: CaptureBus;
+  /** The real local bus underneath (undefined when the test supplied its own). */
+  localBus: LocalEventBus | undefined;
   http: TriggerHttpServer;
   /** Closes the server and the database; keeps the directory (for restart tests) unless `remove`. */
   stop(remove?: boolean): Promise<void>;
@@ -23,14 +28,16 @@ export interface TestServer {
 export async function startTestServer(config: TriggerConfigInput, opts: { dir?: string; deps?: Partial<TriggerDeps>; inner?: (db: Db) => BusPort } = {}): Promise<TestServer> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'clinflow-triggers-'));
   const db = openDatabase(join(dir, 'clinflow.sqlite'));
-  const bus = new CaptureBus(db, opts.inner?.(db));
-  const http = createHttpServer(config, { db, bus, clock: { now: () => Date.now() }, ...opts.deps });
+  const localBus = opts.inner ? undefined : new LocalEventBus({ db, clock: systemClock, ids: uuidIds });
+  const bus = new CaptureBus(db, opts.inner?.(db) ?? localBus);
+  const http = createHttpServer(config, { db, bus, clock: systemClock, ...opts.deps });
   const { port } = await http.listen(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,
     dir,
     db,
     bus,
+    localBus,
     http,
     stop: async (remove = true) => {
       await http.close();
