@@ -282,7 +282,12 @@ export abstract class RunnerCore {
   /** Runs a frame's states until it blocks or ends. */
   async run(f: ExecFrame): Promise<void> {
     while (f.status === 'running' && !f.pending) {
-      const st = this.stateDef(f);
+      const st = machineAt(this.def, f.machine).States[f.state];
+      if (!st) {
+        // Only a definition that skipped validation can get here; fail the frame, not the process.
+        this.frameFailed(f, 'States.Runtime', `State '${f.state}' is not defined in the state machine`);
+        return;
+      }
       try {
         await this.execState(f, st);
       } catch (e) {
