@@ -10,7 +10,6 @@ import type {
   ListSchedulesCommandInput,
   ListSchedulesCommandOutput,
   ScheduleSummary,
-  Target,
   UpdateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
 import { IANAZone } from 'luxon';
@@ -21,20 +20,13 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../db/openDatabase';
 import { atInstant, nextOccurrence, parseScheduleExpression, validateScheduleExpression, type ScheduleExpression } from './scheduleExpression';
 import { conflictException, notFoundException, validationException } from './schedulerErrors';
-import { ensureSchedulerSchema, type DeadLetterRow, type DeliveryRow, type ScheduleRow } from './schedulerStore';
+import { SchedulerDeliveries, type DeadLetter } from './schedulerDeliveries';
+import { ensureSchedulerSchema, type ScheduleRow } from './schedulerStore';
 import type { TargetInvoker } from './targetInvoker';
 import { validateScheduleInput, type StoredSpec } from './validateScheduleInput';
 
 export const DEFAULT_GROUP = 'default';
-/** AWS's RetryPolicy defaults. */
-const DEFAULT_MAX_RETRIES = 185;
-const DEFAULT_MAX_AGE_S = 86_400;
-/** How long a delivery in progress is hidden from other fireDue() calls. */
-const DELIVERY_LEASE_MS = 60_000;
-/** Back-off between delivery attempts: 1 s, 2 s, 4 s … capped at 5 minutes. */
-export function retryDelayMs(attempt: number): number {
-  return Math.min(1000 * 2 ** (attempt - 1), 300_000);
-}
+export { retryDelayMs } from './schedulerDeliveries';
 
 export interface LocalSchedulerOptions {
   db: Db;
@@ -60,7 +52,6 @@ function hashFraction(key: string): number {
   return createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32;
 }
 
-const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 /**
  * The local EventBridge Scheduler: schedules and their next fire times in SQLite, fired by
@@ -69,7 +60,7 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date
 export class LocalScheduler implements SchedulerPort {
   private readonly db: Db;
   private readonly clock: Clock;
-  private readonly invoke: TargetInvoker;
+  private readonly deliveries: SchedulerDeliveries;
   private readonly random: (fireKey: string) => number;
   private readonly region: string;
   private readonly account: string;
@@ -79,7 +70,7 @@ export class LocalScheduler implements SchedulerPort {
   constructor(options: LocalSchedulerOptions) {
     this.db = options.db;
     this.clock = options.clock;
-    this.invoke = options.invoke;
+    this.deliveries = new SchedulerDeliveries(this.db, options.invoke);
     this.random = options.random ?? hashFraction;
     this.region = options.region ?? LOCAL_REGION;
     this.account = options.account ?? LOCAL_ACCOUNT;
@@ -319,8 +310,7 @@ export class LocalScheduler implements SchedulerPort {
   /** The earliest time at which fireDue() has work: a schedule's next fire or a delivery's retry. */
   nextDueAt(): number | undefined {
     const s = this.sql("SELECT MIN(next_due_ms) AS t FROM scheduler_schedules WHERE state = 'ENABLED' AND next_due_ms IS NOT NULL").get() as { t: number | null };
-    const d = this.sql('SELECT MIN(due_ms) AS t FROM scheduler_deliveries').get() as { t: number | null };
-    const ts = [s.t, d.t].filter((t): t is number => t !== null);
+    const ts = [s.t ?? undefined, this.deliveries.nextDueAt()].filter((t): t is number => t !== undefined);
     return ts.length === 0 ? undefined : Math.min(...ts);
   }
 
@@ -348,19 +338,12 @@ export class LocalScheduler implements SchedulerPort {
       result.more = result.fired >= limit;
     })();
 
-    // Lease the due deliveries first, so a concurrent fireDue() cannot pick them too; after a crash
-    // the lease runs out and they are delivered again (at least once, with the same execution id).
-    const deliveries = this.db.transaction(() => {
-      const rows = this.sql('SELECT * FROM scheduler_deliveries WHERE due_ms <= ? ORDER BY due_ms, id LIMIT ?').all(now, limit) as DeliveryRow[];
-      const lease = this.sql('UPDATE scheduler_deliveries SET due_ms = ? WHERE id = ?');
-      for (const d of rows) lease.run(now + DELIVERY_LEASE_MS, d.id);
-      return rows;
-    })();
-    if (deliveries.length === limit) result.more = true;
-    for (let i = 0; i < deliveries.length; i += 50) {
-      await Promise.all(deliveries.slice(i, i + 50).map((d) => this.attempt(d, now, result)));
-    }
-    if (result.fired > 0 || deliveries.length > 0) this.changed();
+    const d = await this.deliveries.deliverDue(now, limit);
+    result.delivered = d.delivered;
+    result.retried = d.retried;
+    result.deadLettered = d.deadLettered;
+    if (d.full) result.more = true;
+    if (result.fired > 0 || d.attempted > 0) this.changed();
     return result;
   }
 
@@ -368,8 +351,7 @@ export class LocalScheduler implements SchedulerPort {
     const spec = JSON.parse(row.spec) as StoredSpec;
     const nominal = row.next_nominal_ms ?? now;
     const executionId = createHash('sha256').update(`${row.arn}|${nominal}`).digest('hex').slice(0, 32);
-    this.sql('INSERT INTO scheduler_deliveries (schedule_arn, target, nominal_ms, attempt, due_ms, execution_id) VALUES (?, ?, ?, 1, ?, ?)')
-      .run(row.arn, JSON.stringify(spec.Target), nominal, row.next_due_ms ?? now, executionId);
+    this.deliveries.enqueue(row.arn, spec.Target, nominal, row.next_due_ms ?? now, executionId);
     const e = parseScheduleExpression(spec.ScheduleExpression);
     const next = e.kind === 'at' ? undefined : this.occurrenceAfter(e, spec, row.anchor_ms, nominal, false);
     if (next === undefined && spec.ActionAfterCompletion === 'DELETE') {
@@ -381,50 +363,14 @@ export class LocalScheduler implements SchedulerPort {
       .run(row.next_nominal_ms, row.next_due_ms, row.group_name, row.name);
   }
 
-  private async attempt(d: DeliveryRow, now: number, result: FireDueResult): Promise<void> {
-    const target = JSON.parse(d.target) as Target;
-    const maxAgeMs = (target.RetryPolicy?.MaximumEventAgeInSeconds ?? DEFAULT_MAX_AGE_S) * 1000;
-    const maxRetries = target.RetryPolicy?.MaximumRetryAttempts ?? DEFAULT_MAX_RETRIES;
-    if (now - d.nominal_ms > maxAgeMs) {
-      this.deadLetter(d, target, d.attempt - 1, 'MaximumEventAgeExceeded', d.last_error, now);
-      result.deadLettered += 1;
-      return;
-    }
-    try {
-      await this.invoke(target, { scheduleArn: d.schedule_arn, scheduledTime: d.nominal_ms, attempt: d.attempt, executionId: d.execution_id });
-      this.sql('DELETE FROM scheduler_deliveries WHERE id = ?').run(d.id);
-      result.delivered += 1;
-    } catch (err) {
-      const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      const retryAt = now + retryDelayMs(d.attempt);
-      if (d.attempt > maxRetries || retryAt - d.nominal_ms > maxAgeMs) {
-        this.deadLetter(d, target, d.attempt, d.attempt > maxRetries ? 'RetriesExhausted' : 'MaximumEventAgeExceeded', message, now);
-        result.deadLettered += 1;
-        return;
-      }
-      this.sql('UPDATE scheduler_deliveries SET attempt = attempt + 1, due_ms = ?, last_error = ? WHERE id = ?').run(retryAt, message, d.id);
-      result.retried += 1;
-    }
-  }
-
-  private deadLetter(d: DeliveryRow, target: Target, attempts: number, reason: string, error: string | null, now: number): void {
-    this.db.transaction(() => {
-      this.sql(`INSERT INTO scheduler_dead_letters (schedule_arn, dead_letter_arn, target, nominal_ms, attempts, reason, error, dead_at_ms)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(d.schedule_arn, target.DeadLetterConfig?.Arn ?? null, d.target, d.nominal_ms, attempts, reason, error, now);
-      this.sql('DELETE FROM scheduler_deliveries WHERE id = ?').run(d.id);
-    })();
-  }
-
   /** Deliveries that failed for good (the local stand-in for the DeadLetterConfig SQS queue). */
-  deadLetters(): (Omit<DeadLetterRow, 'target'> & { target: Target; scheduledTime: string | undefined })[] {
-    const rows = this.sql('SELECT * FROM scheduler_dead_letters ORDER BY id').all() as DeadLetterRow[];
-    return rows.map((r) => ({ ...r, target: JSON.parse(r.target) as Target, scheduledTime: iso(r.nominal_ms) }));
+  deadLetters(): DeadLetter[] {
+    return this.deliveries.deadLetters();
   }
 
   /** Deliveries stored and not yet done (first attempt or waiting to retry). */
   pendingDeliveries(): number {
-    return (this.sql('SELECT COUNT(*) AS n FROM scheduler_deliveries').get() as { n: number }).n;
+    return this.deliveries.pending();
   }
 
   /** The stored next nominal fire time of a schedule, for inspection and tests. */
