@@ -129,6 +129,25 @@ describe('valid definitions', () => {
   });
 });
 
+describe('query language inheritance', () => {
+  it('nested states default to the top-level QueryLanguage, not the enclosing Map state', () => {
+    const def = one({
+      Type: 'Map',
+      QueryLanguage: 'JSONata',
+      Items: '{% $states.input.items %}',
+      ItemProcessor: { StartAt: 'I', States: { I: { Type: 'Pass', Parameters: { 'x.$': '$' }, End: true } } },
+      End: true,
+    });
+    expect(validateDefinition(def)).toEqual([]);
+    const inner = (def.States as Record<string, Def>).S!.ItemProcessor as Def;
+    (inner.States as Record<string, Def>).I = { Type: 'Pass', Output: '{% $states.input %}', End: true };
+    expect(validateDefinition(def)).toContainEqual({
+      path: 'States.S.ItemProcessor.States.I.Output',
+      message: expect.stringMatching(/not supported when QueryLanguage is JSONPath/) as string,
+    });
+  });
+});
+
 describe('assertValidDefinition', () => {
   it('throws States.InvalidDefinition listing every issue', () => {
     const def = { StartAt: 'S', States: { S: { Type: 'Pass', Next: 'Nope' }, Orphan: { Type: 'Pass' } } };

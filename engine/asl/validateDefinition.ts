@@ -222,10 +222,10 @@ class Validator {
         break;
       case 'Parallel':
         if (!Array.isArray(s.Branches) || s.Branches.length === 0) this.add(f('Branches'), 'Branches is required and must be a non-empty array');
-        else s.Branches.forEach((b, i) => this.machine(b, `${at}.Branches[${i}]`, ql, false));
+        else s.Branches.forEach((b, i) => this.machine(b, `${at}.Branches[${i}]`, machineQl, false));
         break;
       case 'Map':
-        this.map(s, at, ql);
+        this.map(s, at, ql, machineQl);
         break;
     }
     if (type === 'Task' || type === 'Parallel' || type === 'Map') {
@@ -307,12 +307,13 @@ class Validator {
     }
   }
 
-  private map(s: Obj, at: string, ql: QL): void {
+  /** `machineQl`: nested states default to the top-level QueryLanguage, not the Map state's. */
+  private map(s: Obj, at: string, ql: QL, machineQl: QL): void {
     const f = (k: string): string => `${at}.${k}`;
     if (s.ItemProcessor !== undefined && s.Iterator !== undefined) this.add(f('Iterator'), 'ItemProcessor and Iterator cannot both be set');
     const proc = s.ItemProcessor ?? s.Iterator;
     if (proc === undefined) this.add(f('ItemProcessor'), 'ItemProcessor is required');
-    else this.machine(proc, f(s.ItemProcessor !== undefined ? 'ItemProcessor' : 'Iterator'), ql, false);
+    else this.machine(proc, f(s.ItemProcessor !== undefined ? 'ItemProcessor' : 'Iterator'), machineQl, false);
     if (s.ItemSelector !== undefined && s.Parameters !== undefined) this.add(f('Parameters'), 'ItemSelector and Parameters cannot both be set');
     if (s.ItemsPath !== undefined && (typeof s.ItemsPath !== 'string' || !isReferencePathSyntax(s.ItemsPath) && !isScopePath(s.ItemsPath))) {
       this.add(f('ItemsPath'), 'must be a valid Reference Path');
