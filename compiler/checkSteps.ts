@@ -2,14 +2,14 @@ import { StatesErrorNames, TaskErrorNames } from '../schemas/errors';
 import type { TaskSpec } from '../schemas/task';
 import { STEP_KEYS } from '../schemas/workflow';
 import { taskCatalogue } from '../tasks/catalogue';
-import { BUILTIN_VARIABLES, checkValue } from './checkValues';
+import { BUILTIN_VARIABLES, checkValue, type Known } from './checkValues';
 import { checkTaskInputs } from './checkInputs';
 import { durationSeconds } from './duration';
 import type { Reporter } from './reporter';
 import { isRecord } from './schemaDiagnostics';
 import { suggest } from './suggest';
 import { collectSteps, type StepInfo } from './walkSteps';
-import type { PathSegment } from './yamlSource';
+import { formatPath, type PathSegment } from './yamlSource';
 
 const RESERVED_IDS = new Set<string>([...BUILTIN_VARIABLES, 'index']);
 const AWAIT_TASK = 'tasks.await';
@@ -27,26 +27,46 @@ export function checkSteps(root: Record<string, unknown>, reporter: Reporter): S
     } else byId.set(s.id, s);
     if (RESERVED_IDS.has(s.id)) reporter.error([...s.path, 'id'], `'${s.id}' is reserved ($${s.id} is a built-in variable); choose another id`, { code: 'reserved-id' });
   }
-  const known = knownVariables(root, steps);
+  const defs = variableDefs(steps);
   for (const s of steps) {
     checkJumps(s, byId, reporter);
-    checkStep(s, reporter, known, steps);
+    checkStep(s, reporter, knownAt(s, defs), steps);
   }
   return steps;
 }
 
-function knownVariables(root: Record<string, unknown>, steps: readonly StepInfo[]): Set<string> {
-  const names = new Set<string>(BUILTIN_VARIABLES);
+interface VariableDef {
+  name: string;
+  /** `root`, or the forEach / parallel-branch scope (a path) it is confined to. */
+  scope: string;
+  scopeLabel: string;
+}
+
+function variableDefs(steps: readonly StepInfo[]): VariableDef[] {
+  const defs: VariableDef[] = BUILTIN_VARIABLES.map((name) => ({ name, scope: 'root', scopeLabel: 'the workflow' }));
   for (const s of steps) {
-    if (s.id) names.add(s.id);
-    if (s.kind === 'set' && isRecord(s.raw.set)) for (const k of Object.keys(s.raw.set)) names.add(k);
+    const here = { scope: s.scope, scopeLabel: s.scopeLabel };
+    if (s.id) defs.push({ name: s.id, ...here });
+    if (s.kind === 'set' && isRecord(s.raw.set)) for (const k of Object.keys(s.raw.set)) defs.push({ name: k, ...here });
     if (s.kind === 'forEach') {
-      names.add(typeof s.raw.as === 'string' ? s.raw.as : 'item');
-      names.add('index');
+      const inner = { scope: formatPath(s.path), scopeLabel: `forEach '${s.id ?? '?'}'` };
+      defs.push({ name: typeof s.raw.as === 'string' ? s.raw.as : 'item', ...inner }, { name: 'index', ...inner });
     }
   }
-  void root;
-  return names;
+  return defs;
+}
+
+/** A variable is visible in its own scope and the scopes nested in it (ASL variable scoping). */
+function knownAt(s: StepInfo, defs: readonly VariableDef[]): Known {
+  const at = formatPath(s.path);
+  const visible = new Set<string>();
+  const elsewhere = new Map<string, string>();
+  for (const d of defs) {
+    if (d.scope === 'root' || at.startsWith(`${d.scope}.`)) visible.add(d.name);
+    else elsewhere.set(d.name, d.scopeLabel);
+  }
+  for (const v of visible) elsewhere.delete(v);
+  return { visible, elsewhere };
 }
 
 function jumpTargets(s: StepInfo): { path: PathSegment[]; target: string }[] {
@@ -85,7 +105,7 @@ function listOf(v: unknown): [unknown, number | undefined][] {
   return Array.isArray(v) ? v.map((x, i) => [x, i] as [unknown, number]) : [[v, undefined]];
 }
 
-function checkStep(s: StepInfo, reporter: Reporter, known: ReadonlySet<string>, all: readonly StepInfo[]): void {
+function checkStep(s: StepInfo, reporter: Reporter, known: Known, all: readonly StepInfo[]): void {
   const p = s.path;
   const raw = s.raw;
   let spec: TaskSpec | undefined;
@@ -114,7 +134,7 @@ function checkStep(s: StepInfo, reporter: Reporter, known: ReadonlySet<string>, 
   if (raw.retry !== undefined || raw.catch !== undefined) checkErrorNames(s, spec, reporter, all);
 }
 
-function checkWait(w: unknown, path: PathSegment[], reporter: Reporter, known: ReadonlySet<string>): void {
+function checkWait(w: unknown, path: PathSegment[], reporter: Reporter, known: Known): void {
   const forValue = isRecord(w) ? w.for : w;
   if (typeof forValue === 'string' && !forValue.includes('{%') && durationSeconds(forValue) === undefined && /^P/.test(forValue)) {
     reporter.error(isRecord(w) ? [...path, 'for'] : path, 'months and years have no fixed length: use days (P30D)', { code: 'duration' });

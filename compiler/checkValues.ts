@@ -7,11 +7,18 @@ import type { PathSegment } from './yamlSource';
 /** Variables every expression may use besides step outputs and `set:` names. */
 export const BUILTIN_VARIABLES = ['event', 'error', 'states'] as const;
 
+/** The variables a step can see, and those defined only inside a forEach/parallel it is not in. */
+export interface Known {
+  visible: ReadonlySet<string>;
+  /** name → where it is defined (e.g. "forEach 'remind'"), for names visible elsewhere only. */
+  elsewhere: ReadonlyMap<string, string>;
+}
+
 /**
  * Checks every JSONata expression in a value: `{% … %}` strings, templates ("a {% $x %} b"), and,
  * with `condition`, bare strings (conditions are always expressions). Unknown `$names` are warnings.
  */
-export function checkValue(value: unknown, path: PathSegment[], reporter: Reporter, known: ReadonlySet<string>, condition = false): void {
+export function checkValue(value: unknown, path: PathSegment[], reporter: Reporter, known: Known, condition = false): void {
   if (typeof value === 'string') {
     if (isExpression(value)) checkExpression(expressionBody(value), path, reporter, known, value.indexOf('{%') + 2);
     else if (condition) checkExpression(value, path, reporter, known, 0);
@@ -27,7 +34,7 @@ export function checkValue(value: unknown, path: PathSegment[], reporter: Report
 }
 
 /** `start`: where the body begins inside the YAML string, so errors point at the offending character. */
-function checkExpression(body: string, path: PathSegment[], reporter: Reporter, known: ReadonlySet<string>, start: number): void {
+function checkExpression(body: string, path: PathSegment[], reporter: Reporter, known: Known, start: number): void {
   if (body.trim() === '') {
     reporter.error(path, 'empty expression', { code: 'jsonata' });
     return;
@@ -40,11 +47,16 @@ function checkExpression(body: string, path: PathSegment[], reporter: Reporter, 
     return;
   }
   for (const [name, offsets] of variableReferences(parsed.ast)) {
-    if (known.has(name)) continue;
+    if (known.visible.has(name)) continue;
+    const where = known.elsewhere.get(name);
+    if (where !== undefined) {
+      reporter.warning(path, `$${name} is set only inside ${where}; outside it, use that step's output (a list)`, { code: 'variable-scope', innerOffset: start + (offsets[0] ?? 0) });
+      continue;
+    }
     reporter.warning(path, `unknown variable $${name}: not a step id, a set: variable, a forEach item or $event`, {
       code: 'unknown-variable',
       innerOffset: start + (offsets[0] ?? 0),
-      suggestion: ((s) => (s ? `$${s}` : undefined))(suggest(name, known)),
+      suggestion: ((s) => (s ? `$${s}` : undefined))(suggest(name, known.visible)),
     });
   }
 }

@@ -147,3 +147,15 @@ describe('one run, every problem', () => {
     expect(ds).toEqual([expect.objectContaining({ severity: 'warning', path: 'trigger.fhir.where', message: expect.stringContaining('deletes never match') as string })]);
   });
 });
+
+describe('variable scope', () => {
+  it('warns when a step outside a forEach reads a variable set only inside it', () => {
+    const ds = check(
+      'steps:\n  - id: loop\n    forEach: [1, 2]\n    as: n\n    do:\n      - { id: inner, set: { doubled: "{% $n * 2 %}" } }\n  - id: after\n    set: { x: "{% $inner %}", y: "{% $n %}", z: "{% $loop %}" }\n',
+    );
+    expect(ds.map((d) => [d.code, d.path, d.message])).toEqual([
+      ['variable-scope', 'steps[1].set.x', "$inner is set only inside forEach 'loop'; outside it, use that step's output (a list)"],
+      ['variable-scope', 'steps[1].set.y', "$n is set only inside forEach 'loop'; outside it, use that step's output (a list)"],
+    ]);
+  });
+});
