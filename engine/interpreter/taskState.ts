@@ -84,11 +84,11 @@ export function positiveIntPath(r: RunnerCore, path: string, field: string, scop
   try {
     v = r.readRef(path, scope);
   } catch (e) {
-    if (e instanceof PathNotFoundError) throw runtimeFailure(`The ${field} parameter does not reference an input value: ${path}`);
+    if (e instanceof PathNotFoundError) throw runtimeFailure(`Invalid path '${path}' : ${e.message}`);
     throw e;
   }
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw runtimeFailure(`The ${field} parameter cannot be parsed as a positive integer value: ${path} == ${compactJson(v)}`);
+    throw runtimeFailure(`Expected non-negative integer for ${field}, got '${typeof v === 'string' ? v : compactJson(v)}' instead.`);
   }
   return v;
 }
