@@ -275,3 +275,16 @@ describe('LocalScheduler concurrency', () => {
     expect(scheduler.pendingDeliveries()).toBe(0);
   });
 });
+
+describe('createLocalScheduler', () => {
+  it('delivers an event-bus target through BusPort with the schedule as the resource', async () => {
+    const { createLocalScheduler } = await import('./index');
+    const put: unknown[] = [];
+    const clock = new SimClock(utc('2025-01-01T00:00:00Z'));
+    const s = createLocalScheduler({ db: openDatabase(':memory:'), clock, bus: { putEvents: async (e) => (put.push(...e), { FailedEntryCount: 0, Entries: [{}] }) } });
+    await s.createSchedule(base({ Name: 'ev', ScheduleExpression: 'at(2025-01-01T00:05:00)', Target: { Arn: 'arn:aws:events:us-east-1:000000000000:event-bus/default', RoleArn: ROLE, Input: '{"a":1}', EventBridgeParameters: { Source: 's', DetailType: 'd' } } }));
+    clock.t = utc('2025-01-01T00:05:00Z');
+    expect(await s.fireDue()).toMatchObject({ fired: 1, delivered: 1 });
+    expect(put).toEqual([expect.objectContaining({ Detail: '{"a":1}', Resources: ['arn:aws:scheduler:us-east-1:000000000000:schedule/default/ev'], Time: new Date('2025-01-01T00:05:00Z') })]);
+  });
+});
