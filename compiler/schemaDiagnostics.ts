@@ -120,6 +120,10 @@ function mapIssues(issues: readonly Issue[], base: readonly PathSegment[], root:
         }
         break;
       }
+      case 'invalid_format':
+        // Our regex messages name what is expected ("a duration such as PT2H"); zod's own start with "Invalid".
+        reporter.error(path, /^Invalid/.test(issue.message) ? issue.message : `expected ${issue.message}`, { code: 'schema' });
+        break;
       default:
         reporter.error(path, cleanMessage(issue.message), { code: 'schema' });
     }
