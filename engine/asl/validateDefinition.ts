@@ -117,9 +117,9 @@ class Validator {
       if (typeof def.StartAt !== 'string') this.add(p('StartAt'), 'StartAt is required and must be a string');
       return;
     }
-    const names = Object.keys(states);
+    const names = new Set(Object.keys(states));
     if (typeof def.StartAt !== 'string') this.add(p('StartAt'), 'StartAt is required and must be a string');
-    else if (!names.includes(def.StartAt)) this.add(p('StartAt'), `StartAt '${def.StartAt}' is not a state in States`);
+    else if (!names.has(def.StartAt)) this.add(p('StartAt'), `StartAt '${def.StartAt}' is not a state in States`);
     const edges = new Map<string, string[]>();
     for (const name of names) {
       const sp = `${p('States')}.${name}`;
@@ -130,7 +130,7 @@ class Validator {
       (st) => isObj(st) && (st.End === true || st.Type === 'Succeed' || st.Type === 'Fail' || st.Type === 'Choice'),
     );
     if (!terminal) this.add(p('States'), 'The state machine has no terminal state (End: true, Succeed or Fail)');
-    if (typeof def.StartAt === 'string' && names.includes(def.StartAt)) {
+    if (typeof def.StartAt === 'string' && names.has(def.StartAt)) {
       const seen = new Set<string>([def.StartAt]);
       const queue = [def.StartAt];
       while (queue.length) {
@@ -155,7 +155,7 @@ class Validator {
   }
 
   /** Validate one state; returns the names it can transition to. */
-  private state(s: unknown, at: string, machineQl: QL, names: string[]): string[] {
+  private state(s: unknown, at: string, machineQl: QL, names: ReadonlySet<string>): string[] {
     const targets: string[] = [];
     if (!isObj(s)) {
       this.add(at, 'A state must be a JSON object');
@@ -235,9 +235,9 @@ class Validator {
     return targets;
   }
 
-  private transition(at: string, next: unknown, names: string[], targets: string[]): void {
+  private transition(at: string, next: unknown, names: ReadonlySet<string>, targets: string[]): void {
     if (typeof next !== 'string') this.add(at, 'Next must be a state name');
-    else if (!names.includes(next)) this.add(at, `Next state '${next}' does not exist`);
+    else if (!names.has(next)) this.add(at, `Next state '${next}' does not exist`);
     else targets.push(next);
   }
 
@@ -359,7 +359,7 @@ class Validator {
     });
   }
 
-  private catchers(at: string, v: unknown, ql: QL, names: string[], targets: string[]): void {
+  private catchers(at: string, v: unknown, ql: QL, names: ReadonlySet<string>, targets: string[]): void {
     if (!Array.isArray(v)) return this.add(at, 'Catch must be an array');
     v.forEach((c, i) => {
       const cp = `${at}[${i}]`;
@@ -392,7 +392,7 @@ class Validator {
     }
   }
 
-  private choice(s: Obj, at: string, ql: QL, names: string[], targets: string[]): void {
+  private choice(s: Obj, at: string, ql: QL, names: ReadonlySet<string>, targets: string[]): void {
     const f = (k: string): string => `${at}.${k}`;
     if (!Array.isArray(s.Choices) || s.Choices.length === 0) this.add(f('Choices'), 'Choices is required and must be a non-empty array');
     else {
