@@ -43,7 +43,7 @@ export type Command =
       /** The effective payload the function receives. */
       payload: unknown;
       stateName: string;
-      /** `executionArn|stateName|attempt[|mapIndex…]`: stable across re-delivery after a crash. */
+      /** `executionArn|stateName#visit|attempt[|mapIndex…]` (visit = the StateEntered event id): stable across re-delivery after a crash. */
       idempotencyKey: string;
       /** Present for `.waitForTaskToken`: the shell must park until SendTask* with this token. */
       taskToken?: string;

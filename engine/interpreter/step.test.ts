@@ -180,4 +180,23 @@ describe('step', () => {
     expect(r).toMatchObject({ status: 'FAILED', error: 'States.QueryEvaluationError' });
     expect(r.cause).toMatch(/^An error occurred while executing the state 'T' \(entered at the event id #2\)\. The JSONata expression '\$nope'/);
   });
+
+  it('gives each visit and each attempt of a Task its own idempotency key', async () => {
+    const def = {
+      StartAt: 'T',
+      States: {
+        T: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Retry: [{ ErrorEquals: ['Flaky'], MaxAttempts: 1 }], ResultPath: null, Next: 'C' },
+        C: { Type: 'Choice', Choices: [{ Variable: '$.n', NumericLessThan: 2, Next: 'Inc' }], Default: 'Done' },
+        Inc: { Type: 'Pass', Parameters: { 'n.$': 'States.MathAdd($.n, 1)' }, Next: 'T' },
+        Done: { Type: 'Succeed' },
+      },
+    };
+    const keys: string[] = [];
+    const r = await runInMemory(def, { n: 0 }, { invoke: async (c) => (keys.push(c.idempotencyKey), keys.length === 1 ? { error: 'Flaky' } : { output: 1 }) });
+    expect(r.status).toBe('SUCCEEDED');
+    expect(keys).toHaveLength(4);
+    expect(new Set(keys).size).toBe(4);
+    expect(keys[0]).toMatch(/^arn:aws:states:.*\|T#\d+\|0$/);
+    expect(keys[1]).toMatch(/\|T#\d+\|1$/);
+  });
 });

@@ -96,7 +96,8 @@ export function positiveIntPath(r: RunnerCore, path: string, field: string, scop
 export function idempotencyKey(r: RunnerCore, f: ExecFrame): string {
   const indexes: number[] = [];
   for (let cur: ExecFrame | undefined = f; cur && cur.ctl; cur = cur.parent ? r.frame<ExecFrame>(cur.parent) : undefined) indexes.unshift(cur.index);
-  return [r.state.info.executionArn, f.state, String(f.retryCount ?? 0), ...indexes.map(String)].join('|');
+  // `#entered` tells apart visits of the same state (loops, redrive); it is persisted, so stable across a crash.
+  return [r.state.info.executionArn, `${f.state}#${f.entered}`, String(f.retryCount ?? 0), ...indexes.map(String)].join('|');
 }
 
 export function taskEventPrefix(r: RunnerCore, f: ExecFrame): 'LambdaFunction' | 'Task' {
