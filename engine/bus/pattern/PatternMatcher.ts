@@ -6,7 +6,7 @@
  * the states its own values lead to, whatever the number of rules.
  */
 import { LeafKind, atomMatchesLeaf, leafLower, type Atom, type Leaf, type Membership } from './atoms';
-import { compilePattern, type CompiledPattern } from './compilePattern';
+import { compilePattern, type CompiledPattern, type FieldCondition } from './compilePattern';
 import { PathTrie, consistent, flattenEvent, mergeMembership, type FlatEvent } from './flattenEvent';
 
 class AffixIndex {
@@ -132,11 +132,14 @@ export class PatternMatcher {
   private paths = new PathTrie();
   private stale = false;
   private generation = 0;
+  /** The order in which chains test fields (a total order shared by all rules); see `rebuild`. */
+  private rank = new Map<string, number>();
 
   /** Adds or replaces a rule. Throws InvalidEventPatternException for a bad pattern. */
   addRule(ruleId: string, pattern: string | object): void {
     const compiled = compilePattern(pattern);
-    if (this.rules.has(ruleId)) this.stale = true;
+    // A replaced rule, or a field no rule used before, calls for a rebuild (on the next match).
+    if (this.rules.has(ruleId) || compiled.alternatives.some((alt) => alt.some((c) => !this.rank.has(c.path)))) this.stale = true;
     this.rules.set(ruleId, compiled);
     if (!this.stale) this.insert(ruleId, compiled);
   }
@@ -165,7 +168,26 @@ export class PatternMatcher {
     return found;
   }
 
+  /**
+   * Rebuilds the automaton. Fields are tested most selective first: fields whose conditions are
+   * exact values, with the most distinct values across rules, split the rule set earliest, so an
+   * event walks few states. Fields with `exists: false` go last, after the fields that fix which
+   * array element a match is in.
+   */
   private rebuild(): void {
+    const stats = new Map<string, { values: Set<string>; absent: boolean }>();
+    for (const compiled of this.rules.values()) {
+      for (const alt of compiled.alternatives) {
+        for (const c of alt) {
+          let st = stats.get(c.path);
+          if (!st) stats.set(c.path, (st = { values: new Set(), absent: false }));
+          if (c.hasAbsent) st.absent = true;
+          for (const a of c.atoms) if (a.kind === 'exact') st.values.add(a.id);
+        }
+      }
+    }
+    const order = [...stats.entries()].sort(([pa, a], [pb, b]) => Number(a.absent) - Number(b.absent) || b.values.size - a.values.size || (pa < pb ? -1 : pa > pb ? 1 : 0));
+    this.rank = new Map(order.map(([path], i) => [path, i]));
     this.root = new State();
     this.paths = new PathTrie();
     this.stale = false;
@@ -173,9 +195,11 @@ export class PatternMatcher {
   }
 
   private insert(ruleId: string, compiled: CompiledPattern): void {
+    const rankOf = (c: FieldCondition) => this.rank.get(c.path) ?? this.rank.size;
     for (const alternative of compiled.alternatives) {
       let state = this.root;
-      for (const cond of alternative) {
+      const conds = [...alternative].sort((a, b) => rankOf(a) - rankOf(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      for (const cond of conds) {
         let ft = state.fields.get(cond.path);
         if (!ft) {
           state.fields.set(cond.path, (ft = new FieldTransitions()));
