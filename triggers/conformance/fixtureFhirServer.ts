@@ -11,7 +11,7 @@ export interface FixtureFhirServer {
 }
 
 /**
- * A tiny FHIR search endpoint on loopback for query-back and polling: `GET {base}/{Type}?…`
+ * A tiny FHIR server on loopback for reads (`GET {base}/{Type}/{id}`), query-back and polling: `GET {base}/{Type}?…`
  * filtered by `_lastUpdated=ge|gt…`, sorted by lastUpdated, paged by `_count` with `Bundle.link[next]`.
  */
 export async function startFixtureFhirServer(resources: FhirResource[], options: { pageSize?: number } = {}): Promise<FixtureFhirServer> {
@@ -20,6 +20,13 @@ export async function startFixtureFhirServer(resources: FhirResource[], options:
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     requests.push({ url, authorization: req.headers.authorization });
+    const read = /^\/fhir\/([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && read) {
+      const found = resources.find((r) => r.resourceType === read[1] && r.id === read[2]);
+      res.writeHead(found ? 200 : 404, { 'Content-Type': 'application/fhir+json' });
+      res.end(JSON.stringify(found ?? { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] }));
+      return;
+    }
     const type = /^\/fhir\/([A-Z][A-Za-z]+)$/.exec(url.pathname)?.[1];
     if (req.method !== 'GET' || type === undefined) {
       res.writeHead(404, { 'Content-Type': 'application/fhir+json' }).end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] }));

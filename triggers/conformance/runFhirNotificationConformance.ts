@@ -46,7 +46,17 @@ export function conformanceConfig(fixtureBaseUrl: string): TriggerConfigInput {
   };
 }
 
-/** What the query-back fixture server holds: one active order changed after the watermark. */
+/** The order the id-only cases name, as the source server holds it (read back for routing attributes). */
+const NOTIFIED_RESOURCE = {
+  resourceType: 'MedicationRequest',
+  id: 'med-123',
+  meta: { versionId: '2', lastUpdated: '2025-03-09T14:05:11.902Z' },
+  status: 'active',
+  intent: 'order',
+  subject: { reference: 'Patient/pat-1' },
+};
+
+/** What the query-back fixture server holds: one more active order changed after the watermark. */
 const QUERY_BACK_RESOURCE = {
   resourceType: 'MedicationRequest',
   id: 'med-200',
@@ -83,7 +93,7 @@ function isOperationOutcome(body: unknown): boolean {
 async function runCase(c: NotificationCase, byName: Map<string, NotificationCase>, options: FhirNotificationConformanceOptions): Promise<ConformanceCaseResult> {
   const problems: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'clinflow-fhir-notify-'));
-  const fixture = await startFixtureFhirServer([QUERY_BACK_RESOURCE]);
+  const fixture = await startFixtureFhirServer([NOTIFIED_RESOURCE, QUERY_BACK_RESOURCE]);
   const db = openDatabase(join(dir, 'clinflow.sqlite'));
   const bus = new CaptureBus(db, options.bus?.(db) ?? new LocalEventBus({ db, clock: systemClock, ids: uuidIds }));
   const http = createHttpServer(conformanceConfig(fixture.baseUrl), { db, bus, clock: systemClock });
@@ -117,9 +127,14 @@ async function runCase(c: NotificationCase, byName: Map<string, NotificationCase
       if (got.interaction !== want.interaction) problems.push(`event ${i}: interaction ${got.interaction}, expected ${want.interaction}`);
       if (want.versionId !== undefined && got.versionId !== want.versionId) problems.push(`event ${i}: versionId ${got.versionId ?? 'none'}, expected ${want.versionId}`);
       if (got.origin !== c.origin) problems.push(`event ${i}: origin ${got.origin}, expected ${c.origin}`);
+      // Routing attributes, from the payload or (id-only) read back from the source; never more.
+      if (got.interaction !== 'delete' && (typeof got.attributes.status !== 'string' || got.attributes.intent !== 'order' || Object.keys(got.attributes).length !== 2)) {
+        problems.push(`event ${i}: routing attributes ${JSON.stringify(got.attributes)}, expected status and intent only`);
+      }
     });
 
-    const searches = fixture.requests.slice(searchesBefore);
+    // Searches only; reads of a named resource (id-only enrichment) are not query-backs.
+    const searches = fixture.requests.slice(searchesBefore).filter((r) => /^\/fhir\/[A-Z][A-Za-z]+$/.test(r.url.pathname));
     if (c.expect.action === 'query-back') {
       const search = searches.find((s) => s.url.pathname === '/fhir/MedicationRequest');
       if (!search) problems.push('no query-back search reached the FHIR server');

@@ -9,7 +9,9 @@ import { parseJsonBody, readBody, requireJsonContentType } from '../http/readBod
 import { sendJson } from '../http/respond';
 import type { ChangePublisher } from './changePublisher';
 import type { FhirPoller } from './fhirPoller';
+import { enrichIdOnlyChanges } from './enrichChanges';
 import { parseNotification } from './parseNotification';
+import type { RoutingAttributeExtractor } from './routingAttributes';
 import { serverOf } from './serverOf';
 
 export interface NotificationHandlerDeps {
@@ -18,6 +20,8 @@ export interface NotificationHandlerDeps {
   poller: FhirPoller;
   clock: Clock;
   metrics: TriggerMetrics;
+  extractor: RoutingAttributeExtractor;
+  fetch: typeof fetch;
   logger?: Logger;
 }
 
@@ -73,7 +77,8 @@ export async function handleNotification(req: IncomingMessage, res: ServerRespon
       sendJson(res, 202, informationOutcome('query-back scheduled'), 'application/fhir+json');
       return;
     case 'changes': {
-      const result = await deps.publisher.publish(parsed.changes, server);
+      const changes = await enrichIdOnlyChanges(parsed.changes, source, deps.extractor, deps.fetch);
+      const result = await deps.publisher.publish(changes, server);
       deps.metrics.inc('clinflow_fhir_notifications_total', { origin: parsed.origin, kind: 'changes' });
       deps.metrics.inc('clinflow_fhir_events_published_total', { origin: parsed.origin }, result.published);
       deps.metrics.inc('clinflow_fhir_events_deduped_total', { origin: parsed.origin }, result.deduped);

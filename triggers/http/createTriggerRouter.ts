@@ -92,7 +92,7 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
         }
       });
       if (source === undefined) throw new HttpProblem(404, 'not-found', 'the path must name a source: /fhir/notify/{source}');
-      await handleNotification(req, res, source, subpath, { config, publisher, poller, clock: deps.clock, metrics, ...(deps.logger ? { logger: deps.logger } : {}) });
+      await handleNotification(req, res, source, subpath, { config, publisher, poller, clock: deps.clock, metrics, extractor, fetch: deps.fetch ?? globalThis.fetch, ...(deps.logger ? { logger: deps.logger } : {}) });
       return;
     }
     await handlePutEvents(req, res, { config, bus: deps.bus, metrics });

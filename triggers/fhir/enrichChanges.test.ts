@@ -1,0 +1,53 @@
+import type { SourceConfig } from '../../schemas/triggerConfig';
+import { HttpProblem } from '../http/httpProblem';
+import { enrichIdOnlyChanges } from './enrichChanges';
+import type { ResourceChange } from './resourceChange';
+import { RoutingAttributeExtractor } from './routingAttributes';
+
+const source: SourceConfig = { kind: 'fhir', baseUrl: 'https://ehr.example.org/fhir/', auth: { bearerToken: 'in' }, outboundBearerToken: 'out' };
+const extractor = new RoutingAttributeExtractor({ MedicationRequest: ['status'] });
+const idOnly: ResourceChange = { resourceType: 'MedicationRequest', id: 'm1', interaction: 'update', origin: 'r5-subscription', dedupeKey: 'https://ehr.example.org/fhir/Subscription/s|42' };
+
+function fakeFetch(respond: (url: string) => Response | Error) {
+  const calls: { url: string; auth: string | undefined }[] = [];
+  const fn: typeof fetch = async (input, init) => {
+    const url = String(input);
+    calls.push({ url, auth: (init?.headers as Record<string, string> | undefined)?.Authorization });
+    const r = respond(url);
+    if (r instanceof Error) throw r;
+    return r;
+  };
+  return { fn, calls };
+}
+const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/fhir+json' } });
+
+describe('enrichIdOnlyChanges', () => {
+  it('reads an id-only change back for its routing attributes and keys it by version', async () => {
+    const f = fakeFetch(() => json({ resourceType: 'MedicationRequest', id: 'm1', meta: { versionId: '7' }, status: 'stopped' }));
+    const [c] = await enrichIdOnlyChanges([idOnly], source, extractor, f.fn);
+    expect(f.calls).toEqual([{ url: 'https://ehr.example.org/fhir/MedicationRequest/m1', auth: 'Bearer out' }]);
+    expect(extractor.extract(c?.resource, 'MedicationRequest')).toEqual({ status: 'stopped' });
+    expect(c).toMatchObject({ versionId: '7', dedupeKey: 'https://ehr.example.org/fhir|MedicationRequest/m1|7' });
+  });
+  it('reads nothing when no rule routes on the type, for deletes, or when the payload had the resource', async () => {
+    const f = fakeFetch(() => new Error('should not be called'));
+    const changes: ResourceChange[] = [
+      { ...idOnly, resourceType: 'Patient' },
+      { ...idOnly, interaction: 'delete' },
+      { ...idOnly, resource: { resourceType: 'MedicationRequest', id: 'm1', status: 'active' } },
+    ];
+    expect(await enrichIdOnlyChanges(changes, source, extractor, f.fn)).toEqual(changes);
+    expect(f.calls).toHaveLength(0);
+  });
+  it('publishes a resource that is gone without attributes', async () => {
+    const f = fakeFetch(() => json({ resourceType: 'OperationOutcome' }, 410));
+    expect(await enrichIdOnlyChanges([idOnly], source, extractor, f.fn)).toEqual([idOnly]);
+  });
+  it('fails with 503 when the source cannot answer, so the sender retries', async () => {
+    for (const respond of [() => new Error('ECONNREFUSED'), () => json({}, 500), () => json({ resourceType: 'MedicationRequest', id: 'other' })]) {
+      const err = await enrichIdOnlyChanges([idOnly], source, extractor, fakeFetch(respond).fn).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HttpProblem);
+      expect((err as HttpProblem).status).toBe(503);
+    }
+  });
+});

@@ -1,0 +1,50 @@
+import type { FhirResource } from '../../schemas/fhirPort';
+import type { SourceConfig } from '../../schemas/triggerConfig';
+import { HttpProblem } from '../http/httpProblem';
+import { isObject, versionOf } from './references';
+import { type ResourceChange, dedupeKeyFor } from './resourceChange';
+import type { RoutingAttributeExtractor } from './routingAttributes';
+import { serverOf } from './serverOf';
+
+/**
+ * An id-only notification names the resource but not its state, so a rule routing on `status`
+ * would never match it. When rules route on attributes of that type, read the resource back from
+ * the source (with clinflow's outbound credentials) to extract them; its version then keys the
+ * dedupe like any other change. A resource that is gone is published without attributes; a
+ * server that cannot answer makes the notification fail with 503 so the sender retries.
+ */
+export async function enrichIdOnlyChanges(
+  changes: readonly ResourceChange[],
+  source: SourceConfig,
+  extractor: RoutingAttributeExtractor,
+  fetchFn: typeof fetch,
+): Promise<ResourceChange[]> {
+  const server = serverOf(source);
+  return Promise.all(
+    changes.map(async (change) => {
+      if (change.resource || change.interaction === 'delete' || extractor.namesFor(change.resourceType).length === 0) return change;
+      const headers: Record<string, string> = { Accept: 'application/fhir+json' };
+      if (source.outboundBearerToken !== undefined) headers.Authorization = `Bearer ${source.outboundBearerToken}`;
+      let res: Response;
+      try {
+        res = await fetchFn(`${server}/${change.resourceType}/${encodeURIComponent(change.id)}`, { headers });
+      } catch {
+        throw new HttpProblem(503, 'transient', 'could not read the changed resource back from the source; retry later', undefined, { 'Retry-After': '5' });
+      }
+      if (res.status === 404 || res.status === 410) {
+        await res.body?.cancel();
+        return change;
+      }
+      const body: unknown = res.ok ? await res.json().catch(() => undefined) : (await res.body?.cancel(), undefined);
+      if (!isObject(body) || body.resourceType !== change.resourceType || body.id !== change.id) {
+        throw new HttpProblem(503, 'transient', `reading the changed resource back from the source failed (${res.status}); retry later`, undefined, { 'Retry-After': '5' });
+      }
+      const resource = body as FhirResource;
+      const readVersion = versionOf(resource);
+      if (change.versionId !== undefined || readVersion === undefined) return { ...change, resource };
+      // Keyed by version like a polled or full-resource change, so the channels dedupe each other.
+      const dedupeKey = dedupeKeyFor(server, `${change.resourceType}/${change.id}`, readVersion, change.interaction, '');
+      return { ...change, resource, versionId: readVersion, dedupeKey };
+    }),
+  );
+}
