@@ -38,7 +38,7 @@ export async function execChoice(r: RunnerCore, f: ExecFrame, st: StateDef): Pro
     let matched: Record<string, unknown> | undefined;
     for (let i = 0; i < choices.length; i++) {
       const rule = choices[i]!;
-      const v = await r.jsonataValue(f, rule.Condition, states, `Choices[${i}].Condition`);
+      const v = await r.jsonataValue(f, rule.Condition, states, 'Condition');
       if (typeof v !== 'boolean') {
         throw queryEvaluationFailure(
           `The JSONata expression '${String(rule.Condition).slice(2, -2).trim()}' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '${jsonTypeName(v)}' for value: ${compactJson(v)}`,
