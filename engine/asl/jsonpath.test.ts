@@ -36,6 +36,13 @@ describe('readPath definite', () => {
     expect(() => readPath(doc, '$.a.b.c')).toThrow(PathNotFoundError);
     expect(() => readPath(doc, '$.a.c[3]')).toThrow(PathNotFoundError);
   });
+  it("merges a multi-name leaf into one object, as Jayway does", () => {
+    expect(readPath({ a: 1, b: 2, c: 3 }, "$['a','c','zz']")).toEqual({ a: 1, c: 3 });
+    expect(readPath({ o: [{ a: 1, b: 2 }] }, "$.o[*]['a','b']")).toEqual([{ a: 1, b: 2 }]);
+    expect(readPath({ o: { a: { x: 1 }, b: { x: 2 } } }, "$.o['a','b'].x")).toEqual([1, 2]);
+    expect(() => readPath({ o: 5 }, "$.o['a','b']")).toThrow(PathNotFoundError);
+    expect(isReferencePath("$['a','b']")).toBe(false);
+  });
   it('keeps backslashes that do not escape the quote', () => {
     expect(readPath({ 'Test\\""Name"': 'V' }, `$['Test\\""Name"']`)).toBe('V');
     expect(readPath({ "it's": 1 }, "$['it\\'s']")).toBe(1);

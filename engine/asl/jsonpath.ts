@@ -47,7 +47,10 @@ type Segment =
 export interface ParsedPath {
   source: string;
   segments: Segment[];
+  /** Selects at most one value: names and single indexes, or a multi-name leaf (`$['a','b']`, merged). */
   definite: boolean;
+  /** Names and single indexes only: what ResultPath and other Reference Paths accept. */
+  reference: boolean;
 }
 
 const cache = new Map<string, ParsedPath>();
@@ -75,7 +78,7 @@ export function isValidPath(path: string): boolean {
 /** True for a valid definite path (a "Reference Path": names and single indexes only). */
 export function isReferencePath(path: string): boolean {
   try {
-    return parsePath(path).definite;
+    return parsePath(path).reference;
   } catch {
     return false;
   }
@@ -108,9 +111,19 @@ function readDefinite(data: unknown, parsed: ParsedPath): unknown {
       const i = seg.i < 0 ? cur.length + seg.i : seg.i;
       if (i < 0 || i >= cur.length) throw definiteMiss(cur, parsed, n);
       cur = cur[i] as unknown;
+    } else if (seg.k === 'props') {
+      if (!isObject(cur)) throw definiteMiss(cur, parsed, n);
+      return mergeProps(cur, seg.names);
     }
   }
   return cur;
+}
+
+/** A multi-name leaf selects one object holding the names that exist. */
+function mergeProps(cur: Record<string, unknown>, names: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of names) if (Object.prototype.hasOwnProperty.call(cur, name)) out[name] = cur[name];
+  return out;
 }
 
 /** Build Jayway's message for a definite path that stops at segment `n` (off the hot path). */
@@ -129,6 +142,13 @@ function definiteMiss(cur: unknown, parsed: ParsedPath, n: number): PathNotFound
       );
     }
     return new PathNotFoundError(parsed.source, leaf ? `No results for path: ${normalized(parsed)}` : `Missing property in path ${at}${frag}`);
+  }
+  if (seg.k === 'props') {
+    return new PathNotFoundError(
+      parsed.source,
+      `Expected to find an object with property ${segText(seg)} in path ${at} but found '${javaType(cur)}'. This is not a json object according to the JsonProvider: 'com.jayway.jsonpath.spi.json.JsonSmartJsonProvider'.`,
+      'not-object',
+    );
   }
   if (seg.k === 'index' && !Array.isArray(cur)) {
     return new PathNotFoundError(
@@ -192,16 +212,20 @@ function walk(cur: unknown, segs: Segment[], n: number, root: unknown, out: unkn
   }
   const seg = segs[n]!;
   const next = (v: unknown): void => walk(v, segs, n + 1, root, out);
-  applySeg(cur, seg, root, next);
+  applySeg(cur, seg, root, next, n === segs.length - 1);
 }
 
-function applySeg(cur: unknown, seg: Segment, root: unknown, next: (v: unknown) => void): void {
+function applySeg(cur: unknown, seg: Segment, root: unknown, next: (v: unknown) => void, last = false): void {
   switch (seg.k) {
     case 'prop':
       if (isObject(cur) && Object.prototype.hasOwnProperty.call(cur, seg.name)) next(cur[seg.name]);
       return;
     case 'props':
-      if (isObject(cur)) for (const name of seg.names) if (Object.prototype.hasOwnProperty.call(cur, name)) next(cur[name]);
+      // `last` marks a leaf: Jayway merges the names into one object there.
+      if (isObject(cur)) {
+        if (last) next(mergeProps(cur, seg.names));
+        else for (const name of seg.names) if (Object.prototype.hasOwnProperty.call(cur, name)) next(cur[name]);
+      }
       return;
     case 'index':
     case 'indexes': {
@@ -364,8 +388,10 @@ class PathParser {
     if (s[0] !== '$') this.fail("path must start with '$'");
     this.pos = 1;
     const segments = this.segments(() => this.pos >= s.length);
-    const definite = segments.every((g) => g.k === 'prop' || g.k === 'index');
-    return { source: s, segments, definite };
+    const reference = segments.every((g) => g.k === 'prop' || g.k === 'index');
+    // Jayway merges a multi-name leaf into one object, so such a path is "kinda definite".
+    const definite = reference || (segments.slice(0, -1).every((g) => g.k === 'prop' || g.k === 'index') && segments[segments.length - 1]!.k === 'props');
+    return { source: s, segments, definite, reference };
   }
 
   /** Parse segments until `stop()`; used for the top-level path and for paths inside filters. */
@@ -634,7 +660,7 @@ export function applyResultPath(input: unknown, resultPath: string | null | unde
   } catch (e) {
     throw new StatesError('States.Runtime', (e as Error).message);
   }
-  if (!parsed.definite) throw resultPathFailure(input, resultPath);
+  if (!parsed.reference) throw resultPathFailure(input, resultPath);
   const out = setIn(input, parsed.segments, 0, result);
   if (out === FAILED) throw resultPathFailure(input, resultPath);
   return out;

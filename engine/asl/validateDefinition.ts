@@ -81,7 +81,7 @@ export function isScopePath(p: unknown, opts: { context?: boolean; variables?: b
 
 function isReferencePathSyntax(p: string): boolean {
   try {
-    return !p.startsWith('$$') && parsePath(p).definite;
+    return !p.startsWith('$$') && parsePath(p).reference;
   } catch {
     return false;
   }
