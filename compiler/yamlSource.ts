@@ -24,7 +24,7 @@ function innerPosition(text: string, node: unknown, inner: number): number | und
 
 export function parseYamlSource(text: string): YamlSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false, logLevel: 'error' });
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
