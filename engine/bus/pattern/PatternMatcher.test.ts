@@ -106,7 +106,7 @@ describe('PatternMatcher', () => {
 });
 
 describe('validatePattern', () => {
-  const reason = (p: string | object) => validatePattern(p).join('; ');
+  const reason = (p: string | object) => validatePattern(p).map((i) => (i.path ? `"${i.path}": ${i.message}` : i.message)).join('; ');
 
   it('accepts a good pattern', () => {
     expect(validatePattern({ source: ['clinflow.fhir'], detail: { status: [{ 'anything-but': 'stopped' }] } })).toEqual([]);
@@ -124,6 +124,10 @@ describe('validatePattern', () => {
     expect(reason('{"a": [{"frobnicate": 1}]}')).toMatch(/Unrecognized match type frobnicate/);
     expect(reason('{"a": [1, 2')).toMatch(/Invalid JSON/);
     expect(reason('[1]')).toMatch(/Filter is not an object/);
+  });
+
+  it('reports the offending field path separately', () => {
+    expect(validatePattern({ detail: { attributes: { status: [{ prefix: 1 }] } } })).toEqual([{ path: 'detail.attributes.status', message: 'prefix match pattern must be a string' }]);
   });
 
   it('refuses patterns longer than 4096 characters', () => {

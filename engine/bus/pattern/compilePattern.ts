@@ -3,7 +3,7 @@
  * combination), each a list of field conditions sorted by field path. Error messages follow
  * event-ruler's wording where it has one, prefixed with the offending field.
  */
-import { ClinflowError } from '../../../schemas/errors';
+import { ClinflowError, type ValidationIssue } from '../../../schemas/errors';
 import { LeafKind, exactAtom, type Atom, type Leaf, type NumericRange } from './atoms';
 import { parseCidr } from './ipAddress';
 import { NumberToken, PatternJsonSyntaxError, parsePatternJson, toPatternJson, type PatternJson } from './parsePatternJson';
@@ -14,10 +14,16 @@ export const MAX_EVENT_PATTERN_LENGTH = 4096;
 export const MAX_OR_COMBINATIONS = 1000;
 
 export class InvalidEventPatternException extends ClinflowError {
-  readonly reason: string;
-  constructor(reason: string) {
+  /** The field path (dotted; '' for the whole pattern) and what is wrong with it. */
+  readonly issue: ValidationIssue;
+  constructor(message: string, path = '') {
+    const reason = path ? `"${path}": ${message}` : message;
     super('InvalidEventPatternException', `Event pattern is not valid. Reason: ${reason}`);
-    this.reason = reason;
+    this.issue = { path, message };
+  }
+
+  get reason(): string {
+    return this.issue.path ? `"${this.issue.path}": ${this.issue.message}` : this.issue.message;
   }
 }
 
@@ -34,10 +40,8 @@ export interface CompiledPattern {
   alternatives: FieldCondition[][];
 }
 
-class PatternError extends Error {}
-
 function fail(path: string, message: string): never {
-  throw new PatternError(path ? `"${path}": ${message}` : message);
+  throw new InvalidEventPatternException(message, path);
 }
 
 function isObject(v: PatternJson): v is { [key: string]: PatternJson } {
@@ -281,28 +285,25 @@ function comparePaths(a: FieldCondition, b: FieldCondition): number {
 /** Compiles a pattern (JSON text or a parsed object); throws InvalidEventPatternException. */
 export function compilePattern(pattern: string | object): CompiledPattern {
   const text = typeof pattern === 'string' ? pattern : JSON.stringify(pattern);
-  if (text.length > MAX_EVENT_PATTERN_LENGTH) {
-    throw new InvalidEventPatternException(`Event pattern is ${text.length} characters long; the maximum is ${MAX_EVENT_PATTERN_LENGTH}`);
-  }
+  if (text.length > MAX_EVENT_PATTERN_LENGTH) fail('', `Event pattern is ${text.length} characters long; the maximum is ${MAX_EVENT_PATTERN_LENGTH}`);
+  let root: PatternJson;
   try {
-    const root = typeof pattern === 'string' ? parsePatternJson(pattern) : toPatternJson(pattern);
-    if (!isObject(root)) fail('', 'Filter is not an object');
-    const alternatives = walkObject(root, '').map((alt) => alt.sort(comparePaths));
-    return { alternatives };
+    root = typeof pattern === 'string' ? parsePatternJson(pattern) : toPatternJson(pattern);
   } catch (err) {
-    if (err instanceof PatternError) throw new InvalidEventPatternException(err.message);
     if (err instanceof PatternJsonSyntaxError) throw new InvalidEventPatternException(`Invalid JSON: ${err.message}`);
     throw err;
   }
+  if (!isObject(root)) fail('', 'Filter is not an object');
+  return { alternatives: walkObject(root, '').map((alt) => alt.sort(comparePaths)) };
 }
 
-/** Every reason the pattern is refused (empty when valid). */
-export function validatePattern(pattern: string | object): string[] {
+/** Why the pattern would be refused at rule creation (empty when it is valid). */
+export function validatePattern(pattern: string | object): ValidationIssue[] {
   try {
     compilePattern(pattern);
     return [];
   } catch (err) {
-    if (err instanceof InvalidEventPatternException) return [err.reason];
+    if (err instanceof InvalidEventPatternException) return [err.issue];
     throw err;
   }
 }
