@@ -130,9 +130,7 @@ describe('Engine API', () => {
     await engine.close();
   });
 
-  // Known gap: the interpreter (engine/interpreter/index.ts) does not implement the Redrive event yet
-  // ("Redrive is not supported by this interpreter version"); the engine side is in place.
-  it.failing('redrives a failed execution from the failed state', async () => {
+  it('redrives a failed execution from the failed state', async () => {
     const { engine, tasks } = testEngine();
     let calls = 0;
     const keys: string[] = [];
@@ -271,6 +269,24 @@ describe('Engine API', () => {
     await engine.runUntilIdle();
     expect(engine.describeExecution({ executionArn })).toMatchObject({ status: 'SUCCEEDED', output: '[1,4,9,16,25]' });
     expect(new Set(keys).size).toBe(5);
+    await engine.close();
+  });
+});
+
+describe('Engine as the executions port', () => {
+  it('lets a task start another execution through ctx.ports.executions', async () => {
+    const { engine, tasks } = testEngine();
+    const child = engine.createStateMachine({ name: 'child', definition: machine({ P: { Type: 'Pass', Result: 'child done', End: true } }) });
+    tasks.registerFunction('spawn', async (_p, ctx) => {
+      const r = await ctx.ports.executions.startExecution({ stateMachineArn: child.stateMachineArn, name: 'kid', input: '{}' });
+      return { started: r.executionArn };
+    });
+    const parent = engine.createStateMachine({ name: 'parent', definition: machine({ T: { Type: 'Task', Resource: LAMBDA('spawn'), End: true } }) });
+    const p = await engine.startExecution({ stateMachineArn: parent.stateMachineArn });
+    await engine.runUntilIdle();
+    const kidArn = 'arn:aws:states:us-east-1:000000000000:execution:child:kid';
+    expect(engine.describeExecution(p)).toMatchObject({ status: 'SUCCEEDED', output: JSON.stringify({ started: kidArn }) });
+    expect(engine.describeExecution({ executionArn: kidArn })).toMatchObject({ status: 'SUCCEEDED', output: '"child done"' });
     await engine.close();
   });
 });

@@ -542,6 +542,11 @@ export class Engine implements ExecutionPort {
     }
   }
 
+  /** Epoch ms of the earliest timer row, for a driver that interleaves the engine with other timed components. */
+  nextTimerAt(): number | undefined {
+    return this.store.nextTimerAt();
+  }
+
   /** Simulated clock only: moves time to `ms`, firing every timer due on the way in order. */
   async advanceTo(ms: number): Promise<void> {
     const clock = this.clock as Clock & { set?: (ms: number) => number };

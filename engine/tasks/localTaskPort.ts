@@ -16,7 +16,9 @@ const silentLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 /** A port that was not configured fails the task with a clear error rather than crashing. */
 function missingPort<T extends object>(name: string): T {
   return new Proxy({} as T, {
-    get: (_t, prop) => () => Promise.reject(new ClinflowError('States.Runtime', `the ${name} port is not configured (called ${String(prop)})`)),
+    // `then` stays undefined so the proxy is not mistaken for a promise.
+    get: (_t, prop) =>
+      prop === 'then' ? undefined : () => Promise.reject(new ClinflowError('States.Runtime', `the ${name} port is not configured (called ${String(prop)})`)),
   });
 }
 
