@@ -189,9 +189,12 @@ describe('health, metrics and shutdown', () => {
   it('finishes an in-flight request before closing, and refuses new connections after', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    let reached!: () => void;
+    const busReached = new Promise<void>((r) => (reached = r));
     const slow = await startTestServer(config, {
       inner: () => ({
         putEvents: async (entries) => {
+          reached();
           await gate;
           return { FailedEntryCount: 0, Entries: entries.map((_, i) => ({ EventId: `slow-${i}` })) };
         },
@@ -199,9 +202,8 @@ describe('health, metrics and shutdown', () => {
     });
     try {
       const inFlight = fetch(`${slow.url}/fhir/notify/ehr/MedicationRequest/g1`, { method: 'PUT', headers: { ...auth, ...json }, body: JSON.stringify(order('g1', '1')) });
-      await new Promise((r) => setTimeout(r, 50));
+      await busReached; // the request is in flight, held at the bus
       const closing = slow.http.close();
-      await new Promise((r) => setTimeout(r, 20));
       await expect(fetch(`${slow.url}/health`)).rejects.toThrow();
       release();
       expect((await inFlight).status).toBe(200);
