@@ -229,3 +229,11 @@ describe('reminder handlers', () => {
     expect(w.warnings).toEqual([{ task: 'reminders.replenish', error: 'Reminder.InvalidTiming' }, { task: 'reminders.replenish', error: 'Reminder.InvalidTiming' }]);
   });
 });
+
+describe('reminderHandlers', () => {
+  it('has exactly one handler per reminder task in the catalogue', async () => {
+    const { reminderHandlers } = await import('./handlers');
+    const { reminderTaskSpecs } = await import('./specs');
+    expect(Object.keys(reminderHandlers).sort()).toEqual(reminderTaskSpecs.map((s) => s.name).sort());
+  });
+});

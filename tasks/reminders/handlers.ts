@@ -7,13 +7,14 @@ import { scheduleReminders } from './scheduleReminders';
 import { sendReminder } from './sendReminder';
 import type { remindersCancel, remindersPlan, remindersReplenish, remindersSchedule, remindersSend } from './specs';
 
-export interface ReminderHandlers {
+/** A type alias (not an interface) so it is assignable to `Record<string, TaskHandler<…>>`. */
+export type ReminderHandlers = {
   'reminders.plan': TaskHandler<typeof remindersPlan>;
   'reminders.schedule': TaskHandler<typeof remindersSchedule>;
   'reminders.cancel': TaskHandler<typeof remindersCancel>;
   'reminders.send': TaskHandler<typeof remindersSend>;
   'reminders.replenish': TaskHandler<typeof remindersReplenish>;
-}
+};
 
 /** The reminder task handlers, keyed by task name, for a deployment's settings. They use only ctx.ports. */
 export function createReminderHandlers(overrides: Partial<RemindersConfig> = {}): ReminderHandlers {
