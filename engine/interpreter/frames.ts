@@ -13,6 +13,8 @@ export type FramePending =
       lambda: 'direct' | 'service' | 'other';
       token?: string;
       timeoutTimer?: string;
+      /** epoch ms the timeout timer fires at. */
+      timeoutAt?: number;
       heartbeatTimer?: string;
       heartbeatSeconds?: number;
       /** The effective input (after InputPath) for ResultPath/Assign in JSONPath mode. */

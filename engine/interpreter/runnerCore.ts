@@ -456,6 +456,11 @@ export abstract class RunnerCore {
     const p = f.pending;
     const st = machineAt(this.def, f.machine).States[f.state];
     if (p?.kind === 'task') {
+      // A task whose timeout elapsed at this very instant timed out before it was aborted (AWS journals both).
+      if (p.timeoutAt !== undefined && p.timeoutAt <= this.env.now) {
+        const lambda = p.lambda === 'direct' && p.token === undefined;
+        this.emit(lambda ? 'LambdaFunctionTimedOut' : 'TaskTimedOut', { error: 'States.Timeout' }, f);
+      }
       this.clearTaskTimers(f);
       this.commands.push({ type: 'CancelTask', taskId: p.taskId });
     } else if (p?.kind === 'wait' || p?.kind === 'retry') {

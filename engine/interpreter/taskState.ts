@@ -52,7 +52,8 @@ export async function startTask(r: RunnerCore, f: ExecFrame, st: StateDef): Prom
   if (token !== undefined) pending.token = token;
   if (typeof timeoutSeconds === 'number' && timeoutSeconds > 0) {
     pending.timeoutTimer = derivedId(f.id, 'T', seq);
-    r.commands.push({ type: 'StartTimer', timerId: pending.timeoutTimer, fireAt: r.env.now + timeoutSeconds * 1000, purpose: 'TaskTimeout' });
+    pending.timeoutAt = r.env.now + timeoutSeconds * 1000;
+    r.commands.push({ type: 'StartTimer', timerId: pending.timeoutTimer, fireAt: pending.timeoutAt, purpose: 'TaskTimeout' });
   }
   if (typeof heartbeatSeconds === 'number' && heartbeatSeconds > 0) {
     pending.heartbeatSeconds = heartbeatSeconds;
