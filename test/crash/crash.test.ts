@@ -69,7 +69,7 @@ describe('crash test', () => {
       CRASH_EFFECTS: effectsFile,
       CRASH_EXECUTIONS: String(TOTAL),
       CRASH_ORIGIN: String(Date.now()),
-      CRASH_SPEED: '10',
+      CRASH_SPEED: '20',
     };
     const random = seededRandom(SEED);
     let kills = 0;
@@ -113,9 +113,15 @@ describe('crash test', () => {
     const deliveries = fx.prepare('SELECT count(*) AS keys, sum(n) AS total, sum(n > 1) AS repeated FROM deliveries').get() as { keys: number; total: number; repeated: number };
     const unsent = fx.prepare('SELECT count(*) AS n FROM callbacks WHERE done = 0').get() as { n: number };
     fx.close();
-    // Exactly the side effects of the uninterrupted run: none missing, none extra (keys are deterministic).
-    expect([...reference.effectKeys].filter((k) => !keys.has(k))).toEqual([]);
-    expect([...keys].filter((k) => !reference.effectKeys.has(k))).toEqual([]);
+    // Keys name the state visit by its StateEntered event id (`Work#27`), which depends on how Map
+    // iterations interleave, so compare operations without it: every operation of the uninterrupted
+    // run happened, none extra, and none twice under two different keys.
+    const op = (k: string): string => k.replace(/#\d+(?=\|)/, '');
+    const ops = [...keys].map(op);
+    const refOps = new Set([...reference.effectKeys].map(op));
+    expect(ops.filter((o, i) => ops.indexOf(o) !== i).slice(0, 5)).toEqual([]);
+    expect([...refOps].filter((o) => !ops.includes(o)).slice(0, 5)).toEqual([]);
+    expect(ops.filter((o) => !refOps.has(o)).slice(0, 5)).toEqual([]);
     expect(keys.size).toBe(reference.effectKeys.size);
     // Kills forced re-deliveries of some invocations: at-least-once delivery, once-only effects.
     expect(deliveries.repeated).toBeGreaterThan(0);
