@@ -43,6 +43,10 @@ describe('readPath definite', () => {
     expect(() => readPath({ o: 5 }, "$.o['a','b']")).toThrow(PathNotFoundError);
     expect(isReferencePath("$['a','b']")).toBe(false);
   });
+  it("accepts AWS's documented dot-bracket form $.abc.['def ghi']", () => {
+    expect(readPath({ abc: { 'def ghi': 7 } }, "$.abc.['def ghi']")).toBe(7);
+    expect(isReferencePath("$.abc.['def ghi']")).toBe(true);
+  });
   it('keeps backslashes that do not escape the quote', () => {
     expect(readPath({ 'Test\\""Name"': 'V' }, `$['Test\\""Name"']`)).toBe('V');
     expect(readPath({ "it's": 1 }, "$['it\\'s']")).toBe(1);
@@ -75,6 +79,10 @@ describe('readPath indefinite returns lists', () => {
     expect(readPath({}, '$.item.items[*]')).toEqual([]);
     expect(readPath({}, '$[*]')).toEqual([]);
     expect(readPath({}, '$.items[:1].itemValue')).toEqual([]);
+  });
+  it('filters match objects only, never scalars (AWS docs)', () => {
+    expect(readPath({ a: [1, 5, { v: 5 }] }, '$.a[?(@ > 1)]')).toEqual([]);
+    expect(readPath({ jar: [{ a: 1 }, { a: 5 }, { a: 2 }, { a: 7 }, 9] }, '$.jar[?(@.a >= 5)]')).toEqual([{ a: 5 }, { a: 7 }]);
   });
   it('applies a filter to an object itself, as Jayway does', () => {
     expect(readPath({ o: { x: 2 } }, '$.o[?(@.x > 1)]')).toEqual([{ x: 2 }]);

@@ -253,8 +253,9 @@ function applySeg(cur: unknown, seg: Segment, root: unknown, next: (v: unknown) 
     }
     case 'filter':
       // Jayway applies a filter to each element of an array, but to an object itself.
+      // AWS: "The @ operator ... does not match scalar values. It only matches objects."
       if (Array.isArray(cur)) {
-        for (const c of cur) if (truthyFilter(seg.expr, c, root)) next(c);
+        for (const c of cur) if (isObject(c) && truthyFilter(seg.expr, c, root)) next(c);
       } else if (isObject(cur) && truthyFilter(seg.expr, cur, root)) next(cur);
       return;
     case 'deep': {
@@ -407,7 +408,8 @@ class PathParser {
           else segs.push({ k: 'deep', seg: this.dotName() });
         } else {
           this.pos += 1;
-          segs.push(this.dotName());
+          // AWS documents `$.abc.['def ghi']`: a dot before a bracket is allowed and means nothing.
+          segs.push(s[this.pos] === '[' ? this.bracket() : this.dotName());
         }
       } else if (c === '[') {
         segs.push(this.bracket());
