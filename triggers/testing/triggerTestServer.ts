@@ -25,13 +25,13 @@ export interface TestServer {
   stop(remove?: boolean): Promise<void>;
 }
 
-export async function startTestServer(config: TriggerConfigInput, opts: { dir?: string; deps?: Partial<TriggerDeps>; inner?: (db: Db) => BusPort } = {}): Promise<TestServer> {
+export async function startTestServer(config: TriggerConfigInput, opts: { dir?: string; deps?: Partial<TriggerDeps>; inner?: (db: Db) => BusPort; port?: number } = {}): Promise<TestServer> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'clinflow-triggers-'));
   const db = openDatabase(join(dir, 'clinflow.sqlite'));
   const localBus = opts.inner ? undefined : new LocalEventBus({ db, clock: systemClock, ids: uuidIds });
   const bus = new CaptureBus(db, opts.inner?.(db) ?? localBus);
   const http = createHttpServer(config, { db, bus, clock: systemClock, ...opts.deps });
-  const { port } = await http.listen(0, '127.0.0.1');
+  const { port } = await http.listen(opts.port ?? 0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,
     dir,
