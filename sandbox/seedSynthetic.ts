@@ -1,7 +1,7 @@
 import type { CareTeam, MedicationRequest, Observation, Patient, Practitioner, Resource } from '@medplum/fhirtypes';
 
-/** The Patient extension carrying an IANA time zone (FHIR core `timezone` extension). */
-export const TIMEZONE_EXTENSION_URL = 'http://hl7.org/fhir/StructureDefinition/timezone';
+/** The Patient extension carrying an IANA time zone (FHIR core `tz-code`; the reminders' default too). */
+export const TIMEZONE_EXTENSION_URL = 'http://hl7.org/fhir/StructureDefinition/tz-code';
 
 export interface SeedOptions {
   /** PRNG seed: the same seed gives the same data. */

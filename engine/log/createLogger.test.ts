@@ -41,9 +41,12 @@ describe('createLogger', () => {
     log.info({ err: new Error(`failed with Bearer ${MARKERS.bearer} and ${MARKERS.jwt}`) }, `message with ${MARKERS.jwt}`);
     log.info({ err: new FhirError('FHIR.Invalid', 'bad', { status: 422, operationOutcome: { resourceType: 'OperationOutcome', issue: [{ diagnostics: MARKERS.family }] } }) }, 'invalid');
     log.child({ patient }).info({ ok: true }, 'child');
+    log.info({ ...patient, gender: 'PHIMARK-GENDER-7740' }, 'a resource logged as the object itself');
     const out = lines.join('');
-    expect(lines).toHaveLength(7);
+    expect(lines).toHaveLength(8);
+    expect(JSON.parse(lines[7] ?? '{}')).toMatchObject({ resourceType: 'Patient', id: 'pat-1' });
     for (const marker of Object.values(MARKERS)) expect(out).not.toContain(marker);
+    expect(out).not.toContain('PHIMARK');
   });
 
   it('keeps non-sensitive fields so logs stay useful', () => {

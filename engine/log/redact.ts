@@ -51,8 +51,8 @@ export function redactDeep(value: unknown, depth = 0, seen: WeakSet<object> = ne
   }
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1, seen));
   const obj = value as Record<string, unknown>;
-  // A FHIR resource anywhere is reduced to its type and id: its body is PHI.
-  if (typeof obj.resourceType === 'string' && depth > 0) {
+  // A FHIR resource anywhere (even logged as the whole object) is reduced to its type and id.
+  if (typeof obj.resourceType === 'string') {
     const summary: Record<string, unknown> = { resourceType: obj.resourceType, body: REDACTED };
     if (typeof obj.id === 'string') summary.id = obj.id;
     return summary;

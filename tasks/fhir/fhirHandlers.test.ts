@@ -41,7 +41,7 @@ describe('FHIR tasks over HTTP against the sandbox', () => {
   it('fhir.read returns a seeded patient with its time-zone extension', async () => {
     const p = await fhirHandlers['fhir.read']({ reference: 'Patient/pat-1' }, ctx());
     expect(p).toMatchObject({ resourceType: 'Patient', id: 'pat-1', meta: { versionId: '1' } });
-    expect(p.extension).toEqual([{ url: 'http://hl7.org/fhir/StructureDefinition/timezone', valueCode: 'America/New_York' }]);
+    expect(p.extension).toEqual([{ url: 'http://hl7.org/fhir/StructureDefinition/tz-code', valueCode: 'America/New_York' }]);
   });
 
   it('fhir.search follows Bundle.link[next] up to maxPages', async () => {
