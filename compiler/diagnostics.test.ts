@@ -159,3 +159,9 @@ describe('variable scope', () => {
     ]);
   });
 });
+
+describe('triggers', () => {
+  it('says a workflow has one trigger when two kinds are given', () => {
+    expect(find(check("trigger:\n  fhir: { resource: Encounter }\n  event: { source: [x] }\nsteps:\n  - { id: a, set: { x: 1 } }\n"), /one trigger: fhir or event/)).toMatchObject({ path: 'trigger' });
+  });
+});

@@ -143,7 +143,12 @@ function mapUnion(issue: Extract<Issue, { code: 'invalid_union' }>, path: PathSe
     return;
   }
   if (path.length === 1 && path[0] === 'trigger' && isRecord(value)) {
-    const kind = TRIGGER_KINDS.find((k) => k in value);
+    const kinds = TRIGGER_KINDS.filter((k) => k in value);
+    if (kinds.length > 1) {
+      reporter.error(path, `a workflow has one trigger: ${kinds.join(' or ')}, not both`, { code: 'schema' });
+      return;
+    }
+    const kind = kinds[0];
     if (kind) {
       mapIssues(options[TRIGGER_KINDS.indexOf(kind)] ?? [], path, root, reporter);
       return;

@@ -110,3 +110,26 @@ describe('clinflow validate / compile / graph / schema', () => {
     }
   });
 });
+
+describe('colour', () => {
+  const d = { file: 'w.yaml', line: 3, col: 5, severity: 'error' as const, path: 'steps[0].call', message: "unknown task 'x'", code: 'unknown-task' };
+  it('paints severities only when asked, and keeps the text otherwise identical', async () => {
+    const { renderDiagnostic, useColour } = await import('./validate');
+    expect(renderDiagnostic(d, false)).toBe("w.yaml:3:5: error: unknown task 'x' [steps[0].call]");
+    const painted = renderDiagnostic(d, true);
+    expect(painted).toContain('\x1b[31merror\x1b[0m');
+    expect(painted.split('\x1b[').map((p, i) => (i === 0 ? p : p.replace(/^\d+m/, ''))).join('')).toBe(renderDiagnostic(d, false));
+    const tty = { isTTY: true } as NodeJS.WriteStream;
+    const saved = process.env.NO_COLOR;
+    try {
+      delete process.env.NO_COLOR;
+      expect(useColour(tty)).toBe(true);
+      expect(useColour({ isTTY: false } as NodeJS.WriteStream)).toBe(false);
+      process.env.NO_COLOR = '1';
+      expect(useColour(tty)).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.NO_COLOR;
+      else process.env.NO_COLOR = saved;
+    }
+  });
+});
