@@ -103,6 +103,11 @@ describe('clinflow validate / compile / graph / schema', () => {
     const s = await inProcess('schema');
     expect(s.code).toBe(0);
     expect(s.stdout).toBe(readFileSync(join(ROOT, 'schemas/workflow.schema.json'), 'utf8'));
+    const target = join(out, 'workflow.schema.json');
+    expect((await inProcess('schema', '--out', target, '--check')).code).toBe(1);
+    expect((await inProcess('schema', '--out', target)).code).toBe(0);
+    expect((await inProcess('schema', '--out', target, '--check')).code).toBe(0);
+    expect(readFileSync(target, 'utf8')).toBe(s.stdout);
     for (const cmd of ['validate', 'compile', 'graph', 'schema']) {
       const h = await inProcess(cmd, '--help');
       expect(h.code).toBe(0);
