@@ -274,6 +274,25 @@ describe('archive and replay', () => {
   });
 });
 
+describe('housekeeping', () => {
+  it('purges delivered events but keeps pending, dead-lettered and archived ones', async () => {
+    const executions = new FakeExecutions(1, 'StateMachineDoesNotExist');
+    const { bus, clock } = setup({ executions });
+    bus.putRule({ Name: 'r', EventPattern: ACTIVE_ORDERS });
+    bus.putTargets({ Rule: 'r', Targets: [{ Id: 'sm', Arn: SM }] });
+    const [dead, delivered, unmatched] = (await bus.putEvents([fhirEntry('active'), fhirEntry('active', { n: 2 }), fhirEntry('stopped')])).Entries.map((e) => e.EventId ?? '');
+    await bus.deliverDue();
+    bus.createArchive({ ArchiveName: 'a', EventSourceArn: bus.busArn('default') });
+    const [archived] = (await bus.putEvents([fhirEntry('stopped', { n: 4 })])).Entries.map((e) => e.EventId ?? '');
+    const [pending] = (await bus.putEvents([fhirEntry('active', { n: 5 })])).Entries.map((e) => e.EventId ?? '');
+    clock.advance(1000);
+    expect(bus.purgeDelivered(clock.now())).toBe(2);
+    expect(bus.getEvent(delivered ?? '')).toBeUndefined();
+    expect(bus.getEvent(unmatched ?? '')).toBeUndefined();
+    for (const id of [dead, archived, pending]) expect(bus.getEvent(id ?? '')).toBeDefined();
+  });
+});
+
 describe('restart recovery', () => {
   let dir: string;
   beforeEach(() => {

@@ -21,6 +21,7 @@ import type {
 import type { Clock, IdGenerator } from '../../schemas/clock';
 import { ClinflowError } from '../../schemas/errors';
 import type { BusPort, ExecutionPort } from '../../schemas/ports';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/openDatabase';
 import { createPayloadCodec, type PayloadCodec } from '../durable/payloadCodec';
 import { EventBridgeError } from './busErrors';
@@ -146,6 +147,7 @@ export class LocalEventBus implements BusPort {
   /** Per bus: archives without a pattern, and a matcher over the patterned ones. */
   private readonly archives = new Map<string, { all: string[]; matcher: PatternMatcher }>();
   private delivering = false;
+  private readonly statements = new Map<string, Statement>();
 
   constructor(private readonly options: LocalEventBusOptions) {
     this.db = options.db;
@@ -155,25 +157,32 @@ export class LocalEventBus implements BusPort {
     this.accountId = options.accountId ?? '000000000000';
     this.region = options.region ?? 'us-east-1';
     ensureBusSchema(this.db);
-    this.db.prepare('INSERT OR IGNORE INTO bus_buses (name, created_at) VALUES (?, ?)').run(DEFAULT_BUS, this.clock.now());
+    this.sql('INSERT OR IGNORE INTO bus_buses (name, created_at) VALUES (?, ?)').run(DEFAULT_BUS, this.clock.now());
     this.load();
+  }
+
+  /** Prepared statements are cached: PutEvents runs a handful per entry. */
+  private sql(text: string): Statement {
+    let st = this.statements.get(text);
+    if (!st) this.statements.set(text, (st = this.db.prepare(text)));
+    return st;
   }
 
   // ---- loading (also the restart path) ----
 
   private load(): void {
-    for (const { name } of this.db.prepare('SELECT name FROM bus_buses').all() as { name: string }[]) this.buses.add(name);
-    for (const row of this.db.prepare('SELECT * FROM bus_rules').all() as RuleRow[]) {
+    for (const { name } of this.sql('SELECT name FROM bus_buses').all() as { name: string }[]) this.buses.add(name);
+    for (const row of this.sql('SELECT * FROM bus_rules').all() as RuleRow[]) {
       this.rules.set(this.key(row.bus, row.name), row);
       this.syncMatcher(row);
     }
-    for (const row of this.db.prepare('SELECT bus, rule, config FROM bus_targets ORDER BY rowid').all() as { bus: string; rule: string; config: string }[]) {
+    for (const row of this.sql('SELECT bus, rule, config FROM bus_targets ORDER BY rowid').all() as { bus: string; rule: string; config: string }[]) {
       const k = this.key(row.bus, row.rule);
       const list = this.targets.get(k) ?? [];
       list.push(JSON.parse(row.config) as Target);
       this.targets.set(k, list);
     }
-    for (const row of this.db.prepare("SELECT name, bus, event_pattern FROM bus_archives WHERE state = 'ENABLED'").all() as { name: string; bus: string; event_pattern: string | null }[]) {
+    for (const row of this.sql("SELECT name, bus, event_pattern FROM bus_archives WHERE state = 'ENABLED'").all() as { name: string; bus: string; event_pattern: string | null }[]) {
       this.addArchiveMatcher(row.bus, row.name, row.event_pattern);
     }
   }
@@ -236,7 +245,7 @@ export class LocalEventBus implements BusPort {
     const name = input.Name ?? '';
     if (!NAME.test(name) || name === DEFAULT_BUS) throw new EventBridgeError('ValidationException', `Event bus name ${JSON.stringify(name)} is not valid.`);
     if (this.buses.has(name)) throw new EventBridgeError('ResourceAlreadyExistsException', `Event bus ${name} already exists.`);
-    this.db.prepare('INSERT INTO bus_buses (name, created_at) VALUES (?, ?)').run(name, this.clock.now());
+    this.sql('INSERT INTO bus_buses (name, created_at) VALUES (?, ?)').run(name, this.clock.now());
     this.buses.add(name);
     return { EventBusArn: this.busArn(name) };
   }
@@ -246,7 +255,7 @@ export class LocalEventBus implements BusPort {
     if (name === DEFAULT_BUS) throw new EventBridgeError('ValidationException', 'Cannot delete event bus default.');
     if (!this.buses.has(name)) return;
     if ([...this.rules.values()].some((r) => r.bus === name)) throw new EventBridgeError('ValidationException', `Event bus ${name} still has rules.`);
-    this.db.prepare('DELETE FROM bus_buses WHERE name = ?').run(name);
+    this.sql('DELETE FROM bus_buses WHERE name = ?').run(name);
     this.buses.delete(name);
   }
 
@@ -288,8 +297,8 @@ export class LocalEventBus implements BusPort {
       next_fire_at: schedule && state !== 'DISABLED' ? (nextScheduleFire(schedule, now, createdAt, this.options.cronNext) ?? null) : null,
       created_at: createdAt,
     };
-    this.db
-      .prepare(
+    this
+      .sql(
         `INSERT INTO bus_rules (bus, name, arn, event_pattern, schedule_expression, state, description, role_arn, next_fire_at, created_at)
          VALUES (@bus, @name, @arn, @event_pattern, @schedule_expression, @state, @description, @role_arn, @next_fire_at, @created_at)
          ON CONFLICT(bus, name) DO UPDATE SET event_pattern = excluded.event_pattern, schedule_expression = excluded.schedule_expression,
@@ -306,7 +315,7 @@ export class LocalEventBus implements BusPort {
     const row = this.rules.get(this.key(bus, input.Name ?? ''));
     if (!row) return; // DeleteRule on a missing rule succeeds, as on AWS.
     if ((this.targets.get(this.key(bus, row.name)) ?? []).length > 0) throw new EventBridgeError('ValidationException', "Rule can't be deleted since it has targets.");
-    this.db.prepare('DELETE FROM bus_rules WHERE bus = ? AND name = ?').run(bus, row.name);
+    this.sql('DELETE FROM bus_rules WHERE bus = ? AND name = ?').run(bus, row.name);
     this.rules.delete(this.key(bus, row.name));
     this.matcher(bus).removeRule(row.name);
   }
@@ -324,7 +333,7 @@ export class LocalEventBus implements BusPort {
     const now = this.clock.now();
     row.state = state;
     row.next_fire_at = row.schedule_expression && state !== 'DISABLED' ? (nextScheduleFire(row.schedule_expression, now, row.created_at, this.options.cronNext) ?? null) : null;
-    this.db.prepare('UPDATE bus_rules SET state = ?, next_fire_at = ? WHERE bus = ? AND name = ?').run(state, row.next_fire_at, row.bus, row.name);
+    this.sql('UPDATE bus_rules SET state = ?, next_fire_at = ? WHERE bus = ? AND name = ?').run(state, row.next_fire_at, row.bus, row.name);
     this.syncMatcher(row);
   }
 
@@ -371,7 +380,7 @@ export class LocalEventBus implements BusPort {
     }
     const ids = new Set([...current.map((t) => t.Id), ...accepted.map((t) => t.Id)]);
     if (ids.size > MAX_TARGETS_PER_RULE) throw new EventBridgeError('LimitExceededException', `The requested resource exceeds the maximum number allowed: a rule can have at most ${MAX_TARGETS_PER_RULE} targets.`);
-    const upsert = this.db.prepare('INSERT INTO bus_targets (bus, rule, id, config) VALUES (?, ?, ?, ?) ON CONFLICT(bus, rule, id) DO UPDATE SET config = excluded.config');
+    const upsert = this.sql('INSERT INTO bus_targets (bus, rule, id, config) VALUES (?, ?, ?, ?) ON CONFLICT(bus, rule, id) DO UPDATE SET config = excluded.config');
     this.db.transaction(() => {
       for (const t of accepted) upsert.run(rule.bus, rule.name, t.Id, JSON.stringify(t));
     })();
@@ -401,7 +410,7 @@ export class LocalEventBus implements BusPort {
     const k = this.key(rule.bus, rule.name);
     const current = this.targets.get(k) ?? [];
     const remove = new Set(input.Ids ?? []);
-    const del = this.db.prepare('DELETE FROM bus_targets WHERE bus = ? AND rule = ? AND id = ?');
+    const del = this.sql('DELETE FROM bus_targets WHERE bus = ? AND rule = ? AND id = ?');
     this.db.transaction(() => {
       for (const id of remove) del.run(rule.bus, rule.name, id);
     })();
@@ -458,9 +467,9 @@ export class LocalEventBus implements BusPort {
   /** Stores an event and the deliveries (and archive entries) it owes; runs inside a transaction. */
   private route(bus: string, event: BusEvent, timeMs: number, now: number, opts: { archive: boolean; replayName?: string; ruleFilter?: (rule: RuleRow) => boolean; onlyRule?: string }): { rowId: string; deliveries: number } {
     const rowId = opts.replayName ? this.ids.next() : event.id;
-    this.db.prepare('INSERT INTO bus_events (id, bus, time_ms, ingested_at, replay_name, payload) VALUES (?, ?, ?, ?, ?, ?)').run(rowId, bus, timeMs, now, opts.replayName ?? null, this.codec.encode(event));
+    this.sql('INSERT INTO bus_events (id, bus, time_ms, ingested_at, replay_name, payload) VALUES (?, ?, ?, ?, ?, ?)').run(rowId, bus, timeMs, now, opts.replayName ?? null, this.codec.encode(event));
     const ruleNames = opts.onlyRule !== undefined ? [opts.onlyRule] : this.matcher(bus).matches(event);
-    const insert = this.db.prepare("INSERT INTO bus_deliveries (event_id, bus, rule, target_id, status, attempts, due_at, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)");
+    const insert = this.sql("INSERT INTO bus_deliveries (event_id, bus, rule, target_id, status, attempts, due_at, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)");
     let deliveries = 0;
     for (const name of ruleNames) {
       const rule = this.rules.get(this.key(bus, name));
@@ -473,7 +482,7 @@ export class LocalEventBus implements BusPort {
     if (opts.archive) {
       const a = this.archives.get(bus);
       if (a) {
-        const add = this.db.prepare('INSERT OR IGNORE INTO bus_archive_events (archive, event_id, time_ms) VALUES (?, ?, ?)');
+        const add = this.sql('INSERT OR IGNORE INTO bus_archive_events (archive, event_id, time_ms) VALUES (?, ?, ?)');
         for (const name of [...a.all, ...a.matcher.matches(event)]) add.run(name, rowId, timeMs);
       }
     }
@@ -484,8 +493,8 @@ export class LocalEventBus implements BusPort {
 
   /** When the next delivery or scheduled rule is due (epoch ms), or undefined when idle. */
   nextDueAt(): number | undefined {
-    const d = this.db.prepare("SELECT MIN(due_at) AS t FROM bus_deliveries WHERE status = 'pending'").get() as { t: number | null };
-    const s = this.db.prepare("SELECT MIN(next_fire_at) AS t FROM bus_rules WHERE next_fire_at IS NOT NULL AND state != 'DISABLED'").get() as { t: number | null };
+    const d = this.sql("SELECT MIN(due_at) AS t FROM bus_deliveries WHERE status = 'pending'").get() as { t: number | null };
+    const s = this.sql("SELECT MIN(next_fire_at) AS t FROM bus_rules WHERE next_fire_at IS NOT NULL AND state != 'DISABLED'").get() as { t: number | null };
     const times = [d.t, s.t].filter((t): t is number => t !== null);
     return times.length ? Math.min(...times) : undefined;
   }
@@ -499,7 +508,7 @@ export class LocalEventBus implements BusPort {
       const now = this.clock.now();
       this.fireSchedules(now);
       const batch = this.options.batchSize ?? 100;
-      const select = this.db.prepare(
+      const select = this.sql(
         `SELECT d.id, d.event_id, d.bus, d.rule, d.target_id, d.attempts, e.ingested_at, e.payload
          FROM bus_deliveries d JOIN bus_events e ON e.id = d.event_id
          WHERE d.status = 'pending' AND d.due_at <= ? AND d.id > ? ORDER BY d.id LIMIT ?`,
@@ -524,7 +533,7 @@ export class LocalEventBus implements BusPort {
     const target = (this.targets.get(this.key(row.bus, row.rule)) ?? []).find((t) => t.Id === row.target_id);
     if (!rule || !target) {
       // The rule or target was removed after the event matched: nothing left to deliver to.
-      this.db.prepare("UPDATE bus_deliveries SET status = 'dropped', updated_at = ? WHERE id = ?").run(now, row.id);
+      this.sql("UPDATE bus_deliveries SET status = 'dropped', updated_at = ? WHERE id = ?").run(now, row.id);
       report.dropped++;
       return;
     }
@@ -532,7 +541,7 @@ export class LocalEventBus implements BusPort {
     try {
       const input = targetInput(target, event, { ruleName: rule.name, ruleArn: rule.arn, ingestionTime: row.ingested_at });
       await this.invoke(target, input, event.id, rule.arn, row.id);
-      this.db.prepare("UPDATE bus_deliveries SET status = 'delivered', attempts = attempts + 1, updated_at = ? WHERE id = ?").run(now, row.id);
+      this.sql("UPDATE bus_deliveries SET status = 'delivered', attempts = attempts + 1, updated_at = ? WHERE id = ?").run(now, row.id);
       report.delivered++;
     } catch (err) {
       this.failed(row, target, err, now, report);
@@ -550,9 +559,9 @@ export class LocalEventBus implements BusPort {
     const nextDue = now + Math.min(cap, base * 2 ** (attempts - 1));
     if (NON_RETRYABLE.has(code) || attempts > maxRetries || nextDue - row.ingested_at > maxAgeMs) {
       this.db.transaction(() => {
-        this.db.prepare("UPDATE bus_deliveries SET status = 'dead', attempts = ?, last_error = ?, updated_at = ? WHERE id = ?").run(attempts, `${code}: ${message}`, now, row.id);
-        this.db
-          .prepare(
+        this.sql("UPDATE bus_deliveries SET status = 'dead', attempts = ?, last_error = ?, updated_at = ? WHERE id = ?").run(attempts, `${code}: ${message}`, now, row.id);
+        this
+          .sql(
             `INSERT INTO bus_dead_letters (delivery_id, event_id, bus, rule, target_id, target_arn, dead_letter_arn, error_code, error_message, attempts, failed_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
@@ -561,7 +570,7 @@ export class LocalEventBus implements BusPort {
       report.deadLettered++;
       return;
     }
-    this.db.prepare('UPDATE bus_deliveries SET attempts = ?, due_at = ?, last_error = ?, updated_at = ? WHERE id = ?').run(attempts, nextDue, `${code}: ${message}`, now, row.id);
+    this.sql('UPDATE bus_deliveries SET attempts = ?, due_at = ?, last_error = ?, updated_at = ? WHERE id = ?').run(attempts, nextDue, `${code}: ${message}`, now, row.id);
     report.retried++;
   }
 
@@ -605,14 +614,14 @@ export class LocalEventBus implements BusPort {
       const next = nextScheduleFire(rule.schedule_expression, now, rule.created_at, this.options.cronNext) ?? null;
       this.db.transaction(() => {
         this.route(rule.bus, event, fireAt, now, { archive: true, onlyRule: rule.name });
-        this.db.prepare('UPDATE bus_rules SET next_fire_at = ? WHERE bus = ? AND name = ?').run(next, rule.bus, rule.name);
+        this.sql('UPDATE bus_rules SET next_fire_at = ? WHERE bus = ? AND name = ?').run(next, rule.bus, rule.name);
       })();
       rule.next_fire_at = next;
     }
   }
 
   listDeadLetters(): DeadLetter[] {
-    return (this.db.prepare('SELECT * FROM bus_dead_letters ORDER BY id').all() as Record<string, unknown>[]).map((r) => ({
+    return (this.sql('SELECT * FROM bus_dead_letters ORDER BY id').all() as Record<string, unknown>[]).map((r) => ({
       id: r.id as number,
       deliveryId: r.delivery_id as number,
       eventId: r.event_id as string,
@@ -630,12 +639,28 @@ export class LocalEventBus implements BusPort {
 
   /** The stored event a delivery or dead letter refers to. */
   getEvent(eventRowId: string): Record<string, unknown> | undefined {
-    const row = this.db.prepare('SELECT payload FROM bus_events WHERE id = ?').get(eventRowId) as { payload: string | Buffer } | undefined;
+    const row = this.sql('SELECT payload FROM bus_events WHERE id = ?').get(eventRowId) as { payload: string | Buffer } | undefined;
     return row ? (this.codec.decode(row.payload) as Record<string, unknown>) : undefined;
   }
 
+  /**
+   * Deletes finished deliveries last updated before `beforeMs`, and events that then have no
+   * delivery, dead letter or archive entry left. Returns the number of events removed.
+   */
+  purgeDelivered(beforeMs: number): number {
+    return this.db.transaction(() => {
+      this.sql("DELETE FROM bus_deliveries WHERE status IN ('delivered', 'dropped') AND updated_at < ?").run(beforeMs);
+      return this.sql(
+        `DELETE FROM bus_events WHERE ingested_at < ?
+           AND NOT EXISTS (SELECT 1 FROM bus_deliveries d WHERE d.event_id = bus_events.id)
+           AND NOT EXISTS (SELECT 1 FROM bus_dead_letters l WHERE l.event_id = bus_events.id)
+           AND NOT EXISTS (SELECT 1 FROM bus_archive_events a WHERE a.event_id = bus_events.id)`,
+      ).run(beforeMs).changes;
+    })();
+  }
+
   pendingDeliveries(): number {
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM bus_deliveries WHERE status = 'pending'").get() as { n: number }).n;
+    return (this.sql("SELECT COUNT(*) AS n FROM bus_deliveries WHERE status = 'pending'").get() as { n: number }).n;
   }
 
   // ---- archives and replay ----
@@ -648,20 +673,20 @@ export class LocalEventBus implements BusPort {
     const name = input.ArchiveName ?? '';
     if (!/^[.\-_A-Za-z0-9]{1,48}$/.test(name)) throw new EventBridgeError('ValidationException', `Archive name ${JSON.stringify(name)} is not valid.`);
     const bus = this.requireBus(input.EventSourceArn);
-    if (this.db.prepare('SELECT 1 FROM bus_archives WHERE name = ?').get(name)) throw new EventBridgeError('ResourceAlreadyExistsException', `Archive ${name} already exists.`);
+    if (this.sql('SELECT 1 FROM bus_archives WHERE name = ?').get(name)) throw new EventBridgeError('ResourceAlreadyExistsException', `Archive ${name} already exists.`);
     if (input.EventPattern !== undefined) new PatternMatcher().addRule(name, input.EventPattern);
     const now = this.clock.now();
-    this.db
-      .prepare("INSERT INTO bus_archives (name, arn, bus, event_pattern, description, retention_days, state, created_at) VALUES (?, ?, ?, ?, ?, ?, 'ENABLED', ?)")
+    this
+      .sql("INSERT INTO bus_archives (name, arn, bus, event_pattern, description, retention_days, state, created_at) VALUES (?, ?, ?, ?, ?, ?, 'ENABLED', ?)")
       .run(name, this.archiveArn(name), bus, input.EventPattern ?? null, input.Description ?? null, input.RetentionDays ?? 0, now);
     this.addArchiveMatcher(bus, name, input.EventPattern ?? null);
     return { ArchiveArn: this.archiveArn(name), State: 'ENABLED', CreationTime: new Date(now) };
   }
 
   describeArchive(input: { ArchiveName: string | undefined }): { ArchiveName: string; ArchiveArn: string; EventSourceArn: string; EventPattern?: string; RetentionDays: number; State: string; EventCount: number } {
-    const row = this.db.prepare('SELECT * FROM bus_archives WHERE name = ?').get(input.ArchiveName ?? '') as Record<string, unknown> | undefined;
+    const row = this.sql('SELECT * FROM bus_archives WHERE name = ?').get(input.ArchiveName ?? '') as Record<string, unknown> | undefined;
     if (!row) throw new EventBridgeError('ResourceNotFoundException', `Archive ${input.ArchiveName} does not exist.`);
-    const count = (this.db.prepare('SELECT COUNT(*) AS n FROM bus_archive_events WHERE archive = ?').get(row.name) as { n: number }).n;
+    const count = (this.sql('SELECT COUNT(*) AS n FROM bus_archive_events WHERE archive = ?').get(row.name) as { n: number }).n;
     return {
       ArchiveName: row.name as string,
       ArchiveArn: row.arn as string,
@@ -677,8 +702,8 @@ export class LocalEventBus implements BusPort {
   purgeExpiredArchiveEvents(): number {
     const now = this.clock.now();
     let n = 0;
-    for (const a of this.db.prepare('SELECT name, retention_days FROM bus_archives WHERE retention_days > 0').all() as { name: string; retention_days: number }[]) {
-      n += this.db.prepare('DELETE FROM bus_archive_events WHERE archive = ? AND time_ms < ?').run(a.name, now - a.retention_days * 86_400_000).changes;
+    for (const a of this.sql('SELECT name, retention_days FROM bus_archives WHERE retention_days > 0').all() as { name: string; retention_days: number }[]) {
+      n += this.sql('DELETE FROM bus_archive_events WHERE archive = ? AND time_ms < ?').run(a.name, now - a.retention_days * 86_400_000).changes;
     }
     return n;
   }
@@ -691,9 +716,9 @@ export class LocalEventBus implements BusPort {
   startReplay(input: StartReplayCommandInput): { ReplayArn: string; State: 'COMPLETED'; ReplayStartTime: Date; EventsReplayed: number } {
     const name = input.ReplayName ?? '';
     if (!/^[.\-_A-Za-z0-9]{1,64}$/.test(name)) throw new EventBridgeError('ValidationException', `Replay name ${JSON.stringify(name)} is not valid.`);
-    if (this.db.prepare('SELECT 1 FROM bus_replays WHERE name = ?').get(name)) throw new EventBridgeError('ResourceAlreadyExistsException', `Replay ${name} already exists.`);
+    if (this.sql('SELECT 1 FROM bus_replays WHERE name = ?').get(name)) throw new EventBridgeError('ResourceAlreadyExistsException', `Replay ${name} already exists.`);
     const archiveName = (input.EventSourceArn ?? '').split(':archive/').pop() ?? '';
-    const archive = this.db.prepare('SELECT name, bus FROM bus_archives WHERE name = ?').get(archiveName) as { name: string; bus: string } | undefined;
+    const archive = this.sql('SELECT name, bus FROM bus_archives WHERE name = ?').get(archiveName) as { name: string; bus: string } | undefined;
     if (!archive) throw new EventBridgeError('ResourceNotFoundException', `Archive ${archiveName} does not exist.`);
     const dest = this.requireBus(input.Destination?.Arn);
     if (dest !== archive.bus) throw new EventBridgeError('ValidationException', 'Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted.');
@@ -707,8 +732,8 @@ export class LocalEventBus implements BusPort {
     let replayed = 0;
     let last: number | null = null;
     this.db.transaction(() => {
-      const rows = this.db
-        .prepare('SELECT e.payload, a.time_ms FROM bus_archive_events a JOIN bus_events e ON e.id = a.event_id WHERE a.archive = ? AND a.time_ms >= ? AND a.time_ms < ? ORDER BY a.time_ms, e.rowid')
+      const rows = this
+        .sql('SELECT e.payload, a.time_ms FROM bus_archive_events a JOIN bus_events e ON e.id = a.event_id WHERE a.archive = ? AND a.time_ms >= ? AND a.time_ms < ? ORDER BY a.time_ms, e.rowid')
         .all(archive.name, start, end) as { payload: string | Buffer; time_ms: number }[];
       for (const r of rows) {
         const original = this.codec.decode(r.payload) as BusEvent;
@@ -717,15 +742,15 @@ export class LocalEventBus implements BusPort {
         replayed++;
         last = r.time_ms;
       }
-      this.db
-        .prepare("INSERT INTO bus_replays (name, arn, archive, destination, event_start, event_end, state, events_replayed, last_replayed_time, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, 'COMPLETED', ?, ?, ?, ?)")
+      this
+        .sql("INSERT INTO bus_replays (name, arn, archive, destination, event_start, event_end, state, events_replayed, last_replayed_time, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, 'COMPLETED', ?, ?, ?, ?)")
         .run(name, arn, archive.name, dest, start, end, replayed, last, now, now);
     })();
     return { ReplayArn: arn, State: 'COMPLETED', ReplayStartTime: new Date(now), EventsReplayed: replayed };
   }
 
   describeReplay(input: { ReplayName: string | undefined }): { ReplayName: string; ReplayArn: string; State: string; EventsReplayed: number; EventLastReplayedTime?: Date } {
-    const row = this.db.prepare('SELECT * FROM bus_replays WHERE name = ?').get(input.ReplayName ?? '') as Record<string, unknown> | undefined;
+    const row = this.sql('SELECT * FROM bus_replays WHERE name = ?').get(input.ReplayName ?? '') as Record<string, unknown> | undefined;
     if (!row) throw new EventBridgeError('ResourceNotFoundException', `Replay ${input.ReplayName} does not exist.`);
     return {
       ReplayName: row.name as string,
