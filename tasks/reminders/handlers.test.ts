@@ -1,4 +1,5 @@
 import type { Target } from '@aws-sdk/client-scheduler';
+import { DateTime } from 'luxon';
 import { SimulatedClock } from '../../engine/clock/simulatedClock';
 import { openDatabase } from '../../engine/db/openDatabase';
 import { LocalScheduler } from '../../engine/scheduler/localScheduler';
@@ -227,6 +228,30 @@ describe('reminder handlers', () => {
     expect(await w.handlers['reminders.replenish']({ horizonHours: 24 }, w.ctx)).toEqual({ orders: 2, created: 4 });
     expect(await w.handlers['reminders.replenish']({ horizonHours: 48 }, w.ctx)).toEqual({ orders: 2, created: 4 });
     expect(w.warnings).toEqual([{ task: 'reminders.replenish', error: 'Reminder.InvalidTiming' }, { task: 'reminders.replenish', error: 'Reminder.InvalidTiming' }]);
+  });
+});
+
+describe('a long course on the simulated clock', () => {
+  it('sends a once-daily reminder at 09:00 local every day of a 215-day course across both DST changes, once each', async () => {
+    const w = world('2025-03-28T12:00:00Z', { defaultTimeZone: 'Europe/Berlin' });
+    w.fhir.put(order({
+      authoredOn: '2025-03-28T12:00:00Z',
+      dosageInstruction: [{ text: 'one tablet', timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', boundsDuration: { value: 215, code: 'd' } } } }],
+    }));
+    // A replenish job every other day keeps a 72 h horizon ahead.
+    for (let day = 0; day < 220; day += 2) {
+      await w.handlers['reminders.replenish']({ horizonHours: 72 }, w.ctx);
+      await w.runUntil(new Date(Date.parse('2025-03-28T12:00:00Z') + (day + 2) * 86_400_000).toISOString());
+    }
+    const locals = w.sent.map((s) => DateTime.fromISO(s.at, { zone: 'Europe/Berlin' }));
+    // [03-28 13:00, 10-29 13:00) local: 03-28's 09:00 was before the order, so 03-29 … 10-29.
+    expect(w.sent).toHaveLength(215);
+    expect(new Set(w.sent.map((s) => s.key)).size).toBe(215);
+    expect(locals.every((t) => t.toFormat('HH:mm') === '09:00')).toBe(true);
+    expect(locals[0]?.toISODate()).toBe('2025-03-29');
+    expect(locals.at(-1)?.toISODate()).toBe('2025-10-29');
+    expect(w.sent.map((s) => s.at)).toEqual(expect.arrayContaining(['2025-03-29T08:00:00.000Z', '2025-03-30T07:00:00.000Z', '2025-10-25T07:00:00.000Z', '2025-10-26T08:00:00.000Z']));
+    expect((await w.scheduler.listSchedules({ GroupName: 'clinflow-reminders' })).Schedules).toEqual([]);
   });
 });
 
