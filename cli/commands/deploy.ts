@@ -101,7 +101,7 @@ export function registerDeploy(program: Command, setExit: SetExit): void {
       .option('--config <file>', 'stage configuration JSON (environment, secrets by ARN, KMS key, Lambda sizes)')
       .option('--workflows <dir>', 'folder of workflow YAML files', 'workflows')
       .option('--json', 'machine-readable plan')
-      .option(...((action === 'plan' ? ['--dry-run', 'plan against an empty account without calling AWS'] : ['--dry-run', '(plan only)'])))
+      .option('--dry-run', action === 'plan' ? 'plan against an empty account without calling AWS' : '(goes with plan only)')
       .action(async (opts: DeployOptions) => {
         try {
           await run(action, opts, setExit);

@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import { registerCompile } from './compile';
 import { registerConformance } from './conformance';
+import { registerDemo } from './demo';
 import { registerDeploy } from './deploy';
+import { registerDev } from './dev';
 import { registerGraph } from './graph';
+import { registerRun } from './run';
 import { registerSchema } from './schema';
 import { registerValidate } from './validate';
 
@@ -16,4 +19,7 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerGraph(program, setExit);
   registerSchema(program, setExit);
   registerDeploy(program, setExit);
+  registerDev(program, setExit);
+  registerDemo(program, setExit);
+  registerRun(program, setExit);
 }

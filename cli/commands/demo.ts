@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { SimulatedClock } from '../../engine/clock/simulatedClock';
+import { TIMEZONE_EXTENSION_URL } from '../../sandbox/seedSynthetic';
+import { DEMO_START, formatDemoSummary, runDemoScenario, type DemoSummary } from '../demo/runDemoScenario';
+import { createRuntime } from '../runtime/createRuntime';
+import type { SetExit } from './registry';
+
+/** What the demo promises a person watching it; any broken promise makes it exit 1. */
+export function demoProblems(s: DemoSummary): string[] {
+  const problems: string[] = [];
+  if (s.orders.some((o) => o.planned === 0)) problems.push('an active order got no reminders planned');
+  if (s.reminders.length === 0) problems.push('no reminder was sent');
+  if (s.stopped.schedulesAfter !== 0) problems.push(`the stopped order still has ${s.stopped.schedulesAfter} schedules`);
+  if (s.stopped.sentAfterStop !== 0) problems.push('a reminder was sent after its order stopped');
+  const slots = s.reminders.map((r) => `${r.order}|${r.localTime}`);
+  if (new Set(slots).size !== slots.length) problems.push('a reminder was sent twice');
+  if (s.abnormalLab.escalations < 1) problems.push('the unacknowledged abnormal lab was not escalated');
+  if (s.nightly.runs < 1) problems.push('the nightly job did not run');
+  for (const [w, counts] of Object.entries(s.executions)) if (counts.FAILED || counts.TIMED_OUT) problems.push(`workflow ${w} had failed executions`);
+  return problems;
+}
+
+export function registerDemo(program: Command, setExit: SetExit): void {
+  program
+    .command('demo')
+    .description('Run a scripted scenario (orders, reminders, a stopped order, an abnormal lab, the nightly job) on a simulated clock, and summarise it.')
+    .option('--data-dir <dir>', 'journal folder (default: a fresh temporary folder, removed afterwards)')
+    .option('--workflows <dir>', 'workflow folder', 'workflows')
+    .option('--json', 'print the summary as JSON')
+    .action(async (opts: { dataDir?: string; workflows: string; json?: boolean }) => {
+      const dataDir = opts.dataDir ? resolve(opts.dataDir) : mkdtempSync(join(tmpdir(), 'clinflow-demo-'));
+      const clock = new SimulatedClock(DEMO_START);
+      const runtime = await createRuntime({
+        dataDir,
+        workflowsDir: resolve(opts.workflows),
+        clock,
+        sandbox: { seed: { seed: 7, patients: 3, at: DEMO_START } },
+        reminders: { timeZoneExtensionUrl: TIMEZONE_EXTENSION_URL },
+      });
+      try {
+        const summary = await runDemoScenario(runtime, clock);
+        const problems = demoProblems(summary);
+        process.stdout.write(opts.json ? `${JSON.stringify({ ...summary, problems })}\n` : `${formatDemoSummary(summary)}\n${problems.length ? `\nPROBLEMS:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` : '\nAll demo checks passed.\n'}`);
+        setExit(problems.length ? 1 : 0);
+      } finally {
+        await runtime.close();
+        if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+}

@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import { watch } from 'node:fs';
+import { resolve } from 'node:path';
+import { formatDiagnostic } from '../../schemas/diagnostic';
+import { fastClock, systemClock, systemWakeup } from '../../engine/clock/systemClock';
+import { createLogger } from '../../engine/log/createLogger';
+import { createRuntime } from '../runtime/createRuntime';
+import type { SetExit } from './registry';
+
+interface DevOptions {
+  port: string;
+  dataDir: string;
+  workflows: string;
+  sandbox: boolean;
+  fhirUrl?: string;
+  speed: string;
+  patients: string;
+}
+
+/**
+ * `clinflow dev` (= `npm start`): the engine, bus, scheduler, trigger endpoints and FHIR sandbox in
+ * one process, workflows loaded and reloaded on change, data kept in `--data-dir`. Runs until
+ * SIGINT/SIGTERM, then shuts down gracefully (a `kill -9` loses nothing: the journal is durable).
+ */
+export async function runDev(opts: DevOptions, out: (line: string) => void = (l) => void process.stdout.write(`${l}\n`)): Promise<() => Promise<void>> {
+  const speed = Number(opts.speed);
+  if (!(speed >= 1)) throw new Error('--speed must be a number >= 1');
+  const { clock, wakeup } = speed === 1 ? { clock: systemClock, wakeup: systemWakeup() } : fastClock(Date.now(), speed);
+  const log = createLogger({ level: process.env.CLINFLOW_LOG_LEVEL === 'debug' ? 'debug' : 'info', bindings: { component: 'clinflow' } });
+  const runtime = await createRuntime({
+    dataDir: resolve(opts.dataDir),
+    workflowsDir: resolve(opts.workflows),
+    clock,
+    wakeup,
+    httpPort: Number(opts.port),
+    log,
+    sandbox: opts.sandbox ? { port: 0, seed: { seed: 7, patients: Number(opts.patients) } } : false,
+    ...(opts.fhirUrl ? { fhirServer: { name: 'default', baseUrl: opts.fhirUrl } } : {}),
+    ...(process.env.CLINFLOW_ENCRYPTION_KEY ? { encryptionKey: process.env.CLINFLOW_ENCRYPTION_KEY } : {}),
+    ...(process.env.CLINFLOW_EVENTS_TOKEN ? { eventTokens: [process.env.CLINFLOW_EVENTS_TOKEN] } : {}),
+  });
+  for (const d of runtime.diagnostics) out(formatDiagnostic(d));
+  out(`clinflow dev: ${runtime.deployments.length} workflows loaded (${runtime.deployments.map((d) => d.workflow).join(', ')})`);
+  out(`  FHIR notifications  POST ${runtime.urls.fhirNotify}`);
+  out(`  events (PutEvents)  POST ${runtime.urls.triggers}/events${process.env.CLINFLOW_EVENTS_TOKEN ? '' : '  (set CLINFLOW_EVENTS_TOKEN to enable)'}`);
+  out(`  health / metrics    GET  ${runtime.urls.triggers}/health  ${runtime.urls.triggers}/metrics`);
+  out(`  FHIR server         ${runtime.urls.fhir}${runtime.sandbox ? '  (sandbox, synthetic data)' : ''}`);
+  out(`  data                ${resolve(opts.dataDir)}${speed > 1 ? `   clock: ${speed}× real time` : ''}`);
+
+  let reloading: Promise<void> | undefined;
+  const watcher = watch(resolve(opts.workflows), () => {
+    reloading ??= new Promise<void>((r) => setTimeout(r, 200))
+      .then(() => runtime.reload())
+      .then(({ deployments, diagnostics }) => {
+        for (const d of diagnostics) out(formatDiagnostic(d));
+        out(`reloaded: ${deployments.filter((d) => d.changed).map((d) => d.workflow).join(', ') || 'no changes'}`);
+      })
+      .catch((err: unknown) => out(`reload failed: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => {
+        reloading = undefined;
+      });
+  });
+  out('ready');
+  return async () => {
+    watcher.close();
+    await reloading;
+    await runtime.close();
+  };
+}
+
+export function registerDev(program: Command, setExit: SetExit): void {
+  program
+    .command('dev')
+    .description('Run everything in one process: engine, bus, scheduler, FHIR endpoint and sandbox (npm start).')
+    .option('--port <port>', 'port of the HTTP endpoints', '8080')
+    .option('--data-dir <dir>', 'where the SQLite journal lives', '.clinflow')
+    .option('--workflows <dir>', 'workflow folder (watched for changes)', 'workflows')
+    .option('--no-sandbox', 'do not start the FHIR sandbox (use --fhir-url)')
+    .option('--fhir-url <url>', 'base URL of the FHIR server tasks talk to')
+    .option('--speed <n>', 'run the clock n times faster than real time (demos)', '1')
+    .option('--patients <n>', 'synthetic patients to seed the sandbox with', '5')
+    .action(async (opts: DevOptions) => {
+      const stop = await runDev(opts);
+      await new Promise<void>((resolveStop) => {
+        const shutdown = (signal: string): void => {
+          process.stdout.write(`${signal}: shutting down\n`);
+          stop().then(
+            () => resolveStop(),
+            (err: unknown) => {
+              process.stderr.write(`shutdown failed: ${String(err)}\n`);
+              setExit(1);
+              resolveStop();
+            },
+          );
+        };
+        process.once('SIGINT', () => shutdown('SIGINT'));
+        process.once('SIGTERM', () => shutdown('SIGTERM'));
+      });
+    });
+}

@@ -1,0 +1,271 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock, IdGenerator } from '../../schemas/clock';
+import type { CompiledWorkflow } from '../../schemas/artifacts';
+import type { Diagnostic } from '../../schemas/diagnostic';
+import type { FhirServerConfigInput } from '../../schemas/fhirServerConfig';
+import type { ExecutionPort, NotifyPort, TaskPorts } from '../../schemas/ports';
+import type { FhirPort } from '../../schemas/fhirPort';
+import type { FhirChangeEvent } from '../../schemas/fhirChangeEvent';
+import type { TriggerConfigInput } from '../../schemas/triggerConfig';
+import { LocalEventBus } from '../../engine/bus/LocalEventBus';
+import { startDelivery, type DeliveryLoop } from '../../engine/bus/realTimerDelivery';
+import { uuidIds } from '../../engine/clock/ids';
+import type { SimulatedClock } from '../../engine/clock/simulatedClock';
+import { systemWakeup, type Wakeup } from '../../engine/clock/systemClock';
+import { openDatabase, type Db } from '../../engine/db/openDatabase';
+import { Engine } from '../../engine/durable/engine';
+import { createPayloadCodec } from '../../engine/durable/payloadCodec';
+import { createLogger, type ClinflowLogger } from '../../engine/log/createLogger';
+import { createTargetInvoker } from '../../engine/scheduler/targetInvoker';
+import { LocalScheduler } from '../../engine/scheduler/localScheduler';
+import { SchedulerTimerDriver } from '../../engine/scheduler/schedulerTimerDriver';
+import { LocalTaskPort } from '../../engine/tasks/localTaskPort';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/startSandbox';
+import { createFhirPortRouter } from '../../tasks/fhir/createFhirPortRouter';
+import { createTaskHandlers } from '../../tasks/handlers';
+import { createCallbackStore } from '../../tasks/human/callbackStore';
+import { resumeOnTaskChange } from '../../tasks/human/resumeOnTaskChange';
+import { createDevChannel } from '../../tasks/notify/devChannel';
+import { createNotifyRouter } from '../../tasks/notify/createNotifyRouter';
+import type { RemindersConfig } from '../../tasks/reminders/reminderConfig';
+import { createHttpServer, type TriggerHttpServer } from '../../triggers/http/createHttpServer';
+import { loadWorkflows } from '../loadWorkflows';
+import { lateBound } from './lateBound';
+import { loadWorkflowsIntoRuntime, type LocalDeployment } from './loadWorkflowsIntoRuntime';
+
+export interface RuntimeOptions {
+  /** Folder for the SQLite database, or `:memory:`. */
+  dataDir: string;
+  workflowsDir: string;
+  /** A SimulatedClock (tests, demo: the caller drives time with advanceTo) or a real clock with its wakeup. */
+  clock: Clock;
+  wakeup?: Wakeup;
+  ids?: IdGenerator;
+  /** Port of the trigger HTTP server (0: any free port). */
+  httpPort?: number;
+  host?: string;
+  /** Start the FHIR sandbox (default), or use `fhirServer` instead. */
+  sandbox?: false | Omit<SandboxOptions, 'notify' | 'now'>;
+  fhirServer?: FhirServerConfigInput;
+  /** 32-byte key (hex or base64): payloads are encrypted at rest. */
+  encryptionKey?: string;
+  log?: ClinflowLogger;
+  reminders?: Partial<RemindersConfig>;
+  /** Extra notification channels by name; `dev` (redacted log lines) is always there and the default. */
+  notifyChannels?: Record<string, NotifyPort>;
+  /** Bearer tokens for `POST /events`. */
+  eventTokens?: string[];
+}
+
+export interface Runtime {
+  engine: Engine;
+  bus: LocalEventBus;
+  scheduler: LocalScheduler;
+  triggers: TriggerHttpServer;
+  sandbox: Sandbox | undefined;
+  ports: TaskPorts;
+  dev: ReturnType<typeof createDevChannel>;
+  urls: { triggers: string; fhirNotify: string; fhir: string };
+  deployments: LocalDeployment[];
+  diagnostics: Diagnostic[];
+  /** Recompiles `workflowsDir` and applies the result (a file with errors keeps its previous version). */
+  reload(): Promise<{ deployments: LocalDeployment[]; diagnostics: Diagnostic[] }>;
+  /** Simulated clock: fires every engine timer, bus delivery and schedule due up to `ms`, in time order. */
+  advanceTo(ms: number): Promise<void>;
+  /** Runs until nothing is in flight: notifications, deliveries, steps and due schedules. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const SANDBOX_SOURCE = 'sandbox';
+const HUMAN_TASK_RESUME = 'arn:aws:lambda:us-east-1:000000000000:function:clinflow-human-task-resume';
+
+/**
+ * The composition root: engine, bus, scheduler, trigger endpoints, FHIR sandbox and task functions in
+ * one process over one SQLite database, with the workflows of `workflowsDir` loaded.
+ */
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { clock } = options;
+  const simulated = options.wakeup === undefined;
+  const ids = options.ids ?? uuidIds;
+  const log = options.log ?? createLogger({ level: 'warn' });
+  if (options.dataDir !== ':memory:') mkdirSync(options.dataDir, { recursive: true });
+  const db: Db = openDatabase(options.dataDir === ':memory:' ? ':memory:' : join(options.dataDir, 'clinflow.db'));
+  const key = options.encryptionKey;
+
+  const executions = lateBound<ExecutionPort>('executions');
+  const fhir = lateBound<Required<FhirPort>>('fhir');
+  const callbacks = createCallbackStore(db, key ? { encryptionKey: Buffer.from(key, /^[0-9a-f]{64}$/i.test(key) ? 'hex' : 'base64') } : {});
+
+  const bus = new LocalEventBus({
+    db,
+    clock,
+    ids,
+    executions: executions.port,
+    ...(key ? { codec: createPayloadCodec(key) } : {}),
+    invokers: {
+      lambda: async (target, input) => {
+        if (target.Arn !== HUMAN_TASK_RESUME) throw new Error(`no local function for ${target.Arn}`);
+        await resumeOnTaskChange(JSON.parse(input) as FhirChangeEvent, { fhir: fhir.port, executions: executions.port, callbacks, log, now: () => clock.now() });
+      },
+    },
+  });
+  const scheduler = new LocalScheduler({ db, clock, invoke: createTargetInvoker({ executions: executions.port, bus }) });
+  const dev = createDevChannel(log);
+  const notify = createNotifyRouter({ dev, pager: dev, sms: dev, email: dev, ...(options.notifyChannels ?? {}) }, 'dev');
+  const ports: TaskPorts = { scheduler, bus, executions: executions.port, fhir: fhir.port, notify };
+  const taskPort = new LocalTaskPort({ clock, log, ports });
+  const engine = new Engine({
+    database: db,
+    clock,
+    ids,
+    tasks: taskPort,
+    log,
+    ...(options.wakeup ? { wakeup: options.wakeup } : {}),
+    ...(key ? { encryptionKey: key } : {}),
+  });
+  executions.bind(engine);
+
+  // FHIR: the sandbox (its notifications come back to our endpoint) or a configured server.
+  const secret = ids.next();
+  let sandbox: Sandbox | undefined;
+  const triggerConfig = (fhirBase: string, routingAttributes: Record<string, string[]>): TriggerConfigInput => ({
+    sources: { [SANDBOX_SOURCE]: { kind: 'medplum', baseUrl: fhirBase, auth: { hmacSecret: secret } } },
+    routingAttributes,
+    ...(options.eventTokens?.length ? { events: { bearerTokens: options.eventTokens } } : {}),
+    shutdownGraceMs: 2000,
+  });
+
+  // Workflows first: their manifests say which routing attributes the FHIR endpoint must extract.
+  const initial = loadWorkflows([options.workflowsDir]);
+  const routing = mergeRouting(initial.workflows);
+
+  const placeholderBase = 'http://127.0.0.1:1/fhir';
+  let triggers = createHttpServer(triggerConfig(options.fhirServer?.baseUrl ?? placeholderBase, routing), { db, bus, clock, logger: log });
+  let address = await triggers.listen(options.httpPort ?? 0, options.host ?? '127.0.0.1');
+  const notifyUrl = `http://${address.address}:${address.port}/fhir/notify/${SANDBOX_SOURCE}`;
+  if (options.sandbox !== false) {
+    sandbox = await startSandbox({ ...(options.sandbox ?? {}), notify: { url: notifyUrl, secret }, now: () => clock.now() });
+    // Re-create the endpoint now that the sandbox's base URL (the events' `server`) is known.
+    const port = address.port;
+    await triggers.close();
+    triggers = createHttpServer(triggerConfig(sandbox.baseUrl, routing), { db, bus, clock, logger: log });
+    address = await triggers.listen(port, options.host ?? '127.0.0.1');
+  }
+  const fhirBase = sandbox?.baseUrl ?? options.fhirServer?.baseUrl;
+  if (!fhirBase) throw new Error('no FHIR server: start the sandbox or configure fhirServer');
+  fhir.bind(createFhirPortRouter([options.fhirServer ?? { name: 'default', baseUrl: fhirBase }], { now: () => clock.now() }));
+
+  const deliveryArn = (name: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-${name}`;
+  const handlers = createTaskHandlers({
+    callbacks,
+    humanTaskServer: fhirBase,
+    reminders: {
+      defaultTimeZone: 'America/New_York',
+      ...options.reminders,
+      target: {
+        arn: deliveryArn('reminder-delivery'),
+        roleArn: 'arn:aws:iam::000000000000:role/clinflow-scheduler',
+        source: 'clinflow.reminders',
+        detailType: 'Medication Reminder Due',
+        maximumRetryAttempts: 10,
+        maximumEventAgeInSeconds: 3600,
+        ...(options.reminders?.target ?? {}),
+      },
+    },
+  });
+  for (const [name, handler] of handlers) taskPort.registerTask(name, handler);
+
+  // Human tasks: a change to a FHIR Task resumes the execution parked on it.
+  bus.putRule({ Name: 'clinflow-human-task-resume', EventPattern: JSON.stringify({ source: ['clinflow.fhir'], detail: { resourceType: ['Task'] } }), State: 'ENABLED' });
+  bus.putTargets({ Rule: 'clinflow-human-task-resume', Targets: [{ Id: 'resume', Arn: HUMAN_TASK_RESUME }] });
+
+  let byFile = initial;
+  let deployments = await loadWorkflowsIntoRuntime(initial.workflows, new Set(), { engine, bus, scheduler });
+  let loaded = new Set(initial.workflows.map((w) => w.name));
+  await engine.recover();
+
+  let delivery: DeliveryLoop | undefined;
+  let schedulerDriver: SchedulerTimerDriver | undefined;
+  if (!simulated) {
+    delivery = startDelivery(bus, clock, { pollMs: 250, onError: (err) => log.error({ err: String(err) }, 'bus delivery failed') });
+    schedulerDriver = new SchedulerTimerDriver(scheduler, { now: () => clock.now(), onError: (err) => log.error({ err: String(err) }, 'scheduler failed') });
+    schedulerDriver.start();
+  }
+
+  const settle = async (): Promise<void> => {
+    for (let round = 0; round < 10_000; round++) {
+      const notified = sandbox?.notifications.deliveries.length ?? 0;
+      await sandbox?.notifications.drain();
+      const delivered = await bus.deliverDue();
+      await engine.runUntilIdle();
+      const fired = simulated ? await scheduler.fireDue() : undefined;
+      await engine.runUntilIdle();
+      await sandbox?.notifications.drain();
+      const quiet = (sandbox?.notifications.deliveries.length ?? 0) === notified && delivered.delivered + delivered.retried + delivered.deadLettered === 0 && (fired?.fired ?? 0) + (fired?.delivered ?? 0) === 0 && !fired?.more;
+      if (quiet) return;
+    }
+    throw new Error('runtime did not settle after 10000 rounds');
+  };
+
+  const runtime: Runtime = {
+    engine,
+    bus,
+    scheduler,
+    get triggers() {
+      return triggers;
+    },
+    sandbox,
+    ports,
+    dev,
+    urls: { triggers: `http://${address.address}:${address.port}`, fhirNotify: notifyUrl, fhir: fhirBase },
+    get deployments() {
+      return deployments;
+    },
+    get diagnostics() {
+      return byFile.diagnostics;
+    },
+    async reload() {
+      const next = loadWorkflows([options.workflowsDir]);
+      byFile = next;
+      // While any file has errors, nothing is removed: a broken file keeps its running version.
+      const removed = next.failed ? new Set<string>() : new Set([...loaded].filter((n) => !next.workflows.some((w) => w.name === n)));
+      deployments = await loadWorkflowsIntoRuntime(next.workflows, removed, { engine, bus, scheduler });
+      loaded = new Set([...[...loaded].filter((n) => !removed.has(n)), ...next.workflows.map((w) => w.name)]);
+      return { deployments, diagnostics: next.diagnostics };
+    },
+    async advanceTo(ms) {
+      const sim = clock as SimulatedClock;
+      if (!simulated || typeof sim.set !== 'function') throw new Error('advanceTo needs a SimulatedClock');
+      await settle();
+      for (;;) {
+        const next = [engine.nextTimerAt(), bus.nextDueAt(), scheduler.nextDueAt()].filter((t): t is number => t !== undefined && t <= ms).sort((a, b) => a - b)[0];
+        if (next === undefined) break;
+        await engine.advanceTo(Math.max(next, clock.now()));
+        await settle();
+      }
+      await engine.advanceTo(Math.max(ms, clock.now()));
+      await settle();
+    },
+    settle,
+    async close() {
+      await delivery?.stop();
+      await schedulerDriver?.stop();
+      await triggers.close();
+      await sandbox?.close();
+      await engine.close();
+      db.close();
+    },
+  };
+  return runtime;
+}
+
+function mergeRouting(workflows: readonly CompiledWorkflow[]): Record<string, string[]> {
+  const out: Record<string, Set<string>> = {};
+  for (const w of workflows) for (const [type, attrs] of Object.entries(w.manifest.routingAttributes)) for (const a of attrs) (out[type] ??= new Set()).add(a);
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v].sort()]));
+}
+
+export { SANDBOX_SOURCE };
+export const systemRuntimeClock = { wakeup: systemWakeup };
