@@ -49,6 +49,8 @@ export interface ExecFrame {
   /** Retries already made for the current state, for $$.State.RetryCount. */
   retryCount?: number;
   pending?: FramePending;
+  /** The control frame of a Map/Parallel whose failure ended this frame: kept so a redrive reruns only its failed children. */
+  failedCtl?: string;
   /** Map iteration item ($$.Map.Item). */
   item?: { index: number; value: unknown };
   /** Root only: the execution input. */

@@ -92,22 +92,14 @@ async function apply(r: Runner, definition: object, state: ExecutionState, event
       return;
     }
     case 'Redrive': {
-      // Redrive re-enters the state where the root failed, with the input and variables it had;
-      // a Map/Parallel there runs again as a whole.
+      // Redrive re-enters the state where the root failed, with the input and variables it had; a
+      // Map/Parallel there reruns only its failed or aborted iterations/branches (as AWS does).
       const root = state.frames[ROOT] as ExecFrame | undefined;
       if (!REDRIVABLE.has(state.status)) throw new Error(`Execution in status ${state.status} cannot be redriven`);
       if (!root || root.status === 'succeeded') throw new Error('Execution has no failed state to redrive');
       state.status = 'RUNNING';
       r.emit('ExecutionRedriven', { redriveCount: state.info.redriveCount ?? 1 });
-      root.status = 'running';
-      delete root.pending;
-      delete root.error;
-      delete root.cause;
-      r.touch(root);
-      r.schedule(async () => {
-        r.enter(root, root.state, root.input);
-        await r.run(root);
-      });
+      r.schedule(() => r.redrive(root));
       return;
     }
   }

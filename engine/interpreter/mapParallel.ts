@@ -256,7 +256,9 @@ export function failChildren(r: RunnerCore, ctl: ControlFrame, child: ExecFrame)
   const owner = r.frame<ExecFrame>(ctl.owner)!;
   // AWS records ParallelStateFailed for a branch ending in a Fail state, not for a failed Task (journaled as TaskStateAborted).
   const failedEvent = ctl.type === 'map' || machineAt(r.def, child.machine).States[child.state]?.Type !== 'Task';
-  r.abortChildren(ctl.id);
+  // Keep the children: if this failure ends the execution, a redrive reruns only the failed/aborted ones.
+  r.abortChildren(ctl.id, true);
+  owner.failedCtl = ctl.id;
   const tolerant = ctl.type === 'map' && hasTolerance(ctl);
   const error = tolerant ? 'States.ExceedToleratedFailureThreshold' : child.error;
   const cause = tolerant ? 'The specified tolerated failure threshold was exceeded' : child.cause;
@@ -293,3 +295,41 @@ export async function completeChildren(r: RunnerCore, ctl: ControlFrame): Promis
   }
   await r.run(owner);
 }
+
+/**
+ * Redrive of a failed frame: a frame that failed in a Map/Parallel resumes it, rerunning only the
+ * children that failed or were aborted (recursively); any other frame re-enters its failed state.
+ */
+export async function redriveFrame(r: RunnerCore, f: ExecFrame): Promise<void> {
+  f.status = 'running';
+  delete f.error;
+  delete f.cause;
+  delete f.pending;
+  r.touch(f);
+  const ctl = f.failedCtl ? r.frame<ControlFrame>(f.failedCtl) : undefined;
+  delete f.failedCtl;
+  if (!ctl) {
+    r.enter(f, f.state, f.input);
+    await r.run(f);
+    return;
+  }
+  f.pending = { kind: 'children', ctl: ctl.id };
+  delete ctl.closed;
+  ctl.failed = 0;
+  ctl.running = 0;
+  r.touch(ctl);
+  const started = ctl.type === 'map' ? ctl.next : ctl.total;
+  for (let i = 0; i < started; i++) {
+    const child = r.frame<ExecFrame>(childFrameId(ctl.id, i));
+    if (!child || child.status === 'succeeded') continue;
+    ctl.running += 1;
+    r.schedule(async () => {
+      if (ctl.closed) return;
+      if (ctl.type === 'map' && !ctl.distributed) r.emit('MapIterationStarted', { index: i, name: ctl.stateName }, f);
+      await redriveFrame(r, child);
+    });
+  }
+  if (ctl.type === 'map') fillMap(r, ctl);
+  if (ctl.succeeded === ctl.total) r.schedule(() => completeChildren(r, ctl));
+}
+

@@ -55,6 +55,10 @@ export class Runner extends RunnerCore {
     return tasks.taskTimedOut(this, f, heartbeat);
   }
 
+  redrive(f: ExecFrame): Promise<void> {
+    return containers.redriveFrame(this, f);
+  }
+
   taskHeartbeat(f: ExecFrame): void {
     tasks.taskHeartbeat(this, f);
   }

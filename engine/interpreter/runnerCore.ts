@@ -345,6 +345,7 @@ export abstract class RunnerCore {
         const count = retries[ri] ?? 0;
         const delay = retryDelayMs(retriers![ri]!, count, () => this.env.random());
         if (delay !== undefined) {
+          this.dropFailedChildren(f);
           retries[ri] = count + 1;
           f.retryCount = (f.retryCount ?? 0) + 1;
           const timerId = derivedId(f.id, 'r', this.nextSeq());
@@ -359,6 +360,7 @@ export abstract class RunnerCore {
       const catchers = st.Catch as Catcher[] | undefined;
       const ci = firstMatch(catchers, failure.error);
       if (ci >= 0) {
+        this.dropFailedChildren(f);
         const catcher = catchers![ci]!;
         const errorOutput: Record<string, unknown> = { Error: failure.error };
         if (cause !== undefined) errorOutput.Cause = cause;
@@ -474,7 +476,8 @@ export abstract class RunnerCore {
     this.touch(f);
   }
 
-  abortChildren(ctlId: string): void {
+  /** Aborts the running children of a Parallel/Map; `keep` leaves the frames for a later redrive. */
+  abortChildren(ctlId: string, keep = false): void {
     const ctl = this.frame<ControlFrame>(ctlId);
     if (!ctl) return;
     ctl.closed = true;
@@ -487,12 +490,27 @@ export abstract class RunnerCore {
         if (ctl.type === 'map' && !ctl.distributed) this.emit('MapIterationAborted', { index: i, name: ctl.stateName });
       }
     }
-    this.dropChildren(ctl);
+    if (!keep) this.dropChildren(ctl);
   }
 
+  /** Removes a control frame and its children, with any failed grandchildren kept for redrive. */
   dropChildren(ctl: ControlFrame): void {
-    for (let i = 0; i < ctl.total; i++) this.drop(childFrameId(ctl.id, i));
+    for (let i = 0; i < ctl.total; i++) {
+      const id = childFrameId(ctl.id, i);
+      const child = this.frame<ExecFrame>(id);
+      if (child?.failedCtl) this.dropFailedChildren(child);
+      this.drop(id);
+    }
     this.drop(ctl.id);
+  }
+
+  /** The failed Map/Parallel attempt is over (retried, caught or redriven past): forget its children. */
+  dropFailedChildren(f: ExecFrame): void {
+    if (!f.failedCtl) return;
+    const ctl = this.frame<ControlFrame>(f.failedCtl);
+    delete f.failedCtl;
+    this.touch(f);
+    if (ctl) this.dropChildren(ctl);
   }
 
   // ------------------------------------------------------------------ Parallel and Map

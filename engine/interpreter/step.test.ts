@@ -199,4 +199,52 @@ describe('step', () => {
     expect(keys[0]).toMatch(/^arn:aws:states:.*\|T#\d+\|0$/);
     expect(keys[1]).toMatch(/\|T#\d+\|1$/);
   });
+
+  it('Redrive of a failed Map reruns only the failed and aborted iterations', async () => {
+    const def = {
+      StartAt: 'M',
+      States: {
+        M: {
+          Type: 'Map',
+          ItemProcessor: { StartAt: 'T', States: { T: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { 'Payload.$': '$' }, OutputPath: '$.Payload', End: true } } },
+          End: true,
+        },
+      },
+    };
+    const a = await feed(def, createExecutionState(info), { type: 'Start', input: [1, 2, 3] });
+    const [t1, t2, t3] = invokes(a);
+    const b = await feed(def, a.state, { type: 'TaskSucceeded', taskId: t1!.taskId, output: 10 });
+    const c = await feed(def, b.state, { type: 'TaskFailed', taskId: t2!.taskId, error: 'Boom' });
+    expect(c.state.status).toBe('FAILED');
+    expect(c.commands).toEqual(expect.arrayContaining([{ type: 'CancelTask', taskId: t3!.taskId }]));
+    const d = await feed(def, { ...c.state, info: { ...c.state.info, redriveCount: 1 } }, { type: 'Redrive' });
+    const again = invokes(d);
+    expect(again.map((t) => t.payload)).toEqual([2, 3]);
+    let state = d.state;
+    let last: StepResult | undefined;
+    for (const t of again) {
+      last = await feed(def, state, { type: 'TaskSucceeded', taskId: t.taskId, output: (t.payload as number) * 10 });
+      state = last.state;
+    }
+    expect(last?.commands.at(-1)).toMatchObject({ type: 'ExecutionEnded', status: 'SUCCEEDED', output: [10, 20, 30] });
+    expect(Object.keys(state.frames)).toEqual(['root']);
+  });
+
+  it('a caught Map failure forgets the failed iterations', async () => {
+    const def = {
+      StartAt: 'M',
+      States: {
+        M: {
+          Type: 'Map',
+          ItemProcessor: { StartAt: 'F', States: { F: { Type: 'Fail', Error: 'E' } } },
+          Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Done' }],
+          End: true,
+        },
+        Done: { Type: 'Pass', End: true },
+      },
+    };
+    const a = await feed(def, createExecutionState(info), { type: 'Start', input: [1, 2] });
+    expect(a.state.status).toBe('SUCCEEDED');
+    expect(Object.keys(a.state.frames)).toEqual(['root']);
+  });
 });
