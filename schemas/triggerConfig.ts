@@ -55,6 +55,8 @@ export const TriggerConfig = z.object({
   maxBodyBytes: z.number().int().positive().default(1024 * 1024),
   /** The PutEvents-style endpoint; absent: `POST /events` answers 404. */
   events: z.object({ bearerTokens: z.array(z.string().min(1)).min(1) }).optional(),
+  /** Dedupe keys are kept this long (senders stop retrying long before), then purged hourly. */
+  dedupeRetentionHours: z.number().positive().default(24 * 7),
   /** How long graceful shutdown waits for in-flight requests before closing connections. */
   shutdownGraceMs: z.number().int().nonnegative().default(10_000),
 });

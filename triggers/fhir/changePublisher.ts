@@ -60,6 +60,11 @@ export class ChangePublisher {
     this.maxBatch = options.maxBatchEntries ?? 10;
   }
 
+  /** Forgets dedupe keys recorded before `before` (ms since epoch); returns how many. */
+  purgeDedupeKeys(before: number): number {
+    return this.dedupe.purgeBefore(before);
+  }
+
   /** Resolves once every fresh change is stored by the bus; throws a 503 HttpProblem if any was not. */
   async publish(changes: readonly ResourceChange[], server: string): Promise<PublishResult> {
     const result: PublishResult = { published: 0, deduped: 0, eventIds: [] };

@@ -8,7 +8,7 @@ import { type TriggerDeps, type TriggerRouter, createTriggerRouter } from './cre
 export interface TriggerHttpServer {
   server: Server;
   router: TriggerRouter;
-  /** Listens (port 0: a free one) and starts the poller. */
+  /** Listens (port 0: a free one) and starts the background work (polling, dedupe purge). */
   listen(port: number, host?: string): Promise<AddressInfo>;
   /** Graceful shutdown: stop accepting, let in-flight requests finish (up to the grace period), stop polling, close. */
   close(): Promise<void>;
@@ -34,7 +34,7 @@ export function createHttpServer(configInput: TriggerConfigInput, deps: TriggerD
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
-          router.poller.start();
+          router.start();
           resolve(server.address() as AddressInfo);
         });
       }),
@@ -48,9 +48,8 @@ export function createHttpServer(configInput: TriggerConfigInput, deps: TriggerD
         // Poll rather than hook each response: shutdown is rare and this keeps the router simple.
         while (router.inFlight() > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
         server.closeAllConnections();
-        await router.poller.stop();
+        await router.stop();
         await closed;
-        router.close();
       })()),
   };
 }

@@ -5,7 +5,7 @@ import type { TriggerConfig } from '../../schemas/triggerConfig';
 import { type Db, openDatabase } from '../../engine/db/openDatabase';
 import { handlePutEvents } from '../events/putEventsHandler';
 import { ChangePublisher } from '../fhir/changePublisher';
-import { FhirPoller, type Timers } from '../fhir/fhirPoller';
+import { FhirPoller, type Timers, systemTimers } from '../fhir/fhirPoller';
 import { handleNotification } from '../fhir/notificationHandler';
 import { RoutingAttributeExtractor } from '../fhir/routingAttributes';
 import { HttpProblem } from './httpProblem';
@@ -43,9 +43,13 @@ export interface TriggerRouter {
   drain(): void;
   /** Requests being handled right now. */
   inFlight(): number;
-  /** Closes the router's own database connection (if it opened one). */
-  close(): void;
+  /** Starts what runs in the background: polling (and resumed query-backs) and the hourly dedupe purge. */
+  start(): void;
+  /** Stops the background work and closes the router's own database connection (if it opened one). */
+  stop(): Promise<void>;
 }
+
+const PURGE_EVERY_MS = 3_600_000;
 
 const NOTIFY_PREFIX = '/fhir/notify/';
 
@@ -69,6 +73,18 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
     ...(deps.timers ? { timers: deps.timers } : {}),
   });
   const monotonic = deps.monotonicSeconds ?? defaultMonotonic;
+  const timers = deps.timers ?? systemTimers;
+  let purgeTimer: unknown;
+  let stopped = false;
+  const purge = (): void => {
+    if (stopped) return;
+    try {
+      publisher.purgeDedupeKeys(deps.clock.now() - config.dedupeRetentionHours * 3_600_000);
+    } catch (err) {
+      deps.logger?.warn({ error: err instanceof Error ? err.message : String(err) }, 'dedupe purge failed');
+    }
+    purgeTimer = timers.setTimeout(purge, PURGE_EVERY_MS);
+  };
   let draining = false;
   let inFlight = 0;
 
@@ -142,6 +158,15 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
       draining = true;
     },
     inFlight: () => inFlight,
-    close: () => ownDedupeDb?.close(),
+    start: () => {
+      poller.start();
+      purge();
+    },
+    stop: async () => {
+      stopped = true;
+      if (purgeTimer !== undefined) timers.clearTimeout(purgeTimer);
+      await poller.stop();
+      ownDedupeDb?.close();
+    },
   };
 }
