@@ -57,12 +57,12 @@ function executionCounts(rt: Runtime): DemoSummary['executions'] {
  * its FHIR server (the sandbox, over HTTP); everything after that happens through clinflow's real
  * path: notification → FHIR endpoint → bus → rule → workflow → tasks → FHIR and the scheduler.
  */
-export async function runDemoScenario(rt: Runtime, clock: SimulatedClock): Promise<DemoSummary> {
+export async function runDemoScenario(rt: Runtime, clock: SimulatedClock, options: { patientName?: { family: string; given: string[] } } = {}): Promise<DemoSummary> {
   const fhir = rt.ports.fhir;
   await rt.settle();
   const patient = await fhir.create({
     resourceType: 'Patient',
-    name: [{ family: 'Synthetic', given: ['Demo'] }],
+    name: [options.patientName ?? { family: 'Synthetic', given: ['Demo'] }],
     extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/timezone', valueCode: DEMO_ZONE }],
   });
   const order = (code: string, text: string): FhirResource => ({

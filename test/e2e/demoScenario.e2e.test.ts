@@ -1,0 +1,91 @@
+/**
+ * End to end over HTTP: the FHIR sandbox notifies clinflow's endpoint in Medplum's wire format, the
+ * bus routes the change to workflows, tasks talk to the sandbox over HTTP and to the scheduler.
+ * On a simulated clock: three days take seconds.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SimulatedClock } from '../../engine/clock/simulatedClock';
+import { createLogger } from '../../engine/log/createLogger';
+import { TIMEZONE_EXTENSION_URL } from '../../sandbox/seedSynthetic';
+import { demoProblems } from '../../cli/commands/demo';
+import { DEMO_START, runDemoScenario, type DemoSummary } from '../../cli/demo/runDemoScenario';
+import { createRuntime, type Runtime } from '../../cli/runtime/createRuntime';
+
+const ROOT = join(__dirname, '..', '..');
+const MARKER = { family: 'PHIMARK-E2E-FAMILY-4242', given: ['PHIMARK-E2E-GIVEN-4243'] };
+
+describe('the demo scenario, end to end', () => {
+  let summary: DemoSummary;
+  let runtime: Runtime;
+  const logLines: string[] = [];
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'clinflow-e2e-'));
+    const clock = new SimulatedClock(DEMO_START);
+    runtime = await createRuntime({
+      dataDir: dir,
+      workflowsDir: join(ROOT, 'workflows'),
+      clock,
+      sandbox: { seed: false },
+      reminders: { timeZoneExtensionUrl: TIMEZONE_EXTENSION_URL },
+      log: createLogger({ level: 'debug', destination: { write: (s: string) => void logLines.push(s) } }),
+    });
+    summary = await runDemoScenario(runtime, clock, { patientName: MARKER });
+  }, 120_000);
+
+  afterAll(async () => {
+    await runtime?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps every promise the demo makes', () => {
+    expect(demoProblems(summary)).toEqual([]);
+  });
+
+  it("sends an order's reminders at the policy's local times, across the start of daylight saving", () => {
+    const [bid, tid] = summary.orders;
+    const times = (ref: string) => summary.reminders.filter((r) => r.order === ref).map((r) => r.localTime);
+    // BID: 09:00 and 21:00 local; created Friday 10:00 EST, so Friday 21:00 comes first. Sunday is EDT.
+    expect(times(bid!.reference)).toEqual([
+      'Fri 2026-03-06 21:00 EST',
+      'Sat 2026-03-07 09:00 EST',
+      'Sat 2026-03-07 21:00 EST',
+      'Sun 2026-03-08 09:00 EDT',
+      'Sun 2026-03-08 21:00 EDT',
+      'Mon 2026-03-09 09:00 EDT',
+    ]);
+    // TID: 08:00, 14:00, 20:00 local, until the order is stopped on Saturday at 16:00 EST.
+    expect(times(tid!.reference)).toEqual(['Fri 2026-03-06 14:00 EST', 'Fri 2026-03-06 20:00 EST', 'Sat 2026-03-07 08:00 EST', 'Sat 2026-03-07 14:00 EST']);
+  });
+
+  it('plans the 72-hour horizon and cancels the future schedules of a stopped order', () => {
+    expect(summary.orders.map((o) => o.planned)).toEqual([6, 9]);
+    expect(summary.stopped).toMatchObject({ schedulesBefore: 9, schedulesAfter: 0, sentAfterStop: 0 });
+  });
+
+  it('escalates an abnormal lab whose care-team task nobody acknowledged, and leaves the task open', () => {
+    expect(summary.abnormalLab.task).toMatch(/^Task\//);
+    expect(summary.abnormalLab.status).toBe('requested');
+    expect(summary.abnormalLab.escalations).toBe(1);
+  });
+
+  it('runs the nightly job on its schedule and every workflow execution succeeds', () => {
+    expect(summary.nightly.runs).toBeGreaterThanOrEqual(2);
+    for (const counts of Object.values(summary.executions)) expect(Object.keys(counts).filter((s) => s !== 'SUCCEEDED')).toEqual([]);
+    expect(summary.executions['reminder-delivery']?.SUCCEEDED).toBe(summary.reminders.length);
+  });
+
+  it('writes no PHI marker, callback token or HMAC secret to the logs', () => {
+    expect(logLines.length).toBeGreaterThan(0);
+    const all = logLines.join('\n');
+    expect(all).not.toContain('PHIMARK');
+    const tokens = runtime.engine.listExecutions({ stateMachineArn: runtime.deployments.find((d) => d.workflow === 'abnormal-lab')!.stateMachineArn }).executions;
+    expect(tokens.length).toBe(1);
+    const history = runtime.engine.getExecutionHistory({ executionArn: (tokens[0] as { executionArn: string }).executionArn, includeExecutionData: true, maxResults: 1000 }).events;
+    const taskTokens = JSON.stringify(history).match(/"taskToken":"([^"]+)"/g) ?? [];
+    for (const t of taskTokens) expect(all).not.toContain(t.split(':"')[1]!.slice(0, -1));
+  });
+});
