@@ -67,5 +67,5 @@ describe('notifications from the FHIR sandbox (Medplum rest-hook format, real HT
     await sandbox.notifications.drain();
     expect(sandbox.notifications.deliveries.at(-1)?.status).toBe(200);
     expect(details().at(-1)).toMatchObject({ reference, interaction: 'delete', origin: 'medplum' });
-  }, 30_000);
+  }, 60_000);
 });
