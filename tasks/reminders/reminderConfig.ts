@@ -23,6 +23,8 @@ export interface RemindersConfig {
   communicationIdentifierSystem: string;
   /** A reminder more than this late is recorded as skipped, not sent (e.g. after a long outage). */
   maxLatenessMinutes: number;
+  /** Customer-managed KMS key encrypting each schedule's target input (CLINFLOW_KMS_KEY). */
+  kmsKeyArn?: string | undefined;
 }
 
 export const defaultRemindersConfig: RemindersConfig = {
@@ -48,6 +50,7 @@ export function remindersConfig(overrides: Partial<RemindersConfig> = {}, env: N
     ...defaultRemindersConfig,
     ...(env.CLINFLOW_DEFAULT_TIMEZONE ? { defaultTimeZone: env.CLINFLOW_DEFAULT_TIMEZONE } : {}),
     ...(env.CLINFLOW_REMINDER_GROUP ? { scheduleGroup: env.CLINFLOW_REMINDER_GROUP } : {}),
+    ...(env.CLINFLOW_KMS_KEY ? { kmsKeyArn: env.CLINFLOW_KMS_KEY } : {}),
     ...overrides,
   };
 }

@@ -43,6 +43,7 @@ export async function scheduleReminders(
       ScheduleExpressionTimezone: 'UTC',
       ActionAfterCompletion: 'DELETE',
       FlexibleTimeWindow: { Mode: 'OFF' },
+      ...(config.kmsKeyArn ? { KmsKeyArn: config.kmsKeyArn } : {}),
       Description: `${key} (reminder policy v${plan.policyVersion})`.slice(0, 512),
       Target: {
         Arn: config.target.arn,
