@@ -121,25 +121,39 @@ async function peerRunner(): Promise<Runner> {
   };
 }
 
+interface Timing {
+  wall: number;
+  cpu: number;
+  output: unknown;
+}
+
 /**
- * Best wall time and best CPU time (user + system of this process) of at least `minReps` runs and
- * `minMs` of running. The machine is shared, so the minimum is the signal; CPU time is immune to
- * preemption by other processes but does not count fsync waits, so both are printed.
+ * Best wall time and best CPU time (user + system of this process) per runner, over at least
+ * `minReps` rounds and `minMs` of running. Every runner is warmed up first and the rounds
+ * interleave the runners, so JIT warm-up and the shared machine's load swings hit all alike; the
+ * minimum is the signal. CPU time is immune to preemption but does not count fsync waits.
  */
-async function timeRuns(r: Runner, w: Workload, minReps: number, minMs: number): Promise<{ wall: number; cpu: number; output: unknown }> {
-  let output = await r.run(w); // warm-up
-  let wall = Infinity;
-  let cpu = Infinity;
-  const start = performance.now();
-  for (let i = 0; i < 50 && (i < minReps || performance.now() - start < minMs); i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    output = await r.run(w);
-    wall = Math.min(wall, performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    cpu = Math.min(cpu, (c.user + c.system) / 1000);
+async function timeRunners(runners: Runner[], w: Workload, minReps: number, minMs: number): Promise<Timing[]> {
+  const best: Timing[] = [];
+  for (const r of runners) {
+    await r.run(w);
+    best.push({ wall: Infinity, cpu: Infinity, output: await r.run(w) });
   }
-  return { wall: (w.transitions / wall) * 1000, cpu: (w.transitions / Math.max(cpu, 0.001)) * 1000, output };
+  const start = performance.now();
+  for (let i = 0; i < 50 && (i < minReps || performance.now() - start < minMs * runners.length); i++) {
+    for (const [k, r] of runners.entries()) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const output = await r.run(w);
+      const wall = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      const b = best[k]!;
+      b.wall = Math.min(b.wall, wall);
+      b.cpu = Math.min(b.cpu, (c.user + c.system) / 1000);
+      b.output = output;
+    }
+  }
+  return best.map((b) => ({ wall: (w.transitions / b.wall) * 1000, cpu: (w.transitions / Math.max(b.cpu, 0.001)) * 1000, output: b.output }));
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -153,15 +167,11 @@ async function throughput(reps: number, minMs: number): Promise<void> {
     await clinflowRunner('durable sync=FULL', join(dir, 'full.db'), 'FULL'),
     await peerRunner(),
   ];
-  const rows: Array<{ w: Workload; results: Array<{ wall: number; cpu: number; output: unknown }> }> = [];
-  for (const w of workloads) {
-    const results = [];
-    for (const r of runners) results.push(await timeRuns(r, w, reps, minMs));
-    rows.push({ w, results });
-  }
+  const rows: Array<{ w: Workload; results: Timing[] }> = [];
+  for (const w of workloads) rows.push({ w, results: await timeRunners(runners, w, reps, minMs) });
   for (const metric of ['wall', 'cpu'] as const) {
     const what = metric === 'wall' ? 'transitions per wall-clock second' : 'transitions per CPU-second of the process';
-    process.stdout.write(`\n${what} (best of >= ${reps} runs and >= ${minMs} ms per cell, after a warm-up)\n`);
+    process.stdout.write(`\n${what} (best of >= ${reps} interleaved rounds and >= ${minMs} ms per cell, after warm-up)\n`);
     process.stdout.write(`${'workload'.padEnd(30)}${runners.map((r) => r.label.padStart(24)).join('')}   mem/peer  NORMAL/peer  FULL/peer\n`);
     for (const { w, results } of rows) {
       const [mem, normal, full, peer] = results.map((x) => x[metric]) as [number, number, number, number];

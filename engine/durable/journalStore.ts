@@ -106,18 +106,12 @@ export const hashToken = (token: string): string => createHash('sha256').update(
 /** Prepared statements over the journal tables. No business rules: the Engine decides, this writes. */
 export class JournalStore {
   private readonly s: Record<string, Statement>;
-  /**
-   * In-memory mode (`:memory:` without encryption) keeps each step's history as the interpreter's
-   * own event objects, skipping the JSON encoding that an on-disk journal needs.
-   */
-  private readonly memHistory: Map<number, Array<{ first: number; last: number; events: StoredEvent[] }>> | undefined;
 
   constructor(
     readonly db: Db,
     readonly codec: PayloadCodec,
   ) {
     ensureSchema(db, 'journal', journalSchema);
-    this.memHistory = db.memory && !codec.encrypted ? new Map() : undefined;
     const p = (sql: string): Statement => db.prepare(sql);
     this.s = {
       smByName: p('SELECT * FROM sfn_state_machines WHERE name = ?'),
@@ -247,12 +241,11 @@ export class JournalStore {
   /** Up to `limit` events after (or, reversed, before) event id `cursor`. */
   historyPage(execId: number, reverse: boolean, cursor: number, limit: number): HistoryRow[] {
     const out: HistoryRow[] = [];
-    const mem = this.memHistory?.get(execId);
-    const chunks: Iterable<StoredEvent[]> = this.memHistory
-      ? (reverse ? [...(mem ?? [])].reverse() : (mem ?? [])).map((c) => c.events)
-      : this.decodedChunks((reverse ? this.s.histRev! : this.s.histFwd!).iterate(execId, cursor) as Iterable<{ events: string | Buffer }>);
+    // In-memory mode stores history encoded too: holding millions of event objects costs more in
+    // garbage collection than encoding them does.
+    const chunks = this.decodedChunks((reverse ? this.s.histRev! : this.s.histFwd!).iterate(execId, cursor) as Iterable<{ events: string | Buffer }>);
     for (const chunk of chunks) {
-      const events = reverse ? [...chunk].reverse() : chunk;
+      const events = reverse ? chunk.reverse() : chunk;
       for (const { id, type, timestamp: ts, details } of events) {
         if (reverse ? id >= cursor : id <= cursor) continue;
         out.push(details === undefined ? { id, type, ts } : { id, type, ts, details });
@@ -312,11 +305,7 @@ export class JournalStore {
         if (ev.id === undefined) ev.id = id;
         id = ev.id + 1;
       }
-      if (this.memHistory) {
-        let chunks = this.memHistory.get(execId);
-        if (!chunks) this.memHistory.set(execId, (chunks = []));
-        chunks.push({ first, last: id - 1, events });
-      } else s.histInsert!.run(execId, first, id - 1, codec.encode(events));
+      s.histInsert!.run(execId, first, id - 1, codec.encode(events));
     }
     const removed = w.removedFrames.length ? new Set(w.removedFrames) : undefined;
     const written = new Set<string>();
