@@ -132,3 +132,13 @@ export async function runAslCases(file: string): Promise<AslCaseResult[]> {
 export async function runAslConformance(file: string): Promise<ConformanceSummary> {
   return summarize(await runAslCases(file));
 }
+
+/** The extra metric: how many cases with recorded historyTypes produce the same event types (in order / as a multiset). */
+export function historyAgreement(results: readonly AslCaseResult[]): { withHistory: number; exact: number; multiset: number } {
+  const withHistory = results.filter((r) => r.historyMatch !== undefined);
+  return {
+    withHistory: withHistory.length,
+    exact: withHistory.filter((r) => r.historyMatch).length,
+    multiset: withHistory.filter((r) => r.historyMultisetMatch).length,
+  };
+}
