@@ -297,8 +297,8 @@ export function compilePattern(pattern: string | object): CompiledPattern {
   return { alternatives: walkObject(root, '').map((alt) => alt.sort(comparePaths)) };
 }
 
-/** Why the pattern would be refused at rule creation (empty when it is valid). */
-export function validatePattern(pattern: string | object): ValidationIssue[] {
+/** Why the pattern would be refused at rule creation, as `{path, message}` (empty when valid). */
+export function validatePatternIssues(pattern: string | object): ValidationIssue[] {
   try {
     compilePattern(pattern);
     return [];
@@ -306,4 +306,9 @@ export function validatePattern(pattern: string | object): ValidationIssue[] {
     if (err instanceof InvalidEventPatternException) return [err.issue];
     throw err;
   }
+}
+
+/** Why the pattern would be refused, as text such as `"detail.status": prefix match pattern must be a string`. */
+export function validatePattern(pattern: string | object): string[] {
+  return validatePatternIssues(pattern).map((i) => (i.path ? `"${i.path}": ${i.message}` : i.message));
 }
