@@ -262,3 +262,23 @@ describe('reminderHandlers', () => {
     expect(Object.keys(reminderHandlers).sort()).toEqual(reminderTaskSpecs.map((s) => s.name).sort());
   });
 });
+
+describe('remindersConfig', () => {
+  it('reads the environment deploy/ sets, and overrides win', async () => {
+    const { remindersConfig } = await import('./reminderConfig');
+    const env = { CLINFLOW_REMINDER_GROUP: 'clinflow-prod-reminders', CLINFLOW_REMINDER_TARGET: 'arn:aws:states:eu-west-1:123456789012:stateMachine:clinflow-prod-reminder-delivery:live', CLINFLOW_SCHEDULER_ROLE: 'arn:aws:iam::123456789012:role/s', CLINFLOW_DLQ: 'arn:aws:sqs:eu-west-1:123456789012:dlq', CLINFLOW_DEFAULT_TIMEZONE: 'Europe/Dublin' };
+    const c = remindersConfig({}, env);
+    expect(c).toMatchObject({ scheduleGroup: 'clinflow-prod-reminders', defaultTimeZone: 'Europe/Dublin', target: { arn: env.CLINFLOW_REMINDER_TARGET, roleArn: env.CLINFLOW_SCHEDULER_ROLE, deadLetterArn: env.CLINFLOW_DLQ, source: 'clinflow.reminders' } });
+    expect(remindersConfig({ scheduleGroup: 'x' }, env).scheduleGroup).toBe('x');
+    expect(remindersConfig({}, {}).target.arn).toBe('arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-reminder-delivery');
+  });
+
+  it('puts the dead-letter queue on each reminder schedule when configured', async () => {
+    const w = world('2025-03-08T12:00:00Z', { defaultTimeZone: 'UTC', target: { ...(await import('./reminderConfig')).defaultRemindersConfig.target, deadLetterArn: 'arn:aws:sqs:us-east-1:000000000000:reminders-dlq' } });
+    const mr = w.fhir.put(order());
+    const out = await w.handlers['reminders.schedule']({ plan: await w.handlers['reminders.plan'](planInput(mr), w.ctx) }, w.ctx);
+    const got = await w.scheduler.getSchedule({ Name: out.scheduleNames[0]!, GroupName: 'clinflow-reminders' });
+    expect(got.Target).toMatchObject({ Arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-reminder-delivery', DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:000000000000:reminders-dlq' } });
+    expect(got.Target?.EventBridgeParameters).toBeUndefined();
+  });
+});

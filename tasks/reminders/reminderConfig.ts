@@ -10,10 +10,15 @@ export interface RemindersConfig {
   /** Used when neither the task input nor the Patient names a zone. */
   defaultTimeZone: string | undefined;
   policy: ReminderPolicy;
-  /** Where a due reminder goes: an event bus (the reminder-send workflow's rule) or a state machine. */
+  /**
+   * Where a due reminder goes: the reminder-delivery state machine (its execution input is the slot),
+   * or an event bus (Source/DetailType below) whose rule starts a workflow.
+   */
   target: {
     arn: string;
     roleArn: string;
+    /** SQS queue for fires that fail for good (Target.DeadLetterConfig). */
+    deadLetterArn?: string | undefined;
     source: string;
     detailType: string;
     maximumRetryAttempts: number;
@@ -33,7 +38,7 @@ export const defaultRemindersConfig: RemindersConfig = {
   defaultTimeZone: undefined,
   policy: reminderPolicyV1,
   target: {
-    arn: 'arn:aws:events:us-east-1:000000000000:event-bus/default',
+    arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-reminder-delivery',
     roleArn: 'arn:aws:iam::000000000000:role/clinflow-scheduler',
     source: 'clinflow.reminders',
     detailType: 'Medication Reminder Due',
@@ -44,13 +49,23 @@ export const defaultRemindersConfig: RemindersConfig = {
   maxLatenessMinutes: 720,
 };
 
-/** Defaults, then `CLINFLOW_DEFAULT_TIMEZONE` and `CLINFLOW_REMINDER_GROUP` from the environment, then overrides. */
+/**
+ * Defaults, then the environment deploy/ gives the task functions (CLINFLOW_REMINDER_GROUP,
+ * CLINFLOW_REMINDER_TARGET, CLINFLOW_SCHEDULER_ROLE, CLINFLOW_DLQ) and CLINFLOW_DEFAULT_TIMEZONE, then overrides.
+ */
 export function remindersConfig(overrides: Partial<RemindersConfig> = {}, env: NodeJS.ProcessEnv = process.env): RemindersConfig {
+  const target = {
+    ...defaultRemindersConfig.target,
+    ...(env.CLINFLOW_REMINDER_TARGET ? { arn: env.CLINFLOW_REMINDER_TARGET } : {}),
+    ...(env.CLINFLOW_SCHEDULER_ROLE ? { roleArn: env.CLINFLOW_SCHEDULER_ROLE } : {}),
+    ...(env.CLINFLOW_DLQ ? { deadLetterArn: env.CLINFLOW_DLQ } : {}),
+  };
   return {
     ...defaultRemindersConfig,
     ...(env.CLINFLOW_DEFAULT_TIMEZONE ? { defaultTimeZone: env.CLINFLOW_DEFAULT_TIMEZONE } : {}),
     ...(env.CLINFLOW_REMINDER_GROUP ? { scheduleGroup: env.CLINFLOW_REMINDER_GROUP } : {}),
     ...(env.CLINFLOW_KMS_KEY ? { kmsKeyArn: env.CLINFLOW_KMS_KEY } : {}),
     ...overrides,
+    target: { ...target, ...overrides.target },
   };
 }

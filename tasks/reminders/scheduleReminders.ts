@@ -51,6 +51,7 @@ export async function scheduleReminders(
         Input: JSON.stringify(fire),
         RetryPolicy: { MaximumRetryAttempts: config.target.maximumRetryAttempts, MaximumEventAgeInSeconds: config.target.maximumEventAgeInSeconds },
         ...(isBus ? { EventBridgeParameters: { Source: config.target.source, DetailType: config.target.detailType } } : {}),
+        ...(config.target.deadLetterArn ? { DeadLetterConfig: { Arn: config.target.deadLetterArn } } : {}),
       },
     };
     try {
