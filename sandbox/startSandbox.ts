@@ -30,6 +30,8 @@ export interface SandboxOptions {
 export interface FaultSpec {
   status: number;
   retryAfterSeconds?: number;
+  /** Process the request, then answer `status` anyway: a response lost after the write committed. */
+  afterProcessing?: boolean;
 }
 
 export interface Sandbox {
@@ -40,7 +42,7 @@ export interface Sandbox {
   seed: SeedResult | undefined;
   repo: SandboxRepository;
   faults: {
-    /** The next `count` FHIR requests answer `status` (503, 401, 429, …) without touching data. */
+    /** The next `count` FHIR requests answer `status` (503, 401, 429, …), without touching data unless `afterProcessing`. */
     failNext(count: number, fault: FaultSpec): void;
     /** Every issued SMART token stops working (as if it had expired). */
     expireTokens(): void;
@@ -99,12 +101,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
     const record = (status: number) => requests.push({ method: req.method ?? 'GET', path, status });
     const fault = faults.shift();
-    if (fault) {
-      record(fault.status);
-      const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
-      if (fault.status === 401) headers['www-authenticate'] = 'Bearer error="invalid_token"';
-      return send(res, fault.status, outcome(fault.status === 401 ? 'login' : 'transient', `injected ${fault.status}`), headers);
-    }
+    const answerFault = (f: FaultSpec) => {
+      record(f.status);
+      const headers: Record<string, string> = f.retryAfterSeconds !== undefined ? { 'retry-after': String(f.retryAfterSeconds) } : {};
+      if (f.status === 401) headers['www-authenticate'] = 'Bearer error="invalid_token"';
+      return send(res, f.status, outcome(f.status === 401 ? 'login' : 'transient', `injected ${f.status}`), headers);
+    };
+    if (fault && !fault.afterProcessing) return answerFault(fault);
     if (options.auth && !authorized(req.headers.authorization)) {
       record(401);
       return send(res, 401, outcome('login', 'missing or invalid bearer token'), { 'www-authenticate': 'Bearer error="invalid_token"' });
@@ -142,6 +145,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     } catch (err) {
       response = [normalizeOperationOutcome(err)] as const;
     }
+    if (fault?.afterProcessing) return answerFault(fault);
     const [oc, resource] = response;
     const status = getStatus(oc);
     record(status);

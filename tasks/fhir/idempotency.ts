@@ -2,11 +2,23 @@ import { createHash } from 'node:crypto';
 import type { FhirResource } from '../../schemas/fhirPort';
 
 /**
- * A stable, opaque code for an engine idempotency key. Hashed so the tag is short and does not spell
- * out execution ARNs inside clinical records.
+ * The engine's key is `executionArn|State#visit|retryCount[|mapIndex…]` (engine/interpreter/taskState.ts).
+ * A Retry of the same visit is the same logical write (its first attempt may have landed before the
+ * response was lost), so the retry count is dropped; the visit number still tells loop iterations apart.
+ * Keys in any other shape are used as they are.
+ */
+export function logicalKey(key: string): string {
+  const parts = key.split('|');
+  if (parts.length >= 3 && /#\d+$/.test(parts[1] ?? '') && /^\d+$/.test(parts[2] ?? '')) return [parts[0], parts[1], ...parts.slice(3)].join('|');
+  return key;
+}
+
+/**
+ * A stable, opaque code for an engine idempotency key (its logical part). Hashed so the tag is short
+ * and does not spell out execution ARNs inside clinical records.
  */
 export function idempotencyCode(key: string): string {
-  return createHash('sha256').update(key).digest('base64url').slice(0, 32);
+  return createHash('sha256').update(logicalKey(key)).digest('base64url').slice(0, 32);
 }
 
 interface Coding {

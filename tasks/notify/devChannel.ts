@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Logger, NotifyPort } from '../../schemas/ports';
+import { logicalKey } from '../fhir/idempotency';
 
 export function deliveryIdFor(idempotencyKey: string): string {
-  return `dlv-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24)}`;
+  return `dlv-${createHash('sha256').update(logicalKey(idempotencyKey)).digest('hex').slice(0, 24)}`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { ClinflowError } from '../../schemas/errors';
 import type { Logger, NotifyPort } from '../../schemas/ports';
+import { logicalKey } from '../fhir/idempotency';
 import { deliveryIdFor } from './devChannel';
 
 export interface WebhookChannelOptions {
@@ -38,11 +39,12 @@ export function createWebhookChannel(options: WebhookChannelOptions): NotifyPort
         ...(message.subject !== undefined ? { subject: message.subject } : {}),
         body: message.body,
         ...(message.channel !== undefined ? { channel: message.channel } : {}),
-        idempotencyKey: message.idempotencyKey,
+        idempotencyKey: logicalKey(message.idempotencyKey),
       });
       const headers = {
         'content-type': 'application/json',
-        'idempotency-key': message.idempotencyKey,
+        // A Retry of the same step is the same message: the receiver may drop it by this key.
+        'idempotency-key': logicalKey(message.idempotencyKey),
         'x-clinflow-signature': clinflowSignature(body, options.secret),
       };
       let last = 'no attempt';
