@@ -1,6 +1,7 @@
 import { FhirChangeDetail } from '../../schemas/fhirChangeEvent';
 import { RoutingAttributeExtractor } from './routingAttributes';
 import { toBusEntry, toChangeDetail } from './toBusEntry';
+import { mergeRoutingAttributes } from './mergeRoutingAttributes';
 
 const order = {
   resourceType: 'MedicationRequest',
@@ -62,5 +63,17 @@ describe('toBusEntry', () => {
     });
     expect(entry.Detail).not.toContain('Synthetic Person');
     expect(entry.Detail).not.toContain('Patient/pat-1');
+  });
+});
+
+describe('mergeRoutingAttributes', () => {
+  it('unions the attributes of every loaded workflow, by resource type', () => {
+    expect(
+      mergeRoutingAttributes([
+        { routingAttributes: { MedicationRequest: ['status', 'intent'] } },
+        { routingAttributes: { MedicationRequest: ['status', 'category.coding.code'], Observation: ['code.coding.code'] } },
+        { routingAttributes: {} },
+      ]),
+    ).toEqual({ MedicationRequest: ['category.coding.code', 'intent', 'status'], Observation: ['code.coding.code'] });
   });
 });
