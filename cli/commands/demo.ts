@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SimulatedClock } from '../../engine/clock/simulatedClock';
-import { TIMEZONE_EXTENSION_URL } from '../../sandbox/seedSynthetic';
 import { DEMO_START, formatDemoSummary, runDemoScenario, type DemoSummary } from '../demo/runDemoScenario';
 import { createRuntime } from '../runtime/createRuntime';
 import type { SetExit } from './registry';
@@ -38,7 +37,6 @@ export function registerDemo(program: Command, setExit: SetExit): void {
         workflowsDir: resolve(opts.workflows),
         clock,
         sandbox: { seed: { seed: 7, patients: 3, at: DEMO_START } },
-        reminders: { timeZoneExtensionUrl: TIMEZONE_EXTENSION_URL },
       });
       try {
         const summary = await runDemoScenario(runtime, clock);

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatDiagnostic } from '../../schemas/diagnostic';
 import { SimulatedClock } from '../../engine/clock/simulatedClock';
-import { TIMEZONE_EXTENSION_URL } from '../../sandbox/seedSynthetic';
 import { createRuntime } from '../runtime/createRuntime';
 import type { SetExit } from './registry';
 
@@ -37,7 +36,6 @@ export function registerRun(program: Command, setExit: SetExit): void {
         clock,
         sandbox: opts.fhirUrl ? false : { seed: { seed: 7, patients: 3 } },
         ...(opts.fhirUrl ? { fhirServer: { name: 'default', baseUrl: opts.fhirUrl } } : {}),
-        reminders: { timeZoneExtensionUrl: TIMEZONE_EXTENSION_URL },
       });
       try {
         for (const d of runtime.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);

@@ -21,6 +21,7 @@ import { createTargetInvoker } from '../../engine/scheduler/targetInvoker';
 import { LocalScheduler } from '../../engine/scheduler/localScheduler';
 import { SchedulerTimerDriver } from '../../engine/scheduler/schedulerTimerDriver';
 import { LocalTaskPort } from '../../engine/tasks/localTaskPort';
+import { TIMEZONE_EXTENSION_URL } from '../../sandbox/seedSynthetic';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/startSandbox';
 import { createFhirPortRouter } from '../../tasks/fhir/createFhirPortRouter';
 import { createTaskHandlers } from '../../tasks/handlers';
@@ -163,6 +164,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     humanTaskServer: fhirBase,
     reminders: {
       defaultTimeZone: 'America/New_York',
+      // The sandbox's patients carry the FHIR core `timezone` extension.
+      timeZoneExtensionUrl: TIMEZONE_EXTENSION_URL,
       ...options.reminders,
       target: {
         arn: deliveryArn('reminder-delivery'),

@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimulatedClock } from '../../engine/clock/simulatedClock';
 import { createLogger } from '../../engine/log/createLogger';
-import { TIMEZONE_EXTENSION_URL } from '../../sandbox/seedSynthetic';
 import { demoProblems } from '../../cli/commands/demo';
 import { DEMO_START, runDemoScenario, type DemoSummary } from '../../cli/demo/runDemoScenario';
 import { createRuntime, type Runtime } from '../../cli/runtime/createRuntime';
@@ -30,7 +29,6 @@ describe('the demo scenario, end to end', () => {
       workflowsDir: join(ROOT, 'workflows'),
       clock,
       sandbox: { seed: false },
-      reminders: { timeZoneExtensionUrl: TIMEZONE_EXTENSION_URL },
       log: createLogger({ level: 'debug', destination: { write: (s: string) => void logLines.push(s) } }),
     });
     summary = await runDemoScenario(runtime, clock, { patientName: MARKER });
