@@ -34,8 +34,10 @@ export function parseEncryptionKey(key: Buffer | string): Buffer {
   return buf;
 }
 
-export function createPayloadCodec(key?: Buffer | string): PayloadCodec {
+/** `compressMin`: payloads at least this long (JSON characters) are deflated; Infinity turns it off. */
+export function createPayloadCodec(key?: Buffer | string, options: { compressMin?: number } = {}): PayloadCodec {
   const k = key === undefined ? undefined : parseEncryptionKey(key);
+  const compressMin = options.compressMin ?? COMPRESS_MIN;
   const toText = (value: unknown): string => (value === undefined ? 'null' : JSON.stringify(value));
   const fromText = (text: string): unknown => JSON.parse(text) as unknown;
   if (!k) {
@@ -43,7 +45,7 @@ export function createPayloadCodec(key?: Buffer | string): PayloadCodec {
       encrypted: false,
       encode(value) {
         const text = toText(value);
-        return text.length < COMPRESS_MIN ? text : Buffer.concat([Buffer.of(PLAIN_DEFLATED), deflate(text)]);
+        return text.length < compressMin ? text : Buffer.concat([Buffer.of(PLAIN_DEFLATED), deflate(text)]);
       },
       decode(stored) {
         if (stored === null || stored === undefined) return undefined;
@@ -58,7 +60,7 @@ export function createPayloadCodec(key?: Buffer | string): PayloadCodec {
     encrypted: true,
     encode(value) {
       const text = toText(value);
-      const deflated = text.length >= COMPRESS_MIN;
+      const deflated = text.length >= compressMin;
       const plain = deflated ? deflate(text) : Buffer.from(text, 'utf8');
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', k, iv);
