@@ -1,0 +1,144 @@
+import type { IncomingMessage } from 'node:http';
+import type { Clock } from '../../schemas/clock';
+import type { BusPort, Logger } from '../../schemas/ports';
+import { TriggerConfig } from '../../schemas/triggerConfig';
+import { enrichIdOnlyChanges } from '../../triggers/fhir/enrichChanges';
+import { findSource } from '../../triggers/fhir/notificationHandler';
+import { parseNotification } from '../../triggers/fhir/parseNotification';
+import { RoutingAttributeExtractor } from '../../triggers/fhir/routingAttributes';
+import { serverOf } from '../../triggers/fhir/serverOf';
+import { toBusEntry, toChangeDetail } from '../../triggers/fhir/toBusEntry';
+import { requireBearer, requireHmacSignature } from '../../triggers/http/credentials';
+import { HttpProblem, informationOutcome, operationOutcome } from '../../triggers/http/httpProblem';
+import { parseJsonBody, requireJsonContentType } from '../../triggers/http/readBody';
+import { resolveSecretRefs, type SecretResolver } from './secrets';
+
+/** A Lambda function URL request (payload format 2.0), the fields the endpoint reads. */
+export interface FunctionUrlEvent {
+  rawPath: string;
+  headers?: Record<string, string | undefined>;
+  body?: string;
+  isBase64Encoded?: boolean;
+  requestContext: { http: { method: string } };
+}
+
+export interface FunctionUrlResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface FhirEndpointDeps {
+  bus: BusPort;
+  clock: Clock;
+  log: Logger;
+  /** Sources and routing attributes; built once per container. */
+  config: () => Promise<{ config: TriggerConfig; extractor: RoutingAttributeExtractor }>;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Endpoint configuration from the environment: CLINFLOW_SOURCES (JSON map of SourceConfig; any
+ * credential may be a Secrets Manager ARN or `$secret:NAME`) and CLINFLOW_ROUTING_ATTRIBUTES (JSON).
+ */
+export async function endpointConfigFromEnv(env: NodeJS.ProcessEnv, secrets: SecretResolver): Promise<{ config: TriggerConfig; extractor: RoutingAttributeExtractor }> {
+  const json = (name: string): unknown => {
+    try {
+      return JSON.parse(env[name] ?? '{}') as unknown;
+    } catch {
+      throw new Error(`${name} is not valid JSON`);
+    }
+  };
+  const sources = await resolveSecretRefs(json('CLINFLOW_SOURCES'), secrets);
+  const parsed = TriggerConfig.safeParse({ sources, routingAttributes: json('CLINFLOW_ROUTING_ATTRIBUTES') });
+  // Zod's issues name paths, never the (secret) values.
+  if (!parsed.success) throw new Error(`endpoint configuration is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return { config: parsed.data, extractor: new RoutingAttributeExtractor(parsed.data.routingAttributes) };
+}
+
+const fhirJson = (statusCode: number, body: unknown, headers: Record<string, string> = {}): FunctionUrlResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/fhir+json', ...headers },
+  body: JSON.stringify(body),
+});
+
+const PATH = /^\/fhir\/notify\/([^/]+)((?:\/[^/]+)*)\/?$/;
+
+/**
+ * The FHIR notification endpoint as a Lambda behind a function URL: the local endpoint's checks and
+ * parsers (triggers/), then one PutEvents to the stage bus. 2xx only after EventBridge accepted every
+ * event; bad requests get 4xx with an OperationOutcome. No dedupe store: a re-delivered notification
+ * publishes again, and the workflows it starts are idempotent.
+ */
+export function createFhirEndpoint(deps: FhirEndpointDeps): (event: FunctionUrlEvent) => Promise<FunctionUrlResult> {
+  let config: ReturnType<FhirEndpointDeps['config']> | undefined;
+  return async (event) => {
+    try {
+      if (!config) {
+        config = deps.config();
+        config.catch(() => (config = undefined));
+      }
+      let loaded: Awaited<typeof config>;
+      try {
+        loaded = await config;
+      } catch (err) {
+        deps.log.error({ error: err instanceof Error ? err.message : 'unknown' }, 'FHIR endpoint configuration failed');
+        throw new HttpProblem(503, 'transient', 'the endpoint is not configured correctly; retry later', undefined, { 'Retry-After': '30' });
+      }
+      return await handle(event, loaded.config, loaded.extractor, deps);
+    } catch (err) {
+      if (err instanceof HttpProblem) return fhirJson(err.status, operationOutcome(err), err.headers);
+      deps.log.error({ error: err instanceof Error ? err.name : 'unknown' }, 'FHIR notification failed');
+      return fhirJson(503, operationOutcome({ status: 503, code: 'transient', diagnostics: 'the notification could not be processed; retry later' }), { 'Retry-After': '5' });
+    }
+  };
+}
+
+async function handle(event: FunctionUrlEvent, config: TriggerConfig, extractor: RoutingAttributeExtractor, deps: FhirEndpointDeps): Promise<FunctionUrlResult> {
+  const m = PATH.exec(event.rawPath);
+  if (!m?.[1]) throw new HttpProblem(404, 'not-found', 'notification endpoints are /fhir/notify/{source}');
+  const sourceName = decodeURIComponent(m[1]);
+  const subpath = (m[2] ?? '').split('/').filter(Boolean).map(decodeURIComponent);
+  const source = findSource(config, sourceName);
+  if (!source) throw new HttpProblem(404, 'not-found', 'no notification source of that name is configured');
+  const method = event.requestContext.http.method.toUpperCase();
+  const allowed = source.kind === 'medplum' ? ['POST'] : ['POST', 'PUT', 'DELETE'];
+  if (!allowed.includes(method)) throw new HttpProblem(405, 'not-supported', `${method} is not allowed here`, undefined, { Allow: allowed.join(', ') });
+
+  // The credential and body checks read only `headers`; function URLs deliver them lower-cased.
+  const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  const req = { headers } as unknown as IncomingMessage;
+  if (source.auth.bearerToken !== undefined) requireBearer(req, [source.auth.bearerToken]);
+  const raw = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+  if (raw.length > config.maxBodyBytes) throw new HttpProblem(413, 'too-costly', `the body is larger than ${config.maxBodyBytes} bytes`);
+  if (source.auth.hmacSecret !== undefined) requireHmacSignature(req, raw, source.auth.hmacSecret);
+  let body: unknown;
+  if (raw.length > 0 && method !== 'DELETE') {
+    requireJsonContentType(req);
+    body = parseJsonBody(raw);
+  }
+
+  const server = serverOf(source);
+  const medplumInteraction = headers['x-medplum-interaction'];
+  const parsed = parseNotification(source, { method, subpath, body, ...(medplumInteraction !== undefined ? { medplumInteraction } : {}) }, { server, receivedAt: deps.clock.now() });
+  if (parsed.kind === 'status') return fhirJson(200, informationOutcome(`${parsed.status} received`));
+  if (parsed.kind === 'query-back') throw new HttpProblem(422, 'not-supported', 'this notification carries no resource ids and polling is not available on this endpoint');
+
+  const changes = await enrichIdOnlyChanges(parsed.changes, source, extractor, deps.fetch ?? fetch);
+  const seen = new Set<string>();
+  const fresh = changes.filter((c) => !seen.has(c.dedupeKey) && seen.add(c.dedupeKey));
+  const time = new Date(deps.clock.now());
+  const entries = fresh.map((c) => toBusEntry(toChangeDetail(c, server, extractor), time));
+  if (entries.length > 0) {
+    let failed: number;
+    try {
+      failed = (await deps.bus.putEvents(entries)).FailedEntryCount;
+    } catch (err) {
+      deps.log.error({ error: err instanceof Error ? err.name : 'unknown' }, 'PutEvents failed');
+      failed = entries.length;
+    }
+    if (failed > 0) throw new HttpProblem(503, 'transient', 'the event bus did not accept every event; retry later', undefined, { 'Retry-After': '5' });
+  }
+  deps.log.info({ source: sourceName, origin: parsed.origin, published: entries.length }, 'FHIR notification published');
+  return fhirJson(200, informationOutcome(`${entries.length} event(s) published, ${changes.length - entries.length} duplicate(s) ignored`));
+}

@@ -1,0 +1,29 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { systemClock } from '../../engine/clock/systemClock';
+import { createLogger } from '../../engine/log/createLogger';
+import { awsBusPort } from '../aws/ports/awsBusPort';
+import { createFhirEndpoint, endpointConfigFromEnv, type FunctionUrlEvent, type FunctionUrlResult } from './fhirEndpoint';
+import { createSecretResolver } from './secrets';
+
+let endpoint: ((event: FunctionUrlEvent) => Promise<FunctionUrlResult>) | undefined;
+
+/** Entry point of the FHIR notification endpoint function (Lambda function URL, payload format 2.0). */
+export async function handler(event: FunctionUrlEvent): Promise<FunctionUrlResult> {
+  if (!endpoint) {
+    const env = process.env;
+    const secrets = createSecretResolver(new SecretsManagerClient({}), env);
+    endpoint = createFhirEndpoint({
+      bus: awsBusPort(new EventBridgeClient({}), env.CLINFLOW_BUS ?? ''),
+      clock: systemClock,
+      log: createLogger({ bindings: { component: 'fhir-endpoint' } }),
+      config: () => endpointConfigFromEnv(env, secrets),
+    });
+  }
+  return endpoint(event);
+}
+
+/** Tests only: forget the container state so the next call reads the environment afresh. */
+export function resetFhirEndpointHandlerForTests(): void {
+  endpoint = undefined;
+}
