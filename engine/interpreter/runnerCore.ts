@@ -150,21 +150,7 @@ export abstract class RunnerCore {
 
   /** Context and variables are built only if an expression reads them (most Pass states don't). */
   scope(f: ExecFrame, input: unknown, ctx?: Record<string, unknown>): Scope {
-    let context = ctx;
-    let variables: Record<string, unknown> | undefined;
-    const build = {
-      context: () => (context ??= this.context(f)),
-      variables: () => (variables ??= this.variables(f)),
-    };
-    return {
-      input,
-      get context() {
-        return build.context();
-      },
-      get variables() {
-        return build.variables();
-      },
-    };
+    return new LazyScope(this, f, input, ctx);
   }
 
   statesBinding(f: ExecFrame, input: unknown, extra?: Partial<StatesBinding>, ctx?: Record<string, unknown>): StatesBinding {
@@ -543,3 +529,25 @@ export abstract class RunnerCore {
   }
 }
 
+/** A Scope whose context object and variables are built on first read (prototype getters: no per-call closures). */
+class LazyScope implements Scope {
+  private ctx: Record<string, unknown> | undefined;
+  private vars: Record<string, unknown> | undefined;
+
+  constructor(
+    private readonly runner: RunnerCore,
+    private readonly frame: ExecFrame,
+    readonly input: unknown,
+    ctx: Record<string, unknown> | undefined,
+  ) {
+    this.ctx = ctx;
+  }
+
+  get context(): unknown {
+    return (this.ctx ??= this.runner.context(this.frame));
+  }
+
+  get variables(): Record<string, unknown> {
+    return (this.vars ??= this.runner.variables(this.frame));
+  }
+}
