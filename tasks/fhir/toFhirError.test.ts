@@ -27,6 +27,9 @@ describe('HTTP failure → FHIR error name', () => {
     expect(parseRetryAfter(new Date(now + 30_000).toUTCString(), now)).toBe(30);
     expect(parseRetryAfter('garbage', now)).toBeUndefined();
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
+    // The wait also reaches the error's cause, which the execution history keeps.
+    const err = toFhirError({ response: { status: 429 }, config: { headers: new Headers({ 'retry-after': '7' }) } }, 'read Patient', now);
+    expect(err).toMatchObject({ error: 'FHIR.TooManyRequests', retryAfterSeconds: 7, causeText: 'read Patient failed with HTTP 429 (Retry-After 7 s)' });
   });
 
   it('keeps the OperationOutcome of a 422 and drops request details from the message', () => {

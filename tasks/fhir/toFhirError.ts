@@ -44,7 +44,8 @@ export function toFhirError(err: unknown, what: string, nowMs: number): FhirErro
     const data = failure.response?.data;
     const outcome = data && typeof data === 'object' && (data as { resourceType?: unknown }).resourceType === 'OperationOutcome' ? data : undefined;
     const retryAfterSeconds = parseRetryAfter(headerOf(failure.config?.headers, 'retry-after'), nowMs);
-    return new FhirError(name, `${what} failed with HTTP ${status}`, {
+    const wait = retryAfterSeconds !== undefined ? ` (Retry-After ${retryAfterSeconds} s)` : '';
+    return new FhirError(name, `${what} failed with HTTP ${status}${wait}`, {
       status,
       ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
       ...(outcome !== undefined ? { operationOutcome: outcome } : {}),

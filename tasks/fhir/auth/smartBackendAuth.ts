@@ -31,7 +31,17 @@ export function smartBackendAuth(config: FhirAuthSmartBackend, deps: SmartBacken
   const signingKey = () =>
     (key ??= typeof config.privateKey === 'string' ? importPKCS8(config.privateKey, config.alg) : importJWK(config.privateKey as JWK, config.alg));
 
-  const endpoint = () => (tokenUrl ??= config.tokenUrl ? Promise.resolve(config.tokenUrl) : discoverTokenUrl(deps.baseUrl, deps.timeoutMs, now));
+  const endpoint = () => {
+    if (!tokenUrl) {
+      const discovered = config.tokenUrl ? Promise.resolve(config.tokenUrl) : discoverTokenUrl(deps.baseUrl, deps.timeoutMs, now);
+      // A failed discovery is not cached: the next call asks again.
+      tokenUrl = discovered.catch((err: unknown) => {
+        tokenUrl = undefined;
+        throw err;
+      });
+    }
+    return tokenUrl;
+  };
 
   async function fetchToken(): Promise<CachedToken> {
     const url = await endpoint();
