@@ -11,7 +11,9 @@ import type { ChangePublisher } from './changePublisher';
 import type { FhirPoller } from './fhirPoller';
 import { enrichIdOnlyChanges } from './enrichChanges';
 import { parseNotification } from './parseNotification';
+import type { ParsedNotification } from './resourceChange';
 import type { RoutingAttributeExtractor } from './routingAttributes';
+import type { SubscriptionProgressStore } from './subscriptionProgress';
 import { serverOf } from './serverOf';
 
 export interface NotificationHandlerDeps {
@@ -21,6 +23,7 @@ export interface NotificationHandlerDeps {
   clock: Clock;
   metrics: TriggerMetrics;
   extractor: RoutingAttributeExtractor;
+  progress: SubscriptionProgressStore;
   fetch: typeof fetch;
   logger?: Logger;
 }
@@ -65,6 +68,7 @@ export async function handleNotification(req: IncomingMessage, res: ServerRespon
 
   switch (parsed.kind) {
     case 'status':
+      noticeMissedEvents(sourceName, parsed, deps);
       deps.metrics.inc('clinflow_fhir_notifications_total', { origin: parsed.origin, kind: parsed.status });
       sendJson(res, 200, informationOutcome(`${parsed.status} received`), 'application/fhir+json');
       return;
@@ -73,12 +77,14 @@ export async function handleNotification(req: IncomingMessage, res: ServerRespon
         throw new HttpProblem(422, 'not-supported', 'this notification carries no resource ids and the source has no polling queries to query back with');
       }
       deps.poller.requestPoll(sourceName);
+      if (parsed.progress) deps.progress.observe(sourceName, parsed.progress);
       deps.metrics.inc('clinflow_fhir_notifications_total', { origin: parsed.origin, kind: 'query-back' });
       sendJson(res, 202, informationOutcome('query-back scheduled'), 'application/fhir+json');
       return;
     case 'changes': {
       const changes = await enrichIdOnlyChanges(parsed.changes, source, deps.extractor, deps.fetch);
       const result = await deps.publisher.publish(changes, server);
+      noticeMissedEvents(sourceName, parsed, deps);
       deps.metrics.inc('clinflow_fhir_notifications_total', { origin: parsed.origin, kind: 'changes' });
       deps.metrics.inc('clinflow_fhir_events_published_total', { origin: parsed.origin }, result.published);
       deps.metrics.inc('clinflow_fhir_events_deduped_total', { origin: parsed.origin }, result.deduped);
@@ -86,4 +92,14 @@ export async function handleNotification(req: IncomingMessage, res: ServerRespon
       return;
     }
   }
+}
+
+/** Missed topic-based notifications (a gap in event numbers) are recovered by a query-back when the source can be polled. */
+function noticeMissedEvents(sourceName: string, parsed: ParsedNotification, deps: NotificationHandlerDeps): void {
+  if (!parsed.progress) return;
+  const gap = deps.progress.observe(sourceName, parsed.progress);
+  if (!gap) return;
+  deps.metrics.inc('clinflow_fhir_notification_gaps_total', { origin: parsed.origin });
+  if (deps.poller.canPoll(sourceName)) deps.poller.requestPoll(sourceName);
+  else deps.logger?.warn({ source: sourceName }, 'missed subscription notifications and no polling queries to recover them');
 }

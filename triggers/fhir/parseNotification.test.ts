@@ -112,8 +112,10 @@ describe('Medplum', () => {
 describe('topic-based subscriptions', () => {
   const post = (body: unknown) => parseNotification(fhir, { method: 'POST', subpath: [], body }, ctx);
   it('answers backport handshakes and heartbeats without changes', () => {
-    expect(post(bundle(status('handshake')))).toEqual({ kind: 'status', origin: 'backport-r4', status: 'handshake' });
-    expect(post(bundle(status('heartbeat')))).toEqual({ kind: 'status', origin: 'backport-r4', status: 'heartbeat' });
+    const progress = { subscription: 'https://ehr.example.org/fhir/Subscription/s1', eventNumbers: [] };
+    expect(post(bundle(status('handshake')))).toEqual({ kind: 'status', origin: 'backport-r4', status: 'handshake', progress });
+    const heartbeat = status('heartbeat', [{ name: 'events-since-subscription-start', valueString: '17' }]);
+    expect(post(bundle(heartbeat))).toEqual({ kind: 'status', origin: 'backport-r4', status: 'heartbeat', progress: { ...progress, eventsSinceStart: 17 } });
   });
   it('dedupes an id-only backport event on subscription + event number', () => {
     const [c] = changes(post(bundle(status('event-notification', [event('42', 'https://ehr.example.org/fhir/MedicationRequest/med-1')]))));
@@ -127,7 +129,11 @@ describe('topic-based subscriptions', () => {
     expect(changes(post(bundle(s)))[0]?.dedupeKey).toBe('https://ehr.example.org/fhir/Subscription/s9|7');
   });
   it('queries back on an empty payload', () => {
-    expect(post(bundle(status('event-notification', [event('43')])))).toEqual({ kind: 'query-back', origin: 'backport-r4' });
+    expect(post(bundle(status('event-notification', [event('43')])))).toEqual({
+      kind: 'query-back',
+      origin: 'backport-r4',
+      progress: { subscription: 'https://ehr.example.org/fhir/Subscription/s1', eventNumbers: [43] },
+    });
   });
   it('reads a full-resource payload: version, interaction from request.method, the resource for attributes', () => {
     const body = bundle(status('event-notification', [event('44', 'https://ehr.example.org/fhir/MedicationRequest/med-1')]), [
@@ -159,7 +165,12 @@ describe('topic-based subscriptions', () => {
     const r4b = changes(post(bundle(ss)));
     expect(r4b[0]).toMatchObject({ origin: 'r4b-subscription', dedupeKey: 'https://ehr.example.org/fhir/Subscription/s1|12' });
     expect(changes(post(bundle(ss, [], 'subscription-notification')))[0]?.origin).toBe('r5-subscription');
-    expect(post(bundle({ ...ss, type: 'heartbeat', notificationEvent: [] }, [], 'subscription-notification'))).toEqual({ kind: 'status', origin: 'r5-subscription', status: 'heartbeat' });
+    expect(post(bundle({ ...ss, type: 'heartbeat', eventsSinceSubscriptionStart: '12', notificationEvent: [] }, [], 'subscription-notification'))).toEqual({
+      kind: 'status',
+      origin: 'r5-subscription',
+      status: 'heartbeat',
+      progress: { subscription: 'https://ehr.example.org/fhir/Subscription/s1', eventsSinceStart: 12, eventNumbers: [] },
+    });
   });
   it('uses the payload entries when notificationEvent is absent', () => {
     const ss = { resourceType: 'SubscriptionStatus', type: 'event-notification' };

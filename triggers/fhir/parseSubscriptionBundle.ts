@@ -3,7 +3,7 @@ import type { FhirResource } from '../../schemas/fhirPort';
 import { HttpProblem } from '../http/httpProblem';
 import { isObject, parseReference, requireResource, versionOf } from './references';
 import { interactionFromVersion } from './parseRestHook';
-import { type NotificationContext, type NotificationOrigin, type ParsedNotification, type ResourceChange, dedupeKeyFor } from './resourceChange';
+import { type NotificationContext, type NotificationOrigin, type ParsedNotification, type ResourceChange, type SubscriptionProgress, dedupeKeyFor } from './resourceChange';
 
 /**
  * Topic-based subscription notifications: the R5 Backport IG on R4 (a `history` Bundle whose
@@ -20,6 +20,7 @@ interface NotificationEventInfo {
 interface StatusInfo {
   type: string | undefined;
   subscription: string | undefined;
+  eventsSinceStart: string | undefined;
   events: NotificationEventInfo[];
 }
 
@@ -44,7 +45,9 @@ function readParametersStatus(p: Record<string, unknown>): StatusInfo {
       const focus = refOf(part('focus')?.valueReference);
       events.push({ index, ...(eventNumber !== undefined ? { eventNumber } : {}), ...(focus !== undefined ? { focus } : {}) });
     });
-  return { type: str(named('type')?.valueCode), subscription: refOf(named('subscription')?.valueReference), events };
+  const since = named('events-since-subscription-start');
+  const eventsSinceStart = str(since?.valueString) ?? str(since?.valueUnsignedInt) ?? str(since?.valueInteger64) ?? str(since?.valueInteger);
+  return { type: str(named('type')?.valueCode), subscription: refOf(named('subscription')?.valueReference), eventsSinceStart, events };
 }
 
 function readSubscriptionStatus(s: Record<string, unknown>): StatusInfo {
@@ -54,7 +57,7 @@ function readSubscriptionStatus(s: Record<string, unknown>): StatusInfo {
     const focus = refOf(ev.focus);
     return { index, ...(eventNumber !== undefined ? { eventNumber } : {}), ...(focus !== undefined ? { focus } : {}) };
   });
-  return { type: str(s.type), subscription: refOf(s.subscription), events };
+  return { type: str(s.type), subscription: refOf(s.subscription), eventsSinceStart: str(s.eventsSinceSubscriptionStart), events };
 }
 
 const METHOD_INTERACTION: Record<string, FhirInteraction> = { POST: 'create', PUT: 'update', PATCH: 'update', DELETE: 'delete' };
@@ -112,10 +115,13 @@ export function parseSubscriptionBundle(body: unknown, ctx: NotificationContext)
     throw new HttpProblem(400, 'invalid', 'entry[0] of a notification Bundle must be a Parameters or SubscriptionStatus resource', 'Bundle.entry[0].resource');
   }
 
+  const subscription = status.subscription === undefined ? undefined : /^https?:/.test(status.subscription) ? status.subscription : `${ctx.server}/${status.subscription}`;
+  const progress = progressOf(subscription, status);
+  const withProgress = progress ? { progress } : {};
   switch (status.type) {
     case 'handshake':
     case 'heartbeat':
-      return { kind: 'status', origin, status: status.type };
+      return { kind: 'status', origin, status: status.type, ...withProgress };
     case 'event-notification':
       break;
     case undefined:
@@ -125,7 +131,6 @@ export function parseSubscriptionBundle(body: unknown, ctx: NotificationContext)
   }
 
   const payload = readEntries(entries);
-  const subscription = status.subscription === undefined ? undefined : /^https?:/.test(status.subscription) ? status.subscription : `${ctx.server}/${status.subscription}`;
   // Some senders omit notificationEvent and list the resources only: treat each entry as an event.
   const events: NotificationEventInfo[] =
     status.events.length > 0 ? status.events : payload.filter((p) => p.typeAndId).map((p, index) => ({ index, focus: `${p.typeAndId?.resourceType}/${p.typeAndId?.id}` }));
@@ -157,6 +162,15 @@ export function parseSubscriptionBundle(body: unknown, ctx: NotificationContext)
       dedupeKey,
     });
   }
-  if (changes.length === 0) return { kind: 'query-back', origin };
-  return { kind: 'changes', origin, changes };
+  if (changes.length === 0) return { kind: 'query-back', origin, ...withProgress };
+  return { kind: 'changes', origin, changes, ...withProgress };
+}
+
+const count = (v: string | undefined): number | undefined => (v !== undefined && /^\d{1,15}$/.test(v) ? Number(v) : undefined);
+
+function progressOf(subscription: string | undefined, status: StatusInfo): SubscriptionProgress | undefined {
+  if (subscription === undefined) return undefined;
+  const eventsSinceStart = count(status.eventsSinceStart);
+  const eventNumbers = status.events.map((e) => count(e.eventNumber)).filter((n) => n !== undefined);
+  return { subscription, ...(eventsSinceStart !== undefined ? { eventsSinceStart } : {}), eventNumbers };
 }

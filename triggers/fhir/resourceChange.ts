@@ -16,13 +16,23 @@ export interface ResourceChange {
   dedupeKey: string;
 }
 
+/** Event numbering of a topic-based subscription, to notice missed notifications. */
+export interface SubscriptionProgress {
+  /** Absolute subscription URL. */
+  subscription: string;
+  /** `eventsSinceSubscriptionStart` as the server reports it. */
+  eventsSinceStart?: number;
+  /** Event numbers this notification carries. */
+  eventNumbers: number[];
+}
+
 /** What a notification asks of us. */
 export type ParsedNotification =
-  | { kind: 'changes'; origin: NotificationOrigin; changes: ResourceChange[] }
+  | { kind: 'changes'; origin: NotificationOrigin; changes: ResourceChange[]; progress?: SubscriptionProgress }
   /** Handshakes and heartbeats: answer 2xx, start nothing. */
-  | { kind: 'status'; origin: NotificationOrigin; status: 'handshake' | 'heartbeat' }
+  | { kind: 'status'; origin: NotificationOrigin; status: 'handshake' | 'heartbeat'; progress?: SubscriptionProgress }
   /** No ids in the notification: query the server back (criteria + `_lastUpdated`). */
-  | { kind: 'query-back'; origin: NotificationOrigin };
+  | { kind: 'query-back'; origin: NotificationOrigin; progress?: SubscriptionProgress };
 
 /** Facts about the request that the parsers need besides its body. */
 export interface NotificationContext {

@@ -6,6 +6,7 @@ const TRIGGER_MIGRATIONS: readonly string[] = [
    CREATE INDEX trigger_dedupe_published_at ON trigger_dedupe (published_at);
    CREATE TABLE trigger_poll_watermarks (source TEXT NOT NULL, query TEXT NOT NULL, watermark TEXT NOT NULL, PRIMARY KEY (source, query));
    CREATE TABLE trigger_poll_requests (source TEXT PRIMARY KEY, requested_at INTEGER NOT NULL);`,
+  `CREATE TABLE trigger_subscription_progress (source TEXT NOT NULL, subscription TEXT NOT NULL, last_event_number INTEGER NOT NULL, PRIMARY KEY (source, subscription));`,
 ];
 
 export function ensureTriggerSchema(db: Db): void {

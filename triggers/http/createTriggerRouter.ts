@@ -8,6 +8,7 @@ import { ChangePublisher } from '../fhir/changePublisher';
 import { FhirPoller, type Timers, systemTimers } from '../fhir/fhirPoller';
 import { handleNotification } from '../fhir/notificationHandler';
 import { RoutingAttributeExtractor } from '../fhir/routingAttributes';
+import { SubscriptionProgressStore } from '../fhir/subscriptionProgress';
 import { HttpProblem } from './httpProblem';
 import { TriggerMetrics } from './metrics';
 import { BodyTooLarge } from './readBody';
@@ -72,6 +73,7 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
     ...(deps.logger ? { logger: deps.logger } : {}),
     ...(deps.timers ? { timers: deps.timers } : {}),
   });
+  const progress = new SubscriptionProgressStore(deps.db);
   const monotonic = deps.monotonicSeconds ?? defaultMonotonic;
   const timers = deps.timers ?? systemTimers;
   let purgeTimer: unknown;
@@ -108,7 +110,7 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
         }
       });
       if (source === undefined) throw new HttpProblem(404, 'not-found', 'the path must name a source: /fhir/notify/{source}');
-      await handleNotification(req, res, source, subpath, { config, publisher, poller, clock: deps.clock, metrics, extractor, fetch: deps.fetch ?? globalThis.fetch, ...(deps.logger ? { logger: deps.logger } : {}) });
+      await handleNotification(req, res, source, subpath, { config, publisher, poller, clock: deps.clock, metrics, extractor, progress, fetch: deps.fetch ?? globalThis.fetch, ...(deps.logger ? { logger: deps.logger } : {}) });
       return;
     }
     await handlePutEvents(req, res, { config, bus: deps.bus, metrics });
