@@ -80,11 +80,11 @@ describe('task Lambda handler', () => {
       ActionAfterCompletion: 'DELETE',
       FlexibleTimeWindow: { Mode: 'OFF' },
       KmsKeyArn: KMS,
-      Description: expect.stringContaining('MedicationRequest/med-1|3|') as unknown as string,
+      Description: expect.stringContaining('MedicationRequest/med-1|3|'),
       Target: {
         Arn: 'arn:aws:states:us-east-1:123456789012:stateMachine:clinflow-demo-reminder-delivery:live',
         RoleArn: 'arn:aws:iam::123456789012:role/clinflow/demo/clinflow-demo-scheduler',
-        Input: expect.any(String) as unknown as string,
+        Input: expect.any(String),
         RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
         DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:123456789012:clinflow-demo-dlq' },
       },
