@@ -106,6 +106,9 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
     CLINFLOW_DLQ: dlq,
     ...optional('CLINFLOW_KMS_KEY', kms),
   };
+  const routing: Record<string, Set<string>> = {};
+  for (const w of sorted) for (const [type, attrs] of Object.entries(w.manifest.routingAttributes)) for (const attr of attrs) (routing[type] ??= new Set()).add(attr);
+  const routingAttributes = Object.fromEntries(Object.keys(routing).sort().map((type) => [type, [...(routing[type] ?? [])].sort()]));
   const fnEntries = [...tasks.map((task) => ({ entry: task, name: n.functionName(t, task) })), { entry: n.FHIR_ENDPOINT, name: n.endpointFunctionName(t) }];
   for (const { entry, name } of fnEntries) {
     const statements: PolicyStatement[] = [
@@ -142,7 +145,8 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
       name,
       entry,
       roleName,
-      environment: { ...baseEnv, CLINFLOW_TASK: entry },
+      // The endpoint extracts only the attributes the deployed rules route on (manifest routingAttributes).
+      environment: { ...baseEnv, CLINFLOW_TASK: entry, ...(entry === n.FHIR_ENDPOINT ? { CLINFLOW_ROUTING_ATTRIBUTES: JSON.stringify(routingAttributes) } : {}) },
       memoryMb: config.lambda.memoryMb,
       timeoutSeconds: config.lambda.timeoutSeconds,
       functionUrl: entry === n.FHIR_ENDPOINT,
