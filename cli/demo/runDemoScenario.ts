@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { FhirResource } from '../../schemas/fhirPort';
 import type { SimulatedClock } from '../../engine/clock/simulatedClock';
+import { TIMEZONE_EXTENSION_URL } from '../../sandbox/seedSynthetic';
 import type { Runtime } from '../runtime/createRuntime';
 
 export const DEMO_ZONE = 'America/New_York';
@@ -63,7 +64,7 @@ export async function runDemoScenario(rt: Runtime, clock: SimulatedClock, option
   const patient = await fhir.create({
     resourceType: 'Patient',
     name: [options.patientName ?? { family: 'Synthetic', given: ['Demo'] }],
-    extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/timezone', valueCode: DEMO_ZONE }],
+    extension: [{ url: TIMEZONE_EXTENSION_URL, valueCode: DEMO_ZONE }],
   });
   const order = (code: string, text: string): FhirResource => ({
     resourceType: 'MedicationRequest',

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock, IdGenerator } from '../../schemas/clock';
-import type { CompiledWorkflow } from '../../schemas/artifacts';
 import type { Diagnostic } from '../../schemas/diagnostic';
 import type { FhirServerConfigInput } from '../../schemas/fhirServerConfig';
 import type { ExecutionPort, NotifyPort, TaskPorts } from '../../schemas/ports';
@@ -30,6 +29,7 @@ import { resumeOnTaskChange } from '../../tasks/human/resumeOnTaskChange';
 import { createDevChannel } from '../../tasks/notify/devChannel';
 import { createNotifyRouter } from '../../tasks/notify/createNotifyRouter';
 import type { RemindersConfig } from '../../tasks/reminders/reminderConfig';
+import { mergeRoutingAttributes } from '../../triggers/fhir/mergeRoutingAttributes';
 import { createHttpServer, type TriggerHttpServer } from '../../triggers/http/createHttpServer';
 import { loadWorkflows } from '../loadWorkflows';
 import { lateBound } from './lateBound';
@@ -140,7 +140,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   // Workflows first: their manifests say which routing attributes the FHIR endpoint must extract.
   const initial = loadWorkflows([options.workflowsDir]);
-  const routing = mergeRouting(initial.workflows);
+  const routing = mergeRoutingAttributes(initial.workflows.map((w) => w.manifest));
 
   const placeholderBase = 'http://127.0.0.1:1/fhir';
   let triggers = createHttpServer(triggerConfig(options.fhirServer?.baseUrl ?? placeholderBase, routing), { db, bus, clock, logger: log });
@@ -262,12 +262,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
   };
   return runtime;
-}
-
-function mergeRouting(workflows: readonly CompiledWorkflow[]): Record<string, string[]> {
-  const out: Record<string, Set<string>> = {};
-  for (const w of workflows) for (const [type, attrs] of Object.entries(w.manifest.routingAttributes)) for (const a of attrs) (out[type] ??= new Set()).add(a);
-  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v].sort()]));
 }
 
 export { SANDBOX_SOURCE };
