@@ -38,4 +38,17 @@ describe('bundleFunction on the real Lambda runtimes', () => {
       else process.env.CLINFLOW_TASK = saved;
     }
   }, 20_000);
+
+  it('bundles the FHIR endpoint into a zip that loads and answers an unknown path with 404 + OperationOutcome', async () => {
+    const { name, data } = firstFile(await bundleFunction('fhir-endpoint'));
+    expect(name).toBe('index.js');
+    const dir = join(__dirname, '..', '..', 'node_modules', '.cache', 'clinflow-lambda-bundle-test-endpoint');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'index.js'), data);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(join(dir, 'index.js')) as { handler: (e: unknown) => Promise<{ statusCode: number; body: string }> };
+    const res = await mod.handler({ rawPath: '/elsewhere', headers: {}, requestContext: { http: { method: 'POST' } } });
+    expect(res.statusCode).toBe(404);
+    expect(JSON.parse(res.body)).toMatchObject({ resourceType: 'OperationOutcome' });
+  }, 20_000);
 });
