@@ -152,8 +152,8 @@ export class Engine implements ExecutionPort {
       typeof options.database === 'string'
         ? openDatabase(options.database, options.synchronous ? { synchronous: options.synchronous } : {})
         : options.database;
-    // Deflating pays for itself only when the bytes go to disk.
-    this.store = new JournalStore(this.db, createPayloadCodec(options.encryptionKey, this.db.memory ? { compressMin: Infinity } : {}));
+    // Deflating large payloads pays for itself in memory too: SQLite copies fewer pages.
+    this.store = new JournalStore(this.db, createPayloadCodec(options.encryptionKey));
     this.clock = options.clock;
     this.wakeup = options.wakeup;
     this.ids = options.ids ?? uuidIds;
