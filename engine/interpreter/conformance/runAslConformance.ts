@@ -3,35 +3,12 @@
  * in-memory driver: Lambda stubs from each case's `lambda` field, context values from `context`,
  * and the README's placeholder rules for comparing outputs.
  */
-import { readFileSync } from 'node:fs';
 import { summarize, type ConformanceCaseResult, type ConformanceSummary } from '../../../schemas/conformance';
 import type { ExecutionInfo } from '../contract';
 import { runInMemory, type InvokeOutcome, type InvokeTaskCommand } from '../runInMemory';
-import { matchesExpected } from './matchExpected';
+import { matchesExpected, readAslCases, type AslCase } from '../../asl/conformanceCase';
 
-export interface AslCase {
-  id: string;
-  category: string;
-  definition: Record<string, unknown>;
-  input: unknown;
-  expected: { status: string; output?: unknown; error?: string; cause?: string };
-  historyTypes?: string[];
-  lambda?: { states?: Record<string, LambdaBehaviour> };
-  placeholders?: string[];
-  context?: { StateMachine?: { Id?: string; Name?: string }; Execution?: { RoleArn?: string } };
-  stateMachineType?: 'STANDARD' | 'EXPRESS';
-  causeIsJson?: boolean;
-}
-
-interface LambdaBehaviour {
-  behavior: string;
-  value?: unknown;
-  count?: number;
-  cause?: string;
-  seconds?: number;
-  integration?: 'direct' | 'service';
-  function?: string;
-}
+export type { AslCase };
 
 export interface AslCaseResult extends ConformanceCaseResult {
   /** undefined when the case has no historyTypes. */
@@ -41,12 +18,7 @@ export interface AslCaseResult extends ConformanceCaseResult {
   actual?: { status: string; output?: unknown; error?: string; cause?: string; historyTypes: string[] };
 }
 
-export function readCases(file: string): AslCase[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as AslCase);
-}
+export const readCases = readAslCases;
 
 function stubFor(c: AslCase): (cmd: InvokeTaskCommand) => Promise<InvokeOutcome> {
   return async (cmd) => {
