@@ -70,7 +70,8 @@ describe('crash recovery', () => {
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    await new Promise((r) => first.child.once('exit', r));
+    // The exit may already have happened while the workers were finishing.
+    if (first.child.exitCode === null && first.child.signalCode === null) await new Promise((r) => first.child.once('exit', r));
     expect(acked.length).toBeGreaterThanOrEqual(N / 4);
     expect(acked.length).toBeLessThan(N);
 
