@@ -5,19 +5,11 @@
  */
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { BusPort } from '../../schemas/ports';
+import { errorName } from './contractKit';
 
 export interface BusPortFixture {
   port: BusPort;
   close?: () => Promise<void> | void;
-}
-
-async function errorName(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return (err as { name?: string }).name ?? 'Error';
-  }
-  return 'no error';
 }
 
 /** EventBridge's limit on one PutEvents request (entries sized as AWS documents). */

@@ -4,21 +4,13 @@
  * StartExecution and callback behaviour.
  */
 import type { ExecutionPort } from '../../schemas/ports';
+import { errorName } from './contractKit';
 
 export interface ExecutionPortFixture {
   port: ExecutionPort;
   /** A STANDARD state machine whose executions keep running (a long Wait) while the test runs. */
   stateMachineArn: string;
   close?: () => Promise<void> | void;
-}
-
-async function errorName(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return (err as { name?: string }).name ?? 'Error';
-  }
-  return 'no error';
 }
 
 export function describeExecutionPortContract(label: string, make: () => Promise<ExecutionPortFixture>): void {

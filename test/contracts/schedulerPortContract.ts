@@ -3,6 +3,7 @@
  * (deploy/aws/ports) must both pass it, so tasks cannot tell them apart.
  */
 import type { SchedulerPort } from '../../schemas/ports';
+import { errorName } from './contractKit';
 
 export interface SchedulerPortFixture {
   port: SchedulerPort;
@@ -10,15 +11,6 @@ export interface SchedulerPortFixture {
   targetArn: string;
   roleArn: string;
   close?: () => Promise<void> | void;
-}
-
-async function errorName(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return (err as { name?: string }).name ?? 'Error';
-  }
-  return 'no error';
 }
 
 export function describeSchedulerPortContract(label: string, make: () => Promise<SchedulerPortFixture>): void {
