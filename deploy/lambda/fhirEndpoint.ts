@@ -3,14 +3,12 @@ import type { Clock } from '../../schemas/clock';
 import type { BusPort, Logger } from '../../schemas/ports';
 import { TriggerConfig } from '../../schemas/triggerConfig';
 import { enrichIdOnlyChanges } from '../../triggers/fhir/enrichChanges';
-import { findSource } from '../../triggers/fhir/notificationHandler';
-import { parseNotification } from '../../triggers/fhir/parseNotification';
+import { findSource, verifyAndParse } from '../../triggers/fhir/notificationHandler';
 import { RoutingAttributeExtractor } from '../../triggers/fhir/routingAttributes';
 import { serverOf } from '../../triggers/fhir/serverOf';
 import { toBusEntry, toChangeDetail } from '../../triggers/fhir/toBusEntry';
-import { requireBearer, requireHmacSignature } from '../../triggers/http/credentials';
+import { requireBearer } from '../../triggers/http/credentials';
 import { HttpProblem, informationOutcome, operationOutcome } from '../../triggers/http/httpProblem';
-import { parseJsonBody, requireJsonContentType } from '../../triggers/http/readBody';
 import { resolveSecretRefs, type SecretResolver } from './secrets';
 
 /** A Lambda function URL request (payload format 2.0), the fields the endpoint reads. */
@@ -111,16 +109,7 @@ async function handle(event: FunctionUrlEvent, config: TriggerConfig, extractor:
   if (source.auth.bearerToken !== undefined) requireBearer(req, [source.auth.bearerToken]);
   const raw = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
   if (raw.length > config.maxBodyBytes) throw new HttpProblem(413, 'too-costly', `the body is larger than ${config.maxBodyBytes} bytes`);
-  if (source.auth.hmacSecret !== undefined) requireHmacSignature(req, raw, source.auth.hmacSecret);
-  let body: unknown;
-  if (raw.length > 0 && method !== 'DELETE') {
-    requireJsonContentType(req);
-    body = parseJsonBody(raw);
-  }
-
-  const server = serverOf(source);
-  const medplumInteraction = headers['x-medplum-interaction'];
-  const parsed = parseNotification(source, { method, subpath, body, ...(medplumInteraction !== undefined ? { medplumInteraction } : {}) }, { server, receivedAt: deps.clock.now() });
+  const parsed = verifyAndParse(req, raw, source, method, subpath, deps.clock.now());
   if (parsed.kind === 'status') return fhirJson(200, informationOutcome(`${parsed.status} received`));
   if (parsed.kind === 'query-back') throw new HttpProblem(422, 'not-supported', 'this notification carries no resource ids and polling is not available on this endpoint');
 
@@ -128,7 +117,7 @@ async function handle(event: FunctionUrlEvent, config: TriggerConfig, extractor:
   const seen = new Set<string>();
   const fresh = changes.filter((c) => !seen.has(c.dedupeKey) && seen.add(c.dedupeKey));
   const time = new Date(deps.clock.now());
-  const entries = fresh.map((c) => toBusEntry(toChangeDetail(c, server, extractor), time));
+  const entries = fresh.map((c) => toBusEntry(toChangeDetail(c, serverOf(source), extractor), time));
   if (entries.length > 0) {
     let failed: number;
     try {

@@ -38,6 +38,22 @@ export function findSource(config: TriggerConfig, name: string): SourceConfig | 
 }
 
 /**
+ * The checks and parsing every notification endpoint shares (the local server and the Lambda
+ * function URL): the HMAC signature over the raw bytes, the content type, the JSON, then the
+ * sender's shape. Throws HttpProblem for anything refused.
+ */
+export function verifyAndParse(req: IncomingMessage, raw: Buffer, source: SourceConfig, method: string, subpath: readonly string[], receivedAt: number): ParsedNotification {
+  if (source.auth.hmacSecret !== undefined) requireHmacSignature(req, raw, source.auth.hmacSecret);
+  let body: unknown;
+  if (raw.length > 0 && method !== 'DELETE') {
+    requireJsonContentType(req);
+    body = parseJsonBody(raw);
+  }
+  const medplumInteraction = header(req, 'x-medplum-interaction');
+  return parseNotification(source, { method, subpath, body, ...(medplumInteraction !== undefined ? { medplumInteraction } : {}) }, { server: serverOf(source), receivedAt });
+}
+
+/**
  * `/fhir/notify/{source}[/{type}/{id}]`. Checks in order of cost (source, method, bearer token,
  * size, signature, content type, JSON, shape), publishes, and answers 2xx only after the bus
  * stored every event. Throws HttpProblem for anything refused; the caller renders it.
@@ -51,20 +67,7 @@ export async function handleNotification(req: IncomingMessage, res: ServerRespon
   if (source.auth.bearerToken !== undefined) requireBearer(req, [source.auth.bearerToken]);
 
   const raw = await readBody(req, deps.config.maxBodyBytes);
-  if (source.auth.hmacSecret !== undefined) requireHmacSignature(req, raw, source.auth.hmacSecret);
-  let body: unknown;
-  if (raw.length > 0 && method !== 'DELETE') {
-    requireJsonContentType(req);
-    body = parseJsonBody(raw);
-  }
-
-  const server = serverOf(source);
-  const medplumInteraction = header(req, 'x-medplum-interaction');
-  const parsed = parseNotification(
-    source,
-    { method, subpath, body, ...(medplumInteraction !== undefined ? { medplumInteraction } : {}) },
-    { server, receivedAt: deps.clock.now() },
-  );
+  const parsed = verifyAndParse(req, raw, source, method, subpath, deps.clock.now());
 
   switch (parsed.kind) {
     case 'status':
@@ -83,7 +86,7 @@ export async function handleNotification(req: IncomingMessage, res: ServerRespon
       return;
     case 'changes': {
       const changes = await enrichIdOnlyChanges(parsed.changes, source, deps.extractor, deps.fetch);
-      const result = await deps.publisher.publish(changes, server);
+      const result = await deps.publisher.publish(changes, serverOf(source));
       noticeMissedEvents(sourceName, parsed, deps);
       deps.metrics.inc('clinflow_fhir_notifications_total', { origin: parsed.origin, kind: 'changes' });
       deps.metrics.inc('clinflow_fhir_events_published_total', { origin: parsed.origin }, result.published);
