@@ -1,5 +1,6 @@
 import type { CompiledWorkflow } from '../schemas/artifacts';
 import type { StageConfig } from '../schemas/deployConfig';
+import { toAwsDefinition } from './awsDefinition';
 import * as n from './names';
 import type { PolicyDocument, PolicyStatement } from './policy';
 import { policy } from './policy';
@@ -180,7 +181,7 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
       kind: 'stateMachine',
       name: smName,
       workflow: w.name,
-      definition: JSON.stringify(n.rewriteFunctionArns(w.definition, t)),
+      definition: JSON.stringify(toAwsDefinition(w.definition, t)),
       roleName,
       logGroup,
       sourceHash: w.manifest.sourceHash,
