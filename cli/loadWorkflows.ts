@@ -1,19 +1,37 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { compile } from '../compiler/compile';
+import { compile, type CompileResult } from '../compiler/compile';
 import type { CompiledWorkflow } from '../schemas/artifacts';
 import type { Diagnostic } from '../schemas/diagnostic';
 
-/** The `.yaml`/`.yml` files named by `paths` (files, or folders searched one level deep), sorted. */
+/** A usage problem (a path that doesn't exist, a bad option): exit code 2. */
+export class UsageError extends Error {}
+
+/** Workflow files under the given paths (directories recursively), sorted, as the user would name them. */
 export function workflowFiles(paths: readonly string[]): string[] {
-  const files: string[] = [];
-  for (const p of paths) {
-    const st = statSync(p);
-    if (st.isDirectory()) {
-      for (const f of readdirSync(p).sort()) if (/\.ya?ml$/.test(f)) files.push(join(p, f));
-    } else files.push(p);
-  }
-  return files;
+  const out: string[] = [];
+  const visit = (p: string, explicit: boolean): void => {
+    if (!existsSync(p)) throw new UsageError(`no such file or directory: ${p}`);
+    if (statSync(p).isDirectory()) {
+      for (const name of readdirSync(p).sort()) {
+        if (name.startsWith('.') || name === 'node_modules') continue;
+        visit(join(p, name), false);
+      }
+    } else if (explicit || /\.ya?ml$/.test(p)) out.push(p);
+  };
+  for (const p of paths) visit(p, true);
+  return out;
+}
+
+export interface FileResult extends CompileResult {
+  file: string;
+}
+
+export function compileFiles(paths: readonly string[]): FileResult[] {
+  return workflowFiles(paths).map((file) => {
+    const name = relative(process.cwd(), file) || file;
+    return { file: name, ...compile(readFileSync(file, 'utf8'), name) };
+  });
 }
 
 export interface LoadedWorkflows {
@@ -23,14 +41,13 @@ export interface LoadedWorkflows {
   failed: boolean;
 }
 
-/** Reads and compiles every workflow under `paths`; diagnostics name files relative to the cwd. */
-export function loadWorkflows(paths: readonly string[], cwd = process.cwd()): LoadedWorkflows {
-  const workflows: CompiledWorkflow[] = [];
-  const diagnostics: Diagnostic[] = [];
-  for (const file of workflowFiles(paths)) {
-    const result = compile(readFileSync(file, 'utf8'), relative(cwd, file) || file);
-    diagnostics.push(...result.diagnostics);
-    if (result.artifact) workflows.push(result.artifact);
-  }
-  return { workflows, diagnostics, failed: diagnostics.some((d) => d.severity === 'error') };
+/** Reads and compiles every workflow under `paths` (for the runtime and deploy). */
+export function loadWorkflows(paths: readonly string[]): LoadedWorkflows {
+  const results = compileFiles(paths);
+  const diagnostics = results.flatMap((r) => r.diagnostics);
+  return {
+    workflows: results.flatMap((r) => (r.artifact ? [r.artifact] : [])),
+    diagnostics,
+    failed: diagnostics.some((d) => d.severity === 'error'),
+  };
 }

@@ -1,39 +1,9 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { compile, type CompileResult } from '../../compiler/compile';
 import { formatDiagnostic, type Diagnostic } from '../../schemas/diagnostic';
 import type { SetExit } from './registry';
 
-/** A usage problem (a path that doesn't exist, a bad option): exit code 2. */
-export class UsageError extends Error {}
-
-/** Workflow files under the given paths (directories recursively), sorted, as the user would name them. */
-export function workflowFiles(paths: readonly string[]): string[] {
-  const out: string[] = [];
-  const visit = (p: string, explicit: boolean): void => {
-    if (!existsSync(p)) throw new UsageError(`no such file or directory: ${p}`);
-    if (statSync(p).isDirectory()) {
-      for (const name of readdirSync(p).sort()) {
-        if (name.startsWith('.') || name === 'node_modules') continue;
-        visit(join(p, name), false);
-      }
-    } else if (explicit || /\.ya?ml$/.test(p)) out.push(p);
-  };
-  for (const p of paths) visit(p, true);
-  return out;
-}
-
-export interface FileResult extends CompileResult {
-  file: string;
-}
-
-export function compileFiles(paths: readonly string[]): FileResult[] {
-  return workflowFiles(paths).map((file) => {
-    const name = relative(process.cwd(), file) || file;
-    return { file: name, ...compile(readFileSync(file, 'utf8'), name) };
-  });
-}
+export { UsageError, workflowFiles, compileFiles, type FileResult } from '../loadWorkflows';
+import { compileFiles, type FileResult, UsageError } from '../loadWorkflows';
 
 /** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org). */
 export function useColour(stream: NodeJS.WriteStream): boolean {
