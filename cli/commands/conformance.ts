@@ -1,18 +1,16 @@
 import type { Command } from 'commander';
 import type { ConformanceSummary } from '../../schemas/conformance';
-import { runAslConformance } from '../../engine/interpreter/conformance/runAslConformance';
-import { runEventBridgeConformance } from '../../engine/bus/conformance/runEventBridgeConformance';
-import { runFhirNotificationConformance } from '../../triggers/conformance/runFhirNotificationConformance';
-import { runTimingConformance } from '../../tasks/reminders/conformance/runTimingConformance';
 import type { SetExit } from './registry';
 
 type Runner = (file: string) => Promise<ConformanceSummary>;
 
-const suites: Record<string, Runner> = {
-  asl: runAslConformance,
-  eventbridge: runEventBridgeConformance,
-  'fhir-notifications': runFhirNotificationConformance,
-  timing: runTimingConformance,
+/** Suite → its runner, loaded on use so one suite's dependencies don't load for another. */
+const suites: Record<string, () => Runner> = {
+  asl: () => (require('../../engine/interpreter/conformance/runAslConformance') as typeof import('../../engine/interpreter/conformance/runAslConformance')).runAslConformance,
+  eventbridge: () => (require('../../engine/bus/conformance/runEventBridgeConformance') as typeof import('../../engine/bus/conformance/runEventBridgeConformance')).runEventBridgeConformance,
+  'fhir-notifications': () =>
+    (require('../../triggers/conformance/runFhirNotificationConformance') as typeof import('../../triggers/conformance/runFhirNotificationConformance')).runFhirNotificationConformance,
+  timing: () => (require('../../tasks/reminders/conformance/runTimingConformance') as typeof import('../../tasks/reminders/conformance/runTimingConformance')).runTimingConformance,
 };
 
 export function formatSummary(suite: string, s: ConformanceSummary): string {
@@ -26,13 +24,13 @@ export function formatSummary(suite: string, s: ConformanceSummary): string {
 
 export function registerConformance(program: Command, setExit: SetExit): void {
   const conf = program.command('conformance').description('Run a conformance case file and report pass rates by category.');
-  for (const [suite, run] of Object.entries(suites)) {
+  for (const [suite, load] of Object.entries(suites)) {
     conf
       .command(`${suite} <file>`)
       .description(`run ${suite} conformance cases from FILE`)
       .option('--json', 'print {"total","passed","failed","byCategory","failures"}')
       .action(async (file: string, opts: { json?: boolean }) => {
-        const summary = await run(file);
+        const summary = await load()(file);
         process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(suite, summary)}\n`);
         setExit(summary.failed > 0 ? 1 : 0);
       });

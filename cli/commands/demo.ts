@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SimulatedClock } from '../../engine/clock/simulatedClock';
-import { DEMO_START, formatDemoSummary, runDemoScenario, type DemoSummary } from '../demo/runDemoScenario';
-import { createRuntime } from '../runtime/createRuntime';
+import type { DemoSummary } from '../demo/runDemoScenario';
 import type { SetExit } from './registry';
 
 /** What the demo promises a person watching it; any broken promise makes it exit 1. */
@@ -30,6 +29,8 @@ export function registerDemo(program: Command, setExit: SetExit): void {
     .option('--workflows <dir>', 'workflow folder', 'workflows')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: { dataDir?: string; workflows: string; json?: boolean }) => {
+      const { DEMO_START, formatDemoSummary, runDemoScenario } = require('../demo/runDemoScenario') as typeof import('../demo/runDemoScenario');
+      const { createRuntime } = require('../runtime/createRuntime') as typeof import('../runtime/createRuntime');
       const dataDir = opts.dataDir ? resolve(opts.dataDir) : mkdtempSync(join(tmpdir(), 'clinflow-demo-'));
       const clock = new SimulatedClock(DEMO_START);
       const runtime = await createRuntime({

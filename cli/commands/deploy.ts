@@ -2,16 +2,10 @@ import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { formatDiagnostic } from '../../schemas/diagnostic';
 import { StageConfig } from '../../schemas/deployConfig';
-import { applyPlan } from '../../deploy/apply';
-import { createAwsClients } from '../../deploy/aws/clients';
-import { cachedBundler } from '../../deploy/bundle';
-import { desiredResources } from '../../deploy/desired';
 import { DeployError, explainAwsError } from '../../deploy/errors';
 import type { Plan } from '../../deploy/plan';
-import { formatPlan, planChanges, planDestroy, planFromScratch } from '../../deploy/plan';
 import type { DeployContext } from '../../deploy/resources/types';
 import { loadWorkflows } from '../loadWorkflows';
 import type { SetExit } from './registry';
@@ -46,6 +40,13 @@ function stageConfig(opts: DeployOptions): StageConfig {
 }
 
 async function run(action: 'plan' | 'apply' | 'destroy', opts: DeployOptions, setExit: SetExit): Promise<void> {
+  // Loaded on use: the AWS SDK clients and esbuild are heavy for every other command.
+  const { applyPlan } = require('../../deploy/apply') as typeof import('../../deploy/apply');
+  const { createAwsClients } = require('../../deploy/aws/clients') as typeof import('../../deploy/aws/clients');
+  const { cachedBundler } = require('../../deploy/bundle') as typeof import('../../deploy/bundle');
+  const { desiredResources } = require('../../deploy/desired') as typeof import('../../deploy/desired');
+  const { formatPlan, planChanges, planDestroy, planFromScratch } = require('../../deploy/plan') as typeof import('../../deploy/plan');
+  const { GetCallerIdentityCommand } = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
   const out = (s: string): void => void process.stdout.write(`${s}\n`);
   const config = stageConfig(opts);
   const loaded = loadWorkflows([opts.workflows]);

@@ -4,7 +4,6 @@ import { resolve } from 'node:path';
 import { formatDiagnostic } from '../../schemas/diagnostic';
 import { fastClock, systemClock, systemWakeup } from '../../engine/clock/systemClock';
 import { createLogger } from '../../engine/log/createLogger';
-import { createRuntime } from '../runtime/createRuntime';
 import type { SetExit } from './registry';
 
 interface DevOptions {
@@ -27,6 +26,7 @@ export async function runDev(opts: DevOptions, out: (line: string) => void = (l)
   if (!(speed >= 1)) throw new Error('--speed must be a number >= 1');
   const { clock, wakeup } = speed === 1 ? { clock: systemClock, wakeup: systemWakeup() } : fastClock(Date.now(), speed);
   const log = createLogger({ level: process.env.CLINFLOW_LOG_LEVEL === 'debug' ? 'debug' : 'info', bindings: { component: 'clinflow' } });
+  const { createRuntime } = require('../runtime/createRuntime') as typeof import('../runtime/createRuntime');
   const runtime = await createRuntime({
     dataDir: resolve(opts.dataDir),
     workflowsDir: resolve(opts.workflows),

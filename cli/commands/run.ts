@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatDiagnostic } from '../../schemas/diagnostic';
 import { SimulatedClock } from '../../engine/clock/simulatedClock';
-import { createRuntime } from '../runtime/createRuntime';
 import type { SetExit } from './registry';
 
 const DAY = 86_400_000;
@@ -29,6 +28,7 @@ export function registerRun(program: Command, setExit: SetExit): void {
         setExit(2);
         return;
       }
+      const { createRuntime } = require('../runtime/createRuntime') as typeof import('../runtime/createRuntime');
       const clock = new SimulatedClock(Date.UTC(2026, 0, 5, 14, 0, 0));
       const runtime = await createRuntime({
         dataDir: ':memory:',

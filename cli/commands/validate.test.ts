@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const aslValidator = require('asl-validator') as (def: unknown) => { isValid: boolean };
 
 const ROOT = join(__dirname, '..', '..');
