@@ -1,5 +1,6 @@
 import type { CompiledWorkflow } from '../schemas/artifacts';
 import type { StageConfig } from '../schemas/deployConfig';
+import { FHIR_EVENT_DETAIL_TYPE, FHIR_EVENT_SOURCE } from '../schemas/fhirChangeEvent';
 import { toAwsDefinition } from './awsDefinition';
 import * as n from './names';
 import type { PolicyDocument, PolicyStatement } from './policy';
@@ -11,6 +12,8 @@ export type DesiredResource =
   | { kind: 'queue'; name: string; kmsKeyArn?: string }
   | { kind: 'logGroup'; name: string; retentionDays: number; kmsKeyArn?: string }
   | { kind: 'bus'; name: string }
+  /** The `tasks.await` callback-token table (DynamoDB), only when some workflow parks on a human task. */
+  | { kind: 'table'; name: string; kmsKeyArn?: string }
   | {
       kind: 'function';
       name: string;
@@ -21,9 +24,12 @@ export type DesiredResource =
       memoryMb: number;
       timeoutSeconds: number;
       functionUrl: boolean;
+      /** ARN of the bus rule allowed to invoke the function (a resource-policy statement for events.amazonaws.com). */
+      invokedByRule?: string;
     }
   | { kind: 'stateMachine'; name: string; workflow: string; definition: string; roleName: string; logGroup: string; sourceHash: string; kmsKeyArn?: string }
-  | { kind: 'rule'; name: string; bus: string; eventPattern: string; description: string; targetArn: string; roleName: string; inputPath?: string }
+  /** `roleName` is the role EventBridge assumes to start a workflow; a Lambda target has none (resource policy instead). */
+  | { kind: 'rule'; name: string; bus: string; eventPattern: string; description: string; targetArn: string; roleName?: string; inputPath?: string }
   | { kind: 'scheduleGroup'; name: string }
   | {
       kind: 'schedule';
@@ -45,7 +51,7 @@ export type DesiredResource =
 export type ResourceKind = DesiredResource['kind'];
 
 /** Creation order; deletion runs in reverse. */
-export const KIND_ORDER: readonly ResourceKind[] = ['role', 'queue', 'logGroup', 'bus', 'function', 'stateMachine', 'scheduleGroup', 'rule', 'schedule'];
+export const KIND_ORDER: readonly ResourceKind[] = ['role', 'queue', 'logGroup', 'bus', 'table', 'function', 'stateMachine', 'scheduleGroup', 'rule', 'schedule'];
 
 export const resourceKey = (r: { kind: string; name: string }): string => `${r.kind}:${r.name}`;
 
@@ -95,6 +101,11 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
 
   // Task functions: one per task any workflow calls, plus the FHIR notification endpoint.
   const tasks = [...new Set(sorted.flatMap((w) => w.manifest.tasks))].sort();
+  // tasks.await parks executions on a token kept in a DynamoDB table; a bus rule on Task changes resumes them.
+  const awaitsHumans = tasks.includes('tasks.await');
+  const table = n.callbackTableName(t);
+  if (awaitsHumans) out.push({ kind: 'table', name: table, ...optional('kmsKeyArn', kms) });
+  const resumeRule = n.ruleArn(t, n.resumeRuleName(t));
   const secretArns = Object.values(config.secrets).sort();
   const baseEnv = {
     ...config.environment,
@@ -110,7 +121,11 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
   const routing: Record<string, Set<string>> = {};
   for (const w of sorted) for (const [type, attrs] of Object.entries(w.manifest.routingAttributes)) for (const attr of attrs) (routing[type] ??= new Set()).add(attr);
   const routingAttributes = Object.fromEntries(Object.keys(routing).sort().map((type) => [type, [...(routing[type] ?? [])].sort()]));
-  const fnEntries = [...tasks.map((task) => ({ entry: task, name: n.functionName(t, task) })), { entry: n.FHIR_ENDPOINT, name: n.endpointFunctionName(t) }];
+  const fnEntries = [
+    ...tasks.map((task) => ({ entry: task, name: n.functionName(t, task) })),
+    { entry: n.FHIR_ENDPOINT, name: n.endpointFunctionName(t) },
+    ...(awaitsHumans ? [{ entry: n.HUMAN_TASK_RESUME, name: n.resumeFunctionName(t) }] : []),
+  ];
   for (const { entry, name } of fnEntries) {
     const statements: PolicyStatement[] = [
       {
@@ -132,7 +147,12 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
     if (entry === n.FHIR_ENDPOINT || entry === 'reminders.send') {
       statements.push({ Effect: 'Allow', Action: ['events:PutEvents'], Resource: [n.busArn(t)] });
     }
-    if (entry === 'tasks.await' || entry === n.FHIR_ENDPOINT) {
+    const usesCallbacks = entry === 'tasks.await' || entry === n.HUMAN_TASK_RESUME;
+    if (usesCallbacks) {
+      statements.push({ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: [n.tableArn(t, table)] });
+      statements.push(...useKms);
+    }
+    if (entry === 'tasks.await' || entry === n.FHIR_ENDPOINT || entry === n.HUMAN_TASK_RESUME) {
       statements.push({
         Effect: 'Allow',
         Action: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
@@ -147,10 +167,26 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
       entry,
       roleName,
       // The endpoint extracts only the attributes the deployed rules route on (manifest routingAttributes).
-      environment: { ...baseEnv, CLINFLOW_TASK: entry, ...(entry === n.FHIR_ENDPOINT ? { CLINFLOW_ROUTING_ATTRIBUTES: JSON.stringify(routingAttributes) } : {}) },
+      environment: {
+        ...baseEnv,
+        CLINFLOW_TASK: entry,
+        ...(entry === n.FHIR_ENDPOINT ? { CLINFLOW_ROUTING_ATTRIBUTES: JSON.stringify(routingAttributes) } : {}),
+        ...(usesCallbacks ? { CLINFLOW_CALLBACK_TABLE: table } : {}),
+      },
       memoryMb: config.lambda.memoryMb,
       timeoutSeconds: config.lambda.timeoutSeconds,
       functionUrl: entry === n.FHIR_ENDPOINT,
+      ...optional('invokedByRule', entry === n.HUMAN_TASK_RESUME ? resumeRule : undefined),
+    });
+  }
+  if (awaitsHumans) {
+    out.push({
+      kind: 'rule',
+      name: n.resumeRuleName(t),
+      bus: n.busName(t),
+      eventPattern: JSON.stringify({ source: [FHIR_EVENT_SOURCE], 'detail-type': [FHIR_EVENT_DETAIL_TYPE], detail: { resourceType: ['Task'] } }),
+      description: `clinflow ${t.stage}: a FHIR Task change resumes the execution waiting on it`,
+      targetArn: n.resumeFunctionArn(t),
     });
   }
 

@@ -3,9 +3,10 @@
  * applies in a row and assert the exact requests each one sends. Only what deploy calls is modelled.
  */
 import { CloudWatchLogsClient, CreateLogGroupCommand, DeleteLogGroupCommand, DescribeLogGroupsCommand, ListTagsForResourceCommand as LogsTags, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ListTagsOfResourceCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, DeleteEventBusCommand, DeleteRuleCommand, DescribeEventBusCommand, DescribeRuleCommand, EventBridgeClient, ListEventBusesCommand, ListRulesCommand, ListTagsForResourceCommand as EventsTags, ListTargetsByRuleCommand, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, ListRolesCommand, ListRoleTagsCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
-import { AddPermissionCommand, CreateFunctionCommand, CreateFunctionUrlConfigCommand, DeleteFunctionCommand, GetFunctionCommand, GetFunctionUrlConfigCommand, LambdaClient, ListFunctionsCommand, ListTagsCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, CreateFunctionCommand, CreateFunctionUrlConfigCommand, DeleteFunctionCommand, GetFunctionCommand, GetFunctionUrlConfigCommand, GetPolicyCommand, LambdaClient, ListFunctionsCommand, ListTagsCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateScheduleCommand, CreateScheduleGroupCommand, DeleteScheduleCommand, DeleteScheduleGroupCommand, GetScheduleCommand, GetScheduleGroupCommand, ListScheduleGroupsCommand, ListSchedulesCommand, ListTagsForResourceCommand as SchedTags, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { CreateStateMachineAliasCommand, CreateStateMachineCommand, DeleteStateMachineCommand, DescribeStateMachineAliasCommand, DescribeStateMachineCommand, ListStateMachinesCommand, ListStateMachineVersionsCommand, ListTagsForResourceCommand as SfnTags, PublishStateMachineVersionCommand, SFNClient, UpdateStateMachineAliasCommand, UpdateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueUrlCommand, ListQueuesCommand, ListQueueTagsCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -28,9 +29,10 @@ type Tags = Record<string, string>;
 export function fakeAws() {
   const roles = new Map<string, { path: string; assume: string; policy?: string; tags: Tags }>();
   const queues = new Map<string, Tags>();
-  const logGroups = new Map<string, { retention?: number; tags: Tags }>();
+  const logGroups = new Map<string, { retention?: number; kmsKeyId?: string; tags: Tags }>();
   const buses = new Map<string, Tags>();
-  const functions = new Map<string, { cfg: Record<string, unknown>; tags: Tags; url: boolean }>();
+  const functions = new Map<string, { cfg: Record<string, unknown>; tags: Tags; url: boolean; statements?: Record<string, unknown>[] }>();
+  const tables = new Map<string, { billing: string; sse?: { SSEType: string; KMSMasterKeyArn: string }; tags: Tags }>();
   const machines = new Map<string, { def: string; role: string; logging: unknown; tracing: unknown; tags: Tags; versions: { arn: string; def: string }[]; alias?: string }>();
   const rules = new Map<string, { pattern: string; state: string; description?: string; targets: Record<string, unknown>[]; tags: Tags }>();
   const groups = new Map<string, Tags>();
@@ -39,7 +41,7 @@ export function fakeAws() {
   const failures: { command: string; remaining: number; error: Error }[] = [];
   const calls: { command: string; input: Record<string, unknown> }[] = [];
 
-  const ctors = { sfn: SFNClient, events: EventBridgeClient, scheduler: SchedulerClient, lambda: LambdaClient, iam: IAMClient, sqs: SQSClient, logs: CloudWatchLogsClient, sts: STSClient } as const;
+  const ctors = { sfn: SFNClient, events: EventBridgeClient, scheduler: SchedulerClient, lambda: LambdaClient, iam: IAMClient, sqs: SQSClient, logs: CloudWatchLogsClient, sts: STSClient, dynamodb: DynamoDBClient } as const;
   const clients = Object.fromEntries(Object.entries(ctors).map(([k, C]) => [k, new C({ region: REGION, credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' } })])) as unknown as AwsClients;
   const mocks = Object.fromEntries(Object.entries(clients).map(([k, c]) => [k, mockClient(c as never)])) as Record<keyof AwsClients, ReturnType<typeof mockClient>>;
 
@@ -90,8 +92,8 @@ export function fakeAws() {
   on<any>('sqs', ListQueueTagsCommand, (i) => ({ Tags: queues.get(String(i.QueueUrl).split('/').pop()!) }));
   on<any>('sqs', DeleteQueueCommand, (i) => (queues.delete(String(i.QueueUrl).split('/').pop()!), {}));
   // Logs
-  on<any>('logs', DescribeLogGroupsCommand, (i) => ({ logGroups: [...logGroups].filter(([n]) => n.startsWith(i.logGroupNamePrefix)).map(([logGroupName, g]) => ({ logGroupName, retentionInDays: g.retention })) }));
-  on<any>('logs', CreateLogGroupCommand, (i) => (logGroups.set(i.logGroupName, { tags: i.tags }), {}));
+  on<any>('logs', DescribeLogGroupsCommand, (i) => ({ logGroups: [...logGroups].filter(([n]) => n.startsWith(i.logGroupNamePrefix)).map(([logGroupName, g]) => ({ logGroupName, retentionInDays: g.retention, kmsKeyId: g.kmsKeyId })) }));
+  on<any>('logs', CreateLogGroupCommand, (i) => (logGroups.set(i.logGroupName, { tags: i.tags, kmsKeyId: i.kmsKeyId }), {}));
   on<any>('logs', PutRetentionPolicyCommand, (i) => ((logGroups.get(i.logGroupName)!.retention = i.retentionInDays), {}));
   on<any>('logs', LogsTags, (i) => ({ tags: logGroups.get(String(i.resourceArn).split(':log-group:')[1]!)?.tags }));
   on<any>('logs', DeleteLogGroupCommand, (i) => (logGroups.delete(i.logGroupName), {}));
@@ -145,7 +147,18 @@ export function fakeAws() {
     return {};
   });
   on<any>('lambda', CreateFunctionUrlConfigCommand, (i) => ((functions.get(i.FunctionName)!.url = true), {}));
-  on<any>('lambda', AddPermissionCommand, () => ({}));
+  on<any>('lambda', AddPermissionCommand, (i) => {
+    const f = functions.get(i.FunctionName);
+    if (!f) throw notFound('ResourceNotFoundException');
+    if (f.statements?.some((st) => st.Sid === i.StatementId)) throw notFound('ResourceConflictException', 'statement exists');
+    (f.statements ??= []).push({ Sid: i.StatementId, Action: i.Action, Principal: i.Principal, ...(i.SourceArn ? { SourceArn: i.SourceArn } : {}) });
+    return {};
+  });
+  on<any>('lambda', GetPolicyCommand, (i) => {
+    const st = functions.get(i.FunctionName)?.statements;
+    if (!st) throw notFound('ResourceNotFoundException');
+    return { Policy: JSON.stringify({ Version: '2012-10-17', Statement: st }) };
+  });
   on<any>('lambda', ListFunctionsCommand, () => ({ Functions: [...functions.keys()].map((FunctionName) => ({ FunctionName, FunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${FunctionName}` })) }));
   on<any>('lambda', ListTagsCommand, (i) => ({ Tags: functions.get(String(i.Resource).split(':').pop()!)?.tags }));
   on<any>('lambda', DeleteFunctionCommand, (i) => (functions.delete(i.FunctionName), {}));
@@ -212,11 +225,35 @@ export function fakeAws() {
   on<any>('scheduler', ListSchedulesCommand, (i) => ({ Schedules: [...schedules.keys()].filter((k) => k.startsWith(`${i.GroupName}/`)).map((k) => ({ Name: k.split('/')[1] })) }));
   on<any>('scheduler', DeleteScheduleCommand, (i) => (schedules.delete(`${i.GroupName}/${i.Name}`), {}));
 
+  // DynamoDB
+  on<any>('dynamodb', DescribeTableCommand, (i) => {
+    const tb = tables.get(i.TableName);
+    if (!tb) throw notFound('ResourceNotFoundException');
+    return { Table: { TableName: i.TableName, TableStatus: 'ACTIVE', BillingModeSummary: { BillingMode: tb.billing }, ...(tb.sse ? { SSEDescription: { Status: 'ENABLED', ...tb.sse } } : {}) } };
+  });
+  on<any>('dynamodb', CreateTableCommand, (i) => {
+    const sse = i.SSESpecification?.Enabled ? { SSEType: 'KMS', KMSMasterKeyArn: i.SSESpecification.KMSMasterKeyId } : undefined;
+    tables.set(i.TableName, { billing: i.BillingMode, ...(sse ? { sse } : {}), tags: Object.fromEntries(i.Tags.map((t: any) => [t.Key, t.Value])) });
+    return {};
+  });
+  on<any>('dynamodb', UpdateTableCommand, (i) => {
+    const tb = tables.get(i.TableName)!;
+    if (i.BillingMode) tb.billing = i.BillingMode;
+    if (i.SSESpecification) {
+      if (i.SSESpecification.Enabled) tb.sse = { SSEType: 'KMS', KMSMasterKeyArn: i.SSESpecification.KMSMasterKeyId };
+      else delete tb.sse;
+    }
+    return {};
+  });
+  on<any>('dynamodb', ListTablesCommand, () => ({ TableNames: [...tables.keys()].sort() }));
+  on<any>('dynamodb', ListTagsOfResourceCommand, (i) => ({ Tags: Object.entries(tables.get(String(i.ResourceArn).split(':table/')[1]!)?.tags ?? {}).map(([Key, Value]) => ({ Key, Value })) }));
+  on<any>('dynamodb', DeleteTableCommand, (i) => (tables.delete(i.TableName), {}));
+
   const READ = /^(Get|Describe|List)/;
   return {
     clients,
     account: ACCOUNT,
-    state: { roles, queues, logGroups, buses, functions, machines, rules, groups, schedules },
+    state: { roles, queues, logGroups, buses, functions, machines, rules, groups, schedules, tables },
     /** Write requests since the last `reset()`, in order. */
     writes: () => calls.filter((c) => !READ.test(c.command)),
     calls: () => calls,

@@ -27,6 +27,13 @@ export const functionName = (t: Target, task: string): string => `clinflow-${t.s
 export const functionArn = (t: Target, task: string): string => `arn:aws:lambda:${t.region}:${t.account}:function:${functionName(t, task)}`;
 export const FHIR_ENDPOINT = 'fhir-endpoint';
 export const endpointFunctionName = (t: Target): string => `clinflow-${t.stage}-${FHIR_ENDPOINT}`;
+export const HUMAN_TASK_RESUME = 'human-task-resume';
+export const resumeFunctionName = (t: Target): string => `clinflow-${t.stage}-${HUMAN_TASK_RESUME}`;
+export const resumeFunctionArn = (t: Target): string => `arn:aws:lambda:${t.region}:${t.account}:function:${resumeFunctionName(t)}`;
+export const resumeRuleName = (t: Target): string => `clinflow-${t.stage}-${HUMAN_TASK_RESUME}`;
+export const ruleArn = (t: Target, name: string): string => `arn:aws:events:${t.region}:${t.account}:rule/${busName(t)}/${name}`;
+export const callbackTableName = (t: Target): string => `clinflow-${t.stage}-human-task-callbacks`;
+export const tableArn = (t: Target, name: string): string => `arn:aws:dynamodb:${t.region}:${t.account}:table/${name}`;
 export const roleArn = (t: Target, name: string): string => `arn:aws:iam::${t.account}:role/clinflow/${t.stage}/${name}`;
 export const stateMachineRoleName = (t: Target, workflow: string): string => `clinflow-${t.stage}-sfn-${workflow}`.slice(0, 64);
 export const functionRoleName = (t: Target, fn: string): string => `${fn}-role`.slice(0, 64);

@@ -1,7 +1,7 @@
 import type { TaskContext } from '../schemas/ports';
 import { fhirHandlers } from './fhir/handlers';
 import { fhirpathTestHandler } from './fhirpath/handler';
-import type { CallbackStore } from './human/callbackStore';
+import type { AsyncCallbackStore } from './human/callbackStore';
 import { createHumanTaskHandlers } from './human/handlers';
 import { notifyHandlers } from './notify/handlers';
 import type { RemindersConfig } from './reminders/reminderConfig';
@@ -12,7 +12,7 @@ export type RegisteredTaskHandler = (input: unknown, ctx: TaskContext) => Promis
 
 export interface TaskHandlerDeps {
   /** Durable Task → callback-token map for `tasks.await` (tasks/human/callbackStore.ts). */
-  callbacks: CallbackStore;
+  callbacks: AsyncCallbackStore;
   /** Recorded with each callback so a Task change from another server cannot resume it. */
   humanTaskServer?: string;
   reminders?: Partial<RemindersConfig>;

@@ -1,4 +1,5 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -17,6 +18,7 @@ export interface AwsClients {
   sqs: SQSClient;
   logs: CloudWatchLogsClient;
   sts: STSClient;
+  dynamodb: DynamoDBClient;
 }
 
 export function createAwsClients(region: string): AwsClients {
@@ -30,6 +32,7 @@ export function createAwsClients(region: string): AwsClients {
     sqs: new SQSClient(cfg),
     logs: new CloudWatchLogsClient(cfg),
     sts: new STSClient(cfg),
+    dynamodb: new DynamoDBClient(cfg),
   };
 }
 

@@ -51,4 +51,20 @@ describe('bundleFunction on the real Lambda runtimes', () => {
     expect(res.statusCode).toBe(404);
     expect(JSON.parse(res.body)).toMatchObject({ resourceType: 'OperationOutcome' });
   }, 20_000);
+
+  it('bundles the human-task resume function into a zip that loads and refuses to run without its table', async () => {
+    const { data } = firstFile(await bundleFunction('human-task-resume'));
+    const dir = join(__dirname, '..', '..', 'node_modules', '.cache', 'clinflow-lambda-bundle-test-resume');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'index.js'), data);
+    const saved = process.env.CLINFLOW_CALLBACK_TABLE;
+    delete process.env.CLINFLOW_CALLBACK_TABLE;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require(join(dir, 'index.js')) as { handler: (e: unknown) => Promise<unknown> };
+      await expect(mod.handler({ detail: {} })).rejects.toMatchObject({ name: 'States.Runtime', message: expect.stringContaining('CLINFLOW_CALLBACK_TABLE') as unknown });
+    } finally {
+      if (saved !== undefined) process.env.CLINFLOW_CALLBACK_TABLE = saved;
+    }
+  }, 20_000);
 });

@@ -3,8 +3,8 @@ import type { CallbackEntry, CallbackStore } from '../../tasks/human/callbackSto
 /**
  * CallbackStore for one Lambda container. It is NOT durable: tokens vanish with the container, and
  * the function that resumes a Task runs in another one. The task function therefore refuses
- * `tasks.await` before any side effect (see taskFunction.ts) until a DynamoDB callback table is
- * deployed; this store only satisfies the handler registry's dependency.
+ * `tasks.await` before any side effect (see taskFunction.ts) unless CLINFLOW_CALLBACK_TABLE names the
+ * DynamoDB table (dynamoCallbackStore.ts); this store only satisfies the handler registry's dependency.
  */
 export function createInMemoryCallbackStore(): CallbackStore {
   const entries = new Map<string, CallbackEntry & { usedAt?: number }>();

@@ -3,6 +3,7 @@ import type { Clock } from '../../schemas/clock';
 import type { Logger, TaskContext, TaskPorts } from '../../schemas/ports';
 import { taskCatalogue } from '../../tasks/catalogue';
 import { createTaskHandlers } from '../../tasks/handlers';
+import type { AsyncCallbackStore } from '../../tasks/human/callbackStore';
 import { defaultRemindersConfig, type RemindersConfig } from '../../tasks/reminders/reminderConfig';
 import { createInMemoryCallbackStore } from './inMemoryCallbackStore';
 import { taskError, toLambdaError } from './lambdaError';
@@ -28,6 +29,8 @@ export interface TaskFunctionDeps {
   log: Logger;
   /** Built once per container, on first use (it may read secrets). */
   ports: () => Promise<TaskPorts>;
+  /** The durable callback store (DynamoDB, when CLINFLOW_CALLBACK_TABLE is set); `tasks.await` needs it. */
+  callbacks?: AsyncCallbackStore;
 }
 
 const describeIssues = (error: z.ZodError): string => error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
@@ -66,8 +69,9 @@ export function splitEvent(event: unknown): { input: unknown; envelope: Clinflow
 export function createTaskFunction(deps: TaskFunctionDeps): (event: unknown, context: LambdaContextLike) => Promise<unknown> {
   const spec = taskCatalogue.get(deps.task);
   const handlers = createTaskHandlers({
-    callbacks: createInMemoryCallbackStore(),
-    ...(deps.env.CLINFLOW_FHIR_BASE_URL ? { humanTaskServer: deps.env.CLINFLOW_FHIR_BASE_URL } : {}),
+    callbacks: deps.callbacks ?? createInMemoryCallbackStore(),
+    // Recorded as the endpoint names the server in its events (serverOf: no trailing slash).
+    ...(deps.env.CLINFLOW_FHIR_BASE_URL ? { humanTaskServer: deps.env.CLINFLOW_FHIR_BASE_URL.replace(/\/+$/, '') } : {}),
     reminders: reminderOverrides(deps.env),
   });
   const handler = handlers.get(deps.task);
@@ -75,7 +79,7 @@ export function createTaskFunction(deps: TaskFunctionDeps): (event: unknown, con
 
   return async (event, context) => {
     if (!spec || !handler) throw taskError('States.Runtime', `no task named ${deps.task} is catalogued in this build`);
-    if (deps.task === 'tasks.await') {
+    if (deps.task === 'tasks.await' && !deps.callbacks) {
       // Refused before any side effect: an in-container token store would lose the token.
       throw taskError('HumanTask.Failed', 'tasks.await needs the callback table on AWS; not deployed yet');
     }

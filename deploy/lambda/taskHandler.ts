@@ -1,9 +1,11 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createLogger } from '../../engine/log/createLogger';
 import { systemClock } from '../../engine/clock/systemClock';
+import { createDynamoCallbackStore } from './dynamoCallbackStore';
 import { createSecretResolver } from './secrets';
 import { createTaskFunction, type LambdaContextLike } from './taskFunction';
 import { taskPortsFromEnv } from './taskPorts';
@@ -22,7 +24,15 @@ export async function handler(event: unknown, context: LambdaContextLike): Promi
     const log = createLogger({ bindings: { component: 'task-function', task } });
     const clients = { scheduler: new SchedulerClient({}), events: new EventBridgeClient({}), sfn: new SFNClient({}) };
     const secrets = createSecretResolver(new SecretsManagerClient({}), env);
-    fn = createTaskFunction({ task, env, clock: systemClock, log, ports: () => taskPortsFromEnv(clients, env, secrets, log) });
+    const table = env.CLINFLOW_CALLBACK_TABLE;
+    fn = createTaskFunction({
+      task,
+      env,
+      clock: systemClock,
+      log,
+      ports: () => taskPortsFromEnv(clients, env, secrets, log),
+      ...(table ? { callbacks: createDynamoCallbackStore(new DynamoDBClient({}), table) } : {}),
+    });
   }
   return fn(event, context);
 }

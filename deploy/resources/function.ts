@@ -6,6 +6,7 @@ import {
   DeleteFunctionCommand,
   GetFunctionCommand,
   GetFunctionUrlConfigCommand,
+  GetPolicyCommand,
   ListFunctionsCommand,
   ListTagsCommand,
   UpdateFunctionCodeCommand,
@@ -50,6 +51,7 @@ export const functionOps: ResourceOps<'function'> = {
         changes.push('FunctionUrl');
       }
     }
+    if (d.invokedByRule && !(await hasRulePermission(d.name, ctx.aws))) changes.push('RulePermission');
     return { exists: true, changes };
   },
   async create(d, ctx) {
@@ -70,6 +72,7 @@ export const functionOps: ResourceOps<'function'> = {
       }),
     );
     if (d.functionUrl) await createUrl(d.name, ctx.aws);
+    if (d.invokedByRule) await allowRule(d.name, d.invokedByRule, ctx.aws);
   },
   async update(d, ctx, changes) {
     if (changes.includes('Code')) {
@@ -89,6 +92,7 @@ export const functionOps: ResourceOps<'function'> = {
       );
     }
     if (changes.includes('FunctionUrl')) await createUrl(d.name, ctx.aws);
+    if (changes.includes('RulePermission') && d.invokedByRule) await allowRule(d.name, d.invokedByRule, ctx.aws);
   },
   async listOwned({ aws, target }) {
     const names: string[] = [];
@@ -115,6 +119,27 @@ async function createUrl(name: string, aws: import('../aws/clients').AwsClients)
   await aws.lambda.send(
     new AddPermissionCommand({ FunctionName: name, StatementId: 'clinflow-public-url', Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE' }),
   );
+}
+
+const RULE_STATEMENT = 'clinflow-bus-rule';
+
+/** The bus rule invokes the function through its resource policy, scoped to that one rule. */
+async function allowRule(name: string, ruleArn: string, aws: import('../aws/clients').AwsClients): Promise<void> {
+  await aws.lambda.send(
+    new AddPermissionCommand({ FunctionName: name, StatementId: RULE_STATEMENT, Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: ruleArn }),
+  );
+}
+
+async function hasRulePermission(name: string, aws: import('../aws/clients').AwsClients): Promise<boolean> {
+  let policy;
+  try {
+    policy = (await aws.lambda.send(new GetPolicyCommand({ FunctionName: name }))).Policy;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+  const statements = (JSON.parse(policy ?? '{}') as { Statement?: { Sid?: string }[] }).Statement ?? [];
+  return statements.some((s) => s.Sid === RULE_STATEMENT);
 }
 
 function sortKeys(o: Record<string, string>): Record<string, string> {

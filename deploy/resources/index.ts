@@ -8,6 +8,7 @@ import { ruleOps } from './rule';
 import { scheduleOps } from './schedule';
 import { scheduleGroupOps } from './scheduleGroup';
 import { stateMachineOps } from './stateMachine';
+import { tableOps } from './table';
 import type { ResourceOps } from './types';
 
 export const resourceOps: { [K in ResourceKind]: ResourceOps<K> } = {
@@ -15,6 +16,7 @@ export const resourceOps: { [K in ResourceKind]: ResourceOps<K> } = {
   queue: queueOps,
   logGroup: logGroupOps,
   bus: busOps,
+  table: tableOps,
   function: functionOps,
   stateMachine: stateMachineOps,
   scheduleGroup: scheduleGroupOps,

@@ -15,7 +15,7 @@ function ruleTarget(t: Target, d: Desired): RuleTarget {
   return {
     Id: TARGET_ID,
     Arn: d.targetArn,
-    RoleArn: roleArn(t, d.roleName),
+    ...(d.roleName ? { RoleArn: roleArn(t, d.roleName) } : {}),
     RetryPolicy: { MaximumRetryAttempts: 24, MaximumEventAgeInSeconds: 86400 },
     DeadLetterConfig: { Arn: dlqArn(t) },
     ...(d.inputPath ? { InputPath: d.inputPath } : {}),

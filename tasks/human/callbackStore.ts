@@ -23,6 +23,17 @@ export interface CallbackStore {
   isPending(task: string): boolean;
 }
 
+/**
+ * The same contract where each call may be asynchronous (the DynamoDB store on AWS). Every
+ * CallbackStore is one; the handlers and resumeOnTaskChange accept this wider type and await.
+ */
+export interface AsyncCallbackStore {
+  register(entry: CallbackEntry, now: number): void | Promise<void>;
+  claim(task: string, now: number): CallbackEntry | undefined | Promise<CallbackEntry | undefined>;
+  release(task: string): void | Promise<void>;
+  isPending(task: string): boolean | Promise<boolean>;
+}
+
 const MIGRATIONS = [
   `CREATE TABLE human_task_callbacks (
      task TEXT PRIMARY KEY,

@@ -1,7 +1,7 @@
 import { ClinflowError } from '../../schemas/errors';
 import type { TaskContext } from '../../schemas/ports';
 import type { TaskHandler } from '../../schemas/task';
-import type { CallbackStore } from './callbackStore';
+import type { AsyncCallbackStore } from './callbackStore';
 import { createHumanTask, type HumanTaskInput } from './createHumanTask';
 import type { tasksCreate } from './specs';
 
@@ -15,7 +15,7 @@ export interface HumanTaskHandlers {
  * `tasks.create` makes a FHIR Task; `tasks.await` makes one and parks the execution on its callback
  * token, recorded in the durable callback store (never in FHIR, never in logs).
  */
-export function createHumanTaskHandlers(deps: { callbacks: CallbackStore; server?: string }): HumanTaskHandlers {
+export function createHumanTaskHandlers(deps: { callbacks: AsyncCallbackStore; server?: string }): HumanTaskHandlers {
   return {
     'tasks.create': async (input, ctx) => {
       const task = await createHumanTask(input, ctx);
@@ -25,7 +25,7 @@ export function createHumanTaskHandlers(deps: { callbacks: CallbackStore; server
       if (ctx.taskToken === undefined) throw new ClinflowError('States.Runtime', 'tasks.await must be invoked with .waitForTaskToken');
       const created = await createHumanTask(input, ctx);
       const task = `Task/${created.id}`;
-      deps.callbacks.register({ task, server: deps.server ?? '', taskToken: ctx.taskToken, executionArn: ctx.executionArn, stateName: ctx.stateName }, ctx.clock.now());
+      await deps.callbacks.register({ task, server: deps.server ?? '', taskToken: ctx.taskToken, executionArn: ctx.executionArn, stateName: ctx.stateName }, ctx.clock.now());
       ctx.log.info({ task, executionArn: ctx.executionArn, stateName: ctx.stateName }, 'waiting for human task');
       return { task };
     },

@@ -1,7 +1,7 @@
 import type { FhirChangeDetail, FhirChangeEvent } from '../../schemas/fhirChangeEvent';
 import type { FhirPort, FhirResource } from '../../schemas/fhirPort';
 import type { ExecutionPort, Logger } from '../../schemas/ports';
-import type { CallbackStore } from './callbackStore';
+import type { AsyncCallbackStore } from './callbackStore';
 
 export type ResumeResult = 'succeeded' | 'failed' | 'ignored' | 'no-callback' | 'stale-token';
 
@@ -41,12 +41,12 @@ function outputOf(task: FhirResource): Record<string, unknown> | undefined {
  */
 export async function resumeOnTaskChange(
   event: FhirChangeEvent | FhirChangeDetail,
-  deps: { fhir: FhirPort; executions: ExecutionPort; callbacks: CallbackStore; log: Logger; now: () => number },
+  deps: { fhir: FhirPort; executions: ExecutionPort; callbacks: AsyncCallbackStore; log: Logger; now: () => number },
 ): Promise<ResumeResult> {
   const detail = 'detail' in event ? event.detail : event;
   if (detail.resourceType !== 'Task') return 'ignored';
   const reference = detail.reference;
-  if (!deps.callbacks.isPending(reference)) return 'no-callback';
+  if (!(await deps.callbacks.isPending(reference))) return 'no-callback';
 
   let status: string;
   let output: Record<string, unknown> | undefined;
@@ -60,10 +60,10 @@ export async function resumeOnTaskChange(
   const failure = FAILURES[status];
   if (status !== 'completed' && failure === undefined) return 'ignored';
 
-  const entry = deps.callbacks.claim(reference, deps.now());
+  const entry = await deps.callbacks.claim(reference, deps.now());
   if (!entry) return 'no-callback';
   if (entry.server && detail.server && entry.server !== detail.server) {
-    deps.callbacks.release(reference);
+    await deps.callbacks.release(reference);
     return 'ignored';
   }
   try {
@@ -78,7 +78,7 @@ export async function resumeOnTaskChange(
       deps.log.warn({ task: reference, executionArn: entry.executionArn, error: name }, 'human task changed after its execution stopped waiting');
       return 'stale-token';
     }
-    deps.callbacks.release(reference);
+    await deps.callbacks.release(reference);
     throw err;
   }
   deps.log.info({ task: reference, executionArn: entry.executionArn, status }, 'human task resumed its execution');
