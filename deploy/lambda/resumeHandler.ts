@@ -18,8 +18,9 @@ let fn: ((event: unknown) => Promise<ResumeResult>) | undefined;
 /**
  * Entry point of the `human-task-resume` function: the stage bus rule for `detail.resourceType =
  * Task` invokes it with the FHIR change event, and it resumes the execution parked on that Task
- * (tasks/human/resumeOnTaskChange.ts) with the DynamoDB callback store. An error makes EventBridge
- * retry; a token is claimed once, so a retried or duplicated event cannot resume twice.
+ * (tasks/human/resumeOnTaskChange.ts) with the DynamoDB callback store. EventBridge invokes it
+ * asynchronously, so an error makes Lambda retry the event (twice by default); a token is claimed
+ * once, so a retried or duplicated event cannot resume twice.
  */
 export async function handler(event: unknown): Promise<ResumeResult> {
   if (!fn) {
