@@ -220,6 +220,31 @@ describe('deploy', () => {
     expect((await planChanges(desired, ctx)).changes).toEqual([]);
   });
 
+  it("lets the stage's rules, and nothing else, dead-letter to its queue, and repairs a lost queue policy", async () => {
+    const { aws, ctx } = setup();
+    await deploy(ctx, [reminders, nightly]);
+    const policy = JSON.parse(aws.state.queuePolicies.get('clinflow-demo-dlq')!);
+    expect(policy).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'clinflow-rules-dead-letter',
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: 'arn:aws:sqs:us-east-1:123456789012:clinflow-demo-dlq',
+          Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:events:us-east-1:123456789012:rule/clinflow-demo/*' } },
+        },
+      ],
+    });
+    aws.state.queuePolicies.set('clinflow-demo-dlq', undefined);
+    aws.resetCalls();
+    const plan = await deploy(ctx, [reminders, nightly]);
+    expect(plan.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update queue clinflow-demo-dlq']);
+    expect(aws.writes().map((w) => w.command)).toEqual(['SetQueueAttributes']);
+    expect(JSON.parse(aws.state.queuePolicies.get('clinflow-demo-dlq')!)).toEqual(policy);
+  });
+
   it('generates IAM policies that name only this stage’s resources, never "*"', () => {
     const desired = desiredResources([reminders, nightly], { ...config, kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/abc' }, '123456789012');
     const roles = desired.filter((d) => d.kind === 'role');

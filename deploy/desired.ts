@@ -9,7 +9,7 @@ import { policy } from './policy';
 /** One resource clinflow wants to exist in the stage. `key` is unique: `<kind>:<name>`. */
 export type DesiredResource =
   | { kind: 'role'; name: string; service: string; policy: PolicyDocument; description: string }
-  | { kind: 'queue'; name: string; kmsKeyArn?: string }
+  | { kind: 'queue'; name: string; kmsKeyArn?: string; /** The queue's resource policy (JSON). */ policy: string }
   | { kind: 'logGroup'; name: string; retentionDays: number; kmsKeyArn?: string }
   | { kind: 'bus'; name: string }
   /** The `tasks.await` callback-token table (DynamoDB), only when some workflow parks on a human task. */
@@ -69,7 +69,21 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
   const kms = config.kmsKeyArn;
   const dlq = n.dlqArn(t);
 
-  out.push({ kind: 'queue', name: n.dlqName(t), ...optional('kmsKeyArn', kms) });
+  // EventBridge rules dead-letter through the queue's own policy (Scheduler uses its role instead).
+  const dlqPolicy = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'clinflow-rules-dead-letter',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: n.dlqArn(t),
+        Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:events:${t.region}:${t.account}:rule/${n.busName(t)}/*` } },
+      },
+    ],
+  });
+  out.push({ kind: 'queue', name: n.dlqName(t), policy: dlqPolicy, ...optional('kmsKeyArn', kms) });
   out.push({ kind: 'bus', name: n.busName(t) });
   out.push({ kind: 'scheduleGroup', name: n.scheduleGroupName(t) });
   out.push({ kind: 'scheduleGroup', name: n.reminderScheduleGroupName(t) });

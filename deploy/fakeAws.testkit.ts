@@ -9,7 +9,7 @@ import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleC
 import { AddPermissionCommand, CreateFunctionCommand, CreateFunctionUrlConfigCommand, DeleteFunctionCommand, GetFunctionCommand, GetFunctionUrlConfigCommand, GetPolicyCommand, LambdaClient, ListFunctionsCommand, ListTagsCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateScheduleCommand, CreateScheduleGroupCommand, DeleteScheduleCommand, DeleteScheduleGroupCommand, GetScheduleCommand, GetScheduleGroupCommand, ListScheduleGroupsCommand, ListSchedulesCommand, ListTagsForResourceCommand as SchedTags, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { CreateStateMachineAliasCommand, CreateStateMachineCommand, DeleteStateMachineCommand, DescribeStateMachineAliasCommand, DescribeStateMachineCommand, ListStateMachinesCommand, ListStateMachineVersionsCommand, ListTagsForResourceCommand as SfnTags, PublishStateMachineVersionCommand, SFNClient, UpdateStateMachineAliasCommand, UpdateStateMachineCommand } from '@aws-sdk/client-sfn';
-import { CreateQueueCommand, DeleteQueueCommand, GetQueueUrlCommand, ListQueuesCommand, ListQueueTagsCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand, ListQueueTagsCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHash } from 'node:crypto';
@@ -29,6 +29,7 @@ type Tags = Record<string, string>;
 export function fakeAws() {
   const roles = new Map<string, { path: string; assume: string; policy?: string; tags: Tags }>();
   const queues = new Map<string, Tags>();
+  const queuePolicies = new Map<string, string | undefined>();
   const logGroups = new Map<string, { retention?: number; kmsKeyId?: string; tags: Tags }>();
   const buses = new Map<string, Tags>();
   const functions = new Map<string, { cfg: Record<string, unknown>; tags: Tags; url: boolean; statements?: Record<string, unknown>[] }>();
@@ -87,7 +88,9 @@ export function fakeAws() {
     if (!queues.has(i.QueueName)) throw notFound('QueueDoesNotExist');
     return { QueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${i.QueueName}` };
   });
-  on<any>('sqs', CreateQueueCommand, (i) => (queues.set(i.QueueName, i.tags), { QueueUrl: `https://sqs/${i.QueueName}` }));
+  on<any>('sqs', CreateQueueCommand, (i) => (queues.set(i.QueueName, i.tags), queuePolicies.set(i.QueueName, i.Attributes?.Policy), { QueueUrl: `https://sqs/${i.QueueName}` }));
+  on<any>('sqs', GetQueueAttributesCommand, (i) => ({ Attributes: { Policy: queuePolicies.get(String(i.QueueUrl).split('/').pop()!) } }));
+  on<any>('sqs', SetQueueAttributesCommand, (i) => (queuePolicies.set(String(i.QueueUrl).split('/').pop()!, i.Attributes.Policy), {}));
   on<any>('sqs', ListQueuesCommand, (i) => ({ QueueUrls: [...queues.keys()].filter((q) => q.startsWith(i.QueueNamePrefix)).map((q) => `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${q}`) }));
   on<any>('sqs', ListQueueTagsCommand, (i) => ({ Tags: queues.get(String(i.QueueUrl).split('/').pop()!) }));
   on<any>('sqs', DeleteQueueCommand, (i) => (queues.delete(String(i.QueueUrl).split('/').pop()!), {}));
@@ -253,7 +256,7 @@ export function fakeAws() {
   return {
     clients,
     account: ACCOUNT,
-    state: { roles, queues, logGroups, buses, functions, machines, rules, groups, schedules, tables },
+    state: { roles, queues, queuePolicies, logGroups, buses, functions, machines, rules, groups, schedules, tables },
     /** Write requests since the last `reset()`, in order. */
     writes: () => calls.filter((c) => !READ.test(c.command)),
     calls: () => calls,
