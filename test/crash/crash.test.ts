@@ -69,13 +69,14 @@ describe('crash test', () => {
       CRASH_EFFECTS: effectsFile,
       CRASH_EXECUTIONS: String(TOTAL),
       CRASH_ORIGIN: String(Date.now()),
-      CRASH_SPEED: '20',
+      CRASH_SPEED: '5',
     };
     const random = seededRandom(SEED);
     let kills = 0;
     let lives = 0;
     for (;;) {
-      const kill = kills < KILLS ? 50 + Math.floor(random() * 600) : undefined;
+      // Short enough that even a fast, idle machine cannot finish the workload before the tenth kill.
+      const kill = kills < KILLS ? 20 + Math.floor(random() * 200) : undefined;
       const life = await runWorker(bundle, env, kill);
       lives += 1;
       if (life.code !== null && life.code !== 0) throw new Error(`worker failed (exit ${life.code}): ${life.stderr.slice(0, 2000)}`);
