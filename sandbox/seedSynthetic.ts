@@ -1,4 +1,5 @@
 import type { CareTeam, MedicationRequest, Observation, Patient, Practitioner, Resource } from '@medplum/fhirtypes';
+import { seededRandom } from '../engine/clock/ids';
 
 /** The Patient extension carrying an IANA time zone (FHIR core `tz-code`; the reminders' default too). */
 export const TIMEZONE_EXTENSION_URL = 'http://hl7.org/fhir/StructureDefinition/tz-code';
@@ -18,18 +19,6 @@ export interface SeedResult {
   medicationRequests: string[];
   observations: string[];
   resources: Resource[];
-}
-
-/** mulberry32: tiny deterministic PRNG, good enough for synthetic fixtures. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SYLLABLES = ['zor', 'bel', 'qui', 'tam', 'vex', 'lor', 'nim', 'pah', 'dru', 'kes'];
@@ -52,7 +41,7 @@ const MEDS = [
  * names are built from nonsense syllables, phone numbers use the 555-01xx fiction range.
  */
 export function seedSynthetic(options: SeedOptions = {}): SeedResult {
-  const rand = prng(options.seed ?? 42);
+  const rand = seededRandom(options.seed ?? 42);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const word = () => {
     const w = pick(SYLLABLES) + pick(SYLLABLES);

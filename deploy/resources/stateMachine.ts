@@ -34,6 +34,19 @@ function encryption(d: Desired): { encryptionConfiguration?: { type: 'CUSTOMER_M
   return d.kmsKeyArn ? { encryptionConfiguration: { type: 'CUSTOMER_MANAGED_KMS_KEY', kmsKeyId: d.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 300 } } : {};
 }
 
+/** What create and update both send: the definition, role, logging, tracing, encryption, and a new version. */
+function settings(t: Target, d: Desired) {
+  return {
+    definition: d.definition,
+    roleArn: roleArn(t, d.roleName),
+    loggingConfiguration: logging(t, d),
+    tracingConfiguration: { enabled: true },
+    ...encryption(d),
+    publish: true,
+    versionDescription: `source ${d.sourceHash.slice(0, 16)}`,
+  };
+}
+
 async function latestVersion(aws: AwsClients, arn: string): Promise<string | undefined> {
   return (await aws.sfn.send(new ListStateMachineVersionsCommand({ stateMachineArn: arn, maxResults: 1 }))).stateMachineVersions?.[0]?.stateMachineVersionArn;
 }
@@ -78,13 +91,7 @@ export const stateMachineOps: ResourceOps<'stateMachine'> = {
       new CreateStateMachineCommand({
         name: d.name,
         type: 'STANDARD',
-        definition: d.definition,
-        roleArn: roleArn(target, d.roleName),
-        loggingConfiguration: logging(target, d),
-        tracingConfiguration: { enabled: true },
-        ...encryption(d),
-        publish: true,
-        versionDescription: `source ${d.sourceHash.slice(0, 16)}`,
+        ...settings(target, d),
         tags: Object.entries(stageTags(target)).map(([key, value]) => ({ key, value })),
       }),
     );
@@ -99,13 +106,7 @@ export const stateMachineOps: ResourceOps<'stateMachine'> = {
         await aws.sfn.send(
           new UpdateStateMachineCommand({
             stateMachineArn: arn,
-            definition: d.definition,
-            roleArn: roleArn(target, d.roleName),
-            loggingConfiguration: logging(target, d),
-            tracingConfiguration: { enabled: true },
-            ...encryption(d),
-            publish: true,
-            versionDescription: `source ${d.sourceHash.slice(0, 16)}`,
+            ...settings(target, d),
           }),
         )
       ).stateMachineVersionArn;
