@@ -1,9 +1,9 @@
 import { exportJWK, generateKeyPair } from 'jose';
-import { FhirError } from '../../schemas/errors';
 import { captureLog } from '../../sandbox/captureLog';
 import { startSandbox, type Sandbox } from '../../sandbox/startSandbox';
 import { createFhirPortRouter } from './createFhirPortRouter';
 import { createHttpFhirPort } from './createHttpFhirPort';
+import { rejection } from './fhirRejection.testkit';
 
 let sandbox: Sandbox;
 let rsPrivate: { kty: string };
@@ -39,16 +39,6 @@ beforeAll(async () => {
   });
 });
 afterAll(() => sandbox.close());
-
-async function rejection(p: Promise<unknown>): Promise<FhirError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof FhirError) return e;
-    throw e;
-  }
-  throw new Error('expected a FhirError');
-}
 
 describe('FHIR server authentication', () => {
   it('no credentials → FHIR.Unauthorized; a static bearer token works', async () => {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FhirError, FhirErrorNames } from '../../schemas/errors';
+import { FhirErrorNames } from '../../schemas/errors';
 import type { FhirResource } from '../../schemas/fhirPort';
 import { captureLog } from '../../sandbox/captureLog';
 import { indexFhirDefinitions } from '../../sandbox/indexFhirDefinitions';
@@ -8,6 +8,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/startSandbox';
 import { testTaskContext } from '../../sandbox/testTaskContext';
 import { createHttpFhirPort } from './createHttpFhirPort';
 import { fhirHandlers } from './handlers';
+import { rejection } from './fhirRejection.testkit';
 
 let sandbox: Sandbox;
 let indexMs: number;
@@ -20,16 +21,6 @@ beforeAll(async () => {
 afterAll(() => sandbox.close());
 
 const ctx = (key = `exec-1|step|${Math.random()}`) => testTaskContext({ fhir: createHttpFhirPort({ baseUrl: sandbox.baseUrl }), log: logs.log, idempotencyKey: key });
-
-async function rejection(p: Promise<unknown>): Promise<FhirError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof FhirError) return e;
-    throw e;
-  }
-  throw new Error('expected a FhirError');
-}
 
 describe('FHIR tasks over HTTP against the sandbox', () => {
   it('indexes the FHIR definitions once (measured)', () => {
