@@ -7,12 +7,12 @@ import { runtimeFailure } from './failures';
 import type { ExecFrame } from './frames';
 import type { StateDef } from './machine';
 import * as containers from './mapParallel';
-import { RunnerCore } from './runnerCore';
+import { RunnerCore, type MaybePromise } from './runnerCore';
 import * as simple from './simpleStates';
 import * as tasks from './taskState';
 
 export class Runner extends RunnerCore {
-  override async execState(f: ExecFrame, st: StateDef): Promise<void> {
+  override execState(f: ExecFrame, st: StateDef): MaybePromise {
     switch (st.Type) {
       case 'Pass':
         return simple.execPass(this, f, st);

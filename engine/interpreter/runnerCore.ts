@@ -10,6 +10,8 @@ import { firstMatch, retryDelayMs, type Retrier } from './retryPolicy';
 import { MAX_PAYLOAD_BYTES, payloadTooLarge } from './taskResources';
 
 export type Action = () => Promise<void>;
+/** JSONPath states run synchronously; only JSONata evaluation (async in jsonata 2) returns a promise. */
+export type MaybePromise = void | Promise<void>;
 
 interface Catcher {
   ErrorEquals: string[];
@@ -24,12 +26,21 @@ interface Catcher {
  * commands, scopes ($, $$, variables, $states), state transitions, Retry/Catch and frame endings.
  * State types live in simpleStates.ts, taskState.ts and mapParallel.ts; Runner (runner.ts) wires them in.
  */
+const STATE_TYPES = ['Pass', 'Task', 'Choice', 'Wait', 'Succeed', 'Fail', 'Parallel', 'Map'];
+// Constant strings: the journal interns event types, and a literal's hash is computed once.
+const ENTERED = new Map(STATE_TYPES.map((t) => [t, `${t}StateEntered`]));
+const EXITED = new Map(STATE_TYPES.map((t) => [t, `${t}StateExited`]));
+const enteredType = (type: string | undefined): string => ENTERED.get(type ?? '') ?? `${type ?? 'Unknown'}StateEntered`;
+const exitedType = (type: string): string => EXITED.get(type) ?? `${type}StateExited`;
+
 export abstract class RunnerCore {
   readonly history: HistoryEventDraft[] = [];
   readonly commands: Command[] = [];
   readonly changed = new Set<string>();
   readonly removed = new Set<string>();
   readonly queue: Action[] = [];
+  private lastJsonValue: unknown;
+  private lastJsonText: string | undefined;
 
   constructor(
     readonly def: object,
@@ -243,20 +254,35 @@ export abstract class RunnerCore {
     f.state = name;
     f.input = input;
     f.enteredAt = this.env.now;
-    delete f.retries;
-    delete f.retryCount;
-    delete f.pending;
-    f.entered = this.emit(`${st?.Type ?? 'Unknown'}StateEntered`, { name, input: compactJson(input) }, f);
+    // Deleting an absent key still costs V8 a shape change; a chain of Pass states hits this per state.
+    if (f.retries !== undefined) delete f.retries;
+    if (f.retryCount !== undefined) delete f.retryCount;
+    if (f.pending !== undefined) delete f.pending;
+    f.entered = this.emit(enteredType(st?.Type), { name, input: this.json(input) }, f);
     this.touch(f);
+  }
+
+  /**
+   * compactJson, remembering the last value: a state that passes its input through (most Pass and
+   * Choice states) exits with, and hands the next state, the very object it entered with. Values are
+   * never mutated in place (ResultPath, templates and intrinsics copy on write), so identity implies
+   * the same JSON within a step.
+   */
+  json(value: unknown): string {
+    if (value === this.lastJsonValue && this.lastJsonText !== undefined) return this.lastJsonText;
+    const text = compactJson(value);
+    this.lastJsonValue = value;
+    this.lastJsonText = text;
+    return text;
   }
 
   /** Leaves the current state with `output`, then enters the next one or ends the frame. */
   exit(f: ExecFrame, st: StateDef, output: unknown, next?: string): void {
-    const text = compactJson(output);
+    const text = this.json(output);
     if (text.length > MAX_PAYLOAD_BYTES / 3 && payloadTooLarge(output)) {
       throw new StateFailure('States.DataLimitExceeded', `The state/task '${f.state}' returned a result with a size exceeding the maximum number of bytes service limit.`);
     }
-    this.emit(`${st.Type}StateExited`, { name: f.state, output: text }, f);
+    this.emit(exitedType(st.Type), { name: f.state, output: text }, f);
     const target = next ?? st.Next;
     if (st.Type === 'Succeed' || (st.End === true && next === undefined) || target === undefined) {
       this.frameSucceeded(f, output);
@@ -275,7 +301,9 @@ export abstract class RunnerCore {
         return;
       }
       try {
-        await this.execState(f, st);
+        const pending = this.execState(f, st);
+        // Awaiting only real promises: a microtask per Pass state would cost more than the state.
+        if (pending) await pending;
       } catch (e) {
         if (f.status !== 'running') return;
         await this.handleFailure(f, st, toStateFailure(e));
@@ -284,7 +312,7 @@ export abstract class RunnerCore {
   }
 
   /** Runs the body of the current state (after its StateEntered event). */
-  abstract execState(f: ExecFrame, st: StateDef): Promise<void>;
+  abstract execState(f: ExecFrame, st: StateDef): MaybePromise;
 
   /** A branch or iteration ended (succeeded or failed): report to its Parallel/Map. */
   abstract childEnded(child: ExecFrame): void;
@@ -409,7 +437,7 @@ export abstract class RunnerCore {
     this.touch(f);
     if (f.id === ROOT) {
       this.cancelExecutionTimer(f);
-      this.emit('ExecutionSucceeded', { output: compactJson(output) });
+      this.emit('ExecutionSucceeded', { output: this.json(output) });
       this.state.status = 'SUCCEEDED';
       this.commands.push({ type: 'ExecutionEnded', status: 'SUCCEEDED', output });
       return;

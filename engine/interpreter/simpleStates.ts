@@ -6,57 +6,36 @@ import { compactJson, queryEvaluationFailure, runtimeFailure, StateFailure, toSt
 import { derivedId, type ExecFrame } from './frames';
 import { evaluateJsonataTemplate } from './jsonataEval';
 import type { StateDef } from './machine';
-import type { RunnerCore } from './runnerCore';
+import type { MaybePromise, RunnerCore } from './runnerCore';
 import { isValidTimestamp, parseTimestampMs } from './timestamps';
 import { jsonTypeName } from './values';
 
-export async function execPass(r: RunnerCore, f: ExecFrame, st: StateDef): Promise<void> {
+export function execPass(r: RunnerCore, f: ExecFrame, st: StateDef): MaybePromise {
+  if (r.isJsonata(st)) return execPassJsonata(r, f, st);
   const raw = f.input;
-  if (r.isJsonata(st)) {
-    const states = r.statesBinding(f, raw);
-    const vars = r.variables(f);
-    const assigned = await r.assignJsonata(f, st.Assign, states);
-    const out = 'Output' in st ? await evaluateJsonataTemplate(st.Output, states, vars, 'Output', r.jsonataEnv()) : raw;
-    r.commitVars(f, assigned);
-    return r.exit(f, st, out);
-  }
   let eff = r.inputPath(f, st, raw);
   if ('Parameters' in st) eff = r.template(st.Parameters, r.scope(f, eff));
   const result = 'Result' in st ? st.Result : eff;
   const assigned = r.assignJsonPath(f, st.Assign, result);
   const out = r.outputPath(f, st, applyResultPath(raw, st.ResultPath as string | null | undefined, result));
   r.commitVars(f, assigned);
+  r.exit(f, st, out);
+}
+
+async function execPassJsonata(r: RunnerCore, f: ExecFrame, st: StateDef): Promise<void> {
+  const raw = f.input;
+  const states = r.statesBinding(f, raw);
+  const vars = r.variables(f);
+  const assigned = await r.assignJsonata(f, st.Assign, states);
+  const out = 'Output' in st ? await evaluateJsonataTemplate(st.Output, states, vars, 'Output', r.jsonataEnv()) : raw;
+  r.commitVars(f, assigned);
   return r.exit(f, st, out);
 }
 
-export async function execChoice(r: RunnerCore, f: ExecFrame, st: StateDef): Promise<void> {
+export function execChoice(r: RunnerCore, f: ExecFrame, st: StateDef): MaybePromise {
+  if (r.isJsonata(st)) return execChoiceJsonata(r, f, st);
   const raw = f.input;
   const choices = (st.Choices ?? []) as Record<string, unknown>[];
-  if (r.isJsonata(st)) {
-    const states = r.statesBinding(f, raw);
-    const vars = r.variables(f);
-    let matched: Record<string, unknown> | undefined;
-    for (let i = 0; i < choices.length; i++) {
-      const rule = choices[i]!;
-      const v = await r.jsonataValue(f, rule.Condition, states, 'Condition');
-      if (typeof v !== 'boolean') {
-        throw queryEvaluationFailure(
-          `The JSONata expression '${String(rule.Condition).slice(2, -2).trim()}' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '${jsonTypeName(v)}' for value: ${compactJson(v)}`,
-        );
-      }
-      if (v) {
-        matched = rule;
-        break;
-      }
-    }
-    const src = matched ?? st;
-    const next = matched ? String(matched.Next) : (st.Default as string | undefined);
-    if (next === undefined) throw new StateFailure('States.NoChoiceMatched', `No Matches!`);
-    const assigned = await r.assignJsonata(f, src.Assign, states);
-    const out = 'Output' in src ? await evaluateJsonataTemplate(src.Output, states, vars, 'Output', r.jsonataEnv()) : raw;
-    r.commitVars(f, assigned);
-    return r.exit(f, st, out, next);
-  }
   const eff = r.inputPath(f, st, raw);
   const scope = r.scope(f, eff);
   let matched: Record<string, unknown> | undefined;
@@ -71,18 +50,46 @@ export async function execChoice(r: RunnerCore, f: ExecFrame, st: StateDef): Pro
   const assigned = r.assignJsonPath(f, (matched ?? st).Assign, eff);
   const out = r.outputPath(f, st, eff);
   r.commitVars(f, assigned);
+  r.exit(f, st, out, next);
+}
+
+async function execChoiceJsonata(r: RunnerCore, f: ExecFrame, st: StateDef): Promise<void> {
+  const raw = f.input;
+  const choices = (st.Choices ?? []) as Record<string, unknown>[];
+  const states = r.statesBinding(f, raw);
+  const vars = r.variables(f);
+  let matched: Record<string, unknown> | undefined;
+  for (let i = 0; i < choices.length; i++) {
+    const rule = choices[i]!;
+    const v = await r.jsonataValue(f, rule.Condition, states, 'Condition');
+    if (typeof v !== 'boolean') {
+      throw queryEvaluationFailure(
+        `The JSONata expression '${String(rule.Condition).slice(2, -2).trim()}' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '${jsonTypeName(v)}' for value: ${compactJson(v)}`,
+      );
+    }
+    if (v) {
+      matched = rule;
+      break;
+    }
+  }
+  const src = matched ?? st;
+  const next = matched ? String(matched.Next) : (st.Default as string | undefined);
+  if (next === undefined) throw new StateFailure('States.NoChoiceMatched', `No Matches!`);
+  const assigned = await r.assignJsonata(f, src.Assign, states);
+  const out = 'Output' in src ? await evaluateJsonataTemplate(src.Output, states, vars, 'Output', r.jsonataEnv()) : raw;
+  r.commitVars(f, assigned);
   return r.exit(f, st, out, next);
 }
 
-export async function execSucceed(r: RunnerCore, f: ExecFrame, st: StateDef): Promise<void> {
-  const raw = f.input;
-  if (r.isJsonata(st)) {
-    const states = r.statesBinding(f, raw);
-    const out = 'Output' in st ? await evaluateJsonataTemplate(st.Output, states, r.variables(f), 'Output', r.jsonataEnv()) : raw;
-    return r.exit(f, st, out);
-  }
-  const out = r.outputPath(f, st, r.inputPath(f, st, raw));
-  return r.exit(f, st, out);
+export function execSucceed(r: RunnerCore, f: ExecFrame, st: StateDef): MaybePromise {
+  if (r.isJsonata(st)) return execSucceedJsonata(r, f, st);
+  r.exit(f, st, r.outputPath(f, st, r.inputPath(f, st, f.input)));
+}
+
+async function execSucceedJsonata(r: RunnerCore, f: ExecFrame, st: StateDef): Promise<void> {
+  const states = r.statesBinding(f, f.input);
+  const out = 'Output' in st ? await evaluateJsonataTemplate(st.Output, states, r.variables(f), 'Output', r.jsonataEnv()) : f.input;
+  r.exit(f, st, out);
 }
 
 export async function execFail(r: RunnerCore, f: ExecFrame, st: StateDef): Promise<void> {
