@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import { ensureSchema, type Db } from '../db/openDatabase';
 import type { Command, ExecutionState, HistoryEventDraft } from '../interpreter/contract';
+import { decodeHistoryChunk, encodeHistoryChunk, type StoredEvent } from './historyChunk';
 import { journalSchema } from './journalSchema';
 import type { PayloadCodec } from './payloadCodec';
 
@@ -54,8 +55,6 @@ export interface HistoryRow {
   details?: Record<string, unknown>;
 }
 
-/** One stored event: the interpreter's draft with its id filled in. */
-type StoredEvent = HistoryEventDraft & { id: number };
 
 export interface TaskRow {
   execution_id: number;
@@ -106,6 +105,7 @@ export const hashToken = (token: string): string => createHash('sha256').update(
 /** Prepared statements over the journal tables. No business rules: the Engine decides, this writes. */
 export class JournalStore {
   private readonly s: Record<string, Statement>;
+  private readonly revisions = new Map<number, RevisionRow>();
 
   constructor(
     readonly db: Db,
@@ -199,8 +199,16 @@ export class JournalStore {
     })();
   }
 
+  /** Revisions never change once written, so rows are cached (a definition can be large). */
   revision(id: number): RevisionRow | undefined {
-    return this.s.revById!.get(id) as RevisionRow | undefined;
+    let rev = this.revisions.get(id);
+    if (!rev) {
+      rev = this.s.revById!.get(id) as RevisionRow | undefined;
+      if (!rev) return undefined;
+      if (this.revisions.size >= 256) this.revisions.clear();
+      this.revisions.set(id, rev);
+    }
+    return rev;
   }
 
   revisionByVersion(smId: number, version: number): RevisionRow | undefined {
@@ -256,7 +264,11 @@ export class JournalStore {
   }
 
   private *decodedChunks(rows: Iterable<{ events: string | Buffer }>): Iterable<StoredEvent[]> {
-    for (const row of rows) yield this.codec.decode(row.events) as StoredEvent[];
+    for (const row of rows) {
+      const stored = this.codec.decode(row.events);
+      // Journals written before the binary chunk format hold a JSON array per step.
+      yield Buffer.isBuffer(stored) ? decodeHistoryChunk(stored) : (stored as StoredEvent[]);
+    }
   }
 
   // --- timers and tasks -----------------------------------------------------------------------
@@ -305,7 +317,7 @@ export class JournalStore {
         if (ev.id === undefined) ev.id = id;
         id = ev.id + 1;
       }
-      s.histInsert!.run(execId, first, id - 1, codec.encode(events));
+      s.histInsert!.run(execId, first, id - 1, codec.encodeBinary(encodeHistoryChunk(events)));
     }
     const removed = w.removedFrames.length ? new Set(w.removedFrames) : undefined;
     const written = new Set<string>();

@@ -28,4 +28,25 @@ describe('payloadCodec', () => {
     expect(() => createPayloadCodec(Buffer.alloc(16))).toThrow(/32 bytes/);
     expect(createPayloadCodec('07'.repeat(32)).decode(small)).toEqual({ secret: 'Patient/123' });
   });
+
+  it('stores binary payloads as they are (small), deflated (large) or encrypted, and gives back the bytes', () => {
+    const small = Buffer.concat([Buffer.from('H'), Buffer.alloc(100, 1)]);
+    const large = Buffer.concat([Buffer.from('H'), Buffer.alloc(200_000, 2)]);
+    const plain = createPayloadCodec();
+    expect(plain.encodeBinary(small)).toBe(small);
+    const packed = plain.encodeBinary(large);
+    expect(packed.length).toBeLessThan(large.length / 10);
+    expect(plain.decode(packed)).toEqual(large);
+    expect(plain.decode(small)).toEqual(small);
+    const enc = createPayloadCodec(key);
+    for (const bytes of [small, large]) {
+      const sealed = enc.encodeBinary(bytes);
+      expect(sealed.includes(bytes.subarray(0, 64))).toBe(false);
+      expect(enc.decode(sealed)).toEqual(bytes);
+    }
+    // A key added later still reads binary rows written without one.
+    expect(enc.decode(plain.encodeBinary(small))).toEqual(small);
+    expect(() => plain.encodeBinary(Buffer.from('Z'))).toThrow(/magic byte/);
+    expect(() => plain.encodeBinary(Buffer.of(1, 2))).toThrow(/magic byte/);
+  });
 });
