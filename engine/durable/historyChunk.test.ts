@@ -1,3 +1,4 @@
+import { seededRandom } from '../clock/ids';
 import { decodeHistoryChunk, encodeHistoryChunk, isHistoryChunk, type StoredEvent } from './historyChunk';
 
 const T0 = Date.UTC(2025, 2, 9, 6, 59, 59, 999);
@@ -56,5 +57,37 @@ describe('history chunk encoding', () => {
     expect(() => decodeHistoryChunk(Buffer.from('[{"id":1}]'))).toThrow(/not a history chunk/);
     const bytes = encodeHistoryChunk(passChain(3, '{}'));
     expect(() => decodeHistoryChunk(bytes.subarray(0, 12))).toThrow(/truncated|corrupt/);
+  });
+
+  it('round-trips random event streams that exercise every position of the recent list, long strings and repeats', () => {
+    const random = seededRandom(20261127);
+    const long = (i: number): string => JSON.stringify({ resourceType: 'Observation', id: `obs-${i}`, note: 'x'.repeat(40) });
+    const pool = ['A', 'B', 'C', 'D', 'E', 'F', long(1), long(2), long(3), '', 'ünï', '{"count":1}'];
+    const pick = (): unknown => {
+      const r = random();
+      if (r < 0.8) return pool[Math.floor(random() * pool.length)];
+      if (r < 0.85) return Math.floor(random() * 1e6) - 5e5;
+      if (r < 0.9) return { nested: [random() < 0.5, null] };
+      if (r < 0.95) return long(Math.floor(random() * 50));
+      return `fresh-${Math.floor(random() * 1e9)}`;
+    };
+    const types = ['PassStateEntered', 'PassStateExited', 'TaskScheduled', 'MapIterationStarted'];
+    const keySets = [['name', 'input'], ['name', 'output'], ['resource', 'region', 'parameters'], ['index', 'name'], []];
+    for (let round = 0; round < 20; round++) {
+      const events: StoredEvent[] = [];
+      let id = 1 + Math.floor(random() * 5);
+      let ts = T0;
+      const n = 1 + Math.floor(random() * 300);
+      for (let i = 0; i < n; i++) {
+        const type = types[Math.floor(random() * types.length)]!;
+        const keys = keySets[Math.floor(random() * keySets.length)]!;
+        const ev: StoredEvent = { id, type, timestamp: ts };
+        if (random() < 0.9) ev.details = Object.fromEntries(keys.map((k) => [k, pick()]));
+        events.push(ev);
+        id += random() < 0.9 ? 1 : 2 + Math.floor(random() * 3);
+        ts += random() < 0.7 ? 0 : Math.floor(random() * 4000) - 1000;
+      }
+      expect(decodeHistoryChunk(encodeHistoryChunk(events))).toEqual(events);
+    }
   });
 });

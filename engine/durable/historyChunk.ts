@@ -5,24 +5,31 @@ export type StoredEvent = HistoryEventDraft & { id: number };
 
 /**
  * The binary form of one step's history events (one `sfn_history` row). A step that runs a chain
- * of Pass states journals thousands of events whose names and payloads repeat: each distinct
- * string (event type, detail key, state name, payload JSON) is stored once, and each event is a few
- * varints pointing into that table. Encoding costs a map look-up per field instead of a
- * JSON.stringify that re-escapes every embedded payload, and no compression is needed for the
- * repetition to vanish.
+ * of Pass states journals thousands of events whose names and payloads repeat. Each event is a
+ * template (its type and detail keys, stored once) and one small varint per detail value; repeated
+ * strings are references, so a Pass state's two events take 6 bytes plus its name. Encoding does
+ * no JSON escaping and no compression, which is what made the JSON-array form cost more than the
+ * peer's whole run.
  *
- * Layout: 'H', version, then varints: event count, first id, first timestamp; the templates (an
- * event type and its detail keys: type string, key count + 1 (0 = no details), keys); the string
- * count and each string's UTF-16 length; the events; then all strings' UTF-8 text. An event is a
- * header `template * 4 + (id delta other than 1 ? 1 : 0) + (timestamp changed ? 2 : 0)`, the id
- * delta and zig-zag timestamp delta when flagged, and one value tag per template key: `i * 4` for
- * string i, `i * 4 + 1` for JSON text i (any other JSON value), `n * 4 + 2` for a non-negative
- * integer n, `n * 4 + 3` for -n. A Pass state's event takes 4 bytes.
+ * Layout: 'H', version, then varints: event count, first id, first timestamp; the templates (type
+ * string, key count + 1 (0 = no details), key strings; all as indexes into the string table); the
+ * events; then the string count, each string's UTF-16 length and all strings' UTF-8 text. An event
+ * is a header `template * 4 + (id delta other than 1 ? 1 : 0) + (timestamp changed ? 2 : 0)`, the
+ * id delta and zig-zag timestamp delta when flagged, and one value tag per template key, `n * 8 + kind`:
+ *   0 string n · 1 JSON text n (any other JSON value) · 2 the integer n · 3 the integer -n ·
+ *   4 the string at position n (0-3) of the recently-used list · 5 a new string (the next index) ·
+ *   6 new JSON text (the next index).
+ * The recently-used list holds the last four distinct string values referred to, most recent
+ * first: a state's Exited event repeats its Entered event's name, a value that flows through
+ * unchanged repeats its payload, and a small loop repeats its states' names. Strings missing from it
+ * are looked up in a map only when long (payloads); a short name that recurs outside the list is
+ * stored again, which costs a few bytes, where hashing every unique name of a 1000-state chain
+ * would cost more than the rest of the encoding.
  */
 export const CHUNK_MAGIC = 0x48; // 'H'
-const VERSION = 3;
+const VERSION = 5;
 /** The string text is a JSON array (used when a string is not well-formed UTF-16). */
-const VERSION_JSON_STRINGS = 4;
+const VERSION_JSON_STRINGS = 6;
 
 export function isHistoryChunk(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === CHUNK_MAGIC && (bytes[1] === VERSION || bytes[1] === VERSION_JSON_STRINGS);
@@ -48,35 +55,60 @@ class Writer {
   put(n: number): void {
     if (this.o + 8 > this.buf.length) this.reserve(8);
     const buf = this.buf;
-    while (n >= 128) {
-      buf[this.o++] = (n % 128) | 128;
-      n = Math.floor(n / 128);
+    let o = this.o;
+    if (n < 0x80000000) {
+      // Small integers: bit operations on Smis.
+      while (n >= 128) {
+        buf[o++] = (n & 127) | 128;
+        n >>>= 7;
+      }
+    } else {
+      while (n >= 128) {
+        buf[o++] = (n % 128) | 128;
+        n = Math.floor(n / 128);
+      }
     }
-    buf[this.o++] = n;
+    buf[o++] = n;
+    this.o = o;
   }
 }
 
 const zigzag = (n: number): number => (n >= 0 ? n * 2 : -n * 2 - 1);
 const unzigzag = (n: number): number => (n % 2 === 0 ? n / 2 : -(n + 1) / 2);
-const MAX_INLINE = 2 ** 50;
+const MAX_INLINE = 2 ** 49;
+/** Strings at least this long are deduplicated across the whole chunk, not only the recent list. */
+const LONG_STRING = 32;
+const RECENT = 4;
+
+const enum Kind {
+  String = 0,
+  Json = 1,
+  Int = 2,
+  NegInt = 3,
+  Recent = 4,
+  NewString = 5,
+  NewJson = 6,
+}
 
 interface Template {
   index: number;
+  type: string;
   /** undefined: the event has no details. */
   keys: string[] | undefined;
+  /** The two shapes most events have (a state's Entered and Exited events), read with direct loads. */
+  shape: 'nameInput' | 'nameOutput' | 'other';
 }
 
 /** Finds (or adds) the template for an event: its type and the keys of its defined detail values. */
-function templateOf(byType: Map<string, Template[]>, templates: Template[], type: string, d: Record<string, unknown> | undefined): Template {
-  let list = byType.get(type);
-  if (!list) byType.set(type, (list = []));
+function templateOf(list: Template[], templates: Template[], type: string, d: Record<string, unknown> | undefined): Template {
   for (let i = 0; i < list.length; i++) if (sameKeys(list[i]!.keys, d)) return list[i]!;
   let keys: string[] | undefined;
   if (d) {
     keys = [];
     for (const key in d) if (d[key] !== undefined) keys.push(key);
   }
-  const t: Template = { index: templates.length, keys };
+  const joined = keys?.join(',');
+  const t: Template = { index: templates.length, type, keys, shape: joined === 'name,input' ? 'nameInput' : joined === 'name,output' ? 'nameOutput' : 'other' };
   templates.push(t);
   list.push(t);
   return t;
@@ -93,43 +125,131 @@ function sameKeys(keys: string[] | undefined, d: Record<string, unknown> | undef
   return i === keys.length;
 }
 
-export function encodeHistoryChunk(events: readonly StoredEvent[]): Buffer {
-  const index = new Map<string, number>();
-  const strings: string[] = [];
-  // The last two strings seen: a state's Exited event repeats its Entered event's name, and a
-  // value that flows through unchanged repeats its payload. Comparing references is cheaper than hashing.
-  let lastA = '';
-  let lastAi = -1;
-  let lastB = '';
-  let lastBi = -1;
-  const intern = (s: string): number => {
-    if (s === lastA) return lastAi;
-    if (s === lastB) return lastBi;
-    let i = index.get(s);
+/**
+ * The encoder's string table. Detail values go through `tag`: the recently-used list (four entries
+ * in locals, compared by reference first), then, for long strings, a map.
+ */
+class StringTable {
+  readonly strings: string[] = [];
+  private readonly index = new Map<string, number>();
+  private r0 = '';
+  private r1 = '';
+  private r2 = '';
+  private r3 = '';
+  private i0 = -1;
+  private i1 = -1;
+  private i2 = -1;
+  private i3 = -1;
+  private size = 0;
+
+  /** A table entry for template strings and JSON text (always deduplicated). */
+  intern(s: string): number {
+    let i = this.index.get(s);
     if (i === undefined) {
-      i = strings.length;
-      strings.push(s);
-      index.set(s, i);
+      i = this.strings.length;
+      this.strings.push(s);
+      this.index.set(s, i);
     }
-    lastB = lastA;
-    lastBi = lastAi;
-    lastA = s;
-    lastAi = i;
     return i;
-  };
+  }
+
+  /** The value tag of a string detail value. */
+  tag(s: string): number {
+    if (this.size > 0 && s === this.r0) return Kind.Recent;
+    if (this.size > 1 && s === this.r1) {
+      const i = this.i1;
+      this.r1 = this.r0;
+      this.i1 = this.i0;
+      this.r0 = s;
+      this.i0 = i;
+      return 8 + Kind.Recent;
+    }
+    if (this.size > 2 && s === this.r2) {
+      const i = this.i2;
+      this.r2 = this.r1;
+      this.i2 = this.i1;
+      this.r1 = this.r0;
+      this.i1 = this.i0;
+      this.r0 = s;
+      this.i0 = i;
+      return 16 + Kind.Recent;
+    }
+    if (this.size > 3 && s === this.r3) {
+      this.push(s, this.i3);
+      return 24 + Kind.Recent;
+    }
+    let i: number | undefined;
+    let tag: number;
+    if (s.length >= LONG_STRING && (i = this.index.get(s)) !== undefined) tag = i * 8 + Kind.String;
+    else {
+      i = this.strings.length;
+      this.strings.push(s);
+      if (s.length >= LONG_STRING) this.index.set(s, i);
+      tag = Kind.NewString;
+    }
+    this.push(s, i);
+    if (this.size < RECENT) this.size++;
+    return tag;
+  }
+
+  /** The value tag of any other JSON value (objects, arrays, fractions, booleans, null). */
+  jsonTag(text: string): number {
+    const i = this.index.get(text);
+    if (i !== undefined) return i * 8 + Kind.Json;
+    this.index.set(text, this.strings.length);
+    this.strings.push(text);
+    return Kind.NewJson;
+  }
+
+  /** Puts `s` at the front, shifting the others back (the last one drops out). */
+  private push(s: string, i: number): void {
+    this.r3 = this.r2;
+    this.i3 = this.i2;
+    this.r2 = this.r1;
+    this.i2 = this.i1;
+    this.r1 = this.r0;
+    this.i1 = this.i0;
+    this.r0 = s;
+    this.i0 = i;
+  }
+}
+
+function putValue(body: Writer, table: StringTable, v: unknown): void {
+  if (typeof v === 'string') body.put(table.tag(v));
+  else if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < MAX_INLINE && !Object.is(v, -0)) body.put(v >= 0 ? v * 8 + Kind.Int : -v * 8 + Kind.NegInt);
+  else body.put(table.jsonTag(JSON.stringify(v)));
+}
+
+export function encodeHistoryChunk(events: readonly StoredEvent[]): Buffer {
+  const table = new StringTable();
   const byType = new Map<string, Template[]>();
   const templates: Template[] = [];
-  const types: string[] = [];
-  const body = new Writer(events.length * 5 + 32);
+  const body = new Writer(events.length * 4 + 32);
   const first = events[0];
   const firstId = first?.id ?? 0;
   const firstTs = first?.timestamp ?? 0;
   let prevId = firstId;
   let prevTs = firstTs;
+  // The templates of the last two types, found by reference: event types are constant strings.
+  let typeA = '';
+  let listA: Template[] = [];
+  let typeB = '';
+  let listB: Template[] = [];
   for (const ev of events) {
     const d = ev.details;
-    const t = templateOf(byType, templates, ev.type, d);
-    if (t.index === types.length) types.push(ev.type);
+    const type = ev.type;
+    let list: Template[];
+    if (type === typeA) list = listA;
+    else if (type === typeB) list = listB;
+    else {
+      list = byType.get(type) ?? [];
+      if (!list.length) byType.set(type, list);
+      typeB = typeA;
+      listB = listA;
+      typeA = type;
+      listA = list;
+    }
+    const t = templateOf(list, templates, type, d);
     const idDelta = ev.id - prevId;
     const tsDelta = ev.timestamp - prevTs;
     prevId = ev.id;
@@ -139,27 +259,35 @@ export function encodeHistoryChunk(events: readonly StoredEvent[]): Buffer {
     body.put(t.index * 4 + idFlag + (tsDelta === 0 ? 0 : 2));
     if (idFlag) body.put(idDelta);
     if (tsDelta !== 0) body.put(zigzag(tsDelta));
-    if (!t.keys || !d) continue;
-    for (const key of t.keys) {
-      const v = d[key];
-      if (typeof v === 'string') body.put(intern(v) * 4);
-      else if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < MAX_INLINE && !Object.is(v, -0)) body.put(v >= 0 ? v * 4 + 2 : -v * 4 + 3);
-      else body.put(intern(JSON.stringify(v)) * 4 + 1);
+    if (!d) continue;
+    if (t.shape === 'nameInput') {
+      putValue(body, table, (d as { name: unknown }).name);
+      putValue(body, table, (d as { input: unknown }).input);
+    } else if (t.shape === 'nameOutput') {
+      putValue(body, table, (d as { name: unknown }).name);
+      putValue(body, table, (d as { output: unknown }).output);
+    } else {
+      const keys = t.keys ?? [];
+      for (let k = 0; k < keys.length; k++) putValue(body, table, d[keys[k]!]);
     }
   }
-  const head = new Writer(templates.length * 8 + strings.length * 2 + 64);
+  const head = new Writer(templates.length * 8 + 64);
   head.buf[0] = CHUNK_MAGIC;
   head.o = 2;
   head.put(events.length);
   head.put(firstId);
   head.put(firstTs);
   head.put(templates.length);
-  templates.forEach((t, i) => {
-    head.put(intern(types[i]!));
-    if (!t.keys) return head.put(0);
+  for (const t of templates) {
+    head.put(table.intern(t.type));
+    if (!t.keys) {
+      head.put(0);
+      continue;
+    }
     head.put(t.keys.length + 1);
-    for (const key of t.keys) head.put(intern(key));
-  });
+    for (const key of t.keys) head.put(table.intern(key));
+  }
+  const strings = table.strings;
   let text = strings.join('');
   let version = VERSION;
   if (!(text as unknown as { isWellFormed(): boolean }).isWellFormed()) {
@@ -168,12 +296,13 @@ export function encodeHistoryChunk(events: readonly StoredEvent[]): Buffer {
     version = VERSION_JSON_STRINGS;
   }
   head.buf[1] = version;
-  head.put(strings.length);
-  if (version === VERSION) for (const s of strings) head.put(s.length);
   const textBytes = Buffer.byteLength(text, 'utf8');
-  head.reserve(body.o + textBytes);
+  head.reserve(body.o + strings.length * 2 + 8 + textBytes);
   body.buf.copy(head.buf, head.o, 0, body.o);
   head.o += body.o;
+  head.put(strings.length);
+  if (version === VERSION) for (const s of strings) head.put(s.length);
+  head.reserve(textBytes);
   head.buf.write(text, head.o, 'utf8');
   return head.buf.subarray(0, head.o + textBytes);
 }
@@ -207,23 +336,71 @@ export function decodeHistoryChunk(buf: Uint8Array): StoredEvent[] {
     }
     templates.push({ type, keys });
   }
-  const nStrings = get();
-  const lengths: number[] = [];
-  const utf16 = buf[1] === VERSION;
-  if (utf16) for (let i = 0; i < nStrings; i++) lengths.push(get());
-  // The events come before the text: read their numbers first, resolve strings after.
+  // Events come before the strings: resolve every value to a string index (or an integer) first,
+  // replaying the encoder's recently-used list and its count of new strings.
   const raw: number[] = [];
   const shapes: number[] = [];
+  const recent: number[] = [];
+  const toFront = (p: number, i: number): void => {
+    for (let k = p; k > 0; k--) recent[k] = recent[k - 1]!;
+    recent[0] = i;
+  };
+  let next = 0;
   for (let i = 0; i < nEvents; i++) {
     const h = get();
-    const t = templates[Math.floor(h / 4)];
+    const shape = Math.floor(h / 4);
+    const t = templates[shape];
     if (!t) throw new Error('corrupt history chunk');
     if (i > 0) id += h & 1 ? get() : 1;
     if (h & 2) ts += unzigzag(get());
-    shapes.push(Math.floor(h / 4));
+    shapes.push(shape);
     raw.push(id, ts);
-    if (t.keys) for (let k = 0; k < t.keys.length; k++) raw.push(get());
+    if (!t.keys) continue;
+    for (let k = 0; k < t.keys.length; k++) {
+      const tag = get();
+      const n = Math.floor(tag / 8);
+      const kind = (tag % 8) as Kind;
+      let out: number;
+      switch (kind) {
+        case Kind.String:
+          out = n * 4;
+          toFront(Math.min(recent.length, RECENT - 1), n);
+          break;
+        case Kind.Recent: {
+          const value = recent[n];
+          if (value === undefined) throw new Error('corrupt history chunk');
+          out = value * 4;
+          toFront(n, value);
+          break;
+        }
+        case Kind.NewString: {
+          const value = next++;
+          out = value * 4;
+          toFront(Math.min(recent.length, RECENT - 1), value);
+          break;
+        }
+        case Kind.Json:
+          out = n * 4 + 1;
+          break;
+        case Kind.NewJson:
+          out = next++ * 4 + 1;
+          break;
+        case Kind.Int:
+          out = n * 4 + 2;
+          break;
+        case Kind.NegInt:
+          out = n * 4 + 3;
+          break;
+        default:
+          throw new Error('corrupt history chunk');
+      }
+      raw.push(out);
+    }
   }
+  const nStrings = get();
+  const utf16 = buf[1] === VERSION;
+  const lengths: number[] = [];
+  if (utf16) for (let i = 0; i < nStrings; i++) lengths.push(get());
   const text = Buffer.from(buf.buffer, buf.byteOffset + o, buf.length - o).toString('utf8');
   let strings: string[];
   if (utf16) {
@@ -250,9 +427,9 @@ export function decodeHistoryChunk(buf: Uint8Array): StoredEvent[] {
       const details: Record<string, unknown> = {};
       for (const k of t.keys) {
         const key = str(k);
-        const tag = raw[r++]!;
-        const n = Math.floor(tag / 4);
-        const kind = tag % 4;
+        const v = raw[r++]!;
+        const n = Math.floor(v / 4);
+        const kind = v % 4;
         const value = kind === 0 ? str(n) : kind === 1 ? (JSON.parse(str(n)) as unknown) : kind === 2 ? n : -n;
         if (key === '__proto__') Object.defineProperty(details, key, { value, enumerable: true, writable: true, configurable: true });
         else details[key] = value;

@@ -137,6 +137,7 @@ export class JournalStore {
       frames: p('SELECT frame_id, data FROM sfn_frames WHERE execution_id = ?'),
       frameUpsert: p('INSERT OR REPLACE INTO sfn_frames (execution_id, frame_id, data) VALUES (?, ?, ?)'),
       frameDelete: p('DELETE FROM sfn_frames WHERE execution_id = ? AND frame_id = ?'),
+      framesDeleteExec: p('DELETE FROM sfn_frames WHERE execution_id = ?'),
       histInsert: p('INSERT OR REPLACE INTO sfn_history (execution_id, first_id, last_id, events) VALUES (?, ?, ?, ?)'),
       histFwd: p('SELECT events FROM sfn_history WHERE execution_id = ? AND last_id > ? ORDER BY first_id'),
       histRev: p('SELECT events FROM sfn_history WHERE execution_id = ? AND first_id < ? ORDER BY first_id DESC'),
@@ -319,28 +320,18 @@ export class JournalStore {
       }
       s.histInsert!.run(execId, first, id - 1, codec.encodeBinary(encodeHistoryChunk(events)));
     }
-    const removed = w.removedFrames.length ? new Set(w.removedFrames) : undefined;
-    const written = new Set<string>();
-    for (const f of w.changedFrames) {
-      if (removed?.has(f) || written.has(f)) continue;
-      const frame = state.frames[f];
-      if (frame === undefined) continue;
-      written.add(f);
-      s.frameUpsert!.run(execId, f, codec.encode(frame));
-      w.persisted?.add(f);
-    }
-    if (removed)
-      for (const f of removed) {
-        if (w.persisted && !w.persisted.delete(f)) continue;
-        s.frameDelete!.run(execId, f);
-      }
+    const ended = endOf(w.commands);
+    // A succeeded execution cannot be redriven: its frames are dead weight.
+    if (ended?.status === 'SUCCEEDED') {
+      if (w.persisted === undefined || w.persisted.size > 0) s.framesDeleteExec!.run(execId);
+      w.persisted?.clear();
+    } else this.writeFrames(w);
     if (w.consumed?.timerId !== undefined) s.timerDelete!.run(execId, w.consumed.timerId);
     if (w.consumed?.taskId !== undefined) {
       s.taskDelete!.run(execId, w.consumed.taskId);
       s.tokenCloseTask!.run(execId, w.consumed.taskId);
     }
     if (w.redrive) s.exRedrive!.run(w.redrive.count, w.redrive.at, execId);
-    let ended: Extract<Command, { type: 'ExecutionEnded' }> | undefined;
     for (const c of w.commands) {
       switch (c.type) {
         case 'InvokeTask':
@@ -356,9 +347,6 @@ export class JournalStore {
           break;
         case 'CancelTimer':
           s.timerDelete!.run(execId, c.timerId);
-          break;
-        case 'ExecutionEnded':
-          ended = c;
           break;
       }
     }
@@ -380,4 +368,30 @@ export class JournalStore {
       s.exProgress!.run(state.status, metaOf(state), id, execId);
     }
   }
+
+  private writeFrames(w: StepWrite): void {
+    const { execId, state } = w;
+    const s = this.s;
+    const codec = this.codec;
+    const removed = w.removedFrames.length ? new Set(w.removedFrames) : undefined;
+    const written = new Set<string>();
+    for (const f of w.changedFrames) {
+      if (removed?.has(f) || written.has(f)) continue;
+      const frame = state.frames[f];
+      if (frame === undefined) continue;
+      written.add(f);
+      s.frameUpsert!.run(execId, f, codec.encode(frame));
+      w.persisted?.add(f);
+    }
+    if (removed)
+      for (const f of removed) {
+        if (w.persisted && !w.persisted.delete(f)) continue;
+        s.frameDelete!.run(execId, f);
+      }
+  }
+}
+
+function endOf(commands: readonly Command[]): Extract<Command, { type: 'ExecutionEnded' }> | undefined {
+  for (const c of commands) if (c.type === 'ExecutionEnded') return c;
+  return undefined;
 }
