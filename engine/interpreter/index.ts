@@ -43,9 +43,9 @@ async function apply(r: Runner, definition: object, state: ExecutionState, event
       if (Number.isFinite(startTime)) root.enteredAt = startTime;
       const timeout = (definition as { TimeoutSeconds?: unknown }).TimeoutSeconds;
       if (typeof timeout === 'number' && timeout > 0) r.startExecutionTimer(root, timeout);
-      r.schedule(async () => {
+      r.schedule(() => {
         r.enter(root, machineAt(definition, []).StartAt, input);
-        await r.run(root);
+        return r.run(root);
       });
       return;
     }

@@ -44,10 +44,10 @@ export async function startParallel(r: RunnerCore, f: ExecFrame, st: StateDef): 
   }
   branches.forEach((b, i) => {
     const child = r.createFrame({ id: childFrameId(ctl.id, i), parent: f.id, ctl: ctl.id, index: i, machine: [...f.machine, f.state, i] });
-    r.schedule(async () => {
+    r.schedule(() => {
       if (child.status !== 'running' || ctl.closed) return;
       r.enter(child, b.StartAt, input);
-      await r.run(child);
+      return r.run(child);
     });
   });
 }
@@ -215,14 +215,14 @@ export function fillMap(r: RunnerCore, ctl: ControlFrame): void {
     ctl.next += 1;
     ctl.running += 1;
     r.touch(ctl);
-    r.schedule(async () => {
+    r.schedule(() => {
       const child = r.frame<ExecFrame>(childFrameId(ctl.id, i));
       if (!child || child.status !== 'running' || ctl.closed) return;
       const owner = r.frame<ExecFrame>(ctl.owner)!;
       if (!ctl.distributed) r.emit('MapIterationStarted', { index: i, name: ctl.stateName }, owner);
       const processor = machineAt(r.def, child.machine);
       r.enter(child, processor.StartAt, child.input);
-      await r.run(child);
+      return r.run(child);
     });
   }
 }

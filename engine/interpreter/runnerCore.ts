@@ -9,9 +9,9 @@ import { machineAt, type StateDef } from './machine';
 import { firstMatch, retryDelayMs, type Retrier } from './retryPolicy';
 import { MAX_PAYLOAD_BYTES, payloadTooLarge } from './taskResources';
 
-export type Action = () => Promise<void>;
 /** JSONPath states run synchronously; only JSONata evaluation (async in jsonata 2) returns a promise. */
 export type MaybePromise = void | Promise<void>;
+export type Action = () => MaybePromise;
 
 interface Catcher {
   ErrorEquals: string[];
@@ -26,12 +26,50 @@ interface Catcher {
  * commands, scopes ($, $$, variables, $states), state transitions, Retry/Catch and frame endings.
  * State types live in simpleStates.ts, taskState.ts and mapParallel.ts; Runner (runner.ts) wires them in.
  */
-const STATE_TYPES = ['Pass', 'Task', 'Choice', 'Wait', 'Succeed', 'Fail', 'Parallel', 'Map'];
-// Constant strings: the journal interns event types, and a literal's hash is computed once.
-const ENTERED = new Map(STATE_TYPES.map((t) => [t, `${t}StateEntered`]));
-const EXITED = new Map(STATE_TYPES.map((t) => [t, `${t}StateExited`]));
-const enteredType = (type: string | undefined): string => ENTERED.get(type ?? '') ?? `${type ?? 'Unknown'}StateEntered`;
-const exitedType = (type: string): string => EXITED.get(type) ?? `${type}StateExited`;
+// Constant strings: the journal interns event types, and comparing constants is a pointer check.
+function enteredType(type: string | undefined): string {
+  switch (type) {
+    case 'Pass':
+      return 'PassStateEntered';
+    case 'Task':
+      return 'TaskStateEntered';
+    case 'Choice':
+      return 'ChoiceStateEntered';
+    case 'Wait':
+      return 'WaitStateEntered';
+    case 'Succeed':
+      return 'SucceedStateEntered';
+    case 'Fail':
+      return 'FailStateEntered';
+    case 'Parallel':
+      return 'ParallelStateEntered';
+    case 'Map':
+      return 'MapStateEntered';
+    default:
+      return `${type ?? 'Unknown'}StateEntered`;
+  }
+}
+
+function exitedType(type: string): string {
+  switch (type) {
+    case 'Pass':
+      return 'PassStateExited';
+    case 'Task':
+      return 'TaskStateExited';
+    case 'Choice':
+      return 'ChoiceStateExited';
+    case 'Wait':
+      return 'WaitStateExited';
+    case 'Succeed':
+      return 'SucceedStateExited';
+    case 'Parallel':
+      return 'ParallelStateExited';
+    case 'Map':
+      return 'MapStateExited';
+    default:
+      return `${type}StateExited`;
+  }
+}
 
 export abstract class RunnerCore {
   readonly history: HistoryEventDraft[] = [];
@@ -103,7 +141,10 @@ export abstract class RunnerCore {
 
   async drain(): Promise<void> {
     // Index walk, not shift(): a 10 000-item Map schedules 10 000 actions in one step.
-    for (let i = 0; i < this.queue.length; i++) await this.queue[i]!();
+    for (let i = 0; i < this.queue.length; i++) {
+      const pending = this.queue[i]!();
+      if (pending) await pending;
+    }
     this.queue.length = 0;
   }
 
@@ -291,8 +332,11 @@ export abstract class RunnerCore {
     this.enter(f, target, output);
   }
 
-  /** Runs a frame's states until it blocks or ends. */
-  async run(f: ExecFrame): Promise<void> {
+  /**
+   * Runs a frame's states until it blocks or ends. Synchronous while its states are (every JSONPath
+   * state but Task, Map and Parallel): a promise only when one of them needs to await.
+   */
+  run(f: ExecFrame): MaybePromise {
     while (f.status === 'running' && !f.pending) {
       const st = machineAt(this.def, f.machine).States[f.state];
       if (!st) {
@@ -300,15 +344,31 @@ export abstract class RunnerCore {
         this.frameFailed(f, 'States.Runtime', `State '${f.state}' is not defined in the state machine`);
         return;
       }
+      let pending: MaybePromise;
       try {
-        const pending = this.execState(f, st);
-        // Awaiting only real promises: a microtask per Pass state would cost more than the state.
-        if (pending) await pending;
+        pending = this.execState(f, st);
       } catch (e) {
         if (f.status !== 'running') return;
-        await this.handleFailure(f, st, toStateFailure(e));
+        return this.continueAfter(f, this.handleFailure(f, st, toStateFailure(e)));
       }
+      if (pending) return this.continueAfterState(f, st, pending);
     }
+  }
+
+  /** The rest of `run` once an asynchronous state body settles (its failure is the state's). */
+  private async continueAfterState(f: ExecFrame, st: StateDef, pending: Promise<void>): Promise<void> {
+    try {
+      await pending;
+    } catch (e) {
+      if (f.status !== 'running') return;
+      await this.handleFailure(f, st, toStateFailure(e));
+    }
+    await this.run(f);
+  }
+
+  private async continueAfter(f: ExecFrame, pending: Promise<void>): Promise<void> {
+    await pending;
+    await this.run(f);
   }
 
   /** Runs the body of the current state (after its StateEntered event). */
