@@ -1,4 +1,7 @@
 import { ClinflowError } from '../../schemas/errors';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decodeHistoryChunk } from './historyChunk';
 import { errorOf, LAMBDA, machine, testEngine } from './testing/engineFixture';
 
@@ -35,22 +38,26 @@ describe('Engine API', () => {
   });
 
   it('reads history rows written as JSON arrays (journals from before the binary chunk format)', async () => {
-    const { engine } = testEngine();
-    const { stateMachineArn } = engine.createStateMachine({ name: 'legacy', definition: machine({ A: { Type: 'Pass', Next: 'B' }, B: { Type: 'Pass', End: true } }) });
-    const { executionArn } = await engine.startExecution({ stateMachineArn, name: 'old', input: '{"n":1}' });
-    await engine.runUntilIdle();
-    const before = engine.getExecutionHistory({ executionArn }).events;
-    const rows = engine.db.prepare('SELECT execution_id, first_id, events FROM sfn_history').all() as Array<{ execution_id: number; first_id: number; events: Buffer }>;
-    expect(rows.every((r) => Buffer.isBuffer(r.events) && r.events[0] === 0x48)).toBe(true);
-    // Rewrite each row the way the journal stored it before: the step's events as one JSON array.
-    const rewrite = engine.db.prepare('UPDATE sfn_history SET events = ? WHERE execution_id = ? AND first_id = ?');
-    for (const r of rows) {
-      rewrite.run(engine.store.codec.encode(decodeHistoryChunk(r.events)), r.execution_id, r.first_id);
+    const dir = mkdtempSync(join(tmpdir(), 'clinflow-legacy-'));
+    try {
+      const { engine } = testEngine({ database: join(dir, 'journal.db') });
+      const { stateMachineArn } = engine.createStateMachine({ name: 'legacy', definition: machine({ A: { Type: 'Pass', Next: 'B' }, B: { Type: 'Pass', End: true } }) });
+      const { executionArn } = await engine.startExecution({ stateMachineArn, name: 'old', input: '{"n":1}' });
+      await engine.runUntilIdle();
+      const before = engine.getExecutionHistory({ executionArn }).events;
+      const rows = engine.db.prepare('SELECT execution_id, first_id, events FROM sfn_history').all() as Array<{ execution_id: number; first_id: number; events: Buffer }>;
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.every((r) => Buffer.isBuffer(r.events) && r.events[0] === 0x48)).toBe(true);
+      // Rewrite each row the way the journal stored it before: the step's events as one JSON array.
+      const rewrite = engine.db.prepare('UPDATE sfn_history SET events = ? WHERE execution_id = ? AND first_id = ?');
+      for (const r of rows) rewrite.run(engine.store.codec.encode(decodeHistoryChunk(r.events)), r.execution_id, r.first_id);
+      expect(typeof (engine.db.prepare('SELECT events FROM sfn_history').get() as { events: unknown }).events).toBe('string');
+      expect(engine.getExecutionHistory({ executionArn }).events).toEqual(before);
+      expect(before.map((e) => e.type)).toEqual(['ExecutionStarted', 'PassStateEntered', 'PassStateExited', 'PassStateEntered', 'PassStateExited', 'ExecutionSucceeded']);
+      await engine.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    expect(typeof (engine.db.prepare('SELECT events FROM sfn_history').get() as { events: unknown }).events).toBe('string');
-    expect(engine.getExecutionHistory({ executionArn }).events).toEqual(before);
-    expect(before.map((e) => e.type)).toEqual(['ExecutionStarted', 'PassStateEntered', 'PassStateExited', 'PassStateEntered', 'PassStateExited', 'ExecutionSucceeded']);
-    await engine.close();
   });
 
   it('pages history and executions, and filters by status', async () => {

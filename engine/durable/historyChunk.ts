@@ -35,13 +35,13 @@ export function isHistoryChunk(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === CHUNK_MAGIC && (bytes[1] === VERSION || bytes[1] === VERSION_JSON_STRINGS);
 }
 
-/** A growable byte buffer of varints. */
+/** A growable byte buffer of varints, over a scratch buffer that outlives it (encoding is synchronous). */
 class Writer {
   buf: Buffer;
   o = 0;
 
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(Math.max(size, 64));
+  constructor(scratch: Buffer) {
+    this.buf = scratch;
   }
 
   /** Makes room for `n` more bytes. */
@@ -220,11 +220,16 @@ function putValue(body: Writer, table: StringTable, v: unknown): void {
   else body.put(table.jsonTag(JSON.stringify(v)));
 }
 
+// Reused by every encoding: allocating (and page-faulting in) fresh scratch space per step cost more
+// than the encoding. Only the exact-size result is a new buffer.
+let scratchBody: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
+let scratchHead: Buffer = Buffer.allocUnsafeSlow(4 * 1024);
+
 export function encodeHistoryChunk(events: readonly StoredEvent[]): Buffer {
   const table = new StringTable();
   const byType = new Map<string, Template[]>();
   const templates: Template[] = [];
-  const body = new Writer(events.length * 4 + 32);
+  const body = new Writer(scratchBody);
   const first = events[0];
   const firstId = first?.id ?? 0;
   const firstTs = first?.timestamp ?? 0;
@@ -271,7 +276,7 @@ export function encodeHistoryChunk(events: readonly StoredEvent[]): Buffer {
       for (let k = 0; k < keys.length; k++) putValue(body, table, d[keys[k]!]);
     }
   }
-  const head = new Writer(templates.length * 8 + 64);
+  const head = new Writer(scratchHead);
   head.buf[0] = CHUNK_MAGIC;
   head.o = 2;
   head.put(events.length);
@@ -296,15 +301,18 @@ export function encodeHistoryChunk(events: readonly StoredEvent[]): Buffer {
     version = VERSION_JSON_STRINGS;
   }
   head.buf[1] = version;
+  // The string count and lengths follow the events: they go to the body scratch.
+  body.put(strings.length);
+  if (version === VERSION) for (const s of strings) body.put(s.length);
+  // Keep grown scratch space for the next step, unless one huge step grew it past 1 MiB.
+  if (body.buf.length <= 1 << 20) scratchBody = body.buf;
+  if (head.buf.length <= 1 << 20) scratchHead = head.buf;
   const textBytes = Buffer.byteLength(text, 'utf8');
-  head.reserve(body.o + strings.length * 2 + 8 + textBytes);
-  body.buf.copy(head.buf, head.o, 0, body.o);
-  head.o += body.o;
-  head.put(strings.length);
-  if (version === VERSION) for (const s of strings) head.put(s.length);
-  head.reserve(textBytes);
-  head.buf.write(text, head.o, 'utf8');
-  return head.buf.subarray(0, head.o + textBytes);
+  const out = Buffer.allocUnsafe(head.o + body.o + textBytes);
+  head.buf.copy(out, 0, 0, head.o);
+  body.buf.copy(out, head.o, 0, body.o);
+  out.write(text, head.o + body.o, 'utf8');
+  return out;
 }
 
 export function decodeHistoryChunk(buf: Uint8Array): StoredEvent[] {

@@ -106,12 +106,23 @@ export const hashToken = (token: string): string => createHash('sha256').update(
 export class JournalStore {
   private readonly s: Record<string, Statement>;
   private readonly revisions = new Map<number, RevisionRow>();
+  private readonly machinesByName = new Map<string, StateMachineRow>();
+  /**
+   * `:memory:` databases keep history chunks here instead of in sfn_history: nothing is gained by
+   * paging kilobyte blobs through SQLite when the database dies with the process, and inserting
+   * them was a fifth of a Pass chain's run. Chunks are keyed by their first event id, like the table;
+   * a step whose transaction rolled back leaves a chunk whose first id is the execution's next
+   * event, which the next step on that execution replaces and which reads never reach (they stop
+   * at the row's next_event).
+   */
+  private readonly memoryHistory: Map<number, Map<number, { last: number; events: Buffer }>> | undefined;
 
   constructor(
     readonly db: Db,
     readonly codec: PayloadCodec,
   ) {
     ensureSchema(db, 'journal', journalSchema);
+    this.memoryHistory = db.memory ? new Map() : undefined;
     const p = (sql: string): Statement => db.prepare(sql);
     this.s = {
       smByName: p('SELECT * FROM sfn_state_machines WHERE name = ?'),
@@ -164,8 +175,16 @@ export class JournalStore {
 
   // --- state machines -------------------------------------------------------------------------
 
+  /** Cached: every start and describe looks its state machine up; only this store changes the rows. */
   stateMachineByName(name: string): StateMachineRow | undefined {
-    return this.s.smByName!.get(name) as StateMachineRow | undefined;
+    let row = this.machinesByName.get(name);
+    if (!row) {
+      row = this.s.smByName!.get(name) as StateMachineRow | undefined;
+      if (!row) return undefined;
+      if (this.machinesByName.size >= 1024) this.machinesByName.clear();
+      this.machinesByName.set(name, row);
+    }
+    return row;
   }
 
   stateMachineById(id: number): StateMachineRow | undefined {
@@ -186,6 +205,7 @@ export class JournalStore {
       const version = m.publish ? 1 : undefined;
       const revisionId = Number(this.s.revInsert!.run(id, m.definition, m.roleArn, m.now, version ?? null, m.description ?? null).lastInsertRowid);
       this.s.smSetRevision!.run(revisionId, m.roleArn, m.now, m.description ?? null, id);
+      this.machinesByName.delete(m.name);
       return version === undefined ? { id, revisionId } : { id, revisionId, version };
     })();
   }
@@ -196,6 +216,7 @@ export class JournalStore {
       const version = m.publish ? max + 1 : undefined;
       const revisionId = Number(this.s.revInsert!.run(smId, m.definition, m.roleArn, m.now, version ?? null, m.description ?? null).lastInsertRowid);
       this.s.smSetRevision!.run(revisionId, m.roleArn, m.now, m.description ?? null, smId);
+      this.machinesByName.clear();
       return version === undefined ? { revisionId } : { revisionId, version };
     })();
   }
@@ -247,21 +268,28 @@ export class JournalStore {
     return frames;
   }
 
-  /** Up to `limit` events after (or, reversed, before) event id `cursor`. */
-  historyPage(execId: number, reverse: boolean, cursor: number, limit: number): HistoryRow[] {
+  /** Up to `limit` events after (or, reversed, before) event id `cursor`, of the events before `nextEvent`. */
+  historyPage(execId: number, reverse: boolean, cursor: number, limit: number, nextEvent = Number.MAX_SAFE_INTEGER): HistoryRow[] {
     const out: HistoryRow[] = [];
     // In-memory mode stores history encoded too: holding millions of event objects costs more in
     // garbage collection than encoding them does.
-    const chunks = this.decodedChunks((reverse ? this.s.histRev! : this.s.histFwd!).iterate(execId, cursor) as Iterable<{ events: string | Buffer }>);
-    for (const chunk of chunks) {
+    for (const chunk of this.decodedChunks(this.chunkRows(execId, reverse, cursor, nextEvent))) {
       const events = reverse ? chunk.reverse() : chunk;
       for (const { id, type, timestamp: ts, details } of events) {
-        if (reverse ? id >= cursor : id <= cursor) continue;
+        if (id >= nextEvent || (reverse ? id >= cursor : id <= cursor)) continue;
         out.push(details === undefined ? { id, type, ts } : { id, type, ts, details });
         if (out.length >= limit) return out;
       }
     }
     return out;
+  }
+
+  private chunkRows(execId: number, reverse: boolean, cursor: number, nextEvent: number): Iterable<{ events: string | Buffer }> {
+    if (!this.memoryHistory) return (reverse ? this.s.histRev! : this.s.histFwd!).iterate(execId, cursor) as Iterable<{ events: string | Buffer }>;
+    const chunks = [...(this.memoryHistory.get(execId) ?? new Map<number, { last: number; events: Buffer }>()).entries()]
+      .filter(([first, c]) => first < nextEvent && (reverse ? first < cursor : c.last > cursor))
+      .sort((a, b) => (reverse ? b[0] - a[0] : a[0] - b[0]));
+    return chunks.map(([, c]) => c);
   }
 
   private *decodedChunks(rows: Iterable<{ events: string | Buffer }>): Iterable<StoredEvent[]> {
@@ -318,7 +346,13 @@ export class JournalStore {
         if (ev.id === undefined) ev.id = id;
         id = ev.id + 1;
       }
-      s.histInsert!.run(execId, first, id - 1, codec.encodeBinary(encodeHistoryChunk(events)));
+      const blob = codec.encodeBinary(encodeHistoryChunk(events));
+      if (!this.memoryHistory) s.histInsert!.run(execId, first, id - 1, blob);
+      else {
+        let chunks = this.memoryHistory.get(execId);
+        if (!chunks) this.memoryHistory.set(execId, (chunks = new Map()));
+        chunks.set(first, { last: id - 1, events: blob });
+      }
     }
     const ended = endOf(w.commands);
     // A succeeded execution cannot be redriven: its frames are dead weight.
