@@ -127,33 +127,45 @@ interface Timing {
   output: unknown;
 }
 
+/** Runs of a workload a sample takes, so that a sample lasts about `BATCH_MS` (timer and scheduling noise stay small). */
+const BATCH_MS = 25;
+
 /**
- * Best wall time and best CPU time (user + system of this process) per runner, over at least
- * `minReps` rounds and `minMs` of running. Every runner is warmed up first and the rounds
- * interleave the runners, so JIT warm-up and the shared machine's load swings hit all alike; the
- * minimum is the signal. CPU time is immune to preemption but does not count fsync waits.
+ * Best throughput by wall time and by CPU time (user + system of this process) per runner. A
+ * sample is a batch of back-to-back runs lasting about BATCH_MS (a 1000-state Pass chain takes well
+ * under a millisecond: single runs would measure the timer and the garbage collector). Every runner
+ * is warmed up and calibrated first, and the samples interleave the runners, so JIT warm-up and the
+ * shared machine's load swings hit all alike; the best sample is the signal. CPU time is immune to
+ * preemption but does not count fsync waits.
  */
 async function timeRunners(runners: Runner[], w: Workload, minReps: number, minMs: number): Promise<Timing[]> {
   const best: Timing[] = [];
+  const batch: number[] = [];
   for (const r of runners) {
     await r.run(w);
-    best.push({ wall: Infinity, cpu: Infinity, output: await r.run(w) });
+    const t0 = performance.now();
+    const output = await r.run(w);
+    const once = Math.max(performance.now() - t0, 0.001);
+    batch.push(Math.max(1, Math.min(1000, Math.round(BATCH_MS / once))));
+    best.push({ wall: 0, cpu: 0, output });
   }
   const start = performance.now();
-  for (let i = 0; i < 50 && (i < minReps || performance.now() - start < minMs * runners.length); i++) {
+  for (let i = 0; i < 400 && (i < minReps || performance.now() - start < minMs * runners.length); i++) {
     for (const [k, r] of runners.entries()) {
+      const n = batch[k]!;
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      const output = await r.run(w);
+      let output: unknown;
+      for (let j = 0; j < n; j++) output = await r.run(w);
       const wall = performance.now() - t0;
       const c = process.cpuUsage(c0);
       const b = best[k]!;
-      b.wall = Math.min(b.wall, wall);
-      b.cpu = Math.min(b.cpu, (c.user + c.system) / 1000);
+      b.wall = Math.max(b.wall, (n * w.transitions * 1000) / wall);
+      b.cpu = Math.max(b.cpu, (n * w.transitions * 1000) / Math.max((c.user + c.system) / 1000, 0.001));
       b.output = output;
     }
   }
-  return best.map((b) => ({ wall: (w.transitions / b.wall) * 1000, cpu: (w.transitions / Math.max(b.cpu, 0.001)) * 1000, output: b.output }));
+  return best;
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -171,7 +183,7 @@ async function throughput(reps: number, minMs: number): Promise<void> {
   for (const w of workloads) rows.push({ w, results: await timeRunners(runners, w, reps, minMs) });
   for (const metric of ['wall', 'cpu'] as const) {
     const what = metric === 'wall' ? 'transitions per wall-clock second' : 'transitions per CPU-second of the process';
-    process.stdout.write(`\n${what} (best of >= ${reps} interleaved rounds and >= ${minMs} ms per cell, after warm-up)\n`);
+    process.stdout.write(`\n${what} (best ~${BATCH_MS} ms batch of >= ${reps} interleaved rounds and >= ${minMs} ms per cell, after warm-up)\n`);
     process.stdout.write(`${'workload'.padEnd(30)}${runners.map((r) => r.label.padStart(24)).join('')}   mem/peer  NORMAL/peer  FULL/peer\n`);
     for (const { w, results } of rows) {
       const [mem, normal, full, peer] = results.map((x) => x[metric]) as [number, number, number, number];
