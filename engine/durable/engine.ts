@@ -162,7 +162,9 @@ export class Engine implements ExecutionPort {
     this.log = options.log ?? noLog;
     this.cacheSize = options.cacheSize ?? 1000;
     this.timerBatch = options.timerBatch ?? 512;
-    this.committer = new GroupCommit(this.db, deferToNextTurn);
+    // Group commit amortises fsyncs; an in-memory database has none, so it commits at once rather
+    // than waiting a turn of the event loop per write.
+    this.committer = new GroupCommit(this.db, this.db.memory ? (fn) => fn() : deferToNextTurn);
     const bindable = options.tasks as { bindExecutions?: (e: ExecutionPort) => void } | undefined;
     bindable?.bindExecutions?.(this);
   }

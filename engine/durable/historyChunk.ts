@@ -1,4 +1,5 @@
 import type { HistoryEventDraft } from '../interpreter/contract';
+import { StateEnteredDetails, StateExitedDetails } from '../interpreter/historyDetails';
 
 /** One stored event: the interpreter's draft with its id filled in. */
 export type StoredEvent = HistoryEventDraft & { id: number };
@@ -53,6 +54,10 @@ class Writer {
   }
 
   put(n: number): void {
+    if (n < 128 && this.o < this.buf.length) {
+      this.buf[this.o++] = n;
+      return;
+    }
     if (this.o + 8 > this.buf.length) this.reserve(8);
     const buf = this.buf;
     let o = this.o;
@@ -254,7 +259,16 @@ export function encodeHistoryChunk(events: readonly StoredEvent[]): Buffer {
       typeA = type;
       listA = list;
     }
-    const t = templateOf(list, templates, type, d);
+    // The interpreter's own Entered/Exited details declare their shape by class: no key walk, and
+    // their values are strings.
+    const entered = d instanceof StateEnteredDetails;
+    const known = entered || d instanceof StateExitedDetails;
+    let t: Template | undefined;
+    if (known) {
+      const shape = entered ? 'nameInput' : 'nameOutput';
+      for (let i = 0; i < list.length && !t; i++) if (list[i]!.shape === shape) t = list[i];
+    }
+    t ??= templateOf(list, templates, type, d);
     const idDelta = ev.id - prevId;
     const tsDelta = ev.timestamp - prevTs;
     prevId = ev.id;
@@ -265,7 +279,10 @@ export function encodeHistoryChunk(events: readonly StoredEvent[]): Buffer {
     if (idFlag) body.put(idDelta);
     if (tsDelta !== 0) body.put(zigzag(tsDelta));
     if (!d) continue;
-    if (t.shape === 'nameInput') {
+    if (known) {
+      body.put(table.tag(d.name));
+      body.put(table.tag((entered ? d.input : d.output)));
+    } else if (t.shape === 'nameInput') {
       putValue(body, table, (d as { name: unknown }).name);
       putValue(body, table, (d as { input: unknown }).input);
     } else if (t.shape === 'nameOutput') {

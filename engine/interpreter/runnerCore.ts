@@ -6,6 +6,7 @@ import { compactJson, runtimeFailure, StateFailure, toStateFailure } from './fai
 import { childFrameId, derivedId, frameOfDerivedId, ROOT, type ControlFrame, type ExecFrame, type Frame } from './frames';
 import { evaluateJsonata, evaluateJsonataTemplate, isJsonataExpression, type StatesBinding } from './jsonataEval';
 import { machineAt, type StateDef } from './machine';
+import { StateEnteredDetails, StateExitedDetails } from './historyDetails';
 import { firstMatch, retryDelayMs, type Retrier } from './retryPolicy';
 import { MAX_PAYLOAD_BYTES, payloadTooLarge } from './taskResources';
 
@@ -78,6 +79,7 @@ export abstract class RunnerCore {
   readonly removed = new Set<string>();
   readonly queue: Action[] = [];
   private lastJsonValue: unknown;
+  private lastTouched: Frame | undefined;
   private lastJsonText: string | undefined;
 
   constructor(
@@ -99,13 +101,17 @@ export abstract class RunnerCore {
   }
 
   touch(f: Frame): void {
+    // A chain of states touches the same frame once per state: skip the set when nothing changed.
+    if (f === this.lastTouched) return;
     this.changed.add(f.id);
+    this.lastTouched = f;
   }
 
   drop(id: string): void {
     if (!(id in this.state.frames)) return;
     delete this.state.frames[id];
     this.changed.delete(id);
+    if (this.lastTouched?.id === id) this.lastTouched = undefined;
     this.removed.add(id);
   }
 
@@ -119,9 +125,8 @@ export abstract class RunnerCore {
     if (f && this.isSilent(f)) return this.state.historyCount ?? 0;
     const id = (this.state.historyCount ?? 0) + 1;
     this.state.historyCount = id;
-    const ev: HistoryEventDraft = { type, timestamp: this.env.now, id };
-    if (details) ev.details = details;
-    this.history.push(ev);
+    // One literal per shape: adding `details` afterwards would cost a map transition per event.
+    this.history.push(details ? { type, timestamp: this.env.now, id, details } : { type, timestamp: this.env.now, id });
     return id;
   }
 
@@ -299,7 +304,7 @@ export abstract class RunnerCore {
     if (f.retries !== undefined) delete f.retries;
     if (f.retryCount !== undefined) delete f.retryCount;
     if (f.pending !== undefined) delete f.pending;
-    f.entered = this.emit(enteredType(st?.Type), { name, input: this.json(input) }, f);
+    f.entered = this.emit(enteredType(st?.Type), new StateEnteredDetails(name, this.json(input)), f);
     this.touch(f);
   }
 
@@ -323,7 +328,7 @@ export abstract class RunnerCore {
     if (text.length > MAX_PAYLOAD_BYTES / 3 && payloadTooLarge(output)) {
       throw new StateFailure('States.DataLimitExceeded', `The state/task '${f.state}' returned a result with a size exceeding the maximum number of bytes service limit.`);
     }
-    this.emit(exitedType(st.Type), { name: f.state, output: text }, f);
+    this.emit(exitedType(st.Type), new StateExitedDetails(f.state, text), f);
     const target = next ?? st.Next;
     if (st.Type === 'Succeed' || (st.End === true && next === undefined) || target === undefined) {
       this.frameSucceeded(f, output);

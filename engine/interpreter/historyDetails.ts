@@ -1,0 +1,22 @@
+/**
+ * The details of the two events most histories are made of. Classes rather than object literals so
+ * the journal's encoder can tell their shape with one `instanceof` instead of enumerating keys;
+ * they serialise and compare like the plain objects they stand for.
+ */
+export class StateEnteredDetails {
+  [key: string]: unknown;
+  constructor(
+    readonly name: string,
+    /** Compact JSON, as AWS records it. */
+    readonly input: string,
+  ) {}
+}
+
+export class StateExitedDetails {
+  [key: string]: unknown;
+  constructor(
+    readonly name: string,
+    /** Compact JSON, as AWS records it. */
+    readonly output: string,
+  ) {}
+}
