@@ -1,4 +1,5 @@
 import { seededRandom } from '../clock/ids';
+import { StateEnteredDetails, StateExitedDetails } from '../interpreter/historyDetails';
 import { decodeHistoryChunk, encodeHistoryChunk, isHistoryChunk, type StoredEvent } from './historyChunk';
 
 const T0 = Date.UTC(2025, 2, 9, 6, 59, 59, 999);
@@ -6,8 +7,8 @@ const T0 = Date.UTC(2025, 2, 9, 6, 59, 59, 999);
 function passChain(n: number, payload: string): StoredEvent[] {
   const events: StoredEvent[] = [{ id: 1, type: 'ExecutionStarted', timestamp: T0, details: { input: payload, roleArn: 'arn:aws:iam::1:role/r', stateMachineArn: 'arn:sm' } }];
   for (let i = 0; i < n; i++) {
-    events.push({ id: events.length + 1, type: 'PassStateEntered', timestamp: T0, details: { name: `P${i}`, input: payload } });
-    events.push({ id: events.length + 1, type: 'PassStateExited', timestamp: T0, details: { name: `P${i}`, output: payload } });
+    events.push({ id: events.length + 1, type: 'PassStateEntered', timestamp: T0, details: new StateEnteredDetails(`P${i}`, payload) });
+    events.push({ id: events.length + 1, type: 'PassStateExited', timestamp: T0, details: new StateExitedDetails(`P${i}`, payload) });
   }
   events.push({ id: events.length + 1, type: 'ExecutionSucceeded', timestamp: T0, details: { output: payload } });
   return events;
@@ -19,8 +20,11 @@ describe('history chunk encoding', () => {
     const bytes = encodeHistoryChunk(events);
     expect(isHistoryChunk(bytes)).toBe(true);
     expect(decodeHistoryChunk(bytes)).toEqual(events);
-    // Names are unique per state; everything else repeats and is stored once.
-    expect(bytes.length).toBeLessThan(2002 * 4 + 6 * 1000);
+    // Names are unique per state; everything else repeats and is stored once; an Exited event that
+    // repeats its Entered event's values is one byte.
+    expect(bytes.length).toBeLessThan(1000 * 4 + 6 * 1000);
+    const plain = events.map((e) => ({ ...e, ...(e.details ? { details: { ...e.details } } : {}) }));
+    expect(decodeHistoryChunk(encodeHistoryChunk(plain))).toEqual(events);
   });
 
   it('keeps every kind of detail value, id gaps, clock steps back and forth, and events without details', () => {
@@ -89,5 +93,24 @@ describe('history chunk encoding', () => {
       }
       expect(decodeHistoryChunk(encodeHistoryChunk(events))).toEqual(events);
     }
+  });
+
+  it('repeats values only when both the name and the value match the previous event', () => {
+    const a = '{"a":1}';
+    const b = '{"b":2}';
+    const events: StoredEvent[] = [
+      { id: 1, type: 'ChoiceStateEntered', timestamp: T0, details: new StateEnteredDetails('C', a) },
+      { id: 2, type: 'ChoiceStateExited', timestamp: T0, details: new StateExitedDetails('C', a) },
+      { id: 3, type: 'PassStateEntered', timestamp: T0, details: new StateEnteredDetails('C', a) },
+      { id: 4, type: 'PassStateExited', timestamp: T0, details: new StateExitedDetails('C', b) },
+      { id: 5, type: 'TaskStateEntered', timestamp: T0, details: new StateEnteredDetails('D', b) },
+      { id: 6, type: 'TaskScheduled', timestamp: T0 + 5, details: { resource: 'arn:x', region: 'us-east-1' } },
+      { id: 7, type: 'TaskStateExited', timestamp: T0 + 9, details: new StateExitedDetails('D', b) },
+      { id: 8, type: 'WaitStateEntered', timestamp: T0 + 9, details: new StateEnteredDetails('W', b) },
+      { id: 9, type: 'WaitStateExited', timestamp: T0 + 9, details: { name: 'W', output: b } },
+      { id: 10, type: 'SucceedStateEntered', timestamp: T0 + 9, details: new StateEnteredDetails('S', b) },
+      { id: 11, type: 'SucceedStateExited', timestamp: T0 + 9, details: new StateExitedDetails('S', b) },
+    ];
+    expect(decodeHistoryChunk(encodeHistoryChunk(events))).toEqual(events);
   });
 });

@@ -8,15 +8,17 @@ export type StoredEvent = HistoryEventDraft & { id: number };
  * The binary form of one step's history events (one `sfn_history` row). A step that runs a chain
  * of Pass states journals thousands of events whose names and payloads repeat. Each event is a
  * template (its type and detail keys, stored once) and one small varint per detail value; repeated
- * strings are references, so a Pass state's two events take 6 bytes plus its name. Encoding does
+ * strings are references, and a state that passes its input through exits with a one-byte event, so
+ * a Pass state's two events take 4 bytes plus its name. Encoding does
  * no JSON escaping and no compression, which is what made the JSON-array form cost more than the
  * peer's whole run.
  *
  * Layout: 'H', version, then varints: event count, first id, first timestamp; the templates (type
  * string, key count + 1 (0 = no details), key strings; all as indexes into the string table); the
  * events; then the string count, each string's UTF-16 length and all strings' UTF-8 text. An event
- * is a header `template * 4 + (id delta other than 1 ? 1 : 0) + (timestamp changed ? 2 : 0)`, the
- * id delta and zig-zag timestamp delta when flagged, and one value tag per template key, `n * 8 + kind`:
+ * is a header `template * 8 + (same values as the previous event ? 4 : 0) + (timestamp changed ? 2 : 0)
+ * + (id delta other than 1 ? 1 : 0)`, the id delta and zig-zag timestamp delta when flagged, and
+ * (unless the same) one value tag per template key, `n * 8 + kind`:
  *   0 string n · 1 JSON text n (any other JSON value) · 2 the integer n · 3 the integer -n ·
  *   4 the string at position n (0-3) of the recently-used list · 5 a new string (the next index) ·
  *   6 new JSON text (the next index).
@@ -230,7 +232,11 @@ function putValue(body: Writer, table: StringTable, v: unknown): void {
 let scratchBody: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
 let scratchHead: Buffer = Buffer.allocUnsafeSlow(4 * 1024);
 
-export function encodeHistoryChunk(events: readonly StoredEvent[]): Buffer {
+/**
+ * Encodes a step's events. `alloc` gives the buffer the result is written to (default: a new one);
+ * a caller that only hands the bytes on (SQLite copies them) can pass reusable space.
+ */
+export function encodeHistoryChunk(events: readonly StoredEvent[], alloc: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size)): Buffer {
   const table = new StringTable();
   const byType = new Map<string, Template[]>();
   const templates: Template[] = [];
@@ -245,6 +251,8 @@ export function encodeHistoryChunk(events: readonly StoredEvent[]): Buffer {
   let listA: Template[] = [];
   let typeB = '';
   let listB: Template[] = [];
+  let prevName: string | undefined;
+  let prevValue: string | undefined;
   for (const ev of events) {
     const d = ev.details;
     const type = ev.type;
@@ -275,13 +283,22 @@ export function encodeHistoryChunk(events: readonly StoredEvent[]): Buffer {
     prevTs = ev.timestamp;
     // The first event's id and timestamp are in the header: its deltas are 0.
     const idFlag = idDelta === 1 || ev === first ? 0 : 1;
-    body.put(t.index * 4 + idFlag + (tsDelta === 0 ? 0 : 2));
+    // A state that passes its input through exits with the values it entered with: flag, no values.
+    let value: string | undefined;
+    let same = 0;
+    if (known) {
+      value = (entered ? d.input : d.output);
+      if (d.name === prevName && value === prevValue) same = 4;
+    }
+    body.put(t.index * 8 + same + (tsDelta === 0 ? 0 : 2) + idFlag);
     if (idFlag) body.put(idDelta);
     if (tsDelta !== 0) body.put(zigzag(tsDelta));
-    if (!d) continue;
+    prevName = known ? (d.name) : undefined;
+    prevValue = value;
+    if (!d || same) continue;
     if (known) {
       body.put(table.tag(d.name));
-      body.put(table.tag((entered ? d.input : d.output)));
+      body.put(table.tag(value!));
     } else if (t.shape === 'nameInput') {
       putValue(body, table, (d as { name: unknown }).name);
       putValue(body, table, (d as { input: unknown }).input);
@@ -325,7 +342,7 @@ export function encodeHistoryChunk(events: readonly StoredEvent[]): Buffer {
   if (body.buf.length <= 1 << 20) scratchBody = body.buf;
   if (head.buf.length <= 1 << 20) scratchHead = head.buf;
   const textBytes = Buffer.byteLength(text, 'utf8');
-  const out = Buffer.allocUnsafe(head.o + body.o + textBytes);
+  const out = alloc(head.o + body.o + textBytes);
   head.buf.copy(out, 0, 0, head.o);
   body.buf.copy(out, head.o, 0, body.o);
   out.write(text, head.o + body.o, 'utf8');
@@ -371,16 +388,27 @@ export function decodeHistoryChunk(buf: Uint8Array): StoredEvent[] {
     recent[0] = i;
   };
   let next = 0;
+  let prevValues: number[] = [];
   for (let i = 0; i < nEvents; i++) {
     const h = get();
-    const shape = Math.floor(h / 4);
+    const shape = Math.floor(h / 8);
     const t = templates[shape];
     if (!t) throw new Error('corrupt history chunk');
     if (i > 0) id += h & 1 ? get() : 1;
     if (h & 2) ts += unzigzag(get());
     shapes.push(shape);
     raw.push(id, ts);
-    if (!t.keys) continue;
+    if (!t.keys) {
+      prevValues = [];
+      continue;
+    }
+    if (h & 4) {
+      // The same values as the previous event.
+      if (prevValues.length !== t.keys.length) throw new Error('corrupt history chunk');
+      for (const v of prevValues) raw.push(v);
+      continue;
+    }
+    const from = raw.length;
     for (let k = 0; k < t.keys.length; k++) {
       const tag = get();
       const n = Math.floor(tag / 8);
@@ -421,6 +449,7 @@ export function decodeHistoryChunk(buf: Uint8Array): StoredEvent[] {
       }
       raw.push(out);
     }
+    prevValues = raw.slice(from);
   }
   const nStrings = get();
   const utf16 = buf[1] === VERSION;

@@ -100,6 +100,8 @@ export function metaOf(state: ExecutionState): string {
   return JSON.stringify(meta);
 }
 
+const SLAB = 1 << 20;
+
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('base64url');
 
 /** Prepared statements over the journal tables. No business rules: the Engine decides, this writes. */
@@ -107,6 +109,25 @@ export class JournalStore {
   private readonly s: Record<string, Statement>;
   private readonly revisions = new Map<number, RevisionRow>();
   private readonly machinesByName = new Map<string, StateMachineRow>();
+  /** Reused output space for chunks SQLite copies (or the codec re-encodes). */
+  private scratch: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
+  /** Space for chunks kept in memory as they are: 1 MiB slabs, so each step is not an ArrayBuffer of its own. */
+  private slab: Buffer = Buffer.alloc(0);
+  private slabUsed = 0;
+  private readonly chunkSpace = (size: number): Buffer => {
+    if (!this.memoryHistory || !this.codec.keepsBinary(size)) {
+      if (size > this.scratch.length) this.scratch = Buffer.allocUnsafeSlow(Math.max(size, this.scratch.length * 2));
+      return this.scratch.subarray(0, size);
+    }
+    if (size > SLAB / 4) return Buffer.allocUnsafe(size);
+    if (this.slabUsed + size > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB);
+      this.slabUsed = 0;
+    }
+    const view = this.slab.subarray(this.slabUsed, this.slabUsed + size);
+    this.slabUsed += size;
+    return view;
+  };
   /**
    * `:memory:` databases keep history chunks here instead of in sfn_history: nothing is gained by
    * paging kilobyte blobs through SQLite when the database dies with the process, and inserting
@@ -346,7 +367,7 @@ export class JournalStore {
         if (ev.id === undefined) ev.id = id;
         id = ev.id + 1;
       }
-      const blob = codec.encodeBinary(encodeHistoryChunk(events));
+      const blob = codec.encodeBinary(encodeHistoryChunk(events, this.chunkSpace));
       if (!this.memoryHistory) s.histInsert!.run(execId, first, id - 1, blob);
       else {
         let chunks = this.memoryHistory.get(execId);

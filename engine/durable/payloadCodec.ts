@@ -18,6 +18,8 @@ export interface PayloadCodec {
    * bytes must start with their own magic byte, at least 0x40 and neither 'Z' nor 'z'.
    */
   encodeBinary(bytes: Buffer): Buffer;
+  /** Whether `encodeBinary` stores `size` bytes as they are (no encryption, no deflate). */
+  keepsBinary(size: number): boolean;
   /** The value `encode` stored, or the Buffer `encodeBinary` stored. */
   decode(stored: string | Buffer | null | undefined): unknown;
   /** A keyed digest (HMAC when encrypted) for equality checks without decrypting. */
@@ -72,6 +74,7 @@ export function createPayloadCodec(key?: Buffer | string, options: { compressMin
         const text = toText(value);
         return text.length < compressMin ? text : Buffer.concat([Buffer.of(PLAIN_DEFLATED), deflate(text)]);
       },
+      keepsBinary: (size) => size < compressBinaryMin,
       encodeBinary(bytes) {
         checkMagic(bytes);
         return bytes.length < compressBinaryMin ? bytes : Buffer.concat([Buffer.of(PLAIN_BINARY_DEFLATED), deflateRawSync(bytes, { level: 1 })]);
@@ -99,6 +102,7 @@ export function createPayloadCodec(key?: Buffer | string, options: { compressMin
       const deflated = text.length >= compressMin;
       return seal(deflated ? VERSION_DEFLATED : VERSION, deflated ? deflate(text) : Buffer.from(text, 'utf8'));
     },
+    keepsBinary: () => false,
     encodeBinary(bytes) {
       checkMagic(bytes);
       const deflated = bytes.length >= compressBinaryMin;
