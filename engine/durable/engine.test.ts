@@ -50,7 +50,10 @@ describe('Engine API', () => {
       expect(rows.every((r) => Buffer.isBuffer(r.events) && r.events[0] === 0x48)).toBe(true);
       // Rewrite each row the way the journal stored it before: the step's events as one JSON array.
       const rewrite = engine.db.prepare('UPDATE sfn_history SET events = ? WHERE execution_id = ? AND first_id = ?');
-      for (const r of rows) rewrite.run(engine.store.codec.encode(decodeHistoryChunk(r.events)), r.execution_id, r.first_id);
+      for (const r of rows) {
+        const names = engine.store.stateNames(engine.store.execution(r.execution_id)!.revision_id)?.names;
+        rewrite.run(engine.store.codec.encode(decodeHistoryChunk(r.events, names)), r.execution_id, r.first_id);
+      }
       expect(typeof (engine.db.prepare('SELECT events FROM sfn_history').get() as { events: unknown }).events).toBe('string');
       expect(engine.getExecutionHistory({ executionArn }).events).toEqual(before);
       expect(before.map((e) => e.type)).toEqual(['ExecutionStarted', 'PassStateEntered', 'PassStateExited', 'PassStateEntered', 'PassStateExited', 'ExecutionSucceeded']);

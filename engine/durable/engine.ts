@@ -361,7 +361,7 @@ export class Engine implements ExecutionPort {
     const run = this.committer.commit(() => {
       persisted.clear();
       execId = this.store.insertExecution({ smId, revisionId, ...(version === undefined ? {} : { version }), name, inputText, inputDigest: digest, startMs: env.now, meta: metaOf(result.state) });
-      this.store.writeStep({ ...this.stepWrite(execId, 1, result, undefined, env.now), persisted });
+      this.store.writeStep({ ...this.stepWrite(execId, 1, result, undefined, env.now), revisionId, persisted });
     });
     void this.track(run);
     await run;
@@ -436,7 +436,7 @@ export class Engine implements ExecutionPort {
     const reverse = req.reverseOrder === true;
     const limit = pageSize(req.maxResults, 100);
     const cursor = decodeToken(req.nextToken) ?? (reverse ? Number.MAX_SAFE_INTEGER : 0);
-    const rows = this.store.historyPage(row.id, reverse, cursor, limit + 1, row.next_event);
+    const rows = this.store.historyPage(row.id, reverse, cursor, limit + 1, row.next_event, row.revision_id);
     const page = rows.slice(0, limit);
     const include = req.includeExecutionData !== false;
     const events = page.map((h) => toHistoryEvent(h.id, h.type, h.ts, h.details, include));
@@ -693,7 +693,7 @@ export class Engine implements ExecutionPort {
         }
       } else result = await this.runInterpreter(live.revisionId, live.state, event, env, execId);
       const consumed = guard?.consume === false ? undefined : guard;
-      const write = { ...this.stepWrite(execId, live.nextEvent, result, consumed, env.now, redriveInfo), persisted: live.persisted };
+      const write = { ...this.stepWrite(execId, live.nextEvent, result, consumed, env.now, redriveInfo), revisionId: live.revisionId, persisted: live.persisted };
       try {
         await this.committer.commit(() => this.store.writeStep(write));
       } catch (err) {

@@ -1,5 +1,6 @@
 import { seededRandom } from '../clock/ids';
 import { StateEnteredDetails, StateExitedDetails } from '../interpreter/historyDetails';
+import { stateNameDictionary } from './stateNameDictionary';
 import { decodeHistoryChunk, encodeHistoryChunk, isHistoryChunk, type StoredEvent } from './historyChunk';
 
 const T0 = Date.UTC(2025, 2, 9, 6, 59, 59, 999);
@@ -112,5 +113,21 @@ describe('history chunk encoding', () => {
       { id: 11, type: 'SucceedStateExited', timestamp: T0 + 9, details: new StateExitedDetails('S', b) },
     ];
     expect(decodeHistoryChunk(encodeHistoryChunk(events))).toEqual(events);
+  });
+
+  it("refers to state names through the revision's dictionary, and says so when the dictionary is missing", () => {
+    const definition = {
+      StartAt: 'P0',
+      States: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`P${i}`, i === 999 ? { Type: 'Pass', End: true } : { Type: 'Pass', Next: `P${i + 1}` }])),
+    };
+    const dictionary = stateNameDictionary(definition);
+    const events = passChain(1000, '{"hello":"world"}');
+    events.push({ id: 2003, type: 'PassStateEntered', timestamp: T0, details: new StateEnteredDetails('not in the definition', '{}') });
+    const withNames = encodeHistoryChunk(events, undefined, dictionary);
+    const without = encodeHistoryChunk(events);
+    expect(withNames.length).toBeLessThan(without.length - 3500);
+    expect(decodeHistoryChunk(withNames, dictionary.names)).toEqual(events);
+    expect(() => decodeHistoryChunk(withNames)).toThrow(/revision dictionary is needed/);
+    expect(() => decodeHistoryChunk(withNames, ['P0'])).toThrow(/does not have/);
   });
 });

@@ -1,5 +1,6 @@
 import type { HistoryEventDraft } from '../interpreter/contract';
 import { StateEnteredDetails, StateExitedDetails } from '../interpreter/historyDetails';
+import type { StateNameDictionary } from './stateNameDictionary';
 
 /** One stored event: the interpreter's draft with its id filled in. */
 export type StoredEvent = HistoryEventDraft & { id: number };
@@ -21,7 +22,7 @@ export type StoredEvent = HistoryEventDraft & { id: number };
  * (unless the same) one value tag per template key, `n * 8 + kind`:
  *   0 string n · 1 JSON text n (any other JSON value) · 2 the integer n · 3 the integer -n ·
  *   4 the string at position n (0-3) of the recently-used list · 5 a new string (the next index) ·
- *   6 new JSON text (the next index).
+ *   6 new JSON text (the next index) · 7 state name n of the revision's dictionary.
  * The recently-used list holds the last four distinct string values referred to, most recent
  * first: a state's Exited event repeats its Entered event's name, a value that flows through
  * unchanged repeats its payload, and a small loop repeats its states' names. Strings missing from it
@@ -95,6 +96,8 @@ const enum Kind {
   Recent = 4,
   NewString = 5,
   NewJson = 6,
+  /** State name n of the revision's dictionary (stateNameDictionary). */
+  StateName = 7,
 }
 
 interface Template {
@@ -236,7 +239,12 @@ let scratchHead: Buffer = Buffer.allocUnsafeSlow(4 * 1024);
  * Encodes a step's events. `alloc` gives the buffer the result is written to (default: a new one);
  * a caller that only hands the bytes on (SQLite copies them) can pass reusable space.
  */
-export function encodeHistoryChunk(events: readonly StoredEvent[], alloc: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size)): Buffer {
+export function encodeHistoryChunk(
+  events: readonly StoredEvent[],
+  alloc: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size),
+  dictionary?: StateNameDictionary,
+): Buffer {
+  const dict = dictionary?.index;
   const table = new StringTable();
   const byType = new Map<string, Template[]>();
   const templates: Template[] = [];
@@ -297,7 +305,9 @@ export function encodeHistoryChunk(events: readonly StoredEvent[], alloc: (size:
     prevValue = value;
     if (!d || same) continue;
     if (known) {
-      body.put(table.tag(d.name));
+      const name = d.name;
+      const n = dict?.get(name);
+      body.put(n === undefined ? table.tag(name) : n * 8 + Kind.StateName);
       body.put(table.tag(value!));
     } else if (t.shape === 'nameInput') {
       putValue(body, table, (d as { name: unknown }).name);
@@ -349,7 +359,8 @@ export function encodeHistoryChunk(events: readonly StoredEvent[], alloc: (size:
   return out;
 }
 
-export function decodeHistoryChunk(buf: Uint8Array): StoredEvent[] {
+/** Decodes a chunk; `stateNames` is the dictionary of the execution's revision (needed when the chunk refers to it). */
+export function decodeHistoryChunk(buf: Uint8Array, stateNames?: readonly string[]): StoredEvent[] {
   if (!isHistoryChunk(buf)) throw new Error('not a history chunk');
   let o = 2;
   const get = (): number => {
@@ -416,33 +427,36 @@ export function decodeHistoryChunk(buf: Uint8Array): StoredEvent[] {
       let out: number;
       switch (kind) {
         case Kind.String:
-          out = n * 4;
+          out = n * 8;
           toFront(Math.min(recent.length, RECENT - 1), n);
           break;
         case Kind.Recent: {
           const value = recent[n];
           if (value === undefined) throw new Error('corrupt history chunk');
-          out = value * 4;
+          out = value * 8;
           toFront(n, value);
           break;
         }
         case Kind.NewString: {
           const value = next++;
-          out = value * 4;
+          out = value * 8;
           toFront(Math.min(recent.length, RECENT - 1), value);
           break;
         }
         case Kind.Json:
-          out = n * 4 + 1;
+          out = n * 8 + 1;
           break;
         case Kind.NewJson:
-          out = next++ * 4 + 1;
+          out = next++ * 8 + 1;
           break;
         case Kind.Int:
-          out = n * 4 + 2;
+          out = n * 8 + 2;
           break;
         case Kind.NegInt:
-          out = n * 4 + 3;
+          out = n * 8 + 3;
+          break;
+        case Kind.StateName:
+          out = n * 8 + 4;
           break;
         default:
           throw new Error('corrupt history chunk');
@@ -471,6 +485,12 @@ export function decodeHistoryChunk(buf: Uint8Array): StoredEvent[] {
     if (s === undefined) throw new Error('corrupt history chunk');
     return s;
   };
+  const stateName = (i: number): string => {
+    if (!stateNames) throw new Error('history chunk refers to state names: the revision dictionary is needed');
+    const s = stateNames[i];
+    if (s === undefined) throw new Error('history chunk refers to a state name its revision does not have');
+    return s;
+  };
   const events: StoredEvent[] = [];
   let r = 0;
   for (const shape of shapes) {
@@ -482,9 +502,9 @@ export function decodeHistoryChunk(buf: Uint8Array): StoredEvent[] {
       for (const k of t.keys) {
         const key = str(k);
         const v = raw[r++]!;
-        const n = Math.floor(v / 4);
-        const kind = v % 4;
-        const value = kind === 0 ? str(n) : kind === 1 ? (JSON.parse(str(n)) as unknown) : kind === 2 ? n : -n;
+        const n = Math.floor(v / 8);
+        const kind = v % 8;
+        const value = kind === 0 ? str(n) : kind === 1 ? (JSON.parse(str(n)) as unknown) : kind === 2 ? n : kind === 3 ? -n : stateName(n);
         if (key === '__proto__') Object.defineProperty(details, key, { value, enumerable: true, writable: true, configurable: true });
         else details[key] = value;
       }

@@ -4,6 +4,7 @@ import { ensureSchema, type Db } from '../db/openDatabase';
 import type { Command, ExecutionState, HistoryEventDraft } from '../interpreter/contract';
 import { decodeHistoryChunk, encodeHistoryChunk, type StoredEvent } from './historyChunk';
 import { journalSchema } from './journalSchema';
+import { stateNameDictionary, type StateNameDictionary } from './stateNameDictionary';
 import type { PayloadCodec } from './payloadCodec';
 
 export interface StateMachineRow {
@@ -77,6 +78,8 @@ export interface TimerRow {
 /** Everything one interpreter step changes; written in one transaction (a savepoint in a batch). */
 export interface StepWrite {
   execId: number;
+  /** The execution's revision: its state names are the dictionary history chunks refer to. */
+  revisionId?: number;
   /** Id the first history event gets; the row's next_event afterwards is firstEventId + history.length. */
   firstEventId: number;
   /** The step's events; drafts without an id get theirs assigned in place. */
@@ -109,6 +112,7 @@ export class JournalStore {
   private readonly s: Record<string, Statement>;
   private readonly revisions = new Map<number, RevisionRow>();
   private readonly machinesByName = new Map<string, StateMachineRow>();
+  private readonly dictionaries = new Map<number, StateNameDictionary>();
   /** Reused output space for chunks SQLite copies (or the codec re-encodes). */
   private scratch: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
   /** Space for chunks kept in memory as they are: 1 MiB slabs, so each step is not an ArrayBuffer of its own. */
@@ -242,6 +246,19 @@ export class JournalStore {
     })();
   }
 
+  /** The state names of a revision, numbered (cached: revisions never change). */
+  stateNames(revisionId: number): StateNameDictionary | undefined {
+    let dict = this.dictionaries.get(revisionId);
+    if (!dict) {
+      const rev = this.revision(revisionId);
+      if (!rev) return undefined;
+      dict = stateNameDictionary(JSON.parse(rev.definition));
+      if (this.dictionaries.size >= 256) this.dictionaries.clear();
+      this.dictionaries.set(revisionId, dict);
+    }
+    return dict;
+  }
+
   /** Revisions never change once written, so rows are cached (a definition can be large). */
   revision(id: number): RevisionRow | undefined {
     let rev = this.revisions.get(id);
@@ -289,12 +306,16 @@ export class JournalStore {
     return frames;
   }
 
-  /** Up to `limit` events after (or, reversed, before) event id `cursor`, of the events before `nextEvent`. */
-  historyPage(execId: number, reverse: boolean, cursor: number, limit: number, nextEvent = Number.MAX_SAFE_INTEGER): HistoryRow[] {
+  /**
+   * Up to `limit` events after (or, reversed, before) event id `cursor`, of the events before
+   * `nextEvent`; `revisionId` (the execution's) resolves state names.
+   */
+  historyPage(execId: number, reverse: boolean, cursor: number, limit: number, nextEvent = Number.MAX_SAFE_INTEGER, revisionId?: number): HistoryRow[] {
     const out: HistoryRow[] = [];
+    const names = revisionId === undefined ? undefined : this.stateNames(revisionId)?.names;
     // In-memory mode stores history encoded too: holding millions of event objects costs more in
     // garbage collection than encoding them does.
-    for (const chunk of this.decodedChunks(this.chunkRows(execId, reverse, cursor, nextEvent))) {
+    for (const chunk of this.decodedChunks(this.chunkRows(execId, reverse, cursor, nextEvent), names)) {
       const events = reverse ? chunk.reverse() : chunk;
       for (const { id, type, timestamp: ts, details } of events) {
         if (id >= nextEvent || (reverse ? id >= cursor : id <= cursor)) continue;
@@ -313,11 +334,11 @@ export class JournalStore {
     return chunks.map(([, c]) => c);
   }
 
-  private *decodedChunks(rows: Iterable<{ events: string | Buffer }>): Iterable<StoredEvent[]> {
+  private *decodedChunks(rows: Iterable<{ events: string | Buffer }>, names: readonly string[] | undefined): Iterable<StoredEvent[]> {
     for (const row of rows) {
       const stored = this.codec.decode(row.events);
       // Journals written before the binary chunk format hold a JSON array per step.
-      yield Buffer.isBuffer(stored) ? decodeHistoryChunk(stored) : (stored as StoredEvent[]);
+      yield Buffer.isBuffer(stored) ? decodeHistoryChunk(stored, names) : (stored as StoredEvent[]);
     }
   }
 
@@ -367,7 +388,7 @@ export class JournalStore {
         if (ev.id === undefined) ev.id = id;
         id = ev.id + 1;
       }
-      const blob = codec.encodeBinary(encodeHistoryChunk(events, this.chunkSpace));
+      const blob = codec.encodeBinary(encodeHistoryChunk(events, this.chunkSpace, w.revisionId === undefined ? undefined : this.stateNames(w.revisionId)));
       if (!this.memoryHistory) s.histInsert!.run(execId, first, id - 1, blob);
       else {
         let chunks = this.memoryHistory.get(execId);

@@ -27,6 +27,19 @@ interface Catcher {
  * commands, scopes ($, $$, variables, $states), state transitions, Retry/Catch and frame endings.
  * State types live in simpleStates.ts, taskState.ts and mapParallel.ts; Runner (runner.ts) wires them in.
  */
+const PASSES_THROUGH = Symbol('passesThrough');
+const PLAIN_PASS_FIELDS = new Set(['Type', 'Comment', 'Next', 'End', 'QueryLanguage']);
+
+/** A Pass state with no field that changes its value (either query language): output = input. Cached on the state. */
+function passesThrough(st: StateDef): boolean {
+  const cached = (st as { [PASSES_THROUGH]?: boolean })[PASSES_THROUGH];
+  if (cached !== undefined) return cached;
+  const plain = Object.keys(st).every((k) => PLAIN_PASS_FIELDS.has(k));
+  // Not enumerable: definitions are compared and serialised elsewhere.
+  Object.defineProperty(st, PASSES_THROUGH, { value: plain });
+  return plain;
+}
+
 // Constant strings: the journal interns event types, and comparing constants is a pointer check.
 function enteredType(type: string | undefined): string {
   switch (type) {
@@ -351,6 +364,11 @@ export abstract class RunnerCore {
       }
       let pending: MaybePromise;
       try {
+        if (st.Type === 'Pass' && passesThrough(st)) {
+          // The commonest state needs none of Pass's machinery: its output is its input.
+          this.exit(f, st, f.input);
+          continue;
+        }
         pending = this.execState(f, st);
       } catch (e) {
         if (f.status !== 'running') return;
