@@ -113,6 +113,8 @@ export class JournalStore {
   private readonly revisions = new Map<number, RevisionRow>();
   private readonly machinesByName = new Map<string, StateMachineRow>();
   private readonly dictionaries = new Map<number, StateNameDictionary>();
+  /** false once sfn_timers is known to be empty (only writeStep adds timer rows). */
+  private timersMaybe = true;
   /** Reused output space for chunks SQLite copies (or the codec re-encodes). */
   private scratch: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
   /** Space for chunks kept in memory as they are: 1 MiB slabs, so each step is not an ArrayBuffer of its own. */
@@ -181,6 +183,7 @@ export class JournalStore {
       timerDelete: p('DELETE FROM sfn_timers WHERE execution_id = ? AND timer_id = ?'),
       timerExists: p('SELECT 1 FROM sfn_timers WHERE execution_id = ? AND timer_id = ?'),
       timerNext: p('SELECT min(fire_at) AS t FROM sfn_timers'),
+      timerAny: p('SELECT 1 FROM sfn_timers LIMIT 1'),
       timersDue: p('SELECT execution_id, timer_id, fire_at FROM sfn_timers WHERE fire_at <= ? ORDER BY fire_at LIMIT ?'),
       timersDeleteExec: p('DELETE FROM sfn_timers WHERE execution_id = ?'),
       taskInsert: p(
@@ -348,8 +351,15 @@ export class JournalStore {
     return (this.s.timerNext!.get() as { t: number | null }).t ?? undefined;
   }
 
+  /**
+   * Timer rows due at `now`. A simulated-clock driver asks after every step; once the table is
+   * known to be empty no query is made until a step starts a timer.
+   */
   dueTimers(now: number, limit: number): TimerRow[] {
-    return this.s.timersDue!.all(now, limit) as TimerRow[];
+    if (!this.timersMaybe) return [];
+    const rows = this.s.timersDue!.all(now, limit) as TimerRow[];
+    if (rows.length === 0 && this.s.timerAny!.get() === undefined) this.timersMaybe = false;
+    return rows;
   }
 
   timerExists(execId: number, timerId: string): boolean {
@@ -419,6 +429,7 @@ export class JournalStore {
           s.tokenCloseTask!.run(execId, c.taskId);
           break;
         case 'StartTimer':
+          this.timersMaybe = true;
           s.timerUpsert!.run(execId, c.timerId, c.fireAt, c.purpose);
           break;
         case 'CancelTimer':
