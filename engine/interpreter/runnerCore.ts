@@ -93,6 +93,9 @@ export abstract class RunnerCore {
   readonly queue: Action[] = [];
   private lastJsonValue: unknown;
   private lastTouched: Frame | undefined;
+  /** The frame enter() last moved, and the definition of the state it entered. */
+  private enteredFrame: ExecFrame | undefined;
+  private enteredDef: StateDef | undefined;
   private lastJsonText: string | undefined;
 
   constructor(
@@ -310,6 +313,8 @@ export abstract class RunnerCore {
 
   enter(f: ExecFrame, name: string, input: unknown): void {
     const st = machineAt(this.def, f.machine).States[name];
+    this.enteredFrame = f;
+    this.enteredDef = st;
     f.state = name;
     f.input = input;
     f.enteredAt = this.env.now;
@@ -356,7 +361,8 @@ export abstract class RunnerCore {
    */
   run(f: ExecFrame): MaybePromise {
     while (f.status === 'running' && !f.pending) {
-      const st = machineAt(this.def, f.machine).States[f.state];
+      // The state the frame just entered was looked up by enter(): no second look-up.
+      const st = f === this.enteredFrame ? this.enteredDef : machineAt(this.def, f.machine).States[f.state];
       if (!st) {
         // Only a definition that skipped validation can get here; fail the frame, not the process.
         this.frameFailed(f, 'States.Runtime', `State '${f.state}' is not defined in the state machine`);
