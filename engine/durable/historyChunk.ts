@@ -230,6 +230,23 @@ function putValue(body: Writer, table: StringTable, v: unknown): void {
   else body.put(table.jsonTag(JSON.stringify(v)));
 }
 
+const NAME_INDEX = Symbol('stateNameIndex');
+type NameIndexCache = { [NAME_INDEX]?: { dict: ReadonlyMap<string, number>; n: number | undefined } };
+
+/**
+ * A state's number in the dictionary, cached on the state's definition object (a revision's parsed
+ * definition is reused by all its executions), so an entered state costs no map look-up.
+ */
+function nameIndex(dict: ReadonlyMap<string, number>, name: string, state: object | undefined): number | undefined {
+  if (!state) return dict.get(name);
+  const cached = (state as NameIndexCache)[NAME_INDEX];
+  if (cached !== undefined && cached.dict === dict) return cached.n;
+  const n = dict.get(name);
+  // Not enumerable: definitions are compared and serialised elsewhere.
+  Object.defineProperty(state, NAME_INDEX, { value: { dict, n }, writable: true, configurable: true });
+  return n;
+}
+
 // Reused by every encoding: allocating (and page-faulting in) fresh scratch space per step cost more
 // than the encoding. Only the exact-size result is a new buffer.
 let scratchBody: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
@@ -306,7 +323,7 @@ export function encodeHistoryChunk(
     if (!d || same) continue;
     if (known) {
       const name = d.name;
-      const n = dict?.get(name);
+      const n = dict && (entered ? nameIndex(dict, name, (d).stateDefinition()) : dict.get(name));
       body.put(n === undefined ? table.tag(name) : n * 8 + Kind.StateName);
       body.put(table.tag(value!));
     } else if (t.shape === 'nameInput') {

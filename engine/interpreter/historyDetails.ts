@@ -5,11 +5,22 @@
  */
 export class StateEnteredDetails {
   [key: string]: unknown;
+  /** Private, so not serialised or compared: see stateDefinition(). */
+  readonly #state: object | undefined;
+
   constructor(
     readonly name: string,
     /** Compact JSON, as AWS records it. */
     readonly input: string,
-  ) {}
+    state?: object,
+  ) {
+    this.#state = state;
+  }
+
+  /** The definition object of the state entered: lets the journal cache per-state data (its name's number). */
+  stateDefinition(): object | undefined {
+    return this.#state;
+  }
 }
 
 export class StateExitedDetails {

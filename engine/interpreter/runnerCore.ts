@@ -322,7 +322,7 @@ export abstract class RunnerCore {
     if (f.retries !== undefined) delete f.retries;
     if (f.retryCount !== undefined) delete f.retryCount;
     if (f.pending !== undefined) delete f.pending;
-    f.entered = this.emit(enteredType(st?.Type), new StateEnteredDetails(name, this.json(input)), f);
+    f.entered = this.emit(enteredType(st?.Type), new StateEnteredDetails(name, this.json(input), st), f);
     this.touch(f);
   }
 
