@@ -167,25 +167,15 @@ class StringTable {
   tag(s: string): number {
     if (this.size > 0 && s === this.r0) return Kind.Recent;
     if (this.size > 1 && s === this.r1) {
-      const i = this.i1;
-      this.r1 = this.r0;
-      this.i1 = this.i0;
-      this.r0 = s;
-      this.i0 = i;
+      this.toFront(1, s, this.i1);
       return 8 + Kind.Recent;
     }
     if (this.size > 2 && s === this.r2) {
-      const i = this.i2;
-      this.r2 = this.r1;
-      this.i2 = this.i1;
-      this.r1 = this.r0;
-      this.i1 = this.i0;
-      this.r0 = s;
-      this.i0 = i;
+      this.toFront(2, s, this.i2);
       return 16 + Kind.Recent;
     }
     if (this.size > 3 && s === this.r3) {
-      this.push(s, this.i3);
+      this.toFront(3, s, this.i3);
       return 24 + Kind.Recent;
     }
     let i: number | undefined;
@@ -197,7 +187,7 @@ class StringTable {
       if (s.length >= LONG_STRING) this.index.set(s, i);
       tag = Kind.NewString;
     }
-    this.push(s, i);
+    this.toFront(RECENT - 1, s, i);
     if (this.size < RECENT) this.size++;
     return tag;
   }
@@ -211,12 +201,16 @@ class StringTable {
     return Kind.NewJson;
   }
 
-  /** Puts `s` at the front, shifting the others back (the last one drops out). */
-  private push(s: string, i: number): void {
-    this.r3 = this.r2;
-    this.i3 = this.i2;
-    this.r2 = this.r1;
-    this.i2 = this.i1;
+  /** Moves entry `p` to the front (p = 3 on a miss: the last entry drops out), shifting the ones before it back. */
+  private toFront(p: number, s: string, i: number): void {
+    if (p >= 3) {
+      this.r3 = this.r2;
+      this.i3 = this.i2;
+    }
+    if (p >= 2) {
+      this.r2 = this.r1;
+      this.i2 = this.i1;
+    }
     this.r1 = this.r0;
     this.i1 = this.i0;
     this.r0 = s;

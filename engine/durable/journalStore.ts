@@ -205,14 +205,7 @@ export class JournalStore {
 
   /** Cached: every start and describe looks its state machine up; only this store changes the rows. */
   stateMachineByName(name: string): StateMachineRow | undefined {
-    let row = this.machinesByName.get(name);
-    if (!row) {
-      row = this.s.smByName!.get(name) as StateMachineRow | undefined;
-      if (!row) return undefined;
-      if (this.machinesByName.size >= 1024) this.machinesByName.clear();
-      this.machinesByName.set(name, row);
-    }
-    return row;
+    return readThrough(this.machinesByName, name, 1024, () => this.s.smByName!.get(name) as StateMachineRow | undefined);
   }
 
   stateMachineById(id: number): StateMachineRow | undefined {
@@ -251,27 +244,15 @@ export class JournalStore {
 
   /** The state names of a revision, numbered (cached: revisions never change). */
   stateNames(revisionId: number): StateNameDictionary | undefined {
-    let dict = this.dictionaries.get(revisionId);
-    if (!dict) {
+    return readThrough(this.dictionaries, revisionId, 256, () => {
       const rev = this.revision(revisionId);
-      if (!rev) return undefined;
-      dict = stateNameDictionary(JSON.parse(rev.definition));
-      if (this.dictionaries.size >= 256) this.dictionaries.clear();
-      this.dictionaries.set(revisionId, dict);
-    }
-    return dict;
+      return rev && stateNameDictionary(JSON.parse(rev.definition));
+    });
   }
 
   /** Revisions never change once written, so rows are cached (a definition can be large). */
   revision(id: number): RevisionRow | undefined {
-    let rev = this.revisions.get(id);
-    if (!rev) {
-      rev = this.s.revById!.get(id) as RevisionRow | undefined;
-      if (!rev) return undefined;
-      if (this.revisions.size >= 256) this.revisions.clear();
-      this.revisions.set(id, rev);
-    }
-    return rev;
+    return readThrough(this.revisions, id, 256, () => this.s.revById!.get(id) as RevisionRow | undefined);
   }
 
   revisionByVersion(smId: number, version: number): RevisionRow | undefined {
@@ -476,6 +457,18 @@ export class JournalStore {
         s.frameDelete!.run(execId, f);
       }
   }
+}
+
+/** A bounded read-through cache: `load` on a miss, everything dropped when `limit` is reached. */
+function readThrough<K, V>(cache: Map<K, V>, key: K, limit: number, load: () => V | undefined): V | undefined {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = load();
+    if (value === undefined) return undefined;
+    if (cache.size >= limit) cache.clear();
+    cache.set(key, value);
+  }
+  return value;
 }
 
 function endOf(commands: readonly Command[]): Extract<Command, { type: 'ExecutionEnded' }> | undefined {
