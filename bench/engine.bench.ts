@@ -193,6 +193,10 @@ async function throughput(reps: number, minMs: number): Promise<void> {
       process.stdout.write(`${w.name.padEnd(30)}${results.map((x) => fmt(x[metric]).padStart(24)).join('')}${ratio(mem, 11)}${ratio(normal, 13)}${ratio(full, 11)}${same}\n`);
     }
   }
+  // The bars of the engine issue, on wall-clock throughput: durable >= 1x the peer, in-memory >= 3x.
+  const worst = (k: number): number => Math.min(...rows.map(({ results }) => results[k]!.wall / results[3]!.wall));
+  const verdict = (k: number, bar: number): string => `${worst(k).toFixed(2)}× worst (${worst(k) >= bar ? 'met' : 'MISSED'})`;
+  process.stdout.write(`\ntargets: in-memory >= 3× the peer: ${verdict(0, 3)}; durable >= 1×: NORMAL ${verdict(1, 1)}, FULL ${verdict(2, 1)}\n`);
   for (const r of runners) await r.close();
   rmSync(dir, { recursive: true, force: true });
 }
