@@ -1,10 +1,12 @@
-import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startSandbox, type Sandbox } from '../../sandbox/startSandbox';
 import { handler as resumeHandler, resetResumeHandlerForTests } from './resumeHandler';
 import { handler as taskHandler, resetTaskHandlerForTests } from './taskHandler';
+import { DEFAULT_CALLBACK_TTL_SECONDS } from './dynamoCallbackStore';
+import { emulateCallbackTable } from './dynamoTable.testkit';
 
 const dynamo = mockClient(DynamoDBClient);
 const sfn = mockClient(SFNClient);
@@ -16,36 +18,7 @@ const EXECUTION = 'arn:aws:states:us-east-1:123456789012:execution:clinflow-demo
 const savedEnv = { ...process.env };
 
 /** DynamoDB's conditional-write semantics for the one item shape the store writes, atomically per call. */
-function emulateTable(): Map<string, Record<string, AttributeValue>> {
-  const items = new Map<string, Record<string, AttributeValue>>();
-  const conditionFailed = () => Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
-  dynamo.on(PutItemCommand).callsFake((i: { Item: Record<string, AttributeValue>; ConditionExpression?: string }) => {
-    const key = i.Item.task!.S!;
-    if (i.ConditionExpression !== 'attribute_not_exists(usedAt)') throw new Error(`unexpected condition ${i.ConditionExpression}`);
-    if (items.get(key)?.usedAt) throw conditionFailed();
-    items.set(key, { ...i.Item });
-    return {};
-  });
-  dynamo.on(UpdateItemCommand).callsFake((i: { Key: { task: { S: string } }; UpdateExpression: string; ExpressionAttributeValues?: Record<string, AttributeValue> }) => {
-    const item = items.get(i.Key.task.S);
-    if (i.UpdateExpression === 'SET usedAt = :now') {
-      if (!item?.taskToken || item.usedAt) throw conditionFailed();
-      item.usedAt = i.ExpressionAttributeValues![':now']!;
-      return { Attributes: { ...item } };
-    }
-    if (i.UpdateExpression === 'REMOVE usedAt') {
-      if (!item?.taskToken) throw conditionFailed();
-      delete item.usedAt;
-      return {};
-    }
-    throw new Error(`unexpected update ${i.UpdateExpression}`);
-  });
-  dynamo.on(GetItemCommand).callsFake((i: { Key: { task: { S: string } } }) => {
-    const item = items.get(i.Key.task.S);
-    return item ? { Item: { taskToken: item.taskToken!, ...(item.usedAt ? { usedAt: item.usedAt } : {}) } } : {};
-  });
-  return items;
-}
+const emulateTable = () => emulateCallbackTable(dynamo);
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -130,8 +103,10 @@ describe('tasks.await on AWS (DynamoDB callback table)', () => {
         executionArn: { S: EXECUTION },
         stateName: { S: 'Review' },
         createdAt: { N: String(createdAt) },
+        expiresAt: { N: String(Math.floor(createdAt / 1000) + DEFAULT_CALLBACK_TTL_SECONDS) },
       },
-      ConditionExpression: 'attribute_not_exists(usedAt)',
+      ConditionExpression: 'attribute_not_exists(usedAt) OR expiresAt <= :nowSeconds',
+      ExpressionAttributeValues: { ':nowSeconds': { N: String(Math.floor(createdAt / 1000)) } },
     });
     const res = await fetch(`${sandbox.baseUrl}/${task}`, { headers: fhirHeaders });
     const body = await res.text();
