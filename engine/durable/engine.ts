@@ -361,7 +361,7 @@ export class Engine implements ExecutionPort {
     const run = this.committer.commit(() => {
       persisted.clear();
       execId = this.store.insertExecution({ smId, revisionId, ...(version === undefined ? {} : { version }), name, inputText, inputDigest: digest, startMs: env.now, meta: metaOf(result.state) });
-      this.store.writeStep({ ...this.stepWrite(execId, 1, result, undefined, env.now), revisionId, persisted });
+      this.store.writeStep({ ...this.stepWrite(execId, 1, result, undefined, env.now), revisionId, persisted, fresh: true });
     });
     void this.track(run);
     await run;

@@ -93,6 +93,8 @@ export interface StepWrite {
   redrive?: { count: number; at: number };
   /** The clock reading of the step (stop date when the execution ends). */
   now: number;
+  /** The execution's first step: no timer, task or token rows exist before it. */
+  fresh?: boolean;
   /** Frame ids that have rows; updated by the write. Frames born and removed in one step never touch the table. */
   persisted?: Set<string>;
 }
@@ -419,9 +421,12 @@ export class JournalStore {
       }
     }
     if (ended) {
-      s.timersDeleteExec!.run(execId);
-      s.tasksDeleteExec!.run(execId);
-      s.tokenCloseExec!.run(execId);
+      // An execution that ends in its first step without a timer or a task has no such rows.
+      if (!w.fresh || w.commands.some((c) => c.type === 'StartTimer' || c.type === 'InvokeTask')) {
+        s.timersDeleteExec!.run(execId);
+        s.tasksDeleteExec!.run(execId);
+        s.tokenCloseExec!.run(execId);
+      }
       s.exEnded!.run(
         ended.status,
         metaOf(state),
