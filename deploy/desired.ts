@@ -26,6 +26,8 @@ export type DesiredResource =
       functionUrl: boolean;
       /** ARN of the bus rule allowed to invoke the function (a resource-policy statement for events.amazonaws.com). */
       invokedByRule?: string;
+      /** For functions invoked asynchronously: Lambda's own retries, then the failed event goes to `onFailure` (an SQS ARN). */
+      asyncInvoke?: { maximumRetryAttempts: number; onFailure: string };
     }
   | { kind: 'stateMachine'; name: string; workflow: string; definition: string; roleName: string; logGroup: string; sourceHash: string; kmsKeyArn?: string }
   /** `roleName` is the role EventBridge assumes to start a workflow; a Lambda target has none (resource policy instead). */
@@ -49,6 +51,9 @@ export type DesiredResource =
     };
 
 export type ResourceKind = DesiredResource['kind'];
+
+/** Lambda's retries of a failed asynchronous resume before it goes to the stage DLQ (the maximum Lambda allows). */
+export const RESUME_ASYNC_RETRIES = 2;
 
 /** Creation order; deletion runs in reverse. */
 export const KIND_ORDER: readonly ResourceKind[] = ['role', 'queue', 'logGroup', 'bus', 'table', 'function', 'stateMachine', 'scheduleGroup', 'rule', 'schedule'];
@@ -161,6 +166,8 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
     if (entry === n.FHIR_ENDPOINT || entry === 'reminders.send') {
       statements.push({ Effect: 'Allow', Action: ['events:PutEvents'], Resource: [n.busArn(t)] });
     }
+    // A resume that still fails after Lambda's async retries lands in the stage DLQ, sent with the function's role.
+    if (entry === n.HUMAN_TASK_RESUME) statements.push(sendToDlq);
     const usesCallbacks = entry === 'tasks.await' || entry === n.HUMAN_TASK_RESUME;
     if (usesCallbacks) {
       statements.push({ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: [n.tableArn(t, table)] });
@@ -191,6 +198,7 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
       timeoutSeconds: config.lambda.timeoutSeconds,
       functionUrl: entry === n.FHIR_ENDPOINT,
       ...optional('invokedByRule', entry === n.HUMAN_TASK_RESUME ? resumeRule : undefined),
+      ...optional('asyncInvoke', entry === n.HUMAN_TASK_RESUME ? { maximumRetryAttempts: RESUME_ASYNC_RETRIES, onFailure: dlq } : undefined),
     });
   }
   if (awaitsHumans) {

@@ -3,10 +3,10 @@
  * applies in a row and assert the exact requests each one sends. Only what deploy calls is modelled.
  */
 import { CloudWatchLogsClient, CreateLogGroupCommand, DeleteLogGroupCommand, DescribeLogGroupsCommand, ListTagsForResourceCommand as LogsTags, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ListTagsOfResourceCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DescribeContinuousBackupsCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, ListTablesCommand, ListTagsOfResourceCommand, UpdateContinuousBackupsCommand, UpdateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, DeleteEventBusCommand, DeleteRuleCommand, DescribeEventBusCommand, DescribeRuleCommand, EventBridgeClient, ListEventBusesCommand, ListRulesCommand, ListTagsForResourceCommand as EventsTags, ListTargetsByRuleCommand, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, ListRolesCommand, ListRoleTagsCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
-import { AddPermissionCommand, CreateFunctionCommand, CreateFunctionUrlConfigCommand, DeleteFunctionCommand, GetFunctionCommand, GetFunctionUrlConfigCommand, GetPolicyCommand, LambdaClient, ListFunctionsCommand, ListTagsCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, CreateFunctionCommand, CreateFunctionUrlConfigCommand, DeleteFunctionCommand, GetFunctionCommand, GetFunctionEventInvokeConfigCommand, GetFunctionUrlConfigCommand, GetPolicyCommand, LambdaClient, ListFunctionsCommand, ListTagsCommand, PutFunctionEventInvokeConfigCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateScheduleCommand, CreateScheduleGroupCommand, DeleteScheduleCommand, DeleteScheduleGroupCommand, GetScheduleCommand, GetScheduleGroupCommand, ListScheduleGroupsCommand, ListSchedulesCommand, ListTagsForResourceCommand as SchedTags, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { CreateStateMachineAliasCommand, CreateStateMachineCommand, DeleteStateMachineCommand, DescribeStateMachineAliasCommand, DescribeStateMachineCommand, ListStateMachinesCommand, ListStateMachineVersionsCommand, ListTagsForResourceCommand as SfnTags, PublishStateMachineVersionCommand, SFNClient, UpdateStateMachineAliasCommand, UpdateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand, ListQueueTagsCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -32,8 +32,8 @@ export function fakeAws() {
   const queuePolicies = new Map<string, string | undefined>();
   const logGroups = new Map<string, { retention?: number; kmsKeyId?: string; tags: Tags }>();
   const buses = new Map<string, Tags>();
-  const functions = new Map<string, { cfg: Record<string, unknown>; tags: Tags; url: boolean; statements?: Record<string, unknown>[] }>();
-  const tables = new Map<string, { billing: string; sse?: { SSEType: string; KMSMasterKeyArn: string }; tags: Tags }>();
+  const functions = new Map<string, { cfg: Record<string, unknown>; tags: Tags; url: boolean; statements?: Record<string, unknown>[]; invokeConfig?: Record<string, unknown> }>();
+  const tables = new Map<string, { billing: string; sse?: { SSEType: string; KMSMasterKeyArn: string }; ttl?: string; pitr: boolean; tags: Tags }>();
   const machines = new Map<string, { def: string; role: string; logging: unknown; tracing: unknown; tags: Tags; versions: { arn: string; def: string }[]; alias?: string }>();
   const rules = new Map<string, { pattern: string; state: string; description?: string; targets: Record<string, unknown>[]; tags: Tags }>();
   const groups = new Map<string, Tags>();
@@ -162,6 +162,26 @@ export function fakeAws() {
     if (!st) throw notFound('ResourceNotFoundException');
     return { Policy: JSON.stringify({ Version: '2012-10-17', Statement: st }) };
   });
+  on<any>('lambda', GetFunctionEventInvokeConfigCommand, (i) => {
+    const cfg = functions.get(i.FunctionName)?.invokeConfig;
+    if (!cfg) throw notFound('ResourceNotFoundException', `The function ${i.FunctionName} doesn't have an EventInvokeConfig`);
+    return { FunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${i.FunctionName}:$LATEST`, MaximumEventAgeInSeconds: 21600, ...cfg };
+  });
+  // Like Lambda: the destination is checked against the function's execution role when the config is put.
+  on<any>('lambda', PutFunctionEventInvokeConfigCommand, (i) => {
+    const f = functions.get(i.FunctionName);
+    if (!f) throw notFound('ResourceNotFoundException');
+    const dest = i.DestinationConfig?.OnFailure?.Destination as string | undefined;
+    if (dest) {
+      const policy = roles.get(String(f.cfg.Role).split('/').pop()!)?.policy;
+      const statements = (policy ? (JSON.parse(policy) as { Statement: { Action: string[]; Resource: string[] }[] }).Statement : []);
+      if (!statements.some((st) => st.Action.includes('sqs:SendMessage') && st.Resource.includes(dest))) {
+        throw notFound('InvalidParameterValueException', `The function's execution role does not have permissions to call SendMessage on ${dest}`);
+      }
+    }
+    f.invokeConfig = { MaximumRetryAttempts: i.MaximumRetryAttempts, ...(i.MaximumEventAgeInSeconds ? { MaximumEventAgeInSeconds: i.MaximumEventAgeInSeconds } : {}), DestinationConfig: i.DestinationConfig ?? {} };
+    return {};
+  });
   on<any>('lambda', ListFunctionsCommand, () => ({ Functions: [...functions.keys()].map((FunctionName) => ({ FunctionName, FunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${FunctionName}` })) }));
   on<any>('lambda', ListTagsCommand, (i) => ({ Tags: functions.get(String(i.Resource).split(':').pop()!)?.tags }));
   on<any>('lambda', DeleteFunctionCommand, (i) => (functions.delete(i.FunctionName), {}));
@@ -236,7 +256,7 @@ export function fakeAws() {
   });
   on<any>('dynamodb', CreateTableCommand, (i) => {
     const sse = i.SSESpecification?.Enabled ? { SSEType: 'KMS', KMSMasterKeyArn: i.SSESpecification.KMSMasterKeyId } : undefined;
-    tables.set(i.TableName, { billing: i.BillingMode, ...(sse ? { sse } : {}), tags: Object.fromEntries(i.Tags.map((t: any) => [t.Key, t.Value])) });
+    tables.set(i.TableName, { billing: i.BillingMode, ...(sse ? { sse } : {}), pitr: false, tags: Object.fromEntries(i.Tags.map((t: any) => [t.Key, t.Value])) });
     return {};
   });
   on<any>('dynamodb', UpdateTableCommand, (i) => {
@@ -246,6 +266,30 @@ export function fakeAws() {
       if (i.SSESpecification.Enabled) tb.sse = { SSEType: 'KMS', KMSMasterKeyArn: i.SSESpecification.KMSMasterKeyId };
       else delete tb.sse;
     }
+    return {};
+  });
+  const table = (name: string, missing = 'ResourceNotFoundException') => {
+    const tb = tables.get(name);
+    if (!tb) throw notFound(missing, `Table not found: ${name}`);
+    return tb;
+  };
+  on<any>('dynamodb', DescribeTimeToLiveCommand, (i) => {
+    const ttl = table(i.TableName).ttl;
+    return { TimeToLiveDescription: ttl ? { TimeToLiveStatus: 'ENABLED', AttributeName: ttl } : { TimeToLiveStatus: 'DISABLED' } };
+  });
+  // Like DynamoDB: enabling TTL that is already enabled, or on another attribute, is a ValidationException.
+  on<any>('dynamodb', UpdateTimeToLiveCommand, (i) => {
+    const tb = table(i.TableName);
+    if (!i.TimeToLiveSpecification.Enabled) delete tb.ttl;
+    else if (tb.ttl) throw notFound('ValidationException', tb.ttl === i.TimeToLiveSpecification.AttributeName ? 'TimeToLive is already enabled' : 'TimeToLive is active on a different AttributeName');
+    else tb.ttl = i.TimeToLiveSpecification.AttributeName;
+    return { TimeToLiveSpecification: i.TimeToLiveSpecification };
+  });
+  on<any>('dynamodb', DescribeContinuousBackupsCommand, (i) => ({
+    ContinuousBackupsDescription: { ContinuousBackupsStatus: 'ENABLED', PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: table(i.TableName, 'TableNotFoundException').pitr ? 'ENABLED' : 'DISABLED' } },
+  }));
+  on<any>('dynamodb', UpdateContinuousBackupsCommand, (i) => {
+    table(i.TableName, 'TableNotFoundException').pitr = i.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled;
     return {};
   });
   on<any>('dynamodb', ListTablesCommand, () => ({ TableNames: [...tables.keys()].sort() }));

@@ -33,6 +33,8 @@ export const resumeFunctionArn = (t: Target): string => `arn:aws:lambda:${t.regi
 export const resumeRuleName = (t: Target): string => `clinflow-${t.stage}-${HUMAN_TASK_RESUME}`;
 export const ruleArn = (t: Target, name: string): string => `arn:aws:events:${t.region}:${t.account}:rule/${busName(t)}/${name}`;
 export const callbackTableName = (t: Target): string => `clinflow-${t.stage}-human-task-callbacks`;
+/** The callback table's TTL attribute (epoch seconds), written by deploy/lambda/dynamoCallbackStore.ts. */
+export const CALLBACK_TTL_ATTRIBUTE = 'expiresAt';
 export const tableArn = (t: Target, name: string): string => `arn:aws:dynamodb:${t.region}:${t.account}:table/${name}`;
 export const roleArn = (t: Target, name: string): string => `arn:aws:iam::${t.account}:role/clinflow/${t.stage}/${name}`;
 export const stateMachineRoleName = (t: Target, workflow: string): string => `clinflow-${t.stage}-sfn-${workflow}`.slice(0, 64);

@@ -1,9 +1,10 @@
 import { GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { systemClock } from '../../engine/clock/systemClock';
 import type { AsyncCallbackStore, CallbackEntry } from '../../tasks/human/callbackStore';
+import { CALLBACK_TTL_ATTRIBUTE } from '../names';
 
 /** The table's TTL attribute (deploy/resources/table.ts enables TTL on it): epoch SECONDS, as DynamoDB TTL requires. */
-export const EXPIRES_AT = 'expiresAt';
+export const EXPIRES_AT = CALLBACK_TTL_ATTRIBUTE;
 
 /**
  * How long an item outlives its registration when nothing tighter is known. The store only knows the

@@ -5,14 +5,18 @@ import {
   CreateFunctionUrlConfigCommand,
   DeleteFunctionCommand,
   GetFunctionCommand,
+  GetFunctionEventInvokeConfigCommand,
   GetFunctionUrlConfigCommand,
   GetPolicyCommand,
   ListFunctionsCommand,
   ListTagsCommand,
+  PutFunctionEventInvokeConfigCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
+import type { AwsClients } from '../aws/clients';
 import { isNotFound } from '../aws/clients';
+import type { DesiredResource } from '../desired';
 import { roleArn, stageTags } from '../names';
 import type { ResourceOps } from './types';
 import { diffFields, ownedBy } from './types';
@@ -52,6 +56,7 @@ export const functionOps: ResourceOps<'function'> = {
       }
     }
     if (d.invokedByRule && !(await hasRulePermission(d.name, ctx.aws))) changes.push('RulePermission');
+    if (d.asyncInvoke && !(await hasAsyncInvokeConfig(d.name, d.asyncInvoke, ctx.aws))) changes.push('AsyncInvoke');
     return { exists: true, changes };
   },
   async create(d, ctx) {
@@ -73,6 +78,7 @@ export const functionOps: ResourceOps<'function'> = {
     );
     if (d.functionUrl) await createUrl(d.name, ctx.aws);
     if (d.invokedByRule) await allowRule(d.name, d.invokedByRule, ctx.aws);
+    if (d.asyncInvoke) await putAsyncInvokeConfig(d.name, d.asyncInvoke, ctx.aws);
   },
   async update(d, ctx, changes) {
     if (changes.includes('Code')) {
@@ -93,6 +99,7 @@ export const functionOps: ResourceOps<'function'> = {
     }
     if (changes.includes('FunctionUrl')) await createUrl(d.name, ctx.aws);
     if (changes.includes('RulePermission') && d.invokedByRule) await allowRule(d.name, d.invokedByRule, ctx.aws);
+    if (changes.includes('AsyncInvoke') && d.asyncInvoke) await putAsyncInvokeConfig(d.name, d.asyncInvoke, ctx.aws);
   },
   async listOwned({ aws, target }) {
     const names: string[] = [];
@@ -114,7 +121,7 @@ export const functionOps: ResourceOps<'function'> = {
 };
 
 /** The FHIR endpoint authenticates each sender itself (bearer or HMAC), so the URL is public. */
-async function createUrl(name: string, aws: import('../aws/clients').AwsClients): Promise<void> {
+async function createUrl(name: string, aws: AwsClients): Promise<void> {
   await aws.lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: name, AuthType: 'NONE' }));
   await aws.lambda.send(
     new AddPermissionCommand({ FunctionName: name, StatementId: 'clinflow-public-url', Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE' }),
@@ -124,13 +131,13 @@ async function createUrl(name: string, aws: import('../aws/clients').AwsClients)
 const RULE_STATEMENT = 'clinflow-bus-rule';
 
 /** The bus rule invokes the function through its resource policy, scoped to that one rule. */
-async function allowRule(name: string, ruleArn: string, aws: import('../aws/clients').AwsClients): Promise<void> {
+async function allowRule(name: string, ruleArn: string, aws: AwsClients): Promise<void> {
   await aws.lambda.send(
     new AddPermissionCommand({ FunctionName: name, StatementId: RULE_STATEMENT, Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: ruleArn }),
   );
 }
 
-async function hasRulePermission(name: string, aws: import('../aws/clients').AwsClients): Promise<boolean> {
+async function hasRulePermission(name: string, aws: AwsClients): Promise<boolean> {
   let policy;
   try {
     policy = (await aws.lambda.send(new GetPolicyCommand({ FunctionName: name }))).Policy;
@@ -140,6 +147,33 @@ async function hasRulePermission(name: string, aws: import('../aws/clients').Aws
   }
   const statements = (JSON.parse(policy ?? '{}') as { Statement?: { Sid?: string }[] }).Statement ?? [];
   return statements.some((s) => s.Sid === RULE_STATEMENT);
+}
+
+type AsyncInvoke = NonNullable<Extract<DesiredResource, { kind: 'function' }>['asyncInvoke']>;
+
+/**
+ * Put (not Update) replaces the whole config, so what is read back is exactly what was sent. The
+ * OnFailure destination is sent with the function's role, which may send to that one queue only.
+ */
+async function putAsyncInvokeConfig(name: string, want: AsyncInvoke, aws: AwsClients): Promise<void> {
+  await aws.lambda.send(
+    new PutFunctionEventInvokeConfigCommand({
+      FunctionName: name,
+      MaximumRetryAttempts: want.maximumRetryAttempts,
+      DestinationConfig: { OnFailure: { Destination: want.onFailure } },
+    }),
+  );
+}
+
+async function hasAsyncInvokeConfig(name: string, want: AsyncInvoke, aws: AwsClients): Promise<boolean> {
+  let cfg;
+  try {
+    cfg = await aws.lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: name }));
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+  return cfg.MaximumRetryAttempts === want.maximumRetryAttempts && cfg.DestinationConfig?.OnFailure?.Destination === want.onFailure && !cfg.DestinationConfig.OnSuccess?.Destination;
 }
 
 function sortKeys(o: Record<string, string>): Record<string, string> {

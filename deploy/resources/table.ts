@@ -1,7 +1,20 @@
-import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, ListTablesCommand, ListTagsOfResourceCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeContinuousBackupsCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  ListTablesCommand,
+  ListTagsOfResourceCommand,
+  UpdateContinuousBackupsCommand,
+  UpdateTableCommand,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import type { AwsClients } from '../aws/clients';
 import { isNotFound } from '../aws/clients';
 import type { DesiredResource } from '../desired';
-import { stageTags, tableArn } from '../names';
+import { CALLBACK_TTL_ATTRIBUTE, stageTags, tableArn } from '../names';
 import type { ResourceOps } from './types';
 import { diffFields, ownedBy, tagList, tagsFromList } from './types';
 
@@ -10,7 +23,29 @@ type Desired = Extract<DesiredResource, { kind: 'table' }>;
 /** SSE as DynamoDB reports it: KMS with the stage key, or the AWS-owned default (no SSEDescription). */
 const wantSse = (d: Desired) => (d.kmsKeyArn ? { SSEType: 'KMS', KMSMasterKeyArn: d.kmsKeyArn } : undefined);
 
-/** The callback-token table: one item per FHIR Task, keyed by `task` (string), billed per request. */
+/** TTL and PITR can only be switched on an ACTIVE table; a new table is CREATING for a few seconds. */
+const TABLE_ACTIVE_WAIT_SECONDS = 300;
+
+/** ENABLING counts as done: asking again while DynamoDB is enabling it is refused. */
+async function ttlEnabled(name: string, aws: AwsClients): Promise<boolean> {
+  const ttl = (await aws.dynamodb.send(new DescribeTimeToLiveCommand({ TableName: name }))).TimeToLiveDescription;
+  return (ttl?.TimeToLiveStatus === 'ENABLED' || ttl?.TimeToLiveStatus === 'ENABLING') && ttl.AttributeName === CALLBACK_TTL_ATTRIBUTE;
+}
+
+async function pitrEnabled(name: string, aws: AwsClients): Promise<boolean> {
+  const backups = (await aws.dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: name }))).ContinuousBackupsDescription;
+  return backups?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus === 'ENABLED';
+}
+
+/** Items expire on their `expiresAt` (epoch seconds, set by the callback store), so tokens do not live forever. */
+const enableTtl = (name: string, aws: AwsClients) =>
+  aws.dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: CALLBACK_TTL_ATTRIBUTE } }));
+
+/** The table is the only record of which execution waits on which Task: it must survive a bad write or delete. */
+const enablePitr = (name: string, aws: AwsClients) =>
+  aws.dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: name, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
+
+/** The callback-token table: one item per FHIR Task, keyed by `task` (string), billed per request, with TTL and PITR. */
 export const tableOps: ResourceOps<'table'> = {
   async read(d, { aws }) {
     let table;
@@ -21,13 +56,13 @@ export const tableOps: ResourceOps<'table'> = {
       throw err;
     }
     const sse = table?.SSEDescription;
-    return {
-      exists: true,
-      changes: diffFields({
-        BillingMode: [table?.BillingModeSummary?.BillingMode, 'PAY_PER_REQUEST'],
-        SSE: [sse?.SSEType === 'KMS' ? { SSEType: 'KMS', KMSMasterKeyArn: sse.KMSMasterKeyArn } : undefined, wantSse(d)],
-      }),
-    };
+    const changes = diffFields({
+      BillingMode: [table?.BillingModeSummary?.BillingMode, 'PAY_PER_REQUEST'],
+      SSE: [sse?.SSEType === 'KMS' ? { SSEType: 'KMS', KMSMasterKeyArn: sse.KMSMasterKeyArn } : undefined, wantSse(d)],
+    });
+    if (!(await ttlEnabled(d.name, aws))) changes.push('TTL');
+    if (!(await pitrEnabled(d.name, aws))) changes.push('PITR');
+    return { exists: true, changes };
   },
   async create(d, { aws, target }) {
     await aws.dynamodb.send(
@@ -40,15 +75,26 @@ export const tableOps: ResourceOps<'table'> = {
         Tags: tagList(stageTags(target)),
       }),
     );
+    // If either step fails, the re-run reads the table back without TTL/PITR and updates it: it converges.
+    await waitUntilTableExists({ client: aws.dynamodb, maxWaitTime: TABLE_ACTIVE_WAIT_SECONDS }, { TableName: d.name });
+    await enableTtl(d.name, aws);
+    await enablePitr(d.name, aws);
   },
   async update(d, { aws }, changes) {
-    await aws.dynamodb.send(
-      new UpdateTableCommand({
-        TableName: d.name,
-        ...(changes.includes('BillingMode') ? { BillingMode: 'PAY_PER_REQUEST' } : {}),
-        ...(changes.includes('SSE') ? { SSESpecification: d.kmsKeyArn ? { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: d.kmsKeyArn } : { Enabled: false } } : {}),
-      }),
-    );
+    if (changes.includes('BillingMode') || changes.includes('SSE')) {
+      await aws.dynamodb.send(
+        new UpdateTableCommand({
+          TableName: d.name,
+          ...(changes.includes('BillingMode') ? { BillingMode: 'PAY_PER_REQUEST' } : {}),
+          ...(changes.includes('SSE') ? { SSESpecification: d.kmsKeyArn ? { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: d.kmsKeyArn } : { Enabled: false } } : {}),
+        }),
+      );
+    }
+    if (changes.includes('TTL') || changes.includes('PITR')) {
+      await waitUntilTableExists({ client: aws.dynamodb, maxWaitTime: TABLE_ACTIVE_WAIT_SECONDS }, { TableName: d.name });
+    }
+    if (changes.includes('TTL')) await enableTtl(d.name, aws);
+    if (changes.includes('PITR')) await enablePitr(d.name, aws);
   },
   async listOwned({ aws, target }) {
     const names: string[] = [];
