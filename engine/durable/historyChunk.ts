@@ -1,6 +1,8 @@
 import type { HistoryEventDraft } from '../interpreter/contract';
 import { StateEnteredDetails, StateExitedDetails } from '../interpreter/historyDetails';
+import { Kind, RECENT, StringTable } from './chunkStringTable';
 import type { StateNameDictionary } from './stateNameDictionary';
+import { unzigzag, VarintWriter, zigzag } from './varintWriter';
 
 /** One stored event: the interpreter's draft with its id filled in. */
 export type StoredEvent = HistoryEventDraft & { id: number };
@@ -39,67 +41,7 @@ export function isHistoryChunk(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === CHUNK_MAGIC && (bytes[1] === VERSION || bytes[1] === VERSION_JSON_STRINGS);
 }
 
-/** A growable byte buffer of varints, over a scratch buffer that outlives it (encoding is synchronous). */
-class Writer {
-  buf: Buffer;
-  o = 0;
-
-  constructor(scratch: Buffer) {
-    this.buf = scratch;
-  }
-
-  /** Makes room for `n` more bytes. */
-  reserve(n: number): void {
-    if (this.o + n <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.o + n));
-    this.buf.copy(bigger, 0, 0, this.o);
-    this.buf = bigger;
-  }
-
-  put(n: number): void {
-    if (n < 128 && this.o < this.buf.length) {
-      this.buf[this.o++] = n;
-      return;
-    }
-    if (this.o + 8 > this.buf.length) this.reserve(8);
-    const buf = this.buf;
-    let o = this.o;
-    if (n < 0x80000000) {
-      // Small integers: bit operations on Smis.
-      while (n >= 128) {
-        buf[o++] = (n & 127) | 128;
-        n >>>= 7;
-      }
-    } else {
-      while (n >= 128) {
-        buf[o++] = (n % 128) | 128;
-        n = Math.floor(n / 128);
-      }
-    }
-    buf[o++] = n;
-    this.o = o;
-  }
-}
-
-const zigzag = (n: number): number => (n >= 0 ? n * 2 : -n * 2 - 1);
-const unzigzag = (n: number): number => (n % 2 === 0 ? n / 2 : -(n + 1) / 2);
 const MAX_INLINE = 2 ** 49;
-/** Strings at least this long are deduplicated across the whole chunk, not only the recent list. */
-const LONG_STRING = 32;
-const RECENT = 4;
-
-const enum Kind {
-  String = 0,
-  Json = 1,
-  Int = 2,
-  NegInt = 3,
-  Recent = 4,
-  NewString = 5,
-  NewJson = 6,
-  /** State name n of the revision's dictionary (stateNameDictionary). */
-  StateName = 7,
-}
-
 interface Template {
   index: number;
   type: string;
@@ -135,90 +77,7 @@ function sameKeys(keys: string[] | undefined, d: Record<string, unknown> | undef
   return i === keys.length;
 }
 
-/**
- * The encoder's string table. Detail values go through `tag`: the recently-used list (four entries
- * in locals, compared by reference first), then, for long strings, a map.
- */
-class StringTable {
-  readonly strings: string[] = [];
-  private readonly index = new Map<string, number>();
-  private r0 = '';
-  private r1 = '';
-  private r2 = '';
-  private r3 = '';
-  private i0 = -1;
-  private i1 = -1;
-  private i2 = -1;
-  private i3 = -1;
-  private size = 0;
-
-  /** A table entry for template strings and JSON text (always deduplicated). */
-  intern(s: string): number {
-    let i = this.index.get(s);
-    if (i === undefined) {
-      i = this.strings.length;
-      this.strings.push(s);
-      this.index.set(s, i);
-    }
-    return i;
-  }
-
-  /** The value tag of a string detail value. */
-  tag(s: string): number {
-    if (this.size > 0 && s === this.r0) return Kind.Recent;
-    if (this.size > 1 && s === this.r1) {
-      this.toFront(1, s, this.i1);
-      return 8 + Kind.Recent;
-    }
-    if (this.size > 2 && s === this.r2) {
-      this.toFront(2, s, this.i2);
-      return 16 + Kind.Recent;
-    }
-    if (this.size > 3 && s === this.r3) {
-      this.toFront(3, s, this.i3);
-      return 24 + Kind.Recent;
-    }
-    let i: number | undefined;
-    let tag: number;
-    if (s.length >= LONG_STRING && (i = this.index.get(s)) !== undefined) tag = i * 8 + Kind.String;
-    else {
-      i = this.strings.length;
-      this.strings.push(s);
-      if (s.length >= LONG_STRING) this.index.set(s, i);
-      tag = Kind.NewString;
-    }
-    this.toFront(RECENT - 1, s, i);
-    if (this.size < RECENT) this.size++;
-    return tag;
-  }
-
-  /** The value tag of any other JSON value (objects, arrays, fractions, booleans, null). */
-  jsonTag(text: string): number {
-    const i = this.index.get(text);
-    if (i !== undefined) return i * 8 + Kind.Json;
-    this.index.set(text, this.strings.length);
-    this.strings.push(text);
-    return Kind.NewJson;
-  }
-
-  /** Moves entry `p` to the front (p = 3 on a miss: the last entry drops out), shifting the ones before it back. */
-  private toFront(p: number, s: string, i: number): void {
-    if (p >= 3) {
-      this.r3 = this.r2;
-      this.i3 = this.i2;
-    }
-    if (p >= 2) {
-      this.r2 = this.r1;
-      this.i2 = this.i1;
-    }
-    this.r1 = this.r0;
-    this.i1 = this.i0;
-    this.r0 = s;
-    this.i0 = i;
-  }
-}
-
-function putValue(body: Writer, table: StringTable, v: unknown): void {
+function putValue(body: VarintWriter, table: StringTable, v: unknown): void {
   if (typeof v === 'string') body.put(table.tag(v));
   else if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < MAX_INLINE && !Object.is(v, -0)) body.put(v >= 0 ? v * 8 + Kind.Int : -v * 8 + Kind.NegInt);
   else body.put(table.jsonTag(JSON.stringify(v)));
@@ -259,7 +118,7 @@ export function encodeHistoryChunk(
   const table = new StringTable();
   const byType = new Map<string, Template[]>();
   const templates: Template[] = [];
-  const body = new Writer(scratchBody);
+  const body = new VarintWriter(scratchBody);
   const first = events[0];
   const firstId = first?.id ?? 0;
   const firstTs = first?.timestamp ?? 0;
@@ -331,7 +190,7 @@ export function encodeHistoryChunk(
       for (let k = 0; k < keys.length; k++) putValue(body, table, d[keys[k]!]);
     }
   }
-  const head = new Writer(scratchHead);
+  const head = new VarintWriter(scratchHead);
   head.buf[0] = CHUNK_MAGIC;
   head.o = 2;
   head.put(events.length);
