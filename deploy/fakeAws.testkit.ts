@@ -33,7 +33,7 @@ export function fakeAws() {
   const logGroups = new Map<string, { retention?: number; kmsKeyId?: string; tags: Tags }>();
   const buses = new Map<string, Tags>();
   const functions = new Map<string, { cfg: Record<string, unknown>; tags: Tags; url: boolean; statements?: Record<string, unknown>[]; invokeConfig?: Record<string, unknown> }>();
-  const tables = new Map<string, { billing: string; sse?: { SSEType: string; KMSMasterKeyArn: string }; ttl?: string; pitr: boolean; tags: Tags }>();
+  const tables = new Map<string, { billing: string; sse?: { SSEType: string; KMSMasterKeyArn: string }; ttl?: string; pitr: boolean; /** DescribeContinuousBackups calls still to answer DISABLED (a new table's backups lag). */ backupsLag?: number; tags: Tags }>();
   const machines = new Map<string, { def: string; role: string; logging: unknown; tracing: unknown; tags: Tags; versions: { arn: string; def: string }[]; alias?: string }>();
   const rules = new Map<string, { pattern: string; state: string; description?: string; targets: Record<string, unknown>[]; tags: Tags }>();
   const groups = new Map<string, Tags>();
@@ -41,6 +41,8 @@ export function fakeAws() {
   /** A failure to inject: the Nth call (1-based, counting writes only) of that command fails once. */
   const failures: { command: string; remaining: number; error: Error }[] = [];
   const calls: { command: string; input: Record<string, unknown> }[] = [];
+  /** How many DescribeContinuousBackups calls a newly created table answers DISABLED. */
+  let backupsLag = 0;
 
   const ctors = { sfn: SFNClient, events: EventBridgeClient, scheduler: SchedulerClient, lambda: LambdaClient, iam: IAMClient, sqs: SQSClient, logs: CloudWatchLogsClient, sts: STSClient, dynamodb: DynamoDBClient } as const;
   const clients = Object.fromEntries(Object.entries(ctors).map(([k, C]) => [k, new C({ region: REGION, credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' } })])) as unknown as AwsClients;
@@ -256,7 +258,7 @@ export function fakeAws() {
   });
   on<any>('dynamodb', CreateTableCommand, (i) => {
     const sse = i.SSESpecification?.Enabled ? { SSEType: 'KMS', KMSMasterKeyArn: i.SSESpecification.KMSMasterKeyId } : undefined;
-    tables.set(i.TableName, { billing: i.BillingMode, ...(sse ? { sse } : {}), pitr: false, tags: Object.fromEntries(i.Tags.map((t: any) => [t.Key, t.Value])) });
+    tables.set(i.TableName, { billing: i.BillingMode, ...(sse ? { sse } : {}), pitr: false, ...(backupsLag ? { backupsLag } : {}), tags: Object.fromEntries(i.Tags.map((t: any) => [t.Key, t.Value])) });
     return {};
   });
   on<any>('dynamodb', UpdateTableCommand, (i) => {
@@ -285,11 +287,17 @@ export function fakeAws() {
     else tb.ttl = i.TimeToLiveSpecification.AttributeName;
     return { TimeToLiveSpecification: i.TimeToLiveSpecification };
   });
-  on<any>('dynamodb', DescribeContinuousBackupsCommand, (i) => ({
-    ContinuousBackupsDescription: { ContinuousBackupsStatus: 'ENABLED', PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: table(i.TableName, 'TableNotFoundException').pitr ? 'ENABLED' : 'DISABLED' } },
-  }));
+  on<any>('dynamodb', DescribeContinuousBackupsCommand, (i) => {
+    const tb = table(i.TableName, 'TableNotFoundException');
+    const lagging = (tb.backupsLag ?? 0) > 0;
+    if (lagging) tb.backupsLag! -= 1;
+    return { ContinuousBackupsDescription: { ContinuousBackupsStatus: lagging ? 'DISABLED' : 'ENABLED', PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: tb.pitr ? 'ENABLED' : 'DISABLED' } } };
+  });
+  // Like DynamoDB: PITR is refused while the table's continuous backups are still being enabled.
   on<any>('dynamodb', UpdateContinuousBackupsCommand, (i) => {
-    table(i.TableName, 'TableNotFoundException').pitr = i.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled;
+    const tb = table(i.TableName, 'TableNotFoundException');
+    if ((tb.backupsLag ?? 0) > 0) throw notFound('ContinuousBackupsUnavailableException', `Backups are being enabled for the table: ${i.TableName}. Please retry later`);
+    tb.pitr = i.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled;
     return {};
   });
   on<any>('dynamodb', ListTablesCommand, () => ({ TableNames: [...tables.keys()].sort() }));
@@ -306,6 +314,8 @@ export function fakeAws() {
     calls: () => calls,
     resetCalls: () => void calls.splice(0),
     failOnce: (command: string, error: Error, nth = 1) => void failures.push({ command, remaining: nth, error }),
+    /** New tables report continuous backups DISABLED for the next `n` DescribeContinuousBackups calls. */
+    lagContinuousBackups: (n: number) => void (backupsLag = n),
     restore: () => Object.values(mocks).forEach((m) => m.restore()),
   };
 }

@@ -6,6 +6,7 @@ import { desiredResources } from './desired';
 import { fakeAws } from './fakeAws.testkit';
 import { planChanges, planDestroy } from './plan';
 import { resourceOps } from './resources';
+import { PITR_MAX_ATTEMPTS } from './resources/table';
 import type { DeployContext } from './resources/types';
 
 const KMS = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -39,12 +40,14 @@ const config = StageConfig.parse({ stage: 'demo', region: 'us-east-1', kmsKeyArn
 
 function setup() {
   const aws = fakeAws();
+  const slept: number[] = [];
   const ctx: DeployContext = {
     aws: aws.clients,
     target: { stage: 'demo', region: 'us-east-1', account: aws.account },
     bundle: async (entry) => new TextEncoder().encode(`bundle of ${entry}`),
+    sleep: async (ms) => void slept.push(ms),
   };
-  return { aws, ctx };
+  return { aws, ctx, slept };
 }
 
 async function deploy(ctx: DeployContext, workflows: CompiledWorkflow[]) {
@@ -151,8 +154,14 @@ describe('deploy: the tasks.await callback table and resume path', () => {
     const { aws, ctx } = setup();
     await deploy(ctx, [review]);
     const calls = aws.calls().map((c) => c.command);
-    // The waiter reads the table back (ACTIVE) between CreateTable and the two switches.
-    expect(calls.slice(calls.indexOf('CreateTable'), calls.indexOf('UpdateContinuousBackups') + 1)).toEqual(['CreateTable', 'DescribeTable', 'UpdateTimeToLive', 'UpdateContinuousBackups']);
+    // The waiter reads the table back (ACTIVE) before TTL; PITR waits for continuous backups to be ENABLED.
+    expect(calls.slice(calls.indexOf('CreateTable'), calls.indexOf('UpdateContinuousBackups') + 1)).toEqual([
+      'CreateTable',
+      'DescribeTable',
+      'UpdateTimeToLive',
+      'DescribeContinuousBackups',
+      'UpdateContinuousBackups',
+    ]);
     expect(aws.writes().filter((w) => w.input.TableName === TABLE).map((w) => [w.command, w.input])).toEqual([
       ['CreateTable', expect.objectContaining({ TableName: TABLE })],
       ['UpdateTimeToLive', TTL_REQUEST],
@@ -266,5 +275,27 @@ describe('deploy: the tasks.await callback table and resume path', () => {
     expect(writes.filter((w) => w.command === 'DeleteTable').map((w) => w.input)).toEqual([{ TableName: TABLE }]);
     expect([...aws.state.tables.keys()]).toEqual(['clinflow-demo-someone-elses']);
     expect([...aws.state.functions.keys()]).toEqual(['clinflow-demo-someone-elses']);
+  });
+
+  it('waits for a new table\'s continuous backups before enabling PITR, instead of failing the first apply', async () => {
+    const { aws, ctx, slept } = setup();
+    aws.lagContinuousBackups(3);
+    await deploy(ctx, [review]);
+    const pitrCalls = aws.calls().filter((c) => c.command.endsWith('ContinuousBackups'));
+    expect(pitrCalls.map((c) => c.command)).toEqual(['DescribeContinuousBackups', 'DescribeContinuousBackups', 'DescribeContinuousBackups', 'DescribeContinuousBackups', 'UpdateContinuousBackups']);
+    expect(slept).toEqual([2000, 4000, 6000]);
+    expect(aws.state.tables.get(TABLE)!.pitr).toBe(true);
+  });
+
+  it('gives up after PITR_MAX_ATTEMPTS polls saying so, and the re-run enables PITR', async () => {
+    const { aws, ctx, slept } = setup();
+    aws.lagContinuousBackups(PITR_MAX_ATTEMPTS + 1);
+    await expect(deploy(ctx, [review])).rejects.toThrow(/create table clinflow-demo-human-task-callbacks failed: ContinuousBackupsNotReady: continuous backups of clinflow-demo-human-task-callbacks are still DISABLED[\s\S]*run apply again/);
+    expect(slept).toHaveLength(PITR_MAX_ATTEMPTS - 1);
+    expect(aws.state.tables.get(TABLE)).toMatchObject({ ttl: 'expiresAt', pitr: false });
+    aws.resetCalls();
+    const plan = await deploy(ctx, [review]);
+    expect(plan.changes.find((c) => c.name === TABLE)).toMatchObject({ action: 'update', changes: ['PITR'] });
+    expect(aws.writes().filter((w) => w.input.TableName === TABLE).map((w) => [w.command, w.input])).toEqual([['UpdateContinuousBackups', PITR_REQUEST]]);
   });
 });

@@ -15,8 +15,8 @@ import type { AwsClients } from '../aws/clients';
 import { isNotFound } from '../aws/clients';
 import type { DesiredResource } from '../desired';
 import { CALLBACK_TTL_ATTRIBUTE, stageTags, tableArn } from '../names';
-import type { ResourceOps } from './types';
-import { diffFields, ownedBy, tagList, tagsFromList } from './types';
+import type { DeployContext, ResourceOps } from './types';
+import { diffFields, ownedBy, realSleep, tagList, tagsFromList } from './types';
 
 type Desired = Extract<DesiredResource, { kind: 'table' }>;
 
@@ -41,9 +41,33 @@ async function pitrEnabled(name: string, aws: AwsClients): Promise<boolean> {
 const enableTtl = (name: string, aws: AwsClients) =>
   aws.dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: CALLBACK_TTL_ATTRIBUTE } }));
 
-/** The table is the only record of which execution waits on which Task: it must survive a bad write or delete. */
-const enablePitr = (name: string, aws: AwsClients) =>
-  aws.dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: name, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
+/** Polls for continuous backups on a new table: about a minute in all, then apply stops and a re-run resumes. */
+export const PITR_MAX_ATTEMPTS = 10;
+const pitrDelayMs = (attempt: number): number => Math.min(2000 * attempt, 10_000);
+
+/**
+ * The table is the only record of which execution waits on which Task: it must survive a bad write
+ * or delete. DynamoDB refuses PITR (ContinuousBackupsUnavailableException) until a new table's
+ * continuous backups are ENABLED, which can lag ACTIVE, so this waits for that first.
+ */
+async function enablePitr(name: string, { aws, sleep = realSleep }: DeployContext): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    const status = (await aws.dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: name }))).ContinuousBackupsDescription?.ContinuousBackupsStatus;
+    if (status === 'ENABLED') {
+      try {
+        await aws.dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: name, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
+        return;
+      } catch (err) {
+        if ((err as { name?: unknown } | null)?.name !== 'ContinuousBackupsUnavailableException' || attempt >= PITR_MAX_ATTEMPTS) throw err;
+      }
+    } else if (attempt >= PITR_MAX_ATTEMPTS) {
+      const err = new Error(`continuous backups of ${name} are still ${status ?? 'unknown'}, so point-in-time recovery cannot be enabled yet`);
+      err.name = 'ContinuousBackupsNotReady';
+      throw err;
+    }
+    await sleep(pitrDelayMs(attempt));
+  }
+}
 
 /** The callback-token table: one item per FHIR Task, keyed by `task` (string), billed per request, with TTL and PITR. */
 export const tableOps: ResourceOps<'table'> = {
@@ -64,7 +88,8 @@ export const tableOps: ResourceOps<'table'> = {
     if (!(await pitrEnabled(d.name, aws))) changes.push('PITR');
     return { exists: true, changes };
   },
-  async create(d, { aws, target }) {
+  async create(d, ctx) {
+    const { aws, target } = ctx;
     await aws.dynamodb.send(
       new CreateTableCommand({
         TableName: d.name,
@@ -78,9 +103,10 @@ export const tableOps: ResourceOps<'table'> = {
     // If either step fails, the re-run reads the table back without TTL/PITR and updates it: it converges.
     await waitUntilTableExists({ client: aws.dynamodb, maxWaitTime: TABLE_ACTIVE_WAIT_SECONDS }, { TableName: d.name });
     await enableTtl(d.name, aws);
-    await enablePitr(d.name, aws);
+    await enablePitr(d.name, ctx);
   },
-  async update(d, { aws }, changes) {
+  async update(d, ctx, changes) {
+    const { aws } = ctx;
     if (changes.includes('BillingMode') || changes.includes('SSE')) {
       await aws.dynamodb.send(
         new UpdateTableCommand({
@@ -94,7 +120,7 @@ export const tableOps: ResourceOps<'table'> = {
       await waitUntilTableExists({ client: aws.dynamodb, maxWaitTime: TABLE_ACTIVE_WAIT_SECONDS }, { TableName: d.name });
     }
     if (changes.includes('TTL')) await enableTtl(d.name, aws);
-    if (changes.includes('PITR')) await enablePitr(d.name, aws);
+    if (changes.includes('PITR')) await enablePitr(d.name, ctx);
   },
   async listOwned({ aws, target }) {
     const names: string[] = [];

@@ -7,7 +7,11 @@ export interface DeployContext {
   target: Target;
   /** Bundles a function entry (task name or `fhir-endpoint`) into a Lambda zip. */
   bundle(entry: string): Promise<Uint8Array>;
+  /** Waits between polls of a resource that is not ready yet; default a real timer (tests pass an instant one). */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What exists for one desired resource: absent, or present with the fields that differ. */
 export type Observed = { exists: false } | { exists: true; changes: string[] };
