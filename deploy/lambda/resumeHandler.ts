@@ -19,8 +19,10 @@ let fn: ((event: unknown) => Promise<ResumeResult>) | undefined;
  * Entry point of the `human-task-resume` function: the stage bus rule for `detail.resourceType =
  * Task` invokes it with the FHIR change event, and it resumes the execution parked on that Task
  * (tasks/human/resumeOnTaskChange.ts) with the DynamoDB callback store. EventBridge invokes it
- * asynchronously, so an error makes Lambda retry the event (twice by default); a token is claimed
- * once, so a retried or duplicated event cannot resume twice.
+ * asynchronously, so an error makes Lambda retry the event (twice, set by deploy's event invoke
+ * config), and an event that still fails goes to the stage dead-letter queue rather than being
+ * dropped. A token is claimed once, so a retried or duplicated event cannot resume twice; a token
+ * past its expiresAt counts as absent (dynamoCallbackStore.ts).
  */
 export async function handler(event: unknown): Promise<ResumeResult> {
   if (!fn) {
