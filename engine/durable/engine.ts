@@ -16,6 +16,7 @@ import type { TaskPort } from '../tasks/taskPort';
 import { StepFunctionsError, validationError } from './apiErrors';
 import { validateDefinitionText } from './definitionCheck';
 import { GroupCommit } from './groupCommit';
+import { ChunkBuilder } from './historyChunk';
 import { toHistoryEvent, type HistoryEvent } from './historyEvents';
 import { JournalStore, metaOf, type ExecutionRow, type StepWrite } from './journalStore';
 import { assertValidName, executionArn as makeExecutionArn, parseExecutionArn, parseStateMachineArn, stateMachineArn as makeStateMachineArn } from './names';
@@ -52,6 +53,8 @@ interface Live {
 }
 
 type Guard = { timerId?: string; taskId?: string; consume?: boolean };
+/** A step's result; `chunk` holds its history when the interpreter wrote it to the journal's encoder. */
+type JournaledStep = StepResult & { chunk?: ChunkBuilder };
 type DeliverResult = 'applied' | 'stale' | 'not-running';
 type InvokeTask = Extract<Command, { type: 'InvokeTask' }>;
 
@@ -712,17 +715,19 @@ export class Engine implements ExecutionPort {
     return { execId: live.execId, firstEventId: live.nextEvent, history: [], state: live.state, changedFrames: [], removedFrames: [], commands: [], now: this.clock.now() };
   }
 
-  private nextEventAfter(first: number, result: StepResult): number {
+  private nextEventAfter(first: number, result: JournaledStep): number {
+    if (result.chunk) return result.chunk.size ? result.chunk.lastId + 1 : first;
     let id = first;
     for (const ev of result.history) id = (ev.id ?? id) + 1;
     return id;
   }
 
-  private stepWrite(execId: number, firstEventId: number, result: StepResult, consumed: Guard | undefined, now: number, redrive?: { count: number; at: number }): StepWrite {
+  private stepWrite(execId: number, firstEventId: number, result: JournaledStep, consumed: Guard | undefined, now: number, redrive?: { count: number; at: number }): StepWrite {
     const w: StepWrite = {
       execId,
       firstEventId,
       history: result.history,
+      ...(result.chunk ? { chunk: result.chunk } : {}),
       state: result.state,
       changedFrames: result.changedFrames,
       removedFrames: result.removedFrames,
@@ -738,10 +743,13 @@ export class Engine implements ExecutionPort {
    * Calls the pure interpreter. A throw is an interpreter defect: the execution fails with
    * States.Runtime (as AWS fails an execution on an internal error) rather than the process.
    */
-  private async runInterpreter(revisionId: number, state: ExecutionState, event: InterpreterEvent, env: StepEnvironment, execId: number | undefined): Promise<StepResult> {
+  private async runInterpreter(revisionId: number, state: ExecutionState, event: InterpreterEvent, env: StepEnvironment, execId: number | undefined): Promise<JournaledStep> {
     const snapshot = { ...state, frames: state.frames };
+    // The step's events are encoded as the interpreter emits them (see HistorySink).
+    const chunk = new ChunkBuilder(this.store.stateNames(revisionId));
     try {
-      return await step(this.definition(revisionId), state, event, env);
+      const result = await step(this.definition(revisionId), state, event, { ...env, historySink: chunk });
+      return { ...result, chunk };
     } catch (err) {
       if (execId !== undefined) this.cache.delete(execId);
       const cause = err instanceof Error ? err.message : String(err);

@@ -1,7 +1,8 @@
 import { seededRandom } from '../clock/ids';
 import { StateEnteredDetails, StateExitedDetails } from '../interpreter/historyDetails';
 import { stateNameDictionary } from './stateNameDictionary';
-import { decodeHistoryChunk, encodeHistoryChunk, isHistoryChunk, type StoredEvent } from './historyChunk';
+import { createExecutionState, step } from '../interpreter';
+import { ChunkBuilder, decodeHistoryChunk, encodeHistoryChunk, isHistoryChunk, type StoredEvent } from './historyChunk';
 
 const T0 = Date.UTC(2025, 2, 9, 6, 59, 59, 999);
 
@@ -129,5 +130,39 @@ describe('history chunk encoding', () => {
     expect(decodeHistoryChunk(withNames, dictionary.names)).toEqual(events);
     expect(() => decodeHistoryChunk(withNames)).toThrow(/revision dictionary is needed/);
     expect(() => decodeHistoryChunk(withNames, ['P0'])).toThrow(/does not have/);
+  });
+
+  it('as the interpreter\'s history sink, records exactly the events the interpreter would have returned', async () => {
+    const definition = {
+      StartAt: 'Init',
+      States: {
+        Init: { Type: 'Pass', Parameters: { count: 0, items: [1, 2, 3] }, Next: 'Loop' },
+        Loop: { Type: 'Choice', Choices: [{ Variable: '$.count', NumericLessThan: 2, Next: 'Inc' }], Default: 'Fan' },
+        Inc: { Type: 'Pass', Parameters: { 'count.$': 'States.MathAdd($.count, 1)', 'items.$': '$.items' }, Next: 'Loop' },
+        Fan: {
+          Type: 'Parallel',
+          Branches: [
+            { StartAt: 'Each', States: { Each: { Type: 'Map', ItemsPath: '$.items', ItemProcessor: { StartAt: 'Item', States: { Item: { Type: 'Pass', End: true } } }, End: true } } },
+            { StartAt: 'Same', States: { Same: { Type: 'Pass', End: true } } },
+          ],
+          Next: 'Wait0',
+        },
+        Wait0: { Type: 'Wait', Seconds: 0, Next: 'Done' },
+        Done: { Type: 'Succeed' },
+      },
+    };
+    const info = { executionArn: 'arn:e', executionName: 'e', stateMachineArn: 'arn:sm', stateMachineName: 'sm', roleArn: 'arn:r', startTime: new Date(T0).toISOString() };
+    const env = { now: T0, newId: () => 'id', random: () => 0.5 };
+    const plain = await step(definition, createExecutionState(info), { type: 'Start', input: { patient: 'Patient/example' } }, env);
+    const dictionary = stateNameDictionary(definition);
+    const sink = new ChunkBuilder(dictionary);
+    const sunk = await step(definition, createExecutionState(info), { type: 'Start', input: { patient: 'Patient/example' } }, { ...env, historySink: sink });
+    expect(sunk.history).toEqual([]);
+    expect(plain.history.length).toBeGreaterThan(30);
+    expect(sink.size).toBe(plain.history.length);
+    expect(sink.firstId).toBe(1);
+    expect(sink.lastId).toBe(plain.history.length);
+    expect(decodeHistoryChunk(sink.finish(), dictionary.names)).toEqual(plain.history);
+    expect(sunk.state.status).toBe('SUCCEEDED');
   });
 });

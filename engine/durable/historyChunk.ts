@@ -1,4 +1,4 @@
-import type { HistoryEventDraft } from '../interpreter/contract';
+import type { HistoryEventDraft, HistorySink } from '../interpreter/contract';
 import { StateEnteredDetails, StateExitedDetails } from '../interpreter/historyDetails';
 import { Kind, RECENT, StringTable } from './chunkStringTable';
 import type { StateNameDictionary } from './stateNameDictionary';
@@ -100,133 +100,190 @@ function nameIndex(dict: ReadonlyMap<string, number>, name: string, state: objec
   return n;
 }
 
-// Reused by every encoding: allocating (and page-faulting in) fresh scratch space per step cost more
-// than the encoding. Only the exact-size result is a new buffer.
-let scratchBody: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
-let scratchHead: Buffer = Buffer.allocUnsafeSlow(4 * 1024);
+// Scratch space is pooled: allocating (and page-faulting in) fresh space per step cost more than
+// the encoding. A builder holds its own buffers while a step runs (steps interleave at awaits) and
+// returns them when it finishes; only the exact-size result is new.
+const scratchPool: Buffer[] = [];
+const acquire = (): Buffer => scratchPool.pop() ?? Buffer.allocUnsafeSlow(64 * 1024);
+const release = (b: Buffer): void => {
+  // Keep space for later steps, unless one huge step grew it past 1 MiB.
+  if (b.length <= 1 << 20 && scratchPool.length < 8) scratchPool.push(b);
+};
+
+/**
+ * Builds one step's chunk event by event. It is the interpreter's history sink in the engine (the
+ * Entered/Exited events arrive as values, with no event or details objects made for them), and
+ * `encodeHistoryChunk` feeds it drafts.
+ */
+export class ChunkBuilder implements HistorySink {
+  private readonly dict: ReadonlyMap<string, number> | undefined;
+  private readonly table = new StringTable();
+  private readonly byType = new Map<string, Template[]>();
+  private readonly templates: Template[] = [];
+  private readonly body = new VarintWriter(acquire());
+  private count = 0;
+  private first = 0;
+  private firstTs = 0;
+  private prevId = 0;
+  private prevTs = 0;
+  // The templates of the last two types, found by reference: event types are constant strings.
+  private typeA = '';
+  private listA: Template[] = [];
+  private typeB = '';
+  private listB: Template[] = [];
+  private prevName: string | undefined;
+  private prevValue: string | undefined;
+
+  constructor(dictionary?: StateNameDictionary) {
+    this.dict = dictionary?.index;
+  }
+
+  /** Number of events added. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Id of the first event added. */
+  get firstId(): number {
+    return this.first;
+  }
+
+  /** Id of the last event added (0 when none). */
+  get lastId(): number {
+    return this.prevId;
+  }
+
+  entered(type: string, timestamp: number, id: number, name: string, input: string, state?: object): void {
+    this.known(this.knownTemplate(type, 'nameInput'), timestamp, id, name, input, state);
+  }
+
+  exited(type: string, timestamp: number, id: number, name: string, output: string): void {
+    this.known(this.knownTemplate(type, 'nameOutput'), timestamp, id, name, output, undefined);
+  }
+
+  event(type: string, timestamp: number, id: number, details: Record<string, unknown> | undefined): void {
+    if (details instanceof StateEnteredDetails) return this.entered(type, timestamp, id, details.name, details.input, details.stateDefinition());
+    if (details instanceof StateExitedDetails) return this.exited(type, timestamp, id, details.name, details.output);
+    const t = templateOf(this.listOf(type), this.templates, type, details);
+    this.header(t, timestamp, id, 0);
+    this.prevName = undefined;
+    this.prevValue = undefined;
+    if (!details) return;
+    const body = this.body;
+    const table = this.table;
+    if (t.shape === 'nameInput') {
+      putValue(body, table, details.name);
+      putValue(body, table, details.input);
+    } else if (t.shape === 'nameOutput') {
+      putValue(body, table, details.name);
+      putValue(body, table, details.output);
+    } else {
+      const keys = t.keys ?? [];
+      for (let k = 0; k < keys.length; k++) putValue(body, table, details[keys[k]!]);
+    }
+  }
+
+  /** The chunk, written to `alloc(size)`; the builder is spent afterwards. */
+  finish(alloc: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size)): Buffer {
+    const { table, body } = this;
+    const head = new VarintWriter(acquire());
+    head.buf[0] = CHUNK_MAGIC;
+    head.o = 2;
+    head.put(this.count);
+    head.put(this.first);
+    head.put(this.firstTs);
+    head.put(this.templates.length);
+    for (const t of this.templates) {
+      head.put(table.intern(t.type));
+      if (!t.keys) {
+        head.put(0);
+        continue;
+      }
+      head.put(t.keys.length + 1);
+      for (const key of t.keys) head.put(table.intern(key));
+    }
+    const strings = table.strings;
+    let text = strings.join('');
+    let version = VERSION;
+    if (!(text as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+      // A lone surrogate would not survive UTF-8; JSON escapes it.
+      text = JSON.stringify(strings);
+      version = VERSION_JSON_STRINGS;
+    }
+    head.buf[1] = version;
+    // The string count and lengths follow the events.
+    body.put(strings.length);
+    if (version === VERSION) for (const str of strings) body.put(str.length);
+    const textBytes = Buffer.byteLength(text, 'utf8');
+    const out = alloc(head.o + body.o + textBytes);
+    head.buf.copy(out, 0, 0, head.o);
+    body.buf.copy(out, head.o, 0, body.o);
+    out.write(text, head.o + body.o, 'utf8');
+    release(head.buf);
+    release(body.buf);
+    return out;
+  }
+
+  private known(t: Template, timestamp: number, id: number, name: string, value: string, state: object | undefined): void {
+    // A state that passes its input through exits with the values it entered with: flag, no values.
+    const same = name === this.prevName && value === this.prevValue ? 4 : 0;
+    this.header(t, timestamp, id, same);
+    this.prevName = name;
+    this.prevValue = value;
+    if (same) return;
+    const dict = this.dict;
+    const n = dict && (state ? nameIndex(dict, name, state) : dict.get(name));
+    this.body.put(n === undefined ? this.table.tag(name) : n * 8 + Kind.StateName);
+    this.body.put(this.table.tag(value));
+  }
+
+  private header(t: Template, timestamp: number, id: number, same: number): void {
+    if (this.count++ === 0) {
+      // The first event's id and timestamp are in the chunk header: its deltas are 0.
+      this.first = this.prevId = id;
+      this.firstTs = this.prevTs = timestamp;
+    }
+    const idDelta = id - this.prevId;
+    const tsDelta = timestamp - this.prevTs;
+    this.prevId = id;
+    this.prevTs = timestamp;
+    const idFlag = idDelta === 1 || this.count === 1 ? 0 : 1;
+    const body = this.body;
+    body.put(t.index * 8 + same + (tsDelta === 0 ? 0 : 2) + idFlag);
+    if (idFlag) body.put(idDelta);
+    if (tsDelta !== 0) body.put(zigzag(tsDelta));
+  }
+
+  private listOf(type: string): Template[] {
+    if (type === this.typeA) return this.listA;
+    if (type === this.typeB) return this.listB;
+    let list = this.byType.get(type);
+    if (!list) this.byType.set(type, (list = []));
+    this.typeB = this.typeA;
+    this.listB = this.listA;
+    this.typeA = type;
+    this.listA = list;
+    return list;
+  }
+
+  private knownTemplate(type: string, shape: 'nameInput' | 'nameOutput'): Template {
+    const list = this.listOf(type);
+    for (let i = 0; i < list.length; i++) if (list[i]!.shape === shape) return list[i]!;
+    const t: Template = { index: this.templates.length, type, keys: shape === 'nameInput' ? ['name', 'input'] : ['name', 'output'], shape };
+    this.templates.push(t);
+    list.push(t);
+    return t;
+  }
+}
 
 /**
  * Encodes a step's events. `alloc` gives the buffer the result is written to (default: a new one);
  * a caller that only hands the bytes on (SQLite copies them) can pass reusable space.
  */
-export function encodeHistoryChunk(
-  events: readonly StoredEvent[],
-  alloc: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size),
-  dictionary?: StateNameDictionary,
-): Buffer {
-  const dict = dictionary?.index;
-  const table = new StringTable();
-  const byType = new Map<string, Template[]>();
-  const templates: Template[] = [];
-  const body = new VarintWriter(scratchBody);
-  const first = events[0];
-  const firstId = first?.id ?? 0;
-  const firstTs = first?.timestamp ?? 0;
-  let prevId = firstId;
-  let prevTs = firstTs;
-  // The templates of the last two types, found by reference: event types are constant strings.
-  let typeA = '';
-  let listA: Template[] = [];
-  let typeB = '';
-  let listB: Template[] = [];
-  let prevName: string | undefined;
-  let prevValue: string | undefined;
-  for (const ev of events) {
-    const d = ev.details;
-    const type = ev.type;
-    let list: Template[];
-    if (type === typeA) list = listA;
-    else if (type === typeB) list = listB;
-    else {
-      list = byType.get(type) ?? [];
-      if (!list.length) byType.set(type, list);
-      typeB = typeA;
-      listB = listA;
-      typeA = type;
-      listA = list;
-    }
-    // The interpreter's own Entered/Exited details declare their shape by class: no key walk, and
-    // their values are strings.
-    const entered = d instanceof StateEnteredDetails;
-    const known = entered || d instanceof StateExitedDetails;
-    let t: Template | undefined;
-    if (known) {
-      const shape = entered ? 'nameInput' : 'nameOutput';
-      for (let i = 0; i < list.length && !t; i++) if (list[i]!.shape === shape) t = list[i];
-    }
-    t ??= templateOf(list, templates, type, d);
-    const idDelta = ev.id - prevId;
-    const tsDelta = ev.timestamp - prevTs;
-    prevId = ev.id;
-    prevTs = ev.timestamp;
-    // The first event's id and timestamp are in the header: its deltas are 0.
-    const idFlag = idDelta === 1 || ev === first ? 0 : 1;
-    // A state that passes its input through exits with the values it entered with: flag, no values.
-    let value: string | undefined;
-    let same = 0;
-    if (known) {
-      value = (entered ? d.input : d.output);
-      if (d.name === prevName && value === prevValue) same = 4;
-    }
-    body.put(t.index * 8 + same + (tsDelta === 0 ? 0 : 2) + idFlag);
-    if (idFlag) body.put(idDelta);
-    if (tsDelta !== 0) body.put(zigzag(tsDelta));
-    prevName = known ? (d.name) : undefined;
-    prevValue = value;
-    if (!d || same) continue;
-    if (known) {
-      const name = d.name;
-      const n = dict && (entered ? nameIndex(dict, name, (d).stateDefinition()) : dict.get(name));
-      body.put(n === undefined ? table.tag(name) : n * 8 + Kind.StateName);
-      body.put(table.tag(value!));
-    } else if (t.shape === 'nameInput') {
-      putValue(body, table, (d as { name: unknown }).name);
-      putValue(body, table, (d as { input: unknown }).input);
-    } else if (t.shape === 'nameOutput') {
-      putValue(body, table, (d as { name: unknown }).name);
-      putValue(body, table, (d as { output: unknown }).output);
-    } else {
-      const keys = t.keys ?? [];
-      for (let k = 0; k < keys.length; k++) putValue(body, table, d[keys[k]!]);
-    }
-  }
-  const head = new VarintWriter(scratchHead);
-  head.buf[0] = CHUNK_MAGIC;
-  head.o = 2;
-  head.put(events.length);
-  head.put(firstId);
-  head.put(firstTs);
-  head.put(templates.length);
-  for (const t of templates) {
-    head.put(table.intern(t.type));
-    if (!t.keys) {
-      head.put(0);
-      continue;
-    }
-    head.put(t.keys.length + 1);
-    for (const key of t.keys) head.put(table.intern(key));
-  }
-  const strings = table.strings;
-  let text = strings.join('');
-  let version = VERSION;
-  if (!(text as unknown as { isWellFormed(): boolean }).isWellFormed()) {
-    // A lone surrogate would not survive UTF-8; JSON escapes it.
-    text = JSON.stringify(strings);
-    version = VERSION_JSON_STRINGS;
-  }
-  head.buf[1] = version;
-  // The string count and lengths follow the events: they go to the body scratch.
-  body.put(strings.length);
-  if (version === VERSION) for (const s of strings) body.put(s.length);
-  // Keep grown scratch space for the next step, unless one huge step grew it past 1 MiB.
-  if (body.buf.length <= 1 << 20) scratchBody = body.buf;
-  if (head.buf.length <= 1 << 20) scratchHead = head.buf;
-  const textBytes = Buffer.byteLength(text, 'utf8');
-  const out = alloc(head.o + body.o + textBytes);
-  head.buf.copy(out, 0, 0, head.o);
-  body.buf.copy(out, head.o, 0, body.o);
-  out.write(text, head.o + body.o, 'utf8');
-  return out;
+export function encodeHistoryChunk(events: readonly StoredEvent[], alloc?: (size: number) => Buffer, dictionary?: StateNameDictionary): Buffer {
+  const builder = new ChunkBuilder(dictionary);
+  for (const ev of events) builder.event(ev.type, ev.timestamp, ev.id, ev.details);
+  return builder.finish(alloc);
 }
 
 /** Decodes a chunk; `stateNames` is the dictionary of the execution's revision (needed when the chunk refers to it). */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import { ensureSchema, type Db } from '../db/openDatabase';
 import type { Command, ExecutionState, HistoryEventDraft } from '../interpreter/contract';
-import { decodeHistoryChunk, encodeHistoryChunk, type StoredEvent } from './historyChunk';
+import { decodeHistoryChunk, encodeHistoryChunk, type ChunkBuilder, type StoredEvent } from './historyChunk';
 import { journalSchema } from './journalSchema';
 import { stateNameDictionary, type StateNameDictionary } from './stateNameDictionary';
 import type { PayloadCodec } from './payloadCodec';
@@ -84,6 +84,8 @@ export interface StepWrite {
   firstEventId: number;
   /** The step's events; drafts without an id get theirs assigned in place. */
   history: readonly HistoryEventDraft[];
+  /** The step's events, already encoded as the interpreter emitted them (then `history` is empty). */
+  chunk?: ChunkBuilder;
   state: ExecutionState;
   changedFrames: readonly string[];
   removedFrames: readonly string[];
@@ -374,20 +376,17 @@ export class JournalStore {
     const s = this.s;
     // The interpreter numbers events (causes cite them); the counter covers drafts without an id.
     let id = w.firstEventId;
-    if (w.history.length) {
+    if (w.chunk?.size) {
+      id = w.chunk.lastId + 1;
+      this.putChunk(execId, w.chunk.firstId, id - 1, w.chunk.finish(this.chunkSpace));
+    } else if (w.history.length) {
       const events = w.history as StoredEvent[];
       const first = events[0]?.id ?? id;
       for (const ev of events) {
         if (ev.id === undefined) ev.id = id;
         id = ev.id + 1;
       }
-      const blob = codec.encodeBinary(encodeHistoryChunk(events, this.chunkSpace, w.revisionId === undefined ? undefined : this.stateNames(w.revisionId)));
-      if (!this.memoryHistory) s.histInsert!.run(execId, first, id - 1, blob);
-      else {
-        let chunks = this.memoryHistory.get(execId);
-        if (!chunks) this.memoryHistory.set(execId, (chunks = new Map()));
-        chunks.set(first, { last: id - 1, events: blob });
-      }
+      this.putChunk(execId, first, id - 1, encodeHistoryChunk(events, this.chunkSpace, w.revisionId === undefined ? undefined : this.stateNames(w.revisionId)));
     }
     const ended = endOf(w.commands);
     // A succeeded execution cannot be redriven: its frames are dead weight.
@@ -440,6 +439,18 @@ export class JournalStore {
     } else {
       s.exProgress!.run(state.status, metaOf(state), id, execId);
     }
+  }
+
+  /** Stores one step's encoded events (events `first`..`last`). */
+  private putChunk(execId: number, first: number, last: number, chunk: Buffer): void {
+    const blob = this.codec.encodeBinary(chunk);
+    if (!this.memoryHistory) {
+      this.s.histInsert!.run(execId, first, last, blob);
+      return;
+    }
+    let chunks = this.memoryHistory.get(execId);
+    if (!chunks) this.memoryHistory.set(execId, (chunks = new Map()));
+    chunks.set(first, { last, events: blob });
   }
 
   private writeFrames(w: StepWrite): void {

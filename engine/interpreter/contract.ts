@@ -93,6 +93,18 @@ export interface StepResult {
   removedFrames: string[];
 }
 
+/**
+ * Where a step's history events go instead of StepResult.history, when the shell gives one (the
+ * durable engine encodes them as they come). The commonest events, a state's Entered and Exited,
+ * arrive as plain values: no event or details objects are made for them.
+ */
+export interface HistorySink {
+  /** `state` is the definition object of the state entered (a key for per-state caches). */
+  entered(type: string, timestamp: number, id: number, name: string, input: string, state?: object): void;
+  exited(type: string, timestamp: number, id: number, name: string, output: string): void;
+  event(type: string, timestamp: number, id: number, details: Record<string, unknown> | undefined): void;
+}
+
 export interface StepEnvironment {
   /** epoch ms: the clock's reading for this step. */
   now: number;
@@ -100,4 +112,6 @@ export interface StepEnvironment {
   newId(): string;
   /** Random number in [0,1) for jitter and States.MathRandom without a seed. */
   random(): number;
+  /** When given, every history event goes here, in order, and StepResult.history stays empty. */
+  historySink?: HistorySink;
 }

@@ -141,9 +141,33 @@ export abstract class RunnerCore {
     if (f && this.isSilent(f)) return this.state.historyCount ?? 0;
     const id = (this.state.historyCount ?? 0) + 1;
     this.state.historyCount = id;
+    const sink = this.env.historySink;
+    if (sink) sink.event(type, this.env.now, id, details);
     // One literal per shape: adding `details` afterwards would cost a map transition per event.
-    this.history.push(details ? { type, timestamp: this.env.now, id, details } : { type, timestamp: this.env.now, id });
+    else this.history.push(details ? { type, timestamp: this.env.now, id, details } : { type, timestamp: this.env.now, id });
     return id;
+  }
+
+  /** A *StateEntered event (see HistorySink: with a sink, no objects are made for it). */
+  private emitEntered(f: ExecFrame, st: StateDef | undefined, name: string, input: string): number {
+    if (this.isSilent(f)) return this.state.historyCount ?? 0;
+    const id = (this.state.historyCount ?? 0) + 1;
+    this.state.historyCount = id;
+    const type = enteredType(st?.Type);
+    const sink = this.env.historySink;
+    if (sink) sink.entered(type, this.env.now, id, name, input, st);
+    else this.history.push({ type, timestamp: this.env.now, id, details: new StateEnteredDetails(name, input, st) });
+    return id;
+  }
+
+  private emitExited(f: ExecFrame, st: StateDef, output: string): void {
+    if (this.isSilent(f)) return;
+    const id = (this.state.historyCount ?? 0) + 1;
+    this.state.historyCount = id;
+    const type = exitedType(st.Type);
+    const sink = this.env.historySink;
+    if (sink) sink.exited(type, this.env.now, id, f.state, output);
+    else this.history.push({ type, timestamp: this.env.now, id, details: new StateExitedDetails(f.state, output) });
   }
 
   isSilent(f: ExecFrame): boolean {
@@ -322,7 +346,7 @@ export abstract class RunnerCore {
     if (f.retries !== undefined) delete f.retries;
     if (f.retryCount !== undefined) delete f.retryCount;
     if (f.pending !== undefined) delete f.pending;
-    f.entered = this.emit(enteredType(st?.Type), new StateEnteredDetails(name, this.json(input), st), f);
+    f.entered = this.emitEntered(f, st, name, this.json(input));
     this.touch(f);
   }
 
@@ -346,7 +370,7 @@ export abstract class RunnerCore {
     if (text.length > MAX_PAYLOAD_BYTES / 3 && payloadTooLarge(output)) {
       throw new StateFailure('States.DataLimitExceeded', `The state/task '${f.state}' returned a result with a size exceeding the maximum number of bytes service limit.`);
     }
-    this.emit(exitedType(st.Type), new StateExitedDetails(f.state, text), f);
+    this.emitExited(f, st, text);
     const target = next ?? st.Next;
     if (st.Type === 'Succeed' || (st.End === true && next === undefined) || target === undefined) {
       this.frameSucceeded(f, output);
