@@ -173,6 +173,12 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
       statements.push({ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: [n.tableArn(t, table)] });
       statements.push(...useKms);
     }
+    // The endpoint dedupes re-delivered notifications with claim items in the same table: write and delete only.
+    const dedupes = entry === n.FHIR_ENDPOINT && awaitsHumans;
+    if (dedupes) {
+      statements.push({ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: [n.tableArn(t, table)] });
+      statements.push(...useKms);
+    }
     if (entry === 'tasks.await' || entry === n.FHIR_ENDPOINT || entry === n.HUMAN_TASK_RESUME) {
       statements.push({
         Effect: 'Allow',
@@ -192,7 +198,7 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
         ...baseEnv,
         CLINFLOW_TASK: entry,
         ...(entry === n.FHIR_ENDPOINT ? { CLINFLOW_ROUTING_ATTRIBUTES: JSON.stringify(routingAttributes) } : {}),
-        ...(usesCallbacks ? { CLINFLOW_CALLBACK_TABLE: table } : {}),
+        ...(usesCallbacks || dedupes ? { CLINFLOW_CALLBACK_TABLE: table } : {}),
       },
       memoryMb: config.lambda.memoryMb,
       timeoutSeconds: config.lambda.timeoutSeconds,

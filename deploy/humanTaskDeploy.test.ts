@@ -114,16 +114,19 @@ describe('deploy: the tasks.await callback table and resume path', () => {
         },
       ],
     ]);
-    // Exactly the four item actions on the one table, for the two functions that use it.
+    // Exactly the four item actions on the one table, for the two functions that use it; the FHIR
+    // endpoint only writes and deletes its dedupe claims there.
     const dynamoGrants = writes
       .filter((w) => w.command === 'PutRolePolicy')
       .flatMap((w) => (JSON.parse(String(w.input.PolicyDocument)) as { Statement: { Action: string[]; Resource: string[] }[] }).Statement.filter((s) => s.Action.some((a) => a.startsWith('dynamodb:'))).map((s) => [w.input.RoleName, s]));
-    expect(dynamoGrants).toEqual(
-      ['clinflow-demo-human-task-resume-role', 'clinflow-demo-tasks-await-role'].map((role) => [
+    expect(dynamoGrants).toEqual([
+      ['clinflow-demo-fhir-endpoint-role', { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: [TABLE_ARN] }],
+      ...['clinflow-demo-human-task-resume-role', 'clinflow-demo-tasks-await-role'].map((role) => [
         role,
         { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: [TABLE_ARN] },
       ]),
-    );
+    ]);
+    expect(env('clinflow-demo-fhir-endpoint').CLINFLOW_CALLBACK_TABLE).toBe(TABLE);
 
     aws.resetCalls();
     const again = await deploy(ctx, [review]);

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import type { Clock } from '../../schemas/clock';
 import type { BusPort, Logger } from '../../schemas/ports';
 import { TriggerConfig } from '../../schemas/triggerConfig';
@@ -9,6 +10,7 @@ import { serverOf } from '../../triggers/fhir/serverOf';
 import { toBusEntry, toChangeDetail } from '../../triggers/fhir/toBusEntry';
 import { requireBearer } from '../../triggers/http/credentials';
 import { HttpProblem, informationOutcome, operationOutcome } from '../../triggers/http/httpProblem';
+import type { DedupeClaims } from './dynamoDedupe';
 import { resolveSecretRefs, type SecretResolver } from './secrets';
 
 /** A Lambda function URL request (payload format 2.0), the fields the endpoint reads. */
@@ -33,6 +35,8 @@ export interface FhirEndpointDeps {
   /** Sources and routing attributes; built once per container. */
   config: () => Promise<{ config: TriggerConfig; extractor: RoutingAttributeExtractor }>;
   fetch?: typeof fetch;
+  /** Claims on change keys across deliveries and containers; absent: every delivery publishes. */
+  dedupe?: DedupeClaims;
 }
 
 /**
@@ -65,8 +69,8 @@ const PATH = /^\/fhir\/notify\/([^/]+)((?:\/[^/]+)*)\/?$/;
 /**
  * The FHIR notification endpoint as a Lambda behind a function URL: the local endpoint's checks and
  * parsers (triggers/), then one PutEvents to the stage bus. 2xx only after EventBridge accepted every
- * event; bad requests get 4xx with an OperationOutcome. No dedupe store: a re-delivered notification
- * publishes again, and the workflows it starts are idempotent.
+ * event; bad requests get 4xx with an OperationOutcome. With `dedupe`, a change already published
+ * within the window (a sender's retry) is skipped and counted as a duplicate.
  */
 export function createFhirEndpoint(deps: FhirEndpointDeps): (event: FunctionUrlEvent) => Promise<FunctionUrlResult> {
   let config: ReturnType<FhirEndpointDeps['config']> | undefined;
@@ -115,19 +119,54 @@ async function handle(event: FunctionUrlEvent, config: TriggerConfig, extractor:
 
   const changes = await enrichIdOnlyChanges(parsed.changes, source, extractor, deps.fetch ?? fetch);
   const seen = new Set<string>();
-  const fresh = changes.filter((c) => !seen.has(c.dedupeKey) && seen.add(c.dedupeKey));
-  const time = new Date(deps.clock.now());
+  const unique = changes.filter((c) => !seen.has(c.dedupeKey) && seen.add(c.dedupeKey));
+  const now = deps.clock.now();
+  const claims = await Promise.all(unique.map((c) => claim(deps, c.dedupeKey, now)));
+  const fresh = unique.filter((_, i) => claims[i] !== 'duplicate');
+  const claimedKeys = unique.filter((_, i) => claims[i] === 'claimed').map((c) => c.dedupeKey);
+  const time = new Date(now);
   const entries = fresh.map((c) => toBusEntry(toChangeDetail(c, serverOf(source), extractor), time));
   if (entries.length > 0) {
     let failed: number;
+    let results: readonly PutEventsResultEntry[] = [];
     try {
-      failed = (await deps.bus.putEvents(entries)).FailedEntryCount;
+      const out = await deps.bus.putEvents(entries);
+      failed = out.FailedEntryCount;
+      results = out.Entries;
     } catch (err) {
       deps.log.error({ error: err instanceof Error ? err.name : 'unknown' }, 'PutEvents failed');
       failed = entries.length;
     }
+    const published = new Set(fresh.filter((_, i) => failed === 0 || (results[i]?.EventId !== undefined && results[i]?.ErrorCode === undefined)).map((c) => c.dedupeKey));
+    await settle(deps, claimedKeys, published, now);
     if (failed > 0) throw new HttpProblem(503, 'transient', 'the event bus did not accept every event; retry later', undefined, { 'Retry-After': '5' });
   }
   deps.log.info({ source: sourceName, origin: parsed.origin, published: entries.length }, 'FHIR notification published');
   return fhirJson(200, informationOutcome(`${entries.length} event(s) published, ${changes.length - entries.length} duplicate(s) ignored`));
+}
+
+/**
+ * Claim first, then publish, then confirm or release. Claiming first makes a concurrent re-delivery
+ * a duplicate instead of a second publish; a failed PutEvents deletes its claims so the retry is
+ * published; a claim whose outcome never lands (the function died) lapses after the short pending
+ * TTL, not the whole window. When DynamoDB itself fails the change is published unclaimed: a
+ * possible duplicate is better than a lost change.
+ */
+async function claim(deps: FhirEndpointDeps, key: string, now: number): Promise<'claimed' | 'duplicate' | 'unclaimed'> {
+  if (!deps.dedupe) return 'unclaimed';
+  try {
+    return (await deps.dedupe.claim(key, now)) ? 'claimed' : 'duplicate';
+  } catch (err) {
+    deps.log.warn({ error: err instanceof Error ? err.name : 'unknown' }, 'dedupe claim failed; publishing without dedupe');
+    return 'unclaimed';
+  }
+}
+
+async function settle(deps: FhirEndpointDeps, claimed: readonly string[], published: ReadonlySet<string>, now: number): Promise<void> {
+  const dedupe = deps.dedupe;
+  if (!dedupe) return;
+  const outcomes = await Promise.allSettled(claimed.map((key) => (published.has(key) ? dedupe.confirm(key, now) : dedupe.release(key))));
+  const failures = outcomes.filter((o) => o.status === 'rejected').length;
+  // A claim left pending lapses by itself: at worst a retry waits for it (release) or publishes again (confirm).
+  if (failures > 0) deps.log.warn({ failures }, 'dedupe claims could not be settled');
 }

@@ -1,8 +1,10 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { systemClock } from '../../engine/clock/systemClock';
 import { createLogger } from '../../engine/log/createLogger';
 import { awsBusPort } from '../aws/ports/awsBusPort';
+import { createDynamoDedupe } from './dynamoDedupe';
 import { createFhirEndpoint, endpointConfigFromEnv, type FunctionUrlEvent, type FunctionUrlResult } from './fhirEndpoint';
 import { createSecretResolver } from './secrets';
 
@@ -18,6 +20,8 @@ export async function handler(event: FunctionUrlEvent): Promise<FunctionUrlResul
       clock: systemClock,
       log: createLogger({ bindings: { component: 'fhir-endpoint' } }),
       config: () => endpointConfigFromEnv(env, secrets),
+      // The stage's table (deploy/desired.ts passes it when the stage has one): re-deliveries publish once.
+      ...(env.CLINFLOW_CALLBACK_TABLE ? { dedupe: createDynamoDedupe(new DynamoDBClient({}), env.CLINFLOW_CALLBACK_TABLE) } : {}),
     });
   }
   return endpoint(event);
