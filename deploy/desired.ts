@@ -12,7 +12,7 @@ export type DesiredResource =
   | { kind: 'queue'; name: string; kmsKeyArn?: string; /** The queue's resource policy (JSON). */ policy: string }
   | { kind: 'logGroup'; name: string; retentionDays: number; kmsKeyArn?: string }
   | { kind: 'bus'; name: string }
-  /** The `tasks.await` callback-token table (DynamoDB), only when some workflow parks on a human task. */
+  /** The stage table (DynamoDB): `tasks.await` callback tokens and the FHIR endpoint's dedupe claims. */
   | { kind: 'table'; name: string; kmsKeyArn?: string }
   | {
       kind: 'function';
@@ -120,10 +120,12 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
 
   // Task functions: one per task any workflow calls, plus the FHIR notification endpoint.
   const tasks = [...new Set(sorted.flatMap((w) => w.manifest.tasks))].sort();
-  // tasks.await parks executions on a token kept in a DynamoDB table; a bus rule on Task changes resumes them.
+  // The stage's DynamoDB table: tasks.await parks executions on tokens kept there (a bus rule on Task
+  // changes resumes them), and the FHIR endpoint dedupes re-delivered notifications with claim items
+  // there, so every stage has one.
   const awaitsHumans = tasks.includes('tasks.await');
   const table = n.callbackTableName(t);
-  if (awaitsHumans) out.push({ kind: 'table', name: table, ...optional('kmsKeyArn', kms) });
+  out.push({ kind: 'table', name: table, ...optional('kmsKeyArn', kms) });
   const resumeRule = n.ruleArn(t, n.resumeRuleName(t));
   const secretArns = Object.values(config.secrets).sort();
   const baseEnv = {
@@ -174,7 +176,7 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
       statements.push(...useKms);
     }
     // The endpoint dedupes re-delivered notifications with claim items in the same table: write and delete only.
-    const dedupes = entry === n.FHIR_ENDPOINT && awaitsHumans;
+    const dedupes = entry === n.FHIR_ENDPOINT;
     if (dedupes) {
       statements.push({ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: [n.tableArn(t, table)] });
       statements.push(...useKms);

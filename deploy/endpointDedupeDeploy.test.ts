@@ -49,7 +49,7 @@ async function deploy(workflows: CompiledWorkflow[]) {
   return { aws, apply, env: (fn.Environment as { Variables: Record<string, string> }).Variables, statements };
 }
 
-describe('deploy: the FHIR endpoint gets the dedupe table', () => {
+describe('deploy: the FHIR endpoint gets the stage table to dedupe with', () => {
   it('names the table in its environment and may only PutItem/DeleteItem on it; a second apply writes nothing', async () => {
     const { aws, apply, env, statements } = await deploy([workflow('review', ['fhir.read', 'tasks.await'])]);
     expect(env.CLINFLOW_CALLBACK_TABLE).toBe(TABLE);
@@ -60,9 +60,10 @@ describe('deploy: the FHIR endpoint gets the dedupe table', () => {
     expect(aws.writes()).toEqual([]);
   });
 
-  it('without a table in the stage (no tasks.await), the endpoint gets neither the variable nor any DynamoDB grant', async () => {
-    const { env, statements } = await deploy([workflow('plain', ['fhir.read'])]);
-    expect(env.CLINFLOW_CALLBACK_TABLE).toBeUndefined();
-    expect(statements.flatMap((s) => s.Action).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+  it('dedupes in every stage: without tasks.await the table is still created, and the endpoint gets the same narrow grant', async () => {
+    const { aws, env, statements } = await deploy([workflow('plain', ['fhir.read'])]);
+    expect(aws.writes().filter((w) => w.command === 'CreateTable').map((w) => w.input.TableName)).toEqual([TABLE]);
+    expect(env.CLINFLOW_CALLBACK_TABLE).toBe(TABLE);
+    expect(statements.filter((s) => s.Action.some((a) => a.startsWith('dynamodb:')))).toEqual([{ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: [TABLE_ARN] }]);
   });
 });

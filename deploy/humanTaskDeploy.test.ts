@@ -57,9 +57,9 @@ async function deploy(ctx: DeployContext, workflows: CompiledWorkflow[]) {
 }
 
 describe('deploy: the tasks.await callback table and resume path', () => {
-  it('adds no table, resume function or resume rule when no workflow calls tasks.await', () => {
+  it('adds no resume function or resume rule when no workflow calls tasks.await (the stage table stays: the FHIR endpoint dedupes with it)', () => {
     const kinds = desiredResources([plain], config, '123456789012').map((r) => `${r.kind} ${r.name}`);
-    expect(kinds.filter((k) => k.includes('human-task'))).toEqual([]);
+    expect(kinds.filter((k) => k.includes('human-task'))).toEqual(['table clinflow-demo-human-task-callbacks']);
   });
 
   it('creates the table, the resume function with its rule permission, and the rule; a second apply writes nothing; destroy deletes the table', async () => {
