@@ -127,6 +127,8 @@ describe('history chunk encoding', () => {
     const withNames = encodeHistoryChunk(events, undefined, dictionary);
     const without = encodeHistoryChunk(events);
     expect(withNames.length).toBeLessThan(without.length - 3500);
+    // States entered in definition order refer to their names in one byte each.
+    expect(withNames.length).toBeLessThan(1000 * 4 + 400);
     expect(decodeHistoryChunk(withNames, dictionary.names)).toEqual(events);
     expect(() => decodeHistoryChunk(withNames)).toThrow(/revision dictionary is needed/);
     expect(() => decodeHistoryChunk(withNames, ['P0'])).toThrow(/does not have/);

@@ -24,7 +24,8 @@ export type StoredEvent = HistoryEventDraft & { id: number };
  * (unless the same) one value tag per template key, `n * 8 + kind`:
  *   0 string n · 1 JSON text n (any other JSON value) · 2 the integer n · 3 the integer -n ·
  *   4 the string at position n (0-3) of the recently-used list · 5 a new string (the next index) ·
- *   6 new JSON text (the next index) · 7 state name n of the revision's dictionary.
+ *   6 new JSON text (the next index) · 7 a state name of the revision's dictionary: n is the zig-zag
+ *   difference from the previous state name's number (states mostly run in definition order: 1 byte).
  * The recently-used list holds the last four distinct string values referred to, most recent
  * first: a state's Exited event repeats its Entered event's name, a value that flows through
  * unchanged repeats its payload, and a small loop repeats its states' names. Strings missing from it
@@ -33,9 +34,9 @@ export type StoredEvent = HistoryEventDraft & { id: number };
  * would cost more than the rest of the encoding.
  */
 export const CHUNK_MAGIC = 0x48; // 'H'
-const VERSION = 5;
+const VERSION = 7;
 /** The string text is a JSON array (used when a string is not well-formed UTF-16). */
-const VERSION_JSON_STRINGS = 6;
+const VERSION_JSON_STRINGS = 8;
 
 export function isHistoryChunk(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === CHUNK_MAGIC && (bytes[1] === VERSION || bytes[1] === VERSION_JSON_STRINGS);
@@ -133,6 +134,8 @@ export class ChunkBuilder implements HistorySink {
   private listB: Template[] = [];
   private prevName: string | undefined;
   private prevValue: string | undefined;
+  /** Number of the last state name written by reference (-1: none yet). */
+  private prevState = -1;
 
   constructor(dictionary?: StateNameDictionary) {
     this.dict = dictionary?.index;
@@ -233,7 +236,11 @@ export class ChunkBuilder implements HistorySink {
     if (same) return;
     const dict = this.dict;
     const n = dict && (state ? nameIndex(dict, name, state) : dict.get(name));
-    this.body.put(n === undefined ? this.table.tag(name) : n * 8 + Kind.StateName);
+    if (n === undefined) this.body.put(this.table.tag(name));
+    else {
+      this.body.put(zigzag(n - this.prevState) * 8 + Kind.StateName);
+      this.prevState = n;
+    }
     this.body.put(this.table.tag(value));
   }
 
@@ -327,6 +334,7 @@ export function decodeHistoryChunk(buf: Uint8Array, stateNames?: readonly string
   };
   let next = 0;
   let prevValues: number[] = [];
+  let prevState = -1;
   for (let i = 0; i < nEvents; i++) {
     const h = get();
     const shape = Math.floor(h / 8);
@@ -383,7 +391,9 @@ export function decodeHistoryChunk(buf: Uint8Array, stateNames?: readonly string
           out = n * 8 + 3;
           break;
         case Kind.StateName:
-          out = n * 8 + 4;
+          prevState += unzigzag(n);
+          if (prevState < 0) throw new Error('corrupt history chunk');
+          out = prevState * 8 + 4;
           break;
         default:
           throw new Error('corrupt history chunk');
