@@ -129,6 +129,8 @@ interface Timing {
 
 /** Runs of a workload a sample takes, so that a sample lasts about `BATCH_MS` (timer and scheduling noise stay small). */
 const BATCH_MS = 25;
+/** Warm-up per runner and workload before calibrating the batch size. */
+const WARM_MS = 300;
 
 /**
  * Best throughput by wall time and by CPU time (user + system of this process) per runner. A
@@ -142,11 +144,15 @@ async function timeRunners(runners: Runner[], w: Workload, minReps: number, minM
   const best: Timing[] = [];
   const batch: number[] = [];
   for (const r of runners) {
-    await r.run(w);
+    // Warm up for WARM_MS (at least 3 runs): calibrating on cold runs made batches of 3 runs.
+    const w0 = performance.now();
+    for (let i = 0; i < 3 || performance.now() - w0 < WARM_MS; i++) await r.run(w);
     const t0 = performance.now();
-    const output = await r.run(w);
-    const once = Math.max(performance.now() - t0, 0.001);
+    let output: unknown;
+    for (let i = 0; i < 5; i++) output = await r.run(w);
+    const once = Math.max((performance.now() - t0) / 5, 0.001);
     batch.push(Math.max(1, Math.min(1000, Math.round(BATCH_MS / once))));
+    if (process.env.BENCH_DEBUG) process.stderr.write(`${r.label} ${w.name}: ${once.toFixed(3)} ms per run warm, batch ${batch[batch.length - 1]}\n`);
     best.push({ wall: 0, cpu: 0, output });
   }
   const start = performance.now();
