@@ -1,9 +1,9 @@
 import type { CompiledWorkflow } from '../schemas/artifacts';
 import { StageConfig } from '../schemas/deployConfig';
-import { taskFunctionArn } from '../schemas/task';
 import { applyPlan } from './apply';
 import { desiredResources } from './desired';
 import { fakeAws } from './fakeAws.testkit';
+import { taskChainWorkflow } from './taskChainWorkflow.testkit';
 import { planChanges } from './plan';
 import type { DeployContext } from './resources/types';
 
@@ -11,19 +11,7 @@ const TABLE = 'clinflow-demo-human-task-callbacks';
 const TABLE_ARN = `arn:aws:dynamodb:us-east-1:123456789012:table/${TABLE}`;
 const ENDPOINT = 'clinflow-demo-fhir-endpoint';
 
-function workflow(name: string, tasks: string[]): CompiledWorkflow {
-  return {
-    name,
-    stateMachineName: `clinflow-${name}`,
-    definition: {
-      QueryLanguage: 'JSONata',
-      StartAt: tasks[0]!,
-      States: Object.fromEntries(tasks.map((t, i) => [t, { Type: 'Task', Resource: taskFunctionArn(t), ...(i + 1 < tasks.length ? { Next: tasks[i + 1] } : { End: true }) }])),
-    },
-    trigger: { kind: 'eventRule', name: `clinflow-${name}`, eventPattern: { source: ['clinflow.fhir'], detail: { resourceType: ['ServiceRequest'] } } },
-    manifest: { workflow: name, version: 1, sourceHash: `hash-${name}`.padEnd(64, '0'), compilerVersion: '0.1.0', tasks: [...tasks].sort(), routingAttributes: {} },
-  };
-}
+const workflow = taskChainWorkflow;
 
 const config = StageConfig.parse({ stage: 'demo', region: 'us-east-1', environment: { CLINFLOW_FHIR_BASE_URL: 'https://fhir.example.test/r4' } });
 type Statement = { Action: string[]; Resource: string[] };

@@ -1,9 +1,9 @@
 import type { CompiledWorkflow } from '../schemas/artifacts';
 import { StageConfig } from '../schemas/deployConfig';
-import { taskFunctionArn } from '../schemas/task';
 import { applyPlan } from './apply';
 import { desiredResources } from './desired';
 import { fakeAws } from './fakeAws.testkit';
+import { taskChainWorkflow } from './taskChainWorkflow.testkit';
 import { planChanges, planDestroy } from './plan';
 import { resourceOps } from './resources';
 import { PITR_MAX_ATTEMPTS } from './resources/table';
@@ -20,19 +20,7 @@ const PITR_REQUEST = { TableName: TABLE, PointInTimeRecoverySpecification: { Poi
 const ASYNC_REQUEST = { FunctionName: RESUME, MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: DLQ_ARN } } };
 const NEW_CALLS = ['UpdateTimeToLive', 'UpdateContinuousBackups', 'PutFunctionEventInvokeConfig'];
 
-function workflow(name: string, tasks: string[]): CompiledWorkflow {
-  return {
-    name,
-    stateMachineName: `clinflow-${name}`,
-    definition: {
-      QueryLanguage: 'JSONata',
-      StartAt: tasks[0]!,
-      States: Object.fromEntries(tasks.map((t, i) => [t, { Type: 'Task', Resource: taskFunctionArn(t), ...(i + 1 < tasks.length ? { Next: tasks[i + 1] } : { End: true }) }])),
-    },
-    trigger: { kind: 'eventRule', name: `clinflow-${name}`, eventPattern: { source: ['clinflow.fhir'], detail: { resourceType: ['ServiceRequest'] } } },
-    manifest: { workflow: name, version: 1, sourceHash: `hash-${name}`.padEnd(64, '0'), compilerVersion: '0.1.0', tasks: [...tasks].sort(), routingAttributes: {} },
-  };
-}
+const workflow = taskChainWorkflow;
 
 const review = workflow('review', ['fhir.read', 'tasks.await']);
 const plain = workflow('plain', ['fhir.read']);
