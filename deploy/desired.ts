@@ -83,7 +83,7 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
         Effect: 'Allow',
         Principal: { Service: 'events.amazonaws.com' },
         Action: 'sqs:SendMessage',
-        Resource: n.dlqArn(t),
+        Resource: dlq,
         Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:events:${t.region}:${t.account}:rule/${n.busName(t)}/*` } },
       },
     ],

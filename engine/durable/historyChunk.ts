@@ -48,7 +48,7 @@ interface Template {
   type: string;
   /** undefined: the event has no details. */
   keys: string[] | undefined;
-  /** The two shapes most events have (a state's Entered and Exited events), read with direct loads. */
+  /** The two shapes most events have (a state's Entered and Exited events), which the sink's entered/exited reuse. */
   shape: 'nameInput' | 'nameOutput' | 'other';
 }
 
@@ -172,18 +172,8 @@ export class ChunkBuilder implements HistorySink {
     this.prevName = undefined;
     this.prevValue = undefined;
     if (!details) return;
-    const body = this.body;
-    const table = this.table;
-    if (t.shape === 'nameInput') {
-      putValue(body, table, details.name);
-      putValue(body, table, details.input);
-    } else if (t.shape === 'nameOutput') {
-      putValue(body, table, details.name);
-      putValue(body, table, details.output);
-    } else {
-      const keys = t.keys ?? [];
-      for (let k = 0; k < keys.length; k++) putValue(body, table, details[keys[k]!]);
-    }
+    const keys = t.keys ?? [];
+    for (let k = 0; k < keys.length; k++) putValue(this.body, this.table, details[keys[k]!]);
   }
 
   /** The chunk, written to `alloc(size)`; the builder is spent afterwards. */

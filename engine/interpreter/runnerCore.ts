@@ -136,11 +136,18 @@ export abstract class RunnerCore {
     return this.state.seq;
   }
 
-  /** Journals a history event unless the frame runs inside a Distributed Map (child executions). */
-  emit(type: string, details?: Record<string, unknown>, f?: ExecFrame): number {
-    if (f && this.isSilent(f)) return this.state.historyCount ?? 0;
+  /** The next history event id, or undefined when the frame runs inside a Distributed Map (child executions are not journaled). */
+  private nextEventId(f?: ExecFrame): number | undefined {
+    if (f && this.isSilent(f)) return undefined;
     const id = (this.state.historyCount ?? 0) + 1;
     this.state.historyCount = id;
+    return id;
+  }
+
+  /** Journals a history event (not for Distributed Map iterations); returns the last event id. */
+  emit(type: string, details?: Record<string, unknown>, f?: ExecFrame): number {
+    const id = this.nextEventId(f);
+    if (id === undefined) return this.state.historyCount ?? 0;
     const sink = this.env.historySink;
     if (sink) sink.event(type, this.env.now, id, details);
     // One literal per shape: adding `details` afterwards would cost a map transition per event.
@@ -150,9 +157,8 @@ export abstract class RunnerCore {
 
   /** A *StateEntered event (see HistorySink: with a sink, no objects are made for it). */
   private emitEntered(f: ExecFrame, st: StateDef | undefined, name: string, input: string): number {
-    if (this.isSilent(f)) return this.state.historyCount ?? 0;
-    const id = (this.state.historyCount ?? 0) + 1;
-    this.state.historyCount = id;
+    const id = this.nextEventId(f);
+    if (id === undefined) return this.state.historyCount ?? 0;
     const type = enteredType(st?.Type);
     const sink = this.env.historySink;
     if (sink) sink.entered(type, this.env.now, id, name, input, st);
@@ -161,9 +167,8 @@ export abstract class RunnerCore {
   }
 
   private emitExited(f: ExecFrame, st: StateDef, output: string): void {
-    if (this.isSilent(f)) return;
-    const id = (this.state.historyCount ?? 0) + 1;
-    this.state.historyCount = id;
+    const id = this.nextEventId(f);
+    if (id === undefined) return;
     const type = exitedType(st.Type);
     const sink = this.env.historySink;
     if (sink) sink.exited(type, this.env.now, id, f.state, output);
@@ -273,23 +278,20 @@ export abstract class RunnerCore {
   }
 
   inputPath(f: ExecFrame, st: StateDef, raw: unknown): unknown {
-    if (!('InputPath' in st)) return raw;
-    if (st.InputPath === null) return {};
-    const path = String(st.InputPath);
-    try {
-      return this.readRef(path, this.scope(f, raw));
-    } catch (e) {
-      if (e instanceof PathNotFoundError) throw runtimeFailure(`Invalid path '${path}' : ${e.message}`);
-      throw e;
-    }
+    return this.pathField(f, st, 'InputPath', raw);
   }
 
   outputPath(f: ExecFrame, st: StateDef, out: unknown): unknown {
-    if (!('OutputPath' in st)) return out;
-    if (st.OutputPath === null) return {};
-    const path = String(st.OutputPath);
+    return this.pathField(f, st, 'OutputPath', out);
+  }
+
+  /** InputPath/OutputPath: absent keeps `value`, null gives `{}`, a path selects from `value`. */
+  private pathField(f: ExecFrame, st: StateDef, field: 'InputPath' | 'OutputPath', value: unknown): unknown {
+    if (!(field in st)) return value;
+    if (st[field] === null) return {};
+    const path = String(st[field]);
     try {
-      return this.readRef(path, this.scope(f, out));
+      return this.readRef(path, this.scope(f, value));
     } catch (e) {
       if (e instanceof PathNotFoundError) throw runtimeFailure(`Invalid path '${path}' : ${e.message}`);
       throw e;

@@ -1,5 +1,6 @@
 /** Pass, Choice, Succeed, Fail and Wait: the states that need no task and no children. */
 import { applyResultPath, PathNotFoundError } from '../asl/jsonpath';
+import type { Scope } from '../asl/scope';
 import { evaluateChoiceRule } from '../asl/choiceRules';
 import { evaluateIntrinsic } from '../asl/intrinsics';
 import { compactJson, queryEvaluationFailure, runtimeFailure, StateFailure, toStateFailure } from './failures';
@@ -151,28 +152,14 @@ export async function execWait(r: RunnerCore, f: ExecFrame, st: StateDef): Promi
     if ('Seconds' in st) fireAt = r.env.now + Number(st.Seconds) * 1000;
     else if ('Timestamp' in st) fireAt = parseTimestampMs(String(st.Timestamp));
     else if ('SecondsPath' in st) {
-      const path = String(st.SecondsPath);
-      let v: unknown;
-      try {
-        v = r.readRef(path, scope);
-      } catch (e) {
-        if (e instanceof PathNotFoundError) throw runtimeFailure(`The SecondsPath parameter does not reference an input value: ${path}`);
-        throw e;
-      }
+      const { path, value: v } = readWaitPath(r, st, 'SecondsPath', scope);
       if (typeof v !== 'number' || !Number.isInteger(v)) {
         throw runtimeFailure(`The SecondsPath parameter cannot be parsed as a long value: ${path} == ${typeof v === 'string' ? v : compactJson(v)}`);
       }
       if (v < 0) throw runtimeFailure(`The SecondsPath parameter references a negative value: ${path} == ${v}`);
       fireAt = r.env.now + v * 1000;
     } else {
-      const path = String(st.TimestampPath);
-      let v: unknown;
-      try {
-        v = r.readRef(path, scope);
-      } catch (e) {
-        if (e instanceof PathNotFoundError) throw runtimeFailure(`The TimestampPath parameter does not reference an input value: ${path}`);
-        throw e;
-      }
+      const { path, value: v } = readWaitPath(r, st, 'TimestampPath', scope);
       if (typeof v !== 'string' || !isValidTimestamp(v)) {
         throw runtimeFailure(
           `The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: ${path} == ${typeof v === 'string' ? v : compactJson(v)}`,
@@ -190,6 +177,17 @@ export async function execWait(r: RunnerCore, f: ExecFrame, st: StateDef): Promi
   f.output = out;
   r.touch(f);
   r.commands.push({ type: 'StartTimer', timerId, fireAt, purpose: 'Wait' });
+}
+
+/** Reads a Wait state's SecondsPath/TimestampPath, with AWS's error when it selects nothing. */
+function readWaitPath(r: RunnerCore, st: StateDef, field: 'SecondsPath' | 'TimestampPath', scope: Scope): { path: string; value: unknown } {
+  const path = String(st[field]);
+  try {
+    return { path, value: r.readRef(path, scope) };
+  } catch (e) {
+    if (e instanceof PathNotFoundError) throw runtimeFailure(`The ${field} parameter does not reference an input value: ${path}`);
+    throw e;
+  }
 }
 
 /** A Wait timer fired: leave the Wait state. */
