@@ -31,6 +31,14 @@ function compile(text: string): jsonata.Expression {
   return e;
 }
 
+/** jsonata 2 evaluates `$sum` or `function($x){…}` to a tagged object (or a plain JS function). */
+function isJsonataFunction(value: unknown): boolean {
+  if (typeof value === 'function') return true;
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as { _jsonata_function?: unknown; _jsonata_lambda?: unknown };
+  return v._jsonata_function === true || v._jsonata_lambda === true;
+}
+
 /** JSONata returns sequences flagged on arrays and may hold functions; AWS sees plain JSON. */
 function toJson(value: unknown): unknown {
   if (value === undefined) return undefined;
@@ -118,7 +126,8 @@ export async function evaluateJsonata(
     const detail = err.code ? `${err.code}: ${err.message ?? ''}` : String(err.message ?? e);
     throw queryEvaluationFailure(`The JSONata expression '${body}' specified for the field '${field}' threw an error during evaluation. ${detail}`);
   }
-  if (result === undefined) {
+  // A function (a built-in like `$sum`, or a lambda) is not a JSON value: AWS treats it as no value at all.
+  if (result === undefined || isJsonataFunction(result)) {
     throw queryEvaluationFailure(`The JSONata expression '${body}' specified for the field '${field}' returned nothing (undefined).`);
   }
   return toJson(result);

@@ -60,24 +60,27 @@ async function execChoiceJsonata(r: RunnerCore, f: ExecFrame, st: StateDef): Pro
   const states = r.statesBinding(f, raw);
   const vars = r.variables(f);
   let matched: Record<string, unknown> | undefined;
+  let owner = '';
   for (let i = 0; i < choices.length; i++) {
     const rule = choices[i]!;
-    const v = await r.jsonataValue(f, rule.Condition, states, 'Condition');
+    // AWS names a rule's fields under its index: `Choices[1]/Condition` (github.com/floci-io/floci/pull/2689).
+    const v = await r.jsonataValue(f, rule.Condition, states, `Choices[${i}]/Condition`);
     if (typeof v !== 'boolean') {
       throw queryEvaluationFailure(
-        `The JSONata expression '${String(rule.Condition).slice(2, -2).trim()}' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '${jsonTypeName(v)}' for value: ${compactJson(v)}`,
+        `The JSONata expression '${String(rule.Condition).slice(2, -2).trim()}' specified for the field 'Choices[${i}]/Condition' returned an unexpected result type. Expected 'boolean', but was '${jsonTypeName(v)}' for value: ${compactJson(v)}`,
       );
     }
     if (v) {
       matched = rule;
+      owner = `Choices[${i}]/`;
       break;
     }
   }
   const src = matched ?? st;
   const next = matched ? String(matched.Next) : (st.Default as string | undefined);
   if (next === undefined) throw new StateFailure('States.NoChoiceMatched', `No Matches!`);
-  const assigned = await r.assignJsonata(f, src.Assign, states);
-  const out = 'Output' in src ? await evaluateJsonataTemplate(src.Output, states, vars, 'Output', r.jsonataEnv()) : raw;
+  const assigned = await r.assignJsonata(f, src.Assign, states, owner);
+  const out = 'Output' in src ? await evaluateJsonataTemplate(src.Output, states, vars, `${owner}Output`, r.jsonataEnv()) : raw;
   r.commitVars(f, assigned);
   return r.exit(f, st, out, next);
 }
