@@ -267,7 +267,9 @@ export function failChildren(r: RunnerCore, ctl: ControlFrame, child: ExecFrame)
   r.touch(owner);
   const st = r.stateDef(owner);
   r.schedule(async () => {
-    await r.handleFailure(owner, st, new StateFailure(error ?? 'States.BranchFailed', cause), failedEvent);
+    // A branch ending in a Fail state with no Error fails its Parallel/Map with no error name either
+    // (`""` for Catch matching and the error output; none in ExecutionFailed).
+    await r.handleFailure(owner, st, new StateFailure(error ?? '', cause), failedEvent);
     await r.run(owner);
   });
 }

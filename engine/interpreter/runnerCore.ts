@@ -515,7 +515,7 @@ export abstract class RunnerCore {
         return;
       }
     }
-    this.frameFailed(f, failure.error, cause);
+    this.frameFailed(f, failure.error === '' ? undefined : failure.error, cause);
   }
 
   /** Adds AWS's state prefix to runtime/evaluation causes and journals EvaluationFailed; returns the cause. */

@@ -64,7 +64,7 @@ async function execChoiceJsonata(r: RunnerCore, f: ExecFrame, st: StateDef): Pro
   for (let i = 0; i < choices.length; i++) {
     const rule = choices[i]!;
     // AWS names a rule's fields under its index: `Choices[1]/Condition` (github.com/floci-io/floci/pull/2689).
-    const v = await r.jsonataValue(f, rule.Condition, states, `Choices[${i}]/Condition`);
+    const v = await r.jsonataValue(f, rule.Condition, states, choiceField(i, 'Condition'));
     if (typeof v !== 'boolean') {
       throw queryEvaluationFailure(
         `The JSONata expression '${String(rule.Condition).slice(2, -2).trim()}' specified for the field 'Choices[${i}]/Condition' returned an unexpected result type. Expected 'boolean', but was '${jsonTypeName(v)}' for value: ${compactJson(v)}`,
@@ -72,7 +72,7 @@ async function execChoiceJsonata(r: RunnerCore, f: ExecFrame, st: StateDef): Pro
     }
     if (v) {
       matched = rule;
-      owner = `Choices[${i}]/`;
+      owner = choiceField(i, '');
       break;
     }
   }
@@ -83,6 +83,15 @@ async function execChoiceJsonata(r: RunnerCore, f: ExecFrame, st: StateDef): Pro
   const out = 'Output' in src ? await evaluateJsonataTemplate(src.Output, states, vars, `${owner}Output`, r.jsonataEnv()) : raw;
   r.commitVars(f, assigned);
   return r.exit(f, st, out, next);
+}
+
+const conditionFields: string[] = [];
+const ruleFields: string[] = [];
+
+/** `Choices[i]/Condition` or `Choices[i]/`, made once per index (a Choice evaluates its rules on every visit). */
+function choiceField(i: number, suffix: 'Condition' | ''): string {
+  const cache = suffix === '' ? ruleFields : conditionFields;
+  return (cache[i] ??= `Choices[${i}]/${suffix}`);
 }
 
 export function execSucceed(r: RunnerCore, f: ExecFrame, st: StateDef): MaybePromise {
