@@ -66,6 +66,9 @@ const QUERY_BACK_RESOURCE = {
   subject: { reference: 'Patient/pat-1' },
 };
 
+/** An order the source server has deleted: reading it answers 410 Gone. */
+const DELETED_REFERENCE = 'MedicationRequest/med-410';
+
 const FIXTURE_REFERENCES = new Set([NOTIFIED_RESOURCE, QUERY_BACK_RESOURCE].map((r) => `${r.resourceType}/${r.id}`));
 
 /** Does the request body hold the resource itself (a full-resource payload), anywhere inside it? */
@@ -113,7 +116,7 @@ function isOperationOutcome(body: unknown): boolean {
 async function runCase(c: NotificationCase, byName: Map<string, NotificationCase>, options: FhirNotificationConformanceOptions): Promise<ConformanceCaseResult> {
   const problems: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'clinflow-fhir-notify-'));
-  const fixture = await startFixtureFhirServer([NOTIFIED_RESOURCE, QUERY_BACK_RESOURCE]);
+  const fixture = await startFixtureFhirServer([NOTIFIED_RESOURCE, QUERY_BACK_RESOURCE], { gone: [DELETED_REFERENCE] });
   const db = openDatabase(join(dir, 'clinflow.sqlite'));
   const bus = new CaptureBus(db, options.bus?.(db) ?? new LocalEventBus({ db, clock: systemClock, ids: uuidIds }));
   const config = conformanceConfig(fixture.baseUrl);
