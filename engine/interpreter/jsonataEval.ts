@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import jsonata from 'jsonata';
-import { queryEvaluationFailure } from './failures';
+import { compactJson, queryEvaluationFailure, type StateFailure } from './failures';
+import { jsonTypeName } from './values';
 
 /** The `$states` binding of a JSONata state. */
 export interface StatesBinding {
@@ -131,6 +132,25 @@ export async function evaluateJsonata(
     throw queryEvaluationFailure(`The JSONata expression '${body}' specified for the field '${field}' returned nothing (undefined).`);
   }
   return toJson(result);
+}
+
+/** AWS's cause when a `{% %}` field evaluates to a value of a type the field cannot take. */
+export function unexpectedResultType(expression: unknown, field: string, expected: string, value: unknown): StateFailure {
+  const body = String(expression).slice(2, -2).trim();
+  return queryEvaluationFailure(
+    `The JSONata expression '${body}' specified for the field '${field}' returned an unexpected result type. Expected '${expected}', but was '${jsonTypeName(value)}' for value: ${compactJson(value)}`,
+  );
+}
+
+/**
+ * A numeric field given as `{% %}` (TimeoutSeconds, MaxConcurrency, …): the value must be an integer
+ * (at least `min`); a literal was already checked with the definition.
+ */
+export async function jsonataInteger(value: unknown, field: string, min: number, evaluate: () => Promise<unknown>): Promise<unknown> {
+  if (!isJsonataExpression(value)) return value;
+  const v = await evaluate();
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw unexpectedResultType(value, field, 'integer', v);
+  return v;
 }
 
 /** Evaluates a JSONata-mode template (Arguments, Output, Assign): strings `{% %}` anywhere inside objects and arrays. */

@@ -5,11 +5,10 @@ import { evaluateChoiceRule } from '../asl/choiceRules';
 import { evaluateIntrinsic } from '../asl/intrinsics';
 import { compactJson, queryEvaluationFailure, runtimeFailure, StateFailure, toStateFailure } from './failures';
 import { derivedId, type ExecFrame } from './frames';
-import { evaluateJsonataTemplate } from './jsonataEval';
+import { evaluateJsonataTemplate, unexpectedResultType } from './jsonataEval';
 import type { StateDef } from './machine';
 import type { MaybePromise, RunnerCore } from './runnerCore';
 import { isValidTimestamp, parseTimestampMs } from './timestamps';
-import { jsonTypeName } from './values';
 
 export function execPass(r: RunnerCore, f: ExecFrame, st: StateDef): MaybePromise {
   if (r.isJsonata(st)) return execPassJsonata(r, f, st);
@@ -65,11 +64,7 @@ async function execChoiceJsonata(r: RunnerCore, f: ExecFrame, st: StateDef): Pro
     const rule = choices[i]!;
     // AWS names a rule's fields under its index: `Choices[1]/Condition` (github.com/floci-io/floci/pull/2689).
     const v = await r.jsonataValue(f, rule.Condition, states, choiceField(i, 'Condition'));
-    if (typeof v !== 'boolean') {
-      throw queryEvaluationFailure(
-        `The JSONata expression '${String(rule.Condition).slice(2, -2).trim()}' specified for the field 'Choices[${i}]/Condition' returned an unexpected result type. Expected 'boolean', but was '${jsonTypeName(v)}' for value: ${compactJson(v)}`,
-      );
-    }
+    if (typeof v !== 'boolean') throw unexpectedResultType(rule.Condition, choiceField(i, 'Condition'), 'boolean', v);
     if (v) {
       matched = rule;
       owner = choiceField(i, '');
