@@ -253,6 +253,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
     settle,
     async close() {
+      // First: a step in flight (a runaway) abandons itself, so nothing below waits on it.
+      engine.interrupt();
       await delivery?.stop();
       await schedulerDriver?.stop();
       await triggers.close();
