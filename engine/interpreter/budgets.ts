@@ -12,8 +12,8 @@ export function historyLimitCause(limit: number): string {
   return `The execution reached the maximum number of history events (${limit}).`;
 }
 
-/** AWS's hard quota on a state machine definition: 1 MB. */
-export const MAX_DEFINITION_BYTES = 1_048_576;
+/** AWS's hard quota on a state machine definition: 1 MB (the compiler refuses a larger one too). */
+export { MAX_DEFINITION_BYTES } from '../../schemas/quotas';
 
 /** One JSONata evaluation: wall-clock bound (ms), evaluation depth, and longest sequence (incl. ranges). */
 export const JSONATA_TIMEOUT_MS = 5_000;
