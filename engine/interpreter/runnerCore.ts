@@ -15,6 +15,12 @@ import { MAX_PAYLOAD_BYTES, payloadTooLarge } from './taskResources';
 export type MaybePromise = void | Promise<void>;
 export type Action = () => MaybePromise;
 
+/** What `run` awaits before it goes on: a state body (whose failure is the state's), or another promise. */
+interface Awaited {
+  promise: Promise<void>;
+  state?: StateDef;
+}
+
 interface Catcher {
   ErrorEquals: string[];
   Next: string;
@@ -448,17 +454,26 @@ export abstract class RunnerCore {
    * state but Task, Map and Parallel): a promise only when one of them needs to await.
    */
   run(f: ExecFrame): MaybePromise {
+    const next = this.advance(f);
+    return next && this.continueAsync(f, next);
+  }
+
+  /**
+   * The synchronous part of `run`: enters states until the frame blocks or ends (undefined), or
+   * something must be awaited first: a state body, a failure's handling, or the shell's pace.
+   */
+  private advance(f: ExecFrame): Awaited | undefined {
     while (f.status === 'running' && !f.pending) {
       if (--this.paceCountdown <= 0) {
         const turn = this.pace();
-        if (turn) return this.continueAfter(f, turn);
+        if (turn) return { promise: turn };
       }
       // The state the frame just entered was looked up by enter(): no second look-up.
       const st = f === this.enteredFrame ? this.enteredDef : machineAt(this.def, f.machine).States[f.state];
       if (!st) {
         // Only a definition that skipped validation can get here; fail the frame, not the process.
         this.frameFailed(f, 'States.Runtime', `State '${f.state}' is not defined in the state machine`);
-        return;
+        return undefined;
       }
       let pending: MaybePromise;
       try {
@@ -469,27 +484,32 @@ export abstract class RunnerCore {
         }
         pending = this.execState(f, st);
       } catch (e) {
-        if (f.status !== 'running') return;
-        return this.continueAfter(f, this.handleFailure(f, st, toStateFailure(e)));
+        if (f.status !== 'running') return undefined;
+        return { promise: this.handleFailure(f, st, toStateFailure(e)) };
       }
-      if (pending) return this.continueAfterState(f, st, pending);
+      if (pending) return { promise: pending, state: st };
     }
+    return undefined;
   }
 
-  /** The rest of `run` once an asynchronous state body settles (its failure is the state's). */
-  private async continueAfterState(f: ExecFrame, st: StateDef, pending: Promise<void>): Promise<void> {
-    try {
-      await pending;
-    } catch (e) {
-      if (f.status !== 'running') return;
-      await this.handleFailure(f, st, toStateFailure(e));
+  /**
+   * The rest of `run` once something must be awaited. A loop, not a recursion: a loop of
+   * asynchronous states (JSONata Choice, say) keeps one pending promise, not one per state.
+   */
+  private async continueAsync(f: ExecFrame, first: Awaited): Promise<void> {
+    for (let next: Awaited | undefined = first; next; next = this.advance(f)) {
+      if (!next.state) {
+        await next.promise;
+        continue;
+      }
+      try {
+        await next.promise;
+      } catch (e) {
+        // A state body's failure is the state's.
+        if (f.status !== 'running') return;
+        await this.handleFailure(f, next.state, toStateFailure(e));
+      }
     }
-    await this.run(f);
-  }
-
-  private async continueAfter(f: ExecFrame, pending: Promise<void>): Promise<void> {
-    await pending;
-    await this.run(f);
   }
 
   /** Runs the body of the current state (after its StateEntered event). */
