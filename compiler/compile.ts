@@ -6,7 +6,9 @@ import { checkSteps } from './checkSteps';
 import { checkTrigger } from './checkTrigger';
 import { emitAsl, tasksUsed } from './emitAsl';
 import { emitTrigger, resourceName } from './emitTrigger';
+import { MAX_DEFINITION_BYTES } from '../schemas/quotas';
 import { unreachableStates } from './reachability';
+import { waitlessCycles } from './waitlessCycles';
 import { Reporter } from './reporter';
 import { checkSchema, isRecord } from './schemaDiagnostics';
 import { COMPILER_VERSION } from './version';
@@ -56,6 +58,19 @@ export function compile(source: string, fileName: string): CompileResult {
   for (const name of unreachableStates(definition)) {
     const step = steps.find((s) => s.id === name);
     if (step) reporter.error([...step.path, 'id'], `step '${name}' can never run: no step goes to it`, { code: 'unreachable' });
+  }
+  for (const cycle of waitlessCycles(definition)) {
+    // Reported at the first of its steps in source order; compiler-added states (`x.item`) are not steps.
+    const members = steps.filter((st) => st.id !== undefined && cycle.includes(st.id));
+    const first = members[0];
+    if (first) {
+      const names = members.map((m) => `'${m.id}'`).join(', ');
+      reporter.warning([...first.path, 'id'], `steps ${names} loop with no wait, call or await on the loop: unless a condition leaves it, the execution fails at AWS's 25 000 history events`, { code: 'waitless-loop' });
+    }
+  }
+  const definitionBytes = Buffer.byteLength(JSON.stringify(definition), 'utf8');
+  if (definitionBytes > MAX_DEFINITION_BYTES) {
+    reporter.error([], `the compiled state machine is ${definitionBytes} bytes: over AWS's 1 MB definition quota (${MAX_DEFINITION_BYTES} bytes); split the workflow`, { code: 'definition-size' });
   }
   if (reporter.hasErrors) return { diagnostics: reporter.sorted() };
 
