@@ -92,7 +92,7 @@ export class ReminderError extends ClinflowError {
 }
 
 /** Errors raised by notification channels and human tasks. */
-export const NotifyErrorNames = ['Notify.DeliveryFailed', 'Notify.InvalidRecipient'] as const;
+export const NotifyErrorNames = ['Notify.DeliveryFailed', 'Notify.InvalidRecipient', 'Notify.InvalidMessage'] as const;
 export const HumanTaskErrorNames = ['HumanTask.Rejected', 'HumanTask.Cancelled', 'HumanTask.Failed'] as const;
 
 /** Every error name a task in the catalogue can raise; the compiler warns on others in retry/catch. */

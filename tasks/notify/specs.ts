@@ -8,12 +8,12 @@ export const notifySend = {
   input: z.object({
     recipient: z.string().describe('Patient/…, Practitioner/…, CareTeam/… or RelatedPerson/…'),
     subject: z.string().optional(),
-    body: z.string().min(1),
+    body: z.string().describe('the text; refused (Notify.InvalidMessage) when empty or when it shows a value that did not render: NaN, undefined, null, [object Object], {% %}'),
     channel: z.string().optional().describe('configured channel name; the default channel when omitted'),
     about: z.string().optional().describe('reference to the resource this message is about'),
   }),
   output: z.object({ deliveryId: z.string(), communication: z.string().optional() }),
-  errors: ['Notify.DeliveryFailed', 'Notify.InvalidRecipient', ...FhirErrorNames],
+  errors: ['Notify.DeliveryFailed', 'Notify.InvalidRecipient', 'Notify.InvalidMessage', ...FhirErrorNames],
 } satisfies TaskSpec;
 
 export const notifyTaskSpecs = [notifySend] as const;
