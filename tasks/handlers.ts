@@ -6,6 +6,7 @@ import { createHumanTaskHandlers } from './human/handlers';
 import { notifyHandlers } from './notify/handlers';
 import type { RemindersConfig } from './reminders/reminderConfig';
 import { createReminderHandlers } from './reminders/handlers';
+import { timeHandlers } from './time/formatTime';
 
 /** A task handler as the engine calls it: input already checked against the task's zod spec. */
 export type RegisteredTaskHandler = (input: unknown, ctx: TaskContext) => Promise<unknown>;
@@ -31,6 +32,7 @@ export function createTaskHandlers(deps: TaskHandlerDeps): ReadonlyMap<string, R
     ...human,
     ...createReminderHandlers(deps.reminders ?? {}),
     'fhirpath.test': fhirpathTestHandler,
+    ...timeHandlers,
   };
   return new Map(Object.entries(all) as [string, RegisteredTaskHandler][]);
 }
