@@ -1,4 +1,5 @@
-import type { TaskContext } from '../schemas/ports';
+import type { CorrelationPort, TaskContext } from '../schemas/ports';
+import { createCorrelationHandlers } from './correlation/correlate';
 import { fhirHandlers } from './fhir/handlers';
 import { fhirpathTestHandler } from './fhirpath/handler';
 import type { AsyncCallbackStore } from './human/callbackStore';
@@ -17,6 +18,8 @@ export interface TaskHandlerDeps {
   /** Recorded with each callback so a Task change from another server cannot resume it. */
   humanTaskServer?: string;
   reminders?: Partial<RemindersConfig>;
+  /** Step Functions calls for `correlation.claim` (engine/correlation locally, deploy/aws on AWS). */
+  correlation?: CorrelationPort;
 }
 
 /**
@@ -33,6 +36,7 @@ export function createTaskHandlers(deps: TaskHandlerDeps): ReadonlyMap<string, R
     ...createReminderHandlers(deps.reminders ?? {}),
     'fhirpath.test': fhirpathTestHandler,
     ...timeHandlers,
+    ...createCorrelationHandlers(deps.correlation),
   };
   return new Map(Object.entries(all) as [string, RegisteredTaskHandler][]);
 }
