@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CorrelationErrorNames } from '../../schemas/errors';
 import type { TaskSpec } from '../../schemas/task';
 
 export const ON_NEW_EVENT = ['replace', 'ignore', 'parallel'] as const;
@@ -27,7 +28,7 @@ export const correlationClaim = {
     /** Executions for the same key this one stopped (replace). */
     stopped: z.array(z.string()),
   }),
-  errors: ['Correlation.InvalidKey'],
+  errors: [...CorrelationErrorNames],
 } satisfies TaskSpec;
 
 export const correlationTaskSpecs = [correlationClaim] as const;
