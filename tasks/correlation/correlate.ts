@@ -57,7 +57,7 @@ function errorName(err: unknown): string | undefined {
  * `ignore` ends when an older one is still running; `replace` stops the older ones and runs, or
  * ends when a newer one exists (it will stop this one).
  */
-export function createCorrelationHandlers(port: CorrelationPort | undefined): Record<string, TaskHandler<typeof correlationClaim>> {
+export function createCorrelationHandlers(port: CorrelationPort | undefined): { 'correlation.claim': TaskHandler<typeof correlationClaim> } {
   const claim: TaskHandler<typeof correlationClaim> = async (input, ctx) => {
     if (!port) throw new ClinflowError('States.Runtime', 'no correlation port is configured for correlation.claim');
     const key = checkedKey(input.key);
