@@ -27,6 +27,14 @@ describe('time.format: an instant in a person’s IANA zone and language', () =>
     expect(formatTime({ instant: Date.UTC(2026, 2, 29, 8, 30), zone: 'America/New_York', format: 'h:mm a' }).text).toBe('4:30 AM');
   });
 
+  it('goes back in the zone first: P1D is the same local time the day before (23 h across spring-forward), PT2H two hours', () => {
+    const start = '2026-03-29T08:30:00Z'; // Sunday 10:30 CEST
+    const dayBefore = formatTime({ instant: start, zone: 'Europe/Berlin', before: 'P1D', format: 'ccc HH:mm ZZ' });
+    expect(dayBefore).toMatchObject({ text: 'Sat 10:30 +01:00', instant: '2026-03-28T09:30:00Z' });
+    expect(formatTime({ instant: start, zone: 'Europe/Berlin', before: 'PT2H', format: 'HH:mm' })).toMatchObject({ text: '08:30', instant: '2026-03-29T06:30:00Z' });
+    expect(errorOf(() => formatTime({ instant: start, zone: 'Europe/Berlin', before: '1 day' }))).toBe('Time.InvalidFormat');
+  });
+
   it("takes the zone and preferred language from the person's FHIR resource; explicit ones win", () => {
     const de = formatTime({ instant: '2026-03-29T08:30:00Z', person: berliner, format: "cccc, d. LLLL 'um' HH:mm" });
     expect(de.text).toBe('Sonntag, 29. März um 10:30');

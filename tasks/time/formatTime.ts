@@ -1,4 +1,4 @@
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime, Duration, IANAZone } from 'luxon';
 import { ClinflowError } from '../../schemas/errors';
 import type { TaskHandler } from '../../schemas/task';
 import type { timeFormat } from './specs';
@@ -39,7 +39,7 @@ function instantOf(value: string | number): DateTime {
 }
 
 /** Pure: the instant as text in the zone and locale. */
-export function formatTime(input: Parameters<TaskHandler<typeof timeFormat>>[0]): { text: string; zone: string; locale: string; local: string; offset: string } {
+export function formatTime(input: Parameters<TaskHandler<typeof timeFormat>>[0]): { text: string; instant: string; zone: string; locale: string; local: string; offset: string } {
   const zone = input.zone ?? personZone(input.person);
   if (zone === undefined) throw new ClinflowError('Time.NoTimeZone', 'no time zone: give zone, or a person with the FHIR tz-code extension');
   if (!IANAZone.isValidZone(zone)) throw new ClinflowError('Time.InvalidZone', `'${zone}' is not an IANA time zone such as Europe/Berlin`);
@@ -49,10 +49,16 @@ export function formatTime(input: Parameters<TaskHandler<typeof timeFormat>>[0])
   } catch {
     throw new ClinflowError('Time.InvalidFormat', `'${locale}' is not a BCP 47 language tag such as de or en-GB`);
   }
-  const dt = instantOf(input.instant).setZone(zone).setLocale(locale);
+  let dt = instantOf(input.instant).setZone(zone).setLocale(locale);
+  if (input.before !== undefined) {
+    const back = Duration.fromISO(input.before);
+    if (!back.isValid) throw new ClinflowError('Time.InvalidFormat', `before must be an ISO 8601 duration such as P1D or PT2H, not '${input.before}'`);
+    // Calendar units move the local wall clock (luxon in the zone), time units move the instant.
+    dt = dt.minus(back);
+  }
   const text = input.format !== undefined ? dt.toFormat(input.format) : dt.toLocaleString(STYLE[input.style ?? 'datetime']);
   if (!text || text.includes('Invalid DateTime')) throw new ClinflowError('Time.InvalidFormat', 'the format did not produce a time');
-  return { text, zone, locale, local: dt.toISO() ?? '', offset: dt.toFormat('ZZ') };
+  return { text, instant: dt.toUTC().toISO({ suppressMilliseconds: true }) ?? '', zone, locale, local: dt.toISO() ?? '', offset: dt.toFormat('ZZ') };
 }
 
 export const timeFormatHandler: TaskHandler<typeof timeFormat> = async (input) => formatTime(input);
