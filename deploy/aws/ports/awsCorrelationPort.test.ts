@@ -159,3 +159,23 @@ describe('correlation on AWS Step Functions (aws-sdk-client-mock)', () => {
     expect(aws.mock.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 });
+
+describe('deploy: the correlation.claim function may list, start and stop only its own workflows', () => {
+  it('grants ListExecutions on the keyed state machines, StartExecution on them and their live alias, StopExecution on their executions', async () => {
+    const { compile } = await import('../../../compiler/compile');
+    const { desiredResources } = await import('../../desired');
+    const { StageConfig } = await import('../../../schemas/deployConfig');
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const root = join(__dirname, '..', '..', '..');
+    const artifact = (file: string) => compile(readFileSync(join(root, 'workflows', file), 'utf8'), file).artifact!;
+    const resources = desiredResources([artifact('appointment-reminders.yaml'), artifact('discharge-follow-up.yaml')], StageConfig.parse({ stage: 'demo', region: 'eu-central-1' }), '123456789012');
+    const role = resources.find((r) => r.kind === 'role' && r.name.includes('correlation')) as unknown as { policy: { Statement: { Action: string[]; Resource: string[] }[] } };
+    const grants = Object.fromEntries(role.policy.Statement.filter((s) => s.Action.some((a) => a.startsWith('states:'))).map((s) => [s.Action.join(','), s.Resource]));
+    expect(grants).toEqual({
+      'states:ListExecutions': ['arn:aws:states:eu-central-1:123456789012:stateMachine:clinflow-demo-appointment-reminders'],
+      'states:StartExecution': ['arn:aws:states:eu-central-1:123456789012:stateMachine:clinflow-demo-appointment-reminders', 'arn:aws:states:eu-central-1:123456789012:stateMachine:clinflow-demo-appointment-reminders:live'],
+      'states:StopExecution': ['arn:aws:states:eu-central-1:123456789012:execution:clinflow-demo-appointment-reminders:*'],
+    });
+  });
+});
