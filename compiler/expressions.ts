@@ -107,13 +107,7 @@ export function variableReferences(ast: AstNode): Map<string, number[]> {
 export function functionCalls(ast: AstNode): Map<string, number[]> {
   const calls = new Map<string, number[]>();
   const bound = new Set<string>();
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      for (const n of node) visit(n);
-      return;
-    }
-    if (typeof node !== 'object' || node === null) return;
-    const n = node as AstNode;
+  walkAst(ast, (n) => {
     if (n.type === 'bind' && isVariable(n.lhs)) bound.add(String(n.lhs.value));
     if (n.type === 'lambda' && Array.isArray(n.arguments)) for (const a of n.arguments) if (isVariable(a)) bound.add(String(a.value));
     if ((n.type === 'function' || n.type === 'partial') && isVariable(n.procedure) && typeof n.procedure.position === 'number') {
@@ -122,9 +116,7 @@ export function functionCalls(ast: AstNode): Map<string, number[]> {
       list.push(n.procedure.position - name.length - 1);
       calls.set(name, list);
     }
-    for (const v of Object.values(n)) if (typeof v === 'object' && v !== null) visit(v);
-  };
-  visit(ast);
+  });
   for (const b of bound) calls.delete(b);
   return calls;
 }
@@ -137,24 +129,26 @@ export function functionCalls(ast: AstNode): Map<string, number[]> {
 export function badZoneArguments(ast: AstNode): { fn: string; zone: string; offset: number }[] {
   const out: { fn: string; zone: string; offset: number }[] = [];
   const zoneArg: Record<string, number> = { fromMillis: 2, now: 1 };
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      for (const n of node) visit(n);
-      return;
+  walkAst(ast, (n) => {
+    if (n.type !== 'function' || !isVariable(n.procedure) || !Array.isArray(n.arguments)) return;
+    const at = zoneArg[n.procedure.value];
+    const arg = at === undefined ? undefined : (n.arguments[at] as AstNode | undefined);
+    if (arg?.type === 'string' && typeof arg.value === 'string' && !/^[+-]\d{4}$/.test(arg.value) && typeof arg.position === 'number') {
+      out.push({ fn: n.procedure.value, zone: arg.value, offset: arg.position - arg.value.length - 2 });
     }
-    if (typeof node !== 'object' || node === null) return;
-    const n = node as AstNode;
-    if (n.type === 'function' && isVariable(n.procedure) && Array.isArray(n.arguments)) {
-      const at = zoneArg[n.procedure.value];
-      const arg = at === undefined ? undefined : (n.arguments[at] as AstNode | undefined);
-      if (arg?.type === 'string' && typeof arg.value === 'string' && !/^[+-]\d{4}$/.test(arg.value) && typeof arg.position === 'number') {
-        out.push({ fn: n.procedure.value, zone: arg.value, offset: arg.position - arg.value.length - 2 });
-      }
-    }
-    for (const v of Object.values(n)) if (typeof v === 'object' && v !== null) visit(v);
-  };
-  visit(ast);
+  });
   return out;
+}
+
+/** Calls `visit` on every node of a JSONata AST, depth first. */
+function walkAst(node: unknown, visit: (n: AstNode) => void): void {
+  if (Array.isArray(node)) {
+    for (const n of node) walkAst(n, visit);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  visit(node as AstNode);
+  for (const v of Object.values(node)) if (typeof v === 'object' && v !== null) walkAst(v, visit);
 }
 
 function isVariable(v: unknown): v is AstNode & { value: string } {
