@@ -3,6 +3,7 @@ import type { CompiledWorkflow } from '../schemas/artifacts';
 import type { Diagnostic } from '../schemas/diagnostic';
 import { WorkflowSchema } from '../schemas/workflow';
 import { checkSteps } from './checkSteps';
+import { checkValue } from './checkValues';
 import { checkTrigger } from './checkTrigger';
 import { emitAsl, tasksUsed } from './emitAsl';
 import { emitTrigger, resourceName } from './emitTrigger';
@@ -49,6 +50,8 @@ export function compile(source: string, fileName: string): CompileResult {
   // Semantic checks run on malformed input too, so one run reports every problem.
   const steps = checkSteps(root, reporter);
   const facts = checkTrigger(root, reporter);
+  // The key is computed before any step has run: only $event (and $states) exist then.
+  if (isRecord(root.correlation)) checkValue(root.correlation.key, ['correlation', 'key'], reporter, { visible: new Set(['event', 'states']), elsewhere: new Map() });
   if (!schemaOk) return { diagnostics: reporter.sorted() };
 
   // The schema holds, so the ASL can be built even with other errors: reachability is checked on it.

@@ -10,6 +10,8 @@ import type { TriggerConfigInput } from '../../schemas/triggerConfig';
 import { LocalEventBus } from '../../engine/bus/LocalEventBus';
 import { startDelivery, type DeliveryLoop } from '../../engine/bus/realTimerDelivery';
 import { uuidIds } from '../../engine/clock/ids';
+import { CorrelationStore } from '../../engine/correlation/correlationStore';
+import { localCorrelationPort } from '../../engine/correlation/localCorrelationPort';
 import type { SimulatedClock } from '../../engine/clock/simulatedClock';
 import { systemWakeup, type Wakeup } from '../../engine/clock/systemClock';
 import { openDatabase, type Db } from '../../engine/db/openDatabase';
@@ -67,6 +69,8 @@ export interface Runtime {
   sandbox: Sandbox | undefined;
   ports: TaskPorts;
   dev: ReturnType<typeof createDevChannel>;
+  /** Correlation keys of keyed executions (search by key: `correlations.findByKey`). */
+  correlations: CorrelationStore;
   urls: { triggers: string; fhirNotify: string; fhir: string };
   deployments: LocalDeployment[];
   /** The compiler's diagnostics, and an error for each workflow the engine refused to load. */
@@ -174,8 +178,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   fhir.bind(createFhirPortRouter([options.fhirServer ?? { name: 'default', baseUrl: fhirBase }], { now: () => clock.now() }));
 
   const deliveryArn = (name: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-${name}`;
+  const correlations = new CorrelationStore(db);
   const handlers = createTaskHandlers({
     callbacks,
+    correlation: localCorrelationPort(engine, correlations, clock),
     humanTaskServer: fhirBase,
     reminders: {
       defaultTimeZone: 'America/New_York',
@@ -236,6 +242,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     sandbox,
     ports,
     dev,
+    correlations,
     urls: { triggers: `http://${address.address}:${address.port}`, fhirNotify: notifyUrl, fhir: fhirBase },
     get deployments() {
       return deployments;

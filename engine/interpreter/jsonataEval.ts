@@ -138,6 +138,10 @@ function awsFunctions(env: JsonataEnv): Record<string, unknown> {
       if (typeof text !== 'string') return text;
       return JSON.parse(text);
     },
+    // Step Functions' JSONata has no $eval (schemas/jsonataFunctions.ts); the library's must not leak through.
+    eval: () => {
+      throw new Error('The $eval function is not supported by AWS Step Functions; use $parse');
+    },
     now: () => new Date(env.now).toISOString(),
     millis: () => env.now,
   };
