@@ -60,25 +60,40 @@ describe('compiled workflows run on the local interpreter', () => {
   });
 
   it('abnormal-lab skips a normal potassium in its guard state', async () => {
-    const obs = { resourceType: 'Observation', id: 'o1', code: { coding: [{ code: '6298-4' }] }, valueQuantity: { value: 4.1 } };
+    const obs = { resourceType: 'Observation', id: 'o1', code: { coding: [{ system: 'http://loinc.org', code: '2823-3' }] }, valueQuantity: { value: 4.1 } };
     const { result, calls } = await run('abnormal-lab.yaml', fhirEvent('Observation/o1'), { 'fhir.read': () => ({ output: obs }), 'fhirpath.test': fhirpathTest });
     expect(result.status).toBe('SUCCEEDED');
     expect(calls.map((c) => c.task)).toEqual(['fhir.read', 'fhirpath.test']);
   });
 
-  it('abnormal-lab creates a care-team task and escalates when nobody acknowledges in time', async () => {
-    const obs = { resourceType: 'Observation', id: 'o1', subject: { reference: 'Patient/p1' }, code: { coding: [{ code: '6298-4' }] }, valueQuantity: { value: 6.8, unit: 'mmol/L' } };
+  it('abnormal-lab creates a care-team task; on timeout cancels it (tasks.expire) and escalates with HumanTask.TimedOut', async () => {
+    const obs = { resourceType: 'Observation', id: 'o1', subject: { reference: 'Patient/p1' }, code: { coding: [{ system: 'http://loinc.org', code: '2823-3' }] }, valueQuantity: { value: 6.8, unit: 'mmol/L' } };
     const { result, calls } = await run('abnormal-lab.yaml', fhirEvent('Observation/o1'), {
       'fhir.read': () => ({ output: obs }),
       'fhirpath.test': fhirpathTest,
       'tasks.await': () => ({ output: { task: 'Task/t1', status: 'completed' }, afterSeconds: 7200 }),
+      'tasks.expire': () => ({ error: 'HumanTask.TimedOut', cause: JSON.stringify({ task: 'Task/t1', status: 'cancelled', error: 'States.Timeout', marked: true }) }),
       'notify.send': () => ({ output: { deliveryId: 'd1' } }),
     });
     expect(result.status).toBe('SUCCEEDED');
-    expect(calls.map((c) => c.task)).toEqual(['fhir.read', 'fhirpath.test', 'fhir.read', 'tasks.await', 'notify.send']);
-    expect(calls[3]!.payload).toMatchObject({ description: 'Critical potassium 6.8 mmol/L: review and act', for: 'Patient/p1', focus: 'Observation/o1', priority: 'stat' });
+    expect(calls.map((c) => c.task)).toEqual(['fhir.read', 'fhirpath.test', 'fhir.read', 'tasks.await', 'tasks.expire', 'notify.send']);
+    expect(calls[3]!.payload).toMatchObject({ description: 'Critical potassium 6.8 mmol/L: review and act', for: 'Patient/p1', focus: 'Observation/o1', priority: 'stat', until: 'accepted' });
     expect(typeof calls[3]!.payload.taskToken).toBe('string');
-    expect(calls[4]!.payload.body).toMatch(/Patient\/p1 not acknowledged \(States\.(Heartbeat)?Timeout\)/);
+    // The expire step names the same await visit, so it can find the Task the await created.
+    expect(calls[4]!.payload).toEqual({ awaitKey: calls[3]!.payload.awaitKey, error: 'States.Timeout' });
+    expect(calls[4]!.payload.awaitKey).toMatch(/\|acknowledge#/);
+    expect(calls[5]!.payload.body).toMatch(/Patient\/p1 not acknowledged \(HumanTask\.TimedOut\)/);
+  });
+
+  it('abnormal-lab does not escalate when the care team accepts the task in time', async () => {
+    const obs = { resourceType: 'Observation', id: 'o1', subject: { reference: 'Patient/p1' }, code: { coding: [{ system: 'http://loinc.org', code: '2823-3' }] }, valueQuantity: { value: 6.8, unit: 'mmol/L' } };
+    const { result, calls } = await run('abnormal-lab.yaml', fhirEvent('Observation/o1'), {
+      'fhir.read': () => ({ output: obs }),
+      'fhirpath.test': fhirpathTest,
+      'tasks.await': () => ({ output: { task: 'Task/t1', status: 'accepted' }, afterSeconds: 600 }),
+    });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(calls.map((c) => c.task)).toEqual(['fhir.read', 'fhirpath.test', 'fhir.read', 'tasks.await']);
   });
 
   it('nightly-overdue-tasks reminds each overdue task owner, or the coordinators', async () => {

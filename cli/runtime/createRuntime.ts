@@ -98,6 +98,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const executions = lateBound<ExecutionPort>('executions');
   const fhir = lateBound<Required<FhirPort>>('fhir');
   const callbacks = createCallbackStore(db, key ? { encryptionKey: Buffer.from(key, /^[0-9a-f]{64}$/i.test(key) ? 'hex' : 'base64') } : {});
+  // The configured FHIR server (bound below): the resume path reads Tasks from it and refuses events from others.
+  const humanTaskServer: { url?: string } = {};
 
   const bus = new LocalEventBus({
     db,
@@ -108,7 +110,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     invokers: {
       lambda: async (target, input) => {
         if (target.Arn !== HUMAN_TASK_RESUME) throw new Error(`no local function for ${target.Arn}`);
-        await resumeOnTaskChange(JSON.parse(input) as FhirChangeEvent, { fhir: fhir.port, executions: executions.port, callbacks, log, now: () => clock.now() });
+        await resumeOnTaskChange(JSON.parse(input) as FhirChangeEvent, { fhir: fhir.port, executions: executions.port, callbacks, log, now: () => clock.now(), server: humanTaskServer.url });
       },
     },
   });
@@ -156,6 +158,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
   const fhirBase = sandbox?.baseUrl ?? options.fhirServer?.baseUrl;
   if (!fhirBase) throw new Error('no FHIR server: start the sandbox or configure fhirServer');
+  humanTaskServer.url = fhirBase;
   fhir.bind(createFhirPortRouter([options.fhirServer ?? { name: 'default', baseUrl: fhirBase }], { now: () => clock.now() }));
 
   const deliveryArn = (name: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-${name}`;
