@@ -28,7 +28,7 @@ const states = (def: Record<string, unknown>) => def.States as Record<string, St
 describe('shipped workflows', () => {
   it('ship the workflows the issue asks for', () => {
     expect(shipped).toEqual(
-      expect.arrayContaining(['medication-reminders.yaml', 'cancel-reminders.yaml', 'abnormal-lab.yaml', 'discharge-follow-up.yaml', 'nightly-overdue-tasks.yaml', 'reminder-delivery.yaml', 'replenish-reminders.yaml']),
+      expect.arrayContaining(['medication-reminders.yaml', 'cancel-reminders.yaml', 'abnormal-lab.yaml', 'discharge-follow-up.yaml', 'nightly-overdue-tasks.yaml', 'reminder-delivery.yaml', 'replenish-reminders.yaml', 'cancel-reminders-on-delete.yaml']),
     );
   });
 
@@ -116,7 +116,9 @@ describe('ASL mapping', () => {
     });
     expect(wf.definition.TimeoutSeconds).toBe(7200);
     const map = states(wf.definition).remind!;
-    expect(map).toMatchObject({ Type: 'Map', Items: '{% $overdue.resources %}', MaxConcurrency: 5 });
+    expect(map).toMatchObject({ Type: 'Map', Items: '{% $overdue %}', MaxConcurrency: 5 });
+    // Overdue means past Task.restriction.period.end, where clinflow writes the due date (R4 has no search parameter for it).
+    expect(states(wf.definition).pastDue!.Assign).toEqual({ overdue: expect.stringContaining('restriction.period.end') });
     const proc = map.ItemProcessor as State;
     expect(proc.StartAt).toBe('remind.item');
     expect((proc.States as Record<string, State>)['remind.item']).toMatchObject({ Type: 'Pass', Assign: { task: '{% $states.input.value %}' }, Next: 'owned' });

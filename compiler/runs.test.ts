@@ -96,12 +96,34 @@ describe('compiled workflows run on the local interpreter', () => {
     expect(calls.map((c) => c.task)).toEqual(['fhir.read', 'fhirpath.test', 'fhir.read', 'tasks.await']);
   });
 
-  it('nightly-overdue-tasks reminds each overdue task owner, or the coordinators', async () => {
+  it('nightly-overdue-tasks reminds the owner of each open task past restriction.period.end, or the coordinators', async () => {
+    const due = (end: string) => ({ restriction: { period: { end } } });
     const { result, calls } = await run('nightly-overdue-tasks.yaml', {}, {
-      'fhir.search': () => ({ output: { resources: [{ resourceType: 'Task', id: 't1', description: 'call back', owner: { reference: 'Practitioner/p1' } }, { resourceType: 'Task', id: 't2' }] } }),
+      'fhir.search': () => ({
+        output: {
+          resources: [
+            { resourceType: 'Task', id: 't1', status: 'accepted', description: 'call back', owner: { reference: 'Practitioner/p1' }, ...due('2020-01-01T00:00:00Z') },
+            { resourceType: 'Task', id: 't2', status: 'requested', ...due('2020-01-02T00:00:00.000Z') },
+            { resourceType: 'Task', id: 't3', status: 'requested', owner: { reference: 'Practitioner/p3' }, ...due('2999-01-01T00:00:00Z') },
+            { resourceType: 'Task', id: 't4', status: 'requested', owner: { reference: 'Practitioner/p4' } },
+          ],
+        },
+      }),
       'notify.send': () => ({ output: { deliveryId: 'd' } }),
     });
     expect(result).toMatchObject({ status: 'SUCCEEDED', output: { overdue: 2 } });
+    expect(calls[0]!.payload).toMatchObject({ resourceType: 'Task', params: { status: 'requested,received,accepted,ready,in-progress,on-hold' } });
     expect(calls.slice(1).map((c) => c.payload.recipient).sort()).toEqual(['CareTeam/care-coordination', 'Practitioner/p1']);
+  });
+
+  it('nightly-overdue-tasks with one overdue task still iterates a list, and with none reminds nobody', async () => {
+    const one = await run('nightly-overdue-tasks.yaml', {}, {
+      'fhir.search': () => ({ output: { resources: [{ resourceType: 'Task', id: 't1', owner: { reference: 'Practitioner/p1' }, restriction: { period: { end: '2020-01-01T00:00:00Z' } } }] } }),
+      'notify.send': () => ({ output: { deliveryId: 'd' } }),
+    });
+    expect(one.result).toMatchObject({ status: 'SUCCEEDED', output: { overdue: 1 } });
+    expect(one.calls.slice(1).map((c) => c.payload.recipient)).toEqual(['Practitioner/p1']);
+    const none = await run('nightly-overdue-tasks.yaml', {}, { 'fhir.search': () => ({ output: { resources: [] } }) });
+    expect(none.result).toMatchObject({ status: 'SUCCEEDED', output: { overdue: 0 } });
   });
 });

@@ -10,7 +10,7 @@ import { OPEN_STATUSES } from './taskStatus';
  * with HumanTask.TimedOut whose cause names the Task. The escalation must not be lost to a FHIR
  * outage, so a write that fails is logged and reported in the cause (`marked: false`), never thrown.
  */
-export async function expireHumanTask(input: { awaitKey: string; error: string }, ctx: TaskContext): Promise<never> {
+export async function expireHumanTask(input: { awaitKey: string; error: string }, ctx: TaskContext, retire: (task: string) => Promise<unknown> | unknown = () => undefined): Promise<never> {
   const id = awaitIdentifier(input.awaitKey);
   let tasks: string[] = [];
   let marked = true;
@@ -18,6 +18,8 @@ export async function expireHumanTask(input: { awaitKey: string; error: string }
     const found = (await ctx.ports.fhir.search('Task', { identifier: `${id.system}|${id.value}` })) as (FhirResource & { id: string })[];
     tasks = found.map((t) => `Task/${t.id}`);
     for (const t of found) {
+      // The execution no longer waits: drop the token first, so the cancellation below resumes nothing.
+      await retire(`Task/${t.id}`);
       if (!(OPEN_STATUSES as readonly string[]).includes(String(t.status))) continue;
       const reason = `not acknowledged in time (${input.error}); the workflow stopped waiting`;
       await ctx.ports.fhir.update({ ...t, status: 'cancelled', statusReason: { text: reason }, lastModified: new Date(ctx.clock.now()).toISOString() }, { idempotencyKey: ctx.idempotencyKey, ...(t.meta?.versionId ? { ifMatch: t.meta.versionId } : {}) });

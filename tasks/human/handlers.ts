@@ -34,6 +34,6 @@ export function createHumanTaskHandlers(deps: { callbacks: AsyncCallbackStore; s
       ctx.log.info({ task, executionArn: ctx.executionArn, stateName: ctx.stateName, until }, 'waiting for human task');
       return { task };
     },
-    'tasks.expire': (input, ctx) => expireHumanTask(input, ctx),
+    'tasks.expire': (input, ctx) => expireHumanTask(input, ctx, (task) => deps.callbacks.claim(task, ctx.clock.now())),
   };
 }

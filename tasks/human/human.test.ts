@@ -253,6 +253,9 @@ describe('human tasks', () => {
     expect(JSON.parse((err as ClinflowError).causeText!)).toEqual({ task, status: 'cancelled', error: 'States.Timeout', marked: true });
     expect(await fhir.read(task)).toMatchObject({ status: 'cancelled', statusReason: { text: 'not acknowledged in time (States.Timeout); the workflow stopped waiting' } });
     expect((await fhir.read(untouched)).status).toBe('requested');
+    // The token is dropped: the cancellation's own change event resumes nothing.
+    expect(callbacks.isPending(task)).toBe(false);
+    expect(callbacks.isPending(untouched)).toBe(true);
     // A completed Task is not reopened as cancelled by a late timeout.
     await setStatus(untouched, 'completed');
     await expect(other.handlers['tasks.expire']({ awaitKey: `${awaitKey}x`, error: 'States.HeartbeatTimeout' }, ctx)).rejects.toMatchObject({ error: 'HumanTask.TimedOut' });

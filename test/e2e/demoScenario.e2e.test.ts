@@ -59,15 +59,35 @@ describe('the demo scenario, end to end', () => {
     expect(times(tid!.reference)).toEqual(['Fri 2026-03-06 14:00 EST', 'Fri 2026-03-06 20:00 EST', 'Sat 2026-03-07 08:00 EST', 'Sat 2026-03-07 14:00 EST']);
   });
 
-  it('plans the 72-hour horizon and cancels the future schedules of a stopped order', () => {
-    expect(summary.orders.map((o) => o.planned)).toEqual([6, 9]);
+  it('plans the 72-hour horizon and cancels the future schedules of a stopped order and of a deleted one', () => {
+    expect(summary.orders.map((o) => o.planned)).toEqual([6, 9, 6]);
     expect(summary.stopped).toMatchObject({ schedulesBefore: 9, schedulesAfter: 0, sentAfterStop: 0 });
+    expect(summary.deleted).toMatchObject({ schedulesBefore: 6, schedulesAfter: 0, sentAfterDelete: 0 });
+    // Order C was reminded before it was deleted, and never after.
+    expect(summary.reminders.filter((r) => r.order === summary.deleted.order).map((r) => r.localTime)).toEqual(['Fri 2026-03-06 21:00 EST', 'Sat 2026-03-07 09:00 EST']);
+    expect(summary.executions['cancel-reminders-on-delete']).toEqual({ SUCCEEDED: 1 });
   });
 
-  it('escalates an abnormal lab whose care-team task nobody acknowledged, and leaves the task open', () => {
-    expect(summary.abnormalLab.task).toMatch(/^Task\//);
-    expect(summary.abnormalLab.status).toBe('requested');
-    expect(summary.abnormalLab.escalations).toBe(1);
+  it('does not escalate the critical potassium whose care-team task was accepted in time', () => {
+    expect(summary.abnormalLab.accepted).toMatchObject({ task: expect.stringMatching(/^Task\//), status: 'accepted', escalations: 0 });
+  });
+
+  it('escalates the critical potassium nobody acknowledged once, and cancels its task with a reason', () => {
+    expect(summary.abnormalLab.unacknowledged).toMatchObject({
+      task: expect.stringMatching(/^Task\//),
+      status: 'cancelled',
+      statusReason: 'not acknowledged in time (States.Timeout); the workflow stopped waiting',
+      escalations: 1,
+    });
+  });
+
+  it("the nightly job finds the accepted task left past its due date and reminds its owner", () => {
+    // Sat 02:00 London: no task yet; Sun and Mon 02:00: the accepted task (due Sat 17:00 New York) is overdue.
+    expect(summary.nightly.overdueFound).toEqual([0, 1, 1]);
+    expect(summary.nightly.reminded).toEqual([
+      { recipient: 'CareTeam/renal-care-team', task: summary.abnormalLab.accepted.task },
+      { recipient: 'CareTeam/renal-care-team', task: summary.abnormalLab.accepted.task },
+    ]);
   });
 
   it('runs the nightly job on its schedule and every workflow execution succeeds', () => {
@@ -81,9 +101,13 @@ describe('the demo scenario, end to end', () => {
     const all = logLines.join('\n');
     expect(all).not.toContain('PHIMARK');
     const tokens = runtime.engine.listExecutions({ stateMachineArn: runtime.deployments.find((d) => d.workflow === 'abnormal-lab')!.stateMachineArn }).executions;
-    expect(tokens.length).toBe(1);
-    const history = runtime.engine.getExecutionHistory({ executionArn: (tokens[0] as { executionArn: string }).executionArn, includeExecutionData: true, maxResults: 1000 }).events;
-    const taskTokens = JSON.stringify(history).match(/"taskToken":"([^"]+)"/g) ?? [];
-    for (const t of taskTokens) expect(all).not.toContain(t.split(':"')[1]!.slice(0, -1));
+    expect(tokens.length).toBe(2);
+    for (const e of tokens) {
+      const history = runtime.engine.getExecutionHistory({ executionArn: (e as { executionArn: string }).executionArn, includeExecutionData: true, maxResults: 1000 }).events;
+      // The token sits in the scheduled task's parameters, a JSON string inside the event (quotes escaped).
+      const taskTokens = [...JSON.stringify(history).matchAll(/taskToken\\*":\\*"([^"\\]+)/g)].map((m) => m[1]!);
+      expect(taskTokens.length).toBeGreaterThan(0);
+      for (const t of taskTokens) expect(all).not.toContain(t);
+    }
   });
 });
