@@ -156,7 +156,7 @@ export async function runDemoScenario(rt: Runtime, clock: SimulatedClock, option
   ];
   const refs: string[] = [];
   for (const o of specs) refs.push(`MedicationRequest/${(await fhir.create(order(o.timing, o.text))).id}`);
-  const [refA, refB, refC] = refs as [string, string, string];
+  const [, refB, refC] = refs as [string, string, string];
   const labelOf = new Map(refs.map((r, i) => [r, specs[i]!.label]));
   await rt.settle();
   const planned = await Promise.all(refs.map((r) => schedulesFor(rt, r)));

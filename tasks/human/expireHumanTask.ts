@@ -10,7 +10,7 @@ import { OPEN_STATUSES } from './taskStatus';
  * with HumanTask.TimedOut whose cause names the Task. The escalation must not be lost to a FHIR
  * outage, so a write that fails is logged and reported in the cause (`marked: false`), never thrown.
  */
-export async function expireHumanTask(input: { awaitKey: string; error: string }, ctx: TaskContext, retire: (task: string) => Promise<unknown> | unknown = () => undefined): Promise<never> {
+export async function expireHumanTask(input: { awaitKey: string; error: string }, ctx: TaskContext, retire: (task: string) => unknown = () => undefined): Promise<never> {
   const id = awaitIdentifier(input.awaitKey);
   let tasks: string[] = [];
   let marked = true;
