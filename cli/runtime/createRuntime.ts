@@ -237,7 +237,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       byFile = next;
       // While any file has errors, nothing is removed: a broken file keeps its running version.
       const removed = next.failed ? new Set<string>() : new Set([...loaded].filter((n) => !next.workflows.some((w) => w.name === n)));
-      deployments = await loadWorkflowsIntoRuntime(next.workflows, removed, { engine, bus, scheduler });
+      const applied = await loadWorkflowsIntoRuntime(next.workflows, removed, { engine, bus, scheduler });
+      // A file that failed to compile keeps running its previous version: keep listing it.
+      const kept = deployments.filter((d) => !removed.has(d.workflow) && !applied.some((a) => a.workflow === d.workflow)).map((d) => ({ ...d, changed: false }));
+      deployments = [...applied, ...kept];
       loaded = new Set([...[...loaded].filter((n) => !removed.has(n)), ...next.workflows.map((w) => w.name)]);
       return { deployments, diagnostics: next.diagnostics };
     },

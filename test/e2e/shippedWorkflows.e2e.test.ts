@@ -79,7 +79,7 @@ describe('abnormal-lab on the sandbox', () => {
     await runtime.settle();
     const observation = `Observation/${seeded.id}`;
     const task = await taskFor(observation);
-    expect(await fhir().read(task)).toMatchObject({ status: 'requested', priority: 'stat', owner: { reference: 'CareTeam/renal-care-team' }, for: (seeded as { subject: unknown }).subject });
+    expect(await fhir().read(task)).toMatchObject({ status: 'requested', priority: 'stat', owner: { reference: 'CareTeam/renal-care-team' }, for: seeded.subject });
     await runtime.advanceTo(clock.now() + 20 * MINUTE);
     await setTaskStatus(task, 'accepted');
     await runtime.advanceTo(clock.now() + 3 * HOUR);
