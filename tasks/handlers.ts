@@ -1,5 +1,6 @@
 import type { TaskContext } from '../schemas/ports';
 import { fhirHandlers } from './fhir/handlers';
+import { withProvenance, type Attribution } from './fhir/withProvenance';
 import { fhirpathTestHandler } from './fhirpath/handler';
 import type { AsyncCallbackStore } from './human/callbackStore';
 import { createHumanTaskHandlers } from './human/handlers';
@@ -16,6 +17,8 @@ export interface TaskHandlerDeps {
   /** Recorded with each callback so a Task change from another server cannot resume it. */
   humanTaskServer?: string;
   reminders?: Partial<RemindersConfig>;
+  /** Who a task's FHIR writes are attributed to; with it, every write carries a Provenance (fhir/withProvenance.ts). */
+  attribution?: (ctx: TaskContext) => Promise<Attribution | undefined> | Attribution | undefined;
 }
 
 /**
@@ -32,5 +35,16 @@ export function createTaskHandlers(deps: TaskHandlerDeps): ReadonlyMap<string, R
     ...createReminderHandlers(deps.reminders ?? {}),
     'fhirpath.test': fhirpathTestHandler,
   };
-  return new Map(Object.entries(all) as [string, RegisteredTaskHandler][]);
+  const entries = Object.entries(all) as [string, RegisteredTaskHandler][];
+  const attribution = deps.attribution;
+  if (!attribution) return new Map(entries);
+  return new Map(
+    entries.map(([name, handler]) => [
+      name,
+      async (input: unknown, ctx: TaskContext) => {
+        const who = await attribution(ctx);
+        return handler(input, who ? { ...ctx, ports: { ...ctx.ports, fhir: withProvenance(ctx.ports.fhir, ctx, who) } } : ctx);
+      },
+    ]),
+  );
 }

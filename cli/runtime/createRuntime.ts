@@ -33,6 +33,7 @@ import { mergeRoutingAttributes } from '../../triggers/fhir/mergeRoutingAttribut
 import { createHttpServer, type TriggerHttpServer } from '../../triggers/http/createHttpServer';
 import { loadWorkflows } from '../loadWorkflows';
 import { lateBound } from './lateBound';
+import { executionAttribution } from './executionAttribution';
 import { loadWorkflowsIntoRuntime, type LocalDeployment } from './loadWorkflowsIntoRuntime';
 
 export interface RuntimeOptions {
@@ -165,6 +166,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const handlers = createTaskHandlers({
     callbacks,
     humanTaskServer: fhirBase,
+    // Every FHIR write a workflow makes carries a Provenance naming the workflow version and execution.
+    attribution: executionAttribution(engine, () => byFile.workflows),
     reminders: {
       defaultTimeZone: 'America/New_York',
       // The sandbox's patients carry the FHIR core `timezone` extension.

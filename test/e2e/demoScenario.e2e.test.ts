@@ -11,6 +11,8 @@ import { createLogger } from '../../engine/log/createLogger';
 import { demoProblems } from '../../cli/commands/demo';
 import { DEMO_START, runDemoScenario, type DemoSummary } from '../../cli/demo/runDemoScenario';
 import { createRuntime, type Runtime } from '../../cli/runtime/createRuntime';
+import type { FhirResource } from '../../schemas/fhirPort';
+import { PROVENANCE_EXECUTION_EXTENSION, PROVENANCE_WORKFLOW_SYSTEM } from '../../tasks/fhir/withProvenance';
 
 const ROOT = join(__dirname, '..', '..');
 const MARKER = { family: 'PHIMARK-E2E-FAMILY-4242', given: ['PHIMARK-E2E-GIVEN-4243'] };
@@ -94,6 +96,39 @@ describe('the demo scenario, end to end', () => {
     expect(summary.nightly.runs).toBeGreaterThanOrEqual(2);
     for (const counts of Object.values(summary.executions)) expect(Object.keys(counts).filter((s) => s !== 'SUCCEEDED')).toEqual([]);
     expect(summary.executions['reminder-delivery']?.SUCCEEDED).toBe(summary.reminders.length);
+  });
+
+  it('every resource version the workflows wrote has a Provenance: workflow version as agent, trigger as entity, execution identifier', async () => {
+    const fhir = runtime.ports.fhir;
+    const provenances = await fhir.search('Provenance', { _count: '500' }, { maxPages: 20 });
+    const byTarget = new Map<string, FhirResource>();
+    for (const p of provenances) for (const t of (p.target as { reference: string }[] | undefined) ?? []) byTarget.set(t.reference, p);
+    // Tasks and Communications are written only by workflows here, except the care team's acceptance (the EHR's write).
+    const written = [...(await fhir.search('Task', { _count: '200' }, { maxPages: 10 })), ...(await fhir.search('Communication', { _count: '200' }, { maxPages: 10 }))];
+    expect(written.length).toBeGreaterThanOrEqual(16);
+    let versions = 0;
+    for (const r of written) {
+      for (let v = 1; v <= Number(r.meta?.versionId ?? 0); v++) {
+        const version = await fhir.vread!(`${r.resourceType}/${r.id}`, String(v));
+        const prov = byTarget.get(`${r.resourceType}/${r.id}/_history/${v}`);
+        if (version.status === 'accepted') {
+          expect(prov).toBeUndefined();
+          continue;
+        }
+        versions++;
+        expect(prov).toBeDefined();
+        const who = (prov!.agent as { who: { identifier: { system: string; value: string } } }[])[0]!.who.identifier;
+        expect(who.system).toBe(PROVENANCE_WORKFLOW_SYSTEM);
+        expect(who.value).toMatch(/^(abnormal-lab|reminder-delivery|nightly-overdue-tasks)\|1$/);
+        const execution = (prov!.extension as { url: string; valueIdentifier: { value: string } }[]).find((e) => e.url === PROVENANCE_EXECUTION_EXTENSION)!.valueIdentifier.value;
+        expect(execution).toContain(`:clinflow-${who.value.split('|')[0]}:`);
+        expect((prov!.activity as { coding: { code: string }[] }).coding[0]!.code).toBe(v === 1 ? 'CREATE' : 'UPDATE');
+      }
+    }
+    expect(versions).toBeGreaterThan(30);
+    // The abnormal-lab Task names the potassium that started it.
+    const task = byTarget.get(`${summary.abnormalLab.unacknowledged.task}/_history/1`)!;
+    expect(task.entity).toEqual([{ role: 'source', what: { reference: summary.abnormalLab.unacknowledged.observation } }]);
   });
 
   it('writes no PHI marker, callback token or HMAC secret to the logs', () => {
