@@ -82,7 +82,18 @@ export const CallStep = z.strictObject({
 
 export const AwaitStep = z.strictObject({
   ...common,
-  await: Inputs.describe('a human task: inputs of tasks.await (description, owner, focus, for, priority, …); the step waits until the FHIR Task is completed'),
+  await: z
+    .object({
+      until: z
+        .string()
+        .regex(/^\s*(accepted|in-progress|completed)(\s*\|\s*(accepted|in-progress|completed))*\s*$/, 'accepted, in-progress or completed, e.g. accepted | completed')
+        .optional()
+        .describe('the FHIR Task status that resumes the step (default completed); a later status resumes too, so `accepted` is met by in-progress or completed'),
+    })
+    .catchall(z.unknown())
+    .describe(
+      'a human task: inputs of tasks.await (description, owner, focus, for, requester, basedOn, priority, dueInMinutes, period, code, input, until); rejected, cancelled, failed and entered-in-error fail the step with HumanTask.*, a timeout cancels the Task and fails with HumanTask.TimedOut',
+    ),
   timeout: Duration.describe('how long to wait for the person (required)'),
   heartbeat: Duration.optional(),
   ...guarded,

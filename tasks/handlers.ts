@@ -1,6 +1,7 @@
 import type { CorrelationPort, TaskContext } from '../schemas/ports';
 import { createCorrelationHandlers } from './correlation/correlate';
 import { fhirHandlers } from './fhir/handlers';
+import { withProvenance, type Attribution } from './fhir/withProvenance';
 import { fhirpathTestHandler } from './fhirpath/handler';
 import type { AsyncCallbackStore } from './human/callbackStore';
 import { createHumanTaskHandlers } from './human/handlers';
@@ -20,6 +21,8 @@ export interface TaskHandlerDeps {
   reminders?: Partial<RemindersConfig>;
   /** Step Functions calls for `correlation.claim` (engine/correlation locally, deploy/aws on AWS). */
   correlation?: CorrelationPort;
+  /** Who a task's FHIR writes are attributed to; with it, every write carries a Provenance (fhir/withProvenance.ts). */
+  attribution?: (ctx: TaskContext) => Promise<Attribution | undefined> | Attribution | undefined;
 }
 
 /**
@@ -38,5 +41,16 @@ export function createTaskHandlers(deps: TaskHandlerDeps): ReadonlyMap<string, R
     ...timeHandlers,
     ...createCorrelationHandlers(deps.correlation),
   };
-  return new Map(Object.entries(all) as [string, RegisteredTaskHandler][]);
+  const entries = Object.entries(all) as [string, RegisteredTaskHandler][];
+  const attribution = deps.attribution;
+  if (!attribution) return new Map(entries);
+  return new Map(
+    entries.map(([name, handler]) => [
+      name,
+      async (input: unknown, ctx: TaskContext) => {
+        const who = await attribution(ctx);
+        return handler(input, who ? { ...ctx, ports: { ...ctx.ports, fhir: withProvenance(ctx.ports.fhir, ctx, who) } } : ctx);
+      },
+    ]),
+  );
 }

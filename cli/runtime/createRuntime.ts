@@ -35,6 +35,7 @@ import { mergeRoutingAttributes } from '../../triggers/fhir/mergeRoutingAttribut
 import { createHttpServer, type TriggerHttpServer } from '../../triggers/http/createHttpServer';
 import { loadWorkflows } from '../loadWorkflows';
 import { lateBound } from './lateBound';
+import { executionAttribution } from './executionAttribution';
 import { loadWorkflowsIntoRuntime, type LoadFailure, type LocalDeployment } from './loadWorkflowsIntoRuntime';
 
 export interface RuntimeOptions {
@@ -105,6 +106,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const executions = lateBound<ExecutionPort>('executions');
   const fhir = lateBound<Required<FhirPort>>('fhir');
   const callbacks = createCallbackStore(db, key ? { encryptionKey: Buffer.from(key, /^[0-9a-f]{64}$/i.test(key) ? 'hex' : 'base64') } : {});
+  // The configured FHIR server (bound below): the resume path reads Tasks from it and refuses events from others.
+  const humanTaskServer: { url?: string } = {};
 
   const bus = new LocalEventBus({
     db,
@@ -115,7 +118,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     invokers: {
       lambda: async (target, input) => {
         if (target.Arn !== HUMAN_TASK_RESUME) throw new Error(`no local function for ${target.Arn}`);
-        await resumeOnTaskChange(JSON.parse(input) as FhirChangeEvent, { fhir: fhir.port, executions: executions.port, callbacks, log, now: () => clock.now() });
+        await resumeOnTaskChange(JSON.parse(input) as FhirChangeEvent, { fhir: fhir.port, executions: executions.port, callbacks, log, now: () => clock.now(), server: humanTaskServer.url });
       },
     },
   });
@@ -175,6 +178,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
   const fhirBase = sandbox?.baseUrl ?? options.fhirServer?.baseUrl;
   if (!fhirBase) throw new Error('no FHIR server: start the sandbox or configure fhirServer');
+  humanTaskServer.url = fhirBase;
   fhir.bind(createFhirPortRouter([options.fhirServer ?? { name: 'default', baseUrl: fhirBase }], { now: () => clock.now() }));
 
   const deliveryArn = (name: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-${name}`;
@@ -183,6 +187,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     callbacks,
     correlation: localCorrelationPort(engine, correlations, clock),
     humanTaskServer: fhirBase,
+    // Every FHIR write a workflow makes carries a Provenance naming the workflow version and execution.
+    attribution: executionAttribution(engine, () => byFile.workflows),
     reminders: {
       defaultTimeZone: 'America/New_York',
       // The sandbox's patients carry the FHIR core `timezone` extension.
@@ -256,7 +262,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       byFile = next;
       // While any file has errors, nothing is removed: a broken file keeps its running version.
       const removed = next.failed ? new Set<string>() : new Set([...loaded].filter((n) => !next.workflows.some((w) => w.name === n)));
-      deployments = await load(next, removed);
+      const applied = await load(next, removed);
+      // A file that failed to compile keeps running its previous version: keep listing it.
+      const kept = deployments.filter((d) => !removed.has(d.workflow) && !applied.some((a) => a.workflow === d.workflow)).map((d) => ({ ...d, changed: false }));
+      deployments = [...applied, ...kept];
       loaded = new Set([...[...loaded].filter((n) => !removed.has(n)), ...next.workflows.map((w) => w.name)]);
       return { deployments, diagnostics: [...next.diagnostics, ...refused] };
     },

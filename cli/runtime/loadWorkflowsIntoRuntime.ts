@@ -62,6 +62,33 @@ export async function loadWorkflowsIntoRuntime(
   return out;
 }
 
+interface ScheduleView {
+  ScheduleExpression?: string | undefined;
+  ScheduleExpressionTimezone?: string | undefined;
+  StartDate?: Date | undefined;
+  EndDate?: Date | undefined;
+  FlexibleTimeWindow?: { Mode?: string | undefined; MaximumWindowInMinutes?: number | undefined } | undefined;
+  State?: string | undefined;
+  Target?: { Arn?: string | undefined; RoleArn?: string | undefined; Input?: string | undefined } | undefined;
+}
+
+/** The fields a workflow's schedule trigger sets, as one comparable string. */
+function scheduleKey(s: ScheduleView): string {
+  const w = s.FlexibleTimeWindow;
+  return JSON.stringify([
+    s.ScheduleExpression,
+    s.ScheduleExpressionTimezone ?? 'UTC',
+    s.StartDate?.getTime() ?? null,
+    s.EndDate?.getTime() ?? null,
+    w?.Mode ?? 'OFF',
+    w?.Mode === 'FLEXIBLE' ? (w.MaximumWindowInMinutes ?? null) : null,
+    s.State ?? 'ENABLED',
+    s.Target?.Arn,
+    s.Target?.RoleArn,
+    s.Target?.Input ?? null,
+  ]);
+}
+
 async function ensureGroup(scheduler: LocalScheduler): Promise<void> {
   await scheduler.createScheduleGroup({ Name: WORKFLOW_SCHEDULE_GROUP }).catch((err: { name?: string }) => {
     if (err.name !== 'ConflictException') throw err;
@@ -98,12 +125,11 @@ async function loadOne(w: CompiledWorkflow, t: LocalTargets): Promise<LocalDeplo
       State: trig.state,
       Target: { Arn: arn, RoleArn: 'arn:aws:iam::000000000000:role/clinflow-scheduler', Input: JSON.stringify(trig.input ?? {}) },
     };
-    const exists = await t.scheduler.getSchedule({ Name: trig.name, GroupName: WORKFLOW_SCHEDULE_GROUP }).then(
-      () => true,
-      () => false,
-    );
-    if (exists) await t.scheduler.updateSchedule(input);
-    else await t.scheduler.createSchedule(input);
+    const existing = await t.scheduler.getSchedule({ Name: trig.name, GroupName: WORKFLOW_SCHEDULE_GROUP }).catch(() => undefined);
+    // UpdateSchedule recomputes the next fire from now (a rate() schedule would fire again on every
+    // save): a reload that leaves the schedule as it is must not touch it, so it keeps its next fire time.
+    if (!existing) await t.scheduler.createSchedule(input);
+    else if (scheduleKey(existing) !== scheduleKey(input)) await t.scheduler.updateSchedule(input);
   }
   return { workflow: w.name, stateMachineArn: arn, trigger: trig.kind, changed };
 }
