@@ -119,7 +119,7 @@ describe('the demo scenario, end to end', () => {
         expect(prov).toBeDefined();
         const who = (prov!.agent as { who: { identifier: { system: string; value: string } } }[])[0]!.who.identifier;
         expect(who.system).toBe(PROVENANCE_WORKFLOW_SYSTEM);
-        expect(who.value).toMatch(/^(abnormal-lab|reminder-delivery|nightly-overdue-tasks)\|1$/);
+        expect(who.value).toMatch(/^(abnormal-lab|reminder-delivery|nightly-overdue-tasks|appointment-reminders)\|1$/);
         const execution = (prov!.extension as { url: string; valueIdentifier: { value: string } }[]).find((e) => e.url === PROVENANCE_EXECUTION_EXTENSION)!.valueIdentifier.value;
         expect(execution).toContain(`:clinflow-${who.value.split('|')[0]}:`);
         expect((prov!.activity as { coding: { code: string }[] }).coding[0]!.code).toBe(v === 1 ? 'CREATE' : 'UPDATE');
