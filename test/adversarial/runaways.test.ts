@@ -117,7 +117,8 @@ describe('adversarial: runaway workflows in clinflow dev', () => {
       },
       120_000,
     );
-    await sleep(500);
+    // Keep polling a while after: the restarted process must stay responsive, not just start.
+    await sleep(3000);
     await health.stop();
     process.stdout.write(`restart after ${killedMidRunaway} kill -9 mid-runaway: ${JSON.stringify(outcome)}; /health ${summary(health)}\n`);
     if (killedMidRunaway === 3) {
