@@ -39,6 +39,12 @@ export const SourceConfig = z.object({
   kind: z.enum(['fhir', 'hapi', 'medplum']),
   /** The server's FHIR base URL; becomes `detail.server` and the base of query-back requests. */
   baseUrl: z.string().url(),
+  /**
+   * A stable name of the server for dedupe keys; default: `baseUrl`. Sources naming one server
+   * (notifications and polling) share it, so they dedupe each other. Set it when the base URL is
+   * not stable (`clinflow dev`'s sandbox listens on a random port), or dedupe will not survive a restart.
+   */
+  dedupeId: z.string().min(1).max(256).optional(),
   auth: SourceAuth,
   /** Credentials clinflow uses to query the server back (polling, empty R4 notifications). */
   outboundBearerToken: z.string().min(1).optional(),

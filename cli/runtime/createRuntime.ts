@@ -132,7 +132,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const secret = ids.next();
   let sandbox: Sandbox | undefined;
   const triggerConfig = (fhirBase: string, routingAttributes: Record<string, string[]>): TriggerConfigInput => ({
-    sources: { [SANDBOX_SOURCE]: { kind: 'medplum', baseUrl: fhirBase, auth: { hmacSecret: secret } } },
+    // The sandbox's port changes on every start: dedupe on a stable id so it survives a restart.
+    sources: { [SANDBOX_SOURCE]: { kind: 'medplum', baseUrl: fhirBase, dedupeId: SANDBOX_SOURCE, auth: { hmacSecret: secret } } },
     routingAttributes,
     ...(options.eventTokens?.length ? { events: { bearerTokens: options.eventTokens } } : {}),
     shutdownGraceMs: 2000,

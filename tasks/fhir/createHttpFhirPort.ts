@@ -29,7 +29,7 @@ function splitReference(reference: string): { type: string; id: string } {
  */
 export function requireSameOrigin(url: string | undefined, baseUrl: string): void {
   const base = new URL(baseUrl);
-  const target = url === undefined || !URL.canParse(url, base) ? undefined : new URL(url, base);
+  const target = url === undefined || !URL.canParse(url, base.href) ? undefined : new URL(url, base);
   if (target?.origin !== base.origin) throw new FhirError('FHIR.Invalid', 'the server sent a paging link to another origin; it was not followed (credentials stay with the configured server)');
 }
 

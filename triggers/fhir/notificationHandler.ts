@@ -11,10 +11,11 @@ import type { ChangePublisher } from './changePublisher';
 import type { FhirPoller } from './fhirPoller';
 import { enrichIdOnlyChanges } from './enrichChanges';
 import { parseNotification } from './parseNotification';
-import type { ParsedNotification } from './resourceChange';
+import { type ParsedNotification, dedupeScopeOf } from './resourceChange';
 import type { RoutingAttributeExtractor } from './routingAttributes';
 import type { SubscriptionProgressStore } from './subscriptionProgress';
 import { serverOf } from './serverOf';
+import { requireFhirChanges, stableDedupeKeys } from './validateChanges';
 
 export interface NotificationHandlerDeps {
   config: TriggerConfig;
@@ -40,7 +41,8 @@ export function findSource(config: TriggerConfig, name: string): SourceConfig | 
 /**
  * The checks and parsing every notification endpoint shares (the local server and the Lambda
  * function URL): the HMAC signature over the raw bytes, the content type, the JSON, then the
- * sender's shape. Throws HttpProblem for anything refused.
+ * sender's shape, then what the changes may name (R4 resource types). Throws HttpProblem for
+ * anything refused. Dedupe keys are scoped by the source's `dedupeId` (else its base URL).
  */
 export function verifyAndParse(req: IncomingMessage, raw: Buffer, source: SourceConfig, method: string, subpath: readonly string[], receivedAt: number): ParsedNotification {
   if (source.auth.hmacSecret !== undefined) requireHmacSignature(req, raw, source.auth.hmacSecret);
@@ -50,7 +52,11 @@ export function verifyAndParse(req: IncomingMessage, raw: Buffer, source: Source
     body = parseJsonBody(raw);
   }
   const medplumInteraction = header(req, 'x-medplum-interaction');
-  return parseNotification(source, { method, subpath, body, ...(medplumInteraction !== undefined ? { medplumInteraction } : {}) }, { server: serverOf(source), receivedAt });
+  const server = serverOf(source);
+  const parsed = parseNotification(source, { method, subpath, body, ...(medplumInteraction !== undefined ? { medplumInteraction } : {}) }, { server, receivedAt });
+  if (parsed.kind !== 'changes') return parsed;
+  requireFhirChanges(parsed.changes);
+  return { ...parsed, changes: stableDedupeKeys(parsed.changes, { server, scope: dedupeScopeOf(source), body: raw }) };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Clock } from '../../schemas/clock';
 import type { BusPort, Logger } from '../../schemas/ports';
 import type { TriggerConfig } from '../../schemas/triggerConfig';
 import { type Db, openDatabase } from '../../engine/db/openDatabase';
+import { IdempotencyStore } from '../events/idempotencyStore';
 import { handlePutEvents } from '../events/putEventsHandler';
 import { ChangePublisher } from '../fhir/changePublisher';
 import { FhirPoller, type Timers, systemTimers } from '../fhir/fhirPoller';
@@ -74,6 +75,7 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
     ...(deps.timers ? { timers: deps.timers } : {}),
   });
   const progress = new SubscriptionProgressStore(deps.db);
+  const idempotency = new IdempotencyStore(deps.db);
   const monotonic = deps.monotonicSeconds ?? defaultMonotonic;
   const timers = deps.timers ?? systemTimers;
   let purgeTimer: unknown;
@@ -82,6 +84,7 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
     if (stopped) return;
     try {
       publisher.purgeDedupeKeys(deps.clock.now() - config.dedupeRetentionHours * 3_600_000);
+      idempotency.purgeBefore(deps.clock.now() - config.dedupeRetentionHours * 3_600_000);
     } catch (err) {
       deps.logger?.warn({ error: err instanceof Error ? err.message : String(err) }, 'dedupe purge failed');
     }
@@ -113,7 +116,7 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
       await handleNotification(req, res, source, subpath, { config, publisher, poller, clock: deps.clock, metrics, extractor, progress, fetch: deps.fetch ?? globalThis.fetch, ...(deps.logger ? { logger: deps.logger } : {}) });
       return;
     }
-    await handlePutEvents(req, res, { config, bus: deps.bus, metrics });
+    await handlePutEvents(req, res, { config, bus: deps.bus, metrics, idempotency, now: () => deps.clock.now() });
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): boolean {

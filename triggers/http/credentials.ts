@@ -22,13 +22,19 @@ export function bearerTokenOf(req: IncomingMessage): string | undefined {
 
 const unauthorized = (why: string): HttpProblem => new HttpProblem(401, 'login', why, undefined, { 'WWW-Authenticate': 'Bearer' });
 
-/** Accepts when the bearer token equals one of `expected` (each compared in constant time). */
-export function requireBearer(req: IncomingMessage, expected: readonly string[]): void {
+/**
+ * Accepts when the bearer token equals one of `expected` (each compared in constant time); returns
+ * the index of the matching token (a caller identity that is not the secret itself).
+ */
+export function requireBearer(req: IncomingMessage, expected: readonly string[]): number {
   const got = bearerTokenOf(req);
   if (got === undefined) throw unauthorized('missing bearer token');
-  let ok = false;
-  for (const token of expected) ok = constantTimeEqual(got, token) || ok; // no early exit
-  if (!ok) throw unauthorized('invalid bearer token');
+  let match = -1;
+  expected.forEach((token, i) => {
+    if (constantTimeEqual(got, token) && match < 0) match = i; // no early exit
+  });
+  if (match < 0) throw unauthorized('invalid bearer token');
+  return match;
 }
 
 /** Verifies `X-Signature`: hex HMAC-SHA256 of the raw body bytes (Medplum's scheme). */
