@@ -5,7 +5,7 @@ import type { TriggerConfig } from '../../schemas/triggerConfig';
 import { requireBearer } from '../http/credentials';
 import { HttpProblem } from '../http/httpProblem';
 import type { TriggerMetrics } from '../http/metrics';
-import { parseJsonBody, readBody, requireJsonContentType } from '../http/readBody';
+import { jsonDepthExceeds, parseJsonBody, readBody, requireJsonContentType } from '../http/readBody';
 import { sendJson } from '../http/respond';
 import { isObject } from '../fhir/references';
 import { IdempotencyStore } from './idempotencyStore';
@@ -112,11 +112,16 @@ export async function handlePutEvents(req: IncomingMessage, res: ServerResponse,
 const inFlightKeys = new Set<string>();
 
 async function putEntries(raw: Buffer, res: ServerResponse, deps: PutEventsDeps, idem: { store: IdempotencyStore; id: string; digest: string } | undefined): Promise<void> {
-  const body = parseJsonBody(raw);
+  const body = parseJsonBody(raw, deps.config.maxJsonDepth);
   if (!isObject(body) || !Array.isArray(body.Entries)) throw new HttpProblem(400, 'required', 'the body must be {"Entries": [...]}', 'Entries');
   const rawEntries: unknown[] = body.Entries;
   if (rawEntries.length === 0 || rawEntries.length > MAX_ENTRIES) throw new HttpProblem(400, 'value', `Entries must hold 1 to ${MAX_ENTRIES} entries`, 'Entries');
 
+  // A Detail too deep for the bus's pattern matcher can never be delivered: refuse the request (400), not 5xx.
+  const maxDepth = deps.config.maxJsonDepth;
+  if (rawEntries.some((e) => isObject(e) && typeof e.Detail === 'string' && jsonDepthExceeds(e.Detail, maxDepth))) {
+    throw new HttpProblem(400, 'too-costly', `a Detail nests deeper than ${maxDepth} levels`, 'Entries.Detail');
+  }
   const checks = rawEntries.map((e) => checkEntry(e, 'client'));
   const valid = checks.flatMap((c) => ('entry' in c ? [c.entry] : []));
   const size = valid.reduce((n, e) => n + entrySize(e), 0);

@@ -2,10 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../schemas/clock';
 import type { Logger } from '../../schemas/ports';
 import type { SourceConfig, TriggerConfig } from '../../schemas/triggerConfig';
-import { requireBearer, requireHmacSignature } from '../http/credentials';
+import { hmacVerifier, requireBearer, requireHmacSignature } from '../http/credentials';
 import { HttpProblem, informationOutcome } from '../http/httpProblem';
 import type { TriggerMetrics } from '../http/metrics';
-import { parseJsonBody, readBody, requireJsonContentType } from '../http/readBody';
+import { MAX_JSON_DEPTH, parseJsonBody, readBody, requireJsonContentType } from '../http/readBody';
+import type { ReadLimiter } from '../http/readLimiter';
 import { sendJson } from '../http/respond';
 import type { ChangePublisher } from './changePublisher';
 import type { FhirPoller } from './fhirPoller';
@@ -27,6 +28,14 @@ export interface NotificationHandlerDeps {
   progress: SubscriptionProgressStore;
   fetch: typeof fetch;
   logger?: Logger;
+  /** Bounds concurrent body reads of senders not yet authenticated (HMAC-only sources), per source. */
+  unauthenticatedReads?: ReadLimiter;
+}
+
+export interface VerifyOptions {
+  /** The HMAC was already verified while the body streamed in (the local endpoint). */
+  signatureVerified?: boolean;
+  maxJsonDepth?: number;
 }
 
 const header = (req: IncomingMessage, name: string): string | undefined => {
@@ -44,12 +53,12 @@ export function findSource(config: TriggerConfig, name: string): SourceConfig | 
  * sender's shape, then what the changes may name (R4 resource types). Throws HttpProblem for
  * anything refused. Dedupe keys are scoped by the source's `dedupeId` (else its base URL).
  */
-export function verifyAndParse(req: IncomingMessage, raw: Buffer, source: SourceConfig, method: string, subpath: readonly string[], receivedAt: number): ParsedNotification {
-  if (source.auth.hmacSecret !== undefined) requireHmacSignature(req, raw, source.auth.hmacSecret);
+export function verifyAndParse(req: IncomingMessage, raw: Buffer, source: SourceConfig, method: string, subpath: readonly string[], receivedAt: number, options: VerifyOptions = {}): ParsedNotification {
+  if (source.auth.hmacSecret !== undefined && !options.signatureVerified) requireHmacSignature(req, raw, source.auth.hmacSecret);
   let body: unknown;
   if (raw.length > 0 && method !== 'DELETE') {
     requireJsonContentType(req);
-    body = parseJsonBody(raw);
+    body = parseJsonBody(raw, options.maxJsonDepth ?? MAX_JSON_DEPTH);
   }
   const medplumInteraction = header(req, 'x-medplum-interaction');
   const server = serverOf(source);
@@ -72,8 +81,18 @@ export async function handleNotification(req: IncomingMessage, res: ServerRespon
   if (!allowed.includes(method)) throw new HttpProblem(405, 'not-supported', `${method} is not allowed here`, undefined, { Allow: allowed.join(', ') });
   if (source.auth.bearerToken !== undefined) requireBearer(req, [source.auth.bearerToken]);
 
-  const raw = await readBody(req, deps.config.maxBodyBytes);
-  const parsed = verifyAndParse(req, raw, source, method, subpath, deps.clock.now());
+  // An HMAC is checked as the body streams in: a missing or malformed signature is refused before
+  // any byte is read, and a source authenticated only by it has a bounded number of reads at once.
+  const hmac = source.auth.hmacSecret !== undefined ? hmacVerifier(req, source.auth.hmacSecret) : undefined;
+  const release = source.auth.bearerToken === undefined ? deps.unauthenticatedReads?.acquire(sourceName) : undefined;
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, deps.config.maxBodyBytes, hmac?.update);
+  } finally {
+    release?.();
+  }
+  hmac?.verify();
+  const parsed = verifyAndParse(req, raw, source, method, subpath, deps.clock.now(), { signatureVerified: hmac !== undefined, maxJsonDepth: deps.config.maxJsonDepth });
 
   switch (parsed.kind) {
     case 'status':

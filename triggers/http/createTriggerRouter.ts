@@ -13,6 +13,7 @@ import { SubscriptionProgressStore } from '../fhir/subscriptionProgress';
 import { HttpProblem } from './httpProblem';
 import { TriggerMetrics } from './metrics';
 import { BodyTooLarge } from './readBody';
+import { ReadLimiter } from './readLimiter';
 import { sendJson, sendProblem } from './respond';
 
 export interface TriggerDeps {
@@ -55,6 +56,13 @@ const PURGE_EVERY_MS = 3_600_000;
 
 const NOTIFY_PREFIX = '/fhir/notify/';
 
+/** An unexpected error without its message: the name and where it was thrown (code locations, no data). */
+export function describeError(err: unknown): { name: string; at: string[] } {
+  if (!(err instanceof Error)) return { name: typeof err, at: [] };
+  const at = (err.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 5).map((l) => l.trim());
+  return { name: err.name, at };
+}
+
 const defaultMonotonic = (): number => Number(process.hrtime.bigint()) / 1e9;
 
 /**
@@ -76,6 +84,7 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
   });
   const progress = new SubscriptionProgressStore(deps.db);
   const idempotency = new IdempotencyStore(deps.db);
+  const unauthenticatedReads = new ReadLimiter(config.maxUnauthenticatedReadsPerSource);
   const monotonic = deps.monotonicSeconds ?? defaultMonotonic;
   const timers = deps.timers ?? systemTimers;
   let purgeTimer: unknown;
@@ -113,7 +122,7 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
         }
       });
       if (source === undefined) throw new HttpProblem(404, 'not-found', 'the path must name a source: /fhir/notify/{source}');
-      await handleNotification(req, res, source, subpath, { config, publisher, poller, clock: deps.clock, metrics, extractor, progress, fetch: deps.fetch ?? globalThis.fetch, ...(deps.logger ? { logger: deps.logger } : {}) });
+      await handleNotification(req, res, source, subpath, { config, publisher, poller, clock: deps.clock, metrics, extractor, progress, fetch: deps.fetch ?? globalThis.fetch, unauthenticatedReads, ...(deps.logger ? { logger: deps.logger } : {}) });
       return;
     }
     await handlePutEvents(req, res, { config, bus: deps.bus, metrics, idempotency, now: () => deps.clock.now() });
@@ -141,7 +150,8 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
     route(req, res, path, endpoint)
       .catch((err: unknown) => {
         const problem = err instanceof HttpProblem ? err : new HttpProblem(500, 'exception', 'internal error; the request was not processed');
-        if (!(err instanceof HttpProblem)) deps.logger?.error({ endpoint, error: err instanceof Error ? err.message : String(err) }, 'trigger request failed');
+        // Unexpected errors are logged by name and stack frames only: a message may quote the request (PHI).
+        if (!(err instanceof HttpProblem)) deps.logger?.error({ endpoint, error: describeError(err) }, 'trigger request failed');
         // A refused body was not read to the end: close rather than drain it.
         sendProblem(res, problem, !req.readableEnded || err instanceof BodyTooLarge);
       })
