@@ -126,3 +126,33 @@ describe('adversarial: replays', () => {
     expect((await putEvents(batch, { 'Idempotency-Key': 'bad key with spaces' })).status).toBe(400);
   });
 });
+
+describe('adversarial: dedupe across a restart', () => {
+  it('a source with a dedupeId (the dev sandbox) dedupes across a restart whose base URL port changed', async () => {
+    const sandboxConfig = (port: number): TriggerConfigInput => ({
+      sources: { sandbox: { kind: 'medplum', baseUrl: `http://127.0.0.1:${port}/fhir`, dedupeId: 'sandbox', auth: { hmacSecret: SECRET } } },
+    });
+    const raw = JSON.stringify({ resourceType: 'MedicationRequest', id: 'm7', meta: { versionId: '3' }, status: 'active', intent: 'order' });
+    const send = (srv: TestServer) =>
+      fetch(`${srv.url}/fhir/notify/sandbox`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/fhir+json', 'X-Medplum-Interaction': 'update', 'X-Signature': createHmac('sha256', SECRET).update(raw).digest('hex') },
+        body: raw,
+      });
+    const first = await startTestServer(sandboxConfig(41001));
+    expect((await send(first)).status).toBe(200);
+    expect(first.bus.events()).toHaveLength(1);
+    await first.stop(false);
+    const again = await startTestServer(sandboxConfig(41002), { dir: first.dir });
+    try {
+      const res = await send(again);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { issue: { diagnostics: string }[] }).issue[0]?.diagnostics).toMatch(/0 event\(s\) published, 1 duplicate/);
+      // Without the dedupeId the key would carry the base URL, and the restart would publish again.
+      // (The capture table persists: the one event is the first run's.)
+      expect(again.bus.events().map((e) => JSON.parse(e.entry.Detail ?? '{}').server)).toEqual(['http://127.0.0.1:41001/fhir']);
+    } finally {
+      await again.stop();
+    }
+  });
+});

@@ -32,6 +32,8 @@ export interface TriggerDeps {
    * requests stay on `db` (FULL).
    */
   dedupeDb?: Db;
+  /** Keyed digest for stored dedupe keys (PayloadCodec.digest: an HMAC with the encryption key). */
+  dedupeDigest?: (key: string) => string;
   /** Monotonic seconds for latency measurement (process.hrtime by default). */
   monotonicSeconds?: () => number;
 }
@@ -73,7 +75,10 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
   const metrics = new TriggerMetrics();
   const extractor = new RoutingAttributeExtractor(config.routingAttributes);
   const ownDedupeDb = deps.dedupeDb === undefined && !deps.db.memory ? openDatabase(deps.db.name, { synchronous: 'NORMAL' }) : undefined;
-  const publisher = new ChangePublisher(deps.dedupeDb ?? ownDedupeDb ?? deps.db, deps.bus, extractor, deps.clock, deps.eventBusName !== undefined ? { eventBusName: deps.eventBusName } : {});
+  const publisher = new ChangePublisher(deps.dedupeDb ?? ownDedupeDb ?? deps.db, deps.bus, extractor, deps.clock, {
+    ...(deps.eventBusName !== undefined ? { eventBusName: deps.eventBusName } : {}),
+    ...(deps.dedupeDigest ? { dedupeDigest: deps.dedupeDigest } : {}),
+  });
   const poller = new FhirPoller(config.sources, {
     db: deps.db,
     publisher,
