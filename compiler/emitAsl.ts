@@ -2,6 +2,7 @@ import { taskFunctionArn } from '../schemas/task';
 import type { Branch, Catch, Retry, Step, Workflow } from '../schemas/workflow';
 import { durationSeconds } from './duration';
 import { expressionBody, isExpression, isTemplate, parseJsonata, rewriteEvent, templateParts, templateToJsonata } from './expressions';
+import { CORRELATION_STATES, correlationStates } from './emitCorrelation';
 import type { WhereAnalysis } from './fhirWhere';
 
 type State = Record<string, unknown>;
@@ -248,8 +249,13 @@ export function emitAsl(wf: Workflow, opts: EmitOptions = {}): Record<string, un
   const start = typeof first === 'string' ? first : ROOT_END;
   let states = sortStart(root.finish(), start);
   let startAt = start;
+  // After the guard: only an event this workflow is for may replace or be ignored for its key.
+  if (wf.correlation) {
+    states = { ...correlationStates(wf.correlation, compileValue(wf.correlation.key), start), ...states };
+    startAt = CORRELATION_STATES.claim;
+  }
   if (opts.where && !opts.where.analysis.exact) {
-    states = { ...guardStates(opts.where.expression, start), ...states };
+    states = { ...guardStates(opts.where.expression, startAt), ...states };
     startAt = GUARD_STATES.read;
   }
   const def: Record<string, unknown> = {};
@@ -264,6 +270,7 @@ export function emitAsl(wf: Workflow, opts: EmitOptions = {}): Record<string, un
 /** Task names the definition calls (for the manifest), sorted. */
 export function tasksUsed(wf: Workflow, guarded: boolean): string[] {
   const names = new Set<string>(guarded ? ['fhir.read', 'fhirpath.test'] : []);
+  if (wf.correlation) names.add('correlation.claim');
   const visit = (steps: readonly Step[]): void => {
     for (const s of steps) {
       if ('call' in s) names.add(s.call);

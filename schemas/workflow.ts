@@ -285,15 +285,28 @@ export const EventTrigger = z.strictObject({
 export const TRIGGER_KINDS = ['fhir', 'schedule', 'event'] as const;
 export const TriggerSchema = z.union([FhirTrigger, ScheduleTrigger, EventTrigger]).describe('what starts the workflow; omit it for workflows started by others (e.g. reminder schedules)');
 
+/**
+ * The business key a workflow runs for (`Appointment/123`), and what a new event for the same key
+ * does to a run that is still going. Compiled to a `correlation.claim` state before the first step.
+ */
+export const CorrelationSchema = z
+  .strictObject({
+    key: z.string().min(1).describe('the key: a template or expression on $event, e.g. "Appointment/{% $event.detail.id %}"'),
+    onNewEvent: z.enum(['replace', 'ignore', 'parallel']).optional().describe('replace (default): stop the running one and run the new; ignore: keep the running one; parallel: run both'),
+  })
+  .describe('correlate executions by a business key (an order, an appointment, an encounter)');
+export type Correlation = z.infer<typeof CorrelationSchema>;
+
 export const WorkflowSchema = z.strictObject({
   workflow: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lower-case kebab-case, e.g. medication-reminders').describe('the workflow name'),
   version: z.literal(WORKFLOW_LANGUAGE_VERSION).describe('language version, 1'),
   description: z.string().optional().describe('what it does for whom; the state machine\'s Comment'),
   trigger: TriggerSchema.optional(),
   timeout: Duration.optional().describe('the whole execution fails with States.Timeout after this long'),
+  correlation: CorrelationSchema.optional(),
   steps: StepListSchema,
 });
 export type Workflow = z.infer<typeof WorkflowSchema>;
 export type Trigger = z.infer<typeof TriggerSchema>;
 
-export const WORKFLOW_KEYS = ['workflow', 'version', 'description', 'trigger', 'timeout', 'steps'] as const;
+export const WORKFLOW_KEYS = ['workflow', 'version', 'description', 'trigger', 'timeout', 'correlation', 'steps'] as const;

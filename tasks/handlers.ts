@@ -1,4 +1,5 @@
-import type { TaskContext } from '../schemas/ports';
+import type { CorrelationPort, TaskContext } from '../schemas/ports';
+import { createCorrelationHandlers } from './correlation/correlate';
 import { fhirHandlers } from './fhir/handlers';
 import { fhirpathTestHandler } from './fhirpath/handler';
 import type { AsyncCallbackStore } from './human/callbackStore';
@@ -6,6 +7,7 @@ import { createHumanTaskHandlers } from './human/handlers';
 import { notifyHandlers } from './notify/handlers';
 import type { RemindersConfig } from './reminders/reminderConfig';
 import { createReminderHandlers } from './reminders/handlers';
+import { timeHandlers } from './time/formatTime';
 
 /** A task handler as the engine calls it: input already checked against the task's zod spec. */
 export type RegisteredTaskHandler = (input: unknown, ctx: TaskContext) => Promise<unknown>;
@@ -16,6 +18,8 @@ export interface TaskHandlerDeps {
   /** Recorded with each callback so a Task change from another server cannot resume it. */
   humanTaskServer?: string;
   reminders?: Partial<RemindersConfig>;
+  /** Step Functions calls for `correlation.claim` (engine/correlation locally, deploy/aws on AWS). */
+  correlation?: CorrelationPort;
 }
 
 /**
@@ -31,6 +35,8 @@ export function createTaskHandlers(deps: TaskHandlerDeps): ReadonlyMap<string, R
     ...human,
     ...createReminderHandlers(deps.reminders ?? {}),
     'fhirpath.test': fhirpathTestHandler,
+    ...timeHandlers,
+    ...createCorrelationHandlers(deps.correlation),
   };
   return new Map(Object.entries(all) as [string, RegisteredTaskHandler][]);
 }

@@ -18,6 +18,7 @@ export function demoProblems(s: DemoSummary): string[] {
   if (s.abnormalLab.escalations < 1) problems.push('the unacknowledged abnormal lab was not escalated');
   if (s.nightly.runs < 1) problems.push('the nightly job did not run');
   for (const [w, counts] of Object.entries(s.executions)) if (counts.FAILED || counts.TIMED_OUT) problems.push(`workflow ${w} had failed executions`);
+  for (const section of s.sections ?? []) problems.push(...section.problems);
   return problems;
 }
 

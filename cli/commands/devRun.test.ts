@@ -24,7 +24,7 @@ describe('clinflow dev', () => {
         });
         child.on('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
       });
-      expect(out).toMatch(/7 workflows loaded/);
+      expect(out).toMatch(/8 workflows loaded/);
       const health = /GET {2}(http:\/\/127\.0\.0\.1:\d+)\/health/.exec(out)?.[1];
       expect(health).toBeDefined();
       const res = await fetch(`${health}/health`);

@@ -3,6 +3,7 @@ import type { FhirResource } from '../../schemas/fhirPort';
 import type { SimulatedClock } from '../../engine/clock/simulatedClock';
 import { TIMEZONE_EXTENSION_URL } from '../../sandbox/seedSynthetic';
 import type { Runtime } from '../runtime/createRuntime';
+import { runAppointmentSection, type DemoSection } from './appointmentSection';
 
 export const DEMO_ZONE = 'America/New_York';
 /** Friday 2026-03-06 10:00 in New York: the run crosses the start of daylight saving time (Sunday 03-08). */
@@ -16,6 +17,7 @@ export interface DemoSummary {
   abnormalLab: { observation: string; task: string | undefined; status: string; escalations: number };
   nightly: { runs: number; overdueFound: number[] };
   executions: Record<string, Record<string, number>>;
+  sections?: DemoSection[];
 }
 
 async function schedulesFor(rt: Runtime, order: string): Promise<number> {
@@ -132,6 +134,7 @@ export async function runDemoScenario(rt: Runtime, clock: SimulatedClock, option
     abnormalLab: { observation: `Observation/${obs.id}`, task: task?.id ? `Task/${task.id}` : undefined, status: String(taskNow?.status ?? 'none'), escalations },
     nightly: nightlyRuns(rt),
     executions,
+    sections: [await runAppointmentSection(rt, clock)],
   };
 }
 
@@ -146,5 +149,6 @@ export function formatDemoSummary(s: DemoSummary): string {
   lines.push(`Nightly overdue-task job: ${s.nightly.runs} run(s) at 02:00 London; overdue tasks found and their owners reminded: ${s.nightly.overdueFound.join(', ') || 'none'}.`);
   lines.push('', 'Executions by workflow:');
   for (const [w, counts] of Object.entries(s.executions)) lines.push(`  ${w.padEnd(24)} ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ') || '-'}`);
+  for (const section of s.sections ?? []) lines.push('', ...section.lines);
   return lines.join('\n');
 }

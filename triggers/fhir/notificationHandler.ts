@@ -61,8 +61,18 @@ export function verifyAndParse(req: IncomingMessage, raw: Buffer, source: Source
     body = parseJsonBody(raw, options.maxJsonDepth ?? MAX_JSON_DEPTH);
   }
   const medplumInteraction = header(req, 'x-medplum-interaction');
+  const medplumDeletedResource = header(req, 'x-medplum-deleted-resource');
+  const userAgent = header(req, 'user-agent');
+  const request = {
+    method,
+    subpath,
+    body,
+    ...(medplumInteraction !== undefined ? { medplumInteraction } : {}),
+    ...(medplumDeletedResource !== undefined ? { medplumDeletedResource } : {}),
+    ...(userAgent !== undefined ? { userAgent } : {}),
+  };
   const server = serverOf(source);
-  const parsed = parseNotification(source, { method, subpath, body, ...(medplumInteraction !== undefined ? { medplumInteraction } : {}) }, { server, receivedAt });
+  const parsed = parseNotification(source, request, { server, receivedAt });
   if (parsed.kind !== 'changes') return parsed;
   requireFhirChanges(parsed.changes);
   return { ...parsed, changes: stableDedupeKeys(parsed.changes, { server, scope: dedupeScopeOf(source), body: raw }) };
