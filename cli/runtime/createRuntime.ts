@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock, IdGenerator } from '../../schemas/clock';
 import type { Diagnostic } from '../../schemas/diagnostic';
@@ -16,7 +16,8 @@ import type { SimulatedClock } from '../../engine/clock/simulatedClock';
 import { systemWakeup, type Wakeup } from '../../engine/clock/systemClock';
 import { openDatabase, type Db } from '../../engine/db/openDatabase';
 import { Engine } from '../../engine/durable/engine';
-import { createPayloadCodec } from '../../engine/durable/payloadCodec';
+import { verifyEncryptionKeys } from '../../engine/durable/encryptionKeys';
+import { createPayloadCodec, type EncryptionKeys } from '../../engine/durable/payloadCodec';
 import { createLogger, type ClinflowLogger } from '../../engine/log/createLogger';
 import { createTargetInvoker } from '../../engine/scheduler/targetInvoker';
 import { LocalScheduler } from '../../engine/scheduler/localScheduler';
@@ -54,6 +55,8 @@ export interface RuntimeOptions {
   fhirServer?: FhirServerConfigInput;
   /** 32-byte key (hex or base64): payloads are encrypted at rest. */
   encryptionKey?: string;
+  /** Keys used before a rotation: they still decrypt, never encrypt. */
+  encryptionOldKeys?: string[];
   log?: ClinflowLogger;
   reminders?: Partial<RemindersConfig>;
   /** Extra notification channels by name; `dev` (redacted log lines) is always there and the default. */
@@ -99,9 +102,21 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const simulated = options.wakeup === undefined;
   const ids = options.ids ?? uuidIds;
   const log = options.log ?? createLogger({ level: 'warn' });
-  if (options.dataDir !== ':memory:') mkdirSync(options.dataDir, { recursive: true });
+  if (options.dataDir !== ':memory:') {
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(options.dataDir, 0o700); // owner-only, also when it existed before
+  }
   const db: Db = openDatabase(options.dataDir === ':memory:' ? ':memory:' : join(options.dataDir, 'clinflow.db'));
   const key = options.encryptionKey;
+  const keys: EncryptionKeys | undefined = key ? { key, oldKeys: options.encryptionOldKeys ?? [] } : undefined;
+  try {
+    // Before anything reads or writes a payload: a wrong or missing key stops here, with a clear error.
+    verifyEncryptionKeys(db, keys, clock.now());
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const codec = keys ? createPayloadCodec(keys) : undefined;
 
   const executions = lateBound<ExecutionPort>('executions');
   const fhir = lateBound<Required<FhirPort>>('fhir');
@@ -114,7 +129,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     clock,
     ids,
     executions: executions.port,
-    ...(key ? { codec: createPayloadCodec(key) } : {}),
+    ...(codec ? { codec } : {}),
     invokers: {
       lambda: async (target, input) => {
         if (target.Arn !== HUMAN_TASK_RESUME) throw new Error(`no local function for ${target.Arn}`);
@@ -122,7 +137,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       },
     },
   });
-  const scheduler = new LocalScheduler({ db, clock, invoke: createTargetInvoker({ executions: executions.port, bus }) });
+  const scheduler = new LocalScheduler({ db, clock, invoke: createTargetInvoker({ executions: executions.port, bus }), ...(codec ? { codec } : {}) });
   const dev = createDevChannel(log);
   const notify = createNotifyRouter({ dev, pager: dev, sms: dev, email: dev, ...(options.notifyChannels ?? {}) }, 'dev');
   const ports: TaskPorts = { scheduler, bus, executions: executions.port, fhir: fhir.port, notify };
@@ -134,7 +149,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     tasks: taskPort,
     log,
     ...(options.wakeup ? { wakeup: options.wakeup } : {}),
-    ...(key ? { encryptionKey: key } : {}),
+    ...(keys ? { encryptionKey: keys } : {}),
   });
   executions.bind(engine);
 
@@ -142,7 +157,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const secret = ids.next();
   let sandbox: Sandbox | undefined;
   const triggerConfig = (fhirBase: string, routingAttributes: Record<string, string[]>): TriggerConfigInput => ({
-    sources: { [SANDBOX_SOURCE]: { kind: 'medplum', baseUrl: fhirBase, auth: { hmacSecret: secret } } },
+    // The sandbox's port changes on every start: dedupe on a stable id so it survives a restart.
+    sources: { [SANDBOX_SOURCE]: { kind: 'medplum', baseUrl: fhirBase, dedupeId: SANDBOX_SOURCE, auth: { hmacSecret: secret } } },
     routingAttributes,
     ...(options.eventTokens?.length ? { events: { bearerTokens: options.eventTokens } } : {}),
     shutdownGraceMs: 2000,
@@ -165,7 +181,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const routing = mergeRoutingAttributes(initial.workflows.map((w) => w.manifest));
 
   const placeholderBase = 'http://127.0.0.1:1/fhir';
-  let triggers = createHttpServer(triggerConfig(options.fhirServer?.baseUrl ?? placeholderBase, routing), { db, bus, clock, logger: log, readiness: () => ({ workflows: workflowsReady() }) });
+  let triggers = createHttpServer(triggerConfig(options.fhirServer?.baseUrl ?? placeholderBase, routing), { db, bus, clock, logger: log, readiness: () => ({ workflows: workflowsReady() }), ...(codec ? { dedupeDigest: (k: string) => codec.digest(k) } : {}) });
   let address = await triggers.listen(options.httpPort ?? 0, options.host ?? '127.0.0.1');
   const notifyUrl = `http://${address.address}:${address.port}/fhir/notify/${SANDBOX_SOURCE}`;
   if (options.sandbox !== false) {
@@ -173,7 +189,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     // Re-create the endpoint now that the sandbox's base URL (the events' `server`) is known.
     const port = address.port;
     await triggers.close();
-    triggers = createHttpServer(triggerConfig(sandbox.baseUrl, routing), { db, bus, clock, logger: log, readiness: () => ({ workflows: workflowsReady() }) });
+    triggers = createHttpServer(triggerConfig(sandbox.baseUrl, routing), { db, bus, clock, logger: log, readiness: () => ({ workflows: workflowsReady() }), ...(codec ? { dedupeDigest: (k: string) => codec.digest(k) } : {}) });
     address = await triggers.listen(port, options.host ?? '127.0.0.1');
   }
   const fhirBase = sandbox?.baseUrl ?? options.fhirServer?.baseUrl;

@@ -55,6 +55,9 @@ export interface LocalEventBusOptions {
 }
 
 export const DEFAULT_BUS = 'default';
+
+/** Associated data of a stored event's ciphertext: its table and row. */
+const eventAad = (rowId: string): string => `bus_events|${rowId}`;
 export const MAX_TARGETS_PER_RULE = 5;
 /** AWS's defaults when a target has no RetryPolicy. */
 export const DEFAULT_MAX_RETRY_ATTEMPTS = 185;
@@ -480,7 +483,7 @@ export class LocalEventBus implements BusPort {
   /** Stores an event and the deliveries (and archive entries) it owes; runs inside a transaction. */
   private route(bus: string, event: BusEvent, timeMs: number, now: number, opts: { archive: boolean; replayName?: string; ruleFilter?: (rule: RuleRow) => boolean; onlyRule?: string }): { rowId: string; deliveries: number } {
     const rowId = opts.replayName ? this.ids.next() : event.id;
-    this.sql('INSERT INTO bus_events (id, bus, time_ms, ingested_at, replay_name, payload) VALUES (?, ?, ?, ?, ?, ?)').run(rowId, bus, timeMs, now, opts.replayName ?? null, this.codec.encode(event));
+    this.sql('INSERT INTO bus_events (id, bus, time_ms, ingested_at, replay_name, payload) VALUES (?, ?, ?, ?, ?, ?)').run(rowId, bus, timeMs, now, opts.replayName ?? null, this.codec.encode(event, eventAad(rowId)));
     const ruleNames = opts.onlyRule !== undefined ? [opts.onlyRule] : this.matcher(bus).matches(event);
     const insert = this.sql("INSERT INTO bus_deliveries (event_id, bus, rule, target_id, status, attempts, due_at, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)");
     let deliveries = 0;
@@ -577,7 +580,7 @@ export class LocalEventBus implements BusPort {
       this.flushOutcome();
       this.sql('UPDATE bus_deliveries SET started_at = ?, attempts = ?, interrupted = ? WHERE id = ?').run(now, attempts, interrupted, row.id);
     })();
-    const event = this.codec.decode(row.payload) as BusEvent;
+    const event = this.codec.decode(row.payload, eventAad(row.event_id)) as BusEvent;
     try {
       const input = targetInput(target, event, { ruleName: rule.name, ruleArn: rule.arn, ingestionTime: row.ingested_at });
       await this.invoke(target, input, event.id, rule.arn, row.id);
@@ -687,7 +690,7 @@ export class LocalEventBus implements BusPort {
   /** The stored event a delivery or dead letter refers to. */
   getEvent(eventRowId: string): Record<string, unknown> | undefined {
     const row = this.sql('SELECT payload FROM bus_events WHERE id = ?').get(eventRowId) as { payload: string | Buffer } | undefined;
-    return row ? (this.codec.decode(row.payload) as Record<string, unknown>) : undefined;
+    return row ? (this.codec.decode(row.payload, eventAad(eventRowId)) as Record<string, unknown>) : undefined;
   }
 
   /**
@@ -780,10 +783,10 @@ export class LocalEventBus implements BusPort {
     let last: number | null = null;
     this.db.transaction(() => {
       const rows = this
-        .sql('SELECT e.payload, a.time_ms FROM bus_archive_events a JOIN bus_events e ON e.id = a.event_id WHERE a.archive = ? AND a.time_ms >= ? AND a.time_ms < ? ORDER BY a.time_ms, e.rowid')
-        .all(archive.name, start, end) as { payload: string | Buffer; time_ms: number }[];
+        .sql('SELECT e.id, e.payload, a.time_ms FROM bus_archive_events a JOIN bus_events e ON e.id = a.event_id WHERE a.archive = ? AND a.time_ms >= ? AND a.time_ms < ? ORDER BY a.time_ms, e.rowid')
+        .all(archive.name, start, end) as { id: string; payload: string | Buffer; time_ms: number }[];
       for (const r of rows) {
-        const original = this.codec.decode(r.payload) as BusEvent;
+        const original = this.codec.decode(r.payload, eventAad(r.id)) as BusEvent;
         const event: BusEvent = { ...original, 'replay-name': name };
         this.route(dest, event, r.time_ms, now, { archive: false, replayName: name, ...(filter ? { ruleFilter: (rule: RuleRow) => filter.has(rule.arn) } : {}) });
         replayed++;

@@ -22,7 +22,7 @@ import { ChunkBuilder } from './historyChunk';
 import { toHistoryEvent, type HistoryEvent } from './historyEvents';
 import { JournalStore, metaOf, type ExecutionRow, type StepWrite } from './journalStore';
 import { assertValidName, executionArn as makeExecutionArn, parseExecutionArn, parseStateMachineArn, stateMachineArn as makeStateMachineArn } from './names';
-import { createPayloadCodec } from './payloadCodec';
+import { createPayloadCodec, type EncryptionKeys } from './payloadCodec';
 
 export interface EngineOptions {
   /** A file path, `:memory:` (the in-memory mode) or an open database. */
@@ -33,8 +33,8 @@ export interface EngineOptions {
   ids?: IdGenerator;
   random?: () => number;
   tasks?: TaskPort;
-  /** 32-byte AES-256-GCM key (Buffer, hex or base64): payloads are encrypted at rest when set. */
-  encryptionKey?: Buffer | string;
+  /** 32-byte AES-256-GCM key (Buffer, hex or base64), or the key and old keys: payloads are encrypted at rest when set. */
+  encryptionKey?: Buffer | string | EncryptionKeys;
   /** FULL (default) survives power loss; NORMAL survives process crashes only (benchmarks). */
   synchronous?: 'FULL' | 'NORMAL';
   /** Executions whose state stays in memory between steps (LRU). */

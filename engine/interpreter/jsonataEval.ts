@@ -148,6 +148,20 @@ function awsFunctions(env: JsonataEnv): Record<string, unknown> {
 }
 
 /**
+ * JSONata quotes the offending value in some messages (`Unable to cast value to a number:
+ * "<value>"`); the value is workflow data (PHI), and the message becomes the execution's error
+ * cause, which `clinflow run` prints and logs may carry. The value is replaced, the rest kept.
+ */
+export function redactEchoedValue(message: string, value: unknown): string {
+  if (value === undefined) return message;
+  let out = message;
+  const json = JSON.stringify(value);
+  if (json !== undefined) out = out.split(json).join('<value redacted>');
+  if (typeof value === 'string' && value.length >= 4) out = out.split(value).join('<value redacted>');
+  return out;
+}
+
+/**
  * Evaluates one `{% … %}` string. `field` names the ASL field for AWS's error wording
  * (`Output/result`, `Arguments`, `Items`, …).
  */
@@ -167,8 +181,9 @@ export async function evaluateJsonata(
   } catch (e) {
     const abort = abortIn(e);
     if (abort) throw abort;
-    const err = e as { code?: string; message?: string };
-    const detail = err.code ? `${err.code}: ${err.message ?? ''}` : String(err.message ?? e);
+    const err = e as { code?: string; message?: string; value?: unknown };
+    const message = redactEchoedValue(String(err.message ?? e), err.value);
+    const detail = err.code ? `${err.code}: ${message}` : message;
     throw queryEvaluationFailure(`The JSONata expression '${body}' specified for the field '${field}' threw an error during evaluation. ${detail}`);
   }
   // A function (a built-in like `$sum`, or a lambda) is not a JSON value: AWS treats it as no value at all.
