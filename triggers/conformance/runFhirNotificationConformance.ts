@@ -27,6 +27,8 @@ type NotificationCase = z.infer<typeof NotificationCase>;
 export interface FhirNotificationConformanceOptions {
   /** The bus the endpoint publishes to (wrapped to observe it); the real local bus when absent. */
   bus?: (db: Db) => BusPort;
+  /** ehr-a's base URL, which the cases' absolute references use (references on another base are refused). */
+  ehrBaseUrl?: string;
 }
 
 /** The base URL the cases' references to ehr-a's resources use. */
@@ -124,8 +126,12 @@ async function runCase(c: NotificationCase, byName: Map<string, NotificationCase
   const bus = new CaptureBus(db, options.bus?.(db) ?? new LocalEventBus({ db, clock: systemClock, ids: uuidIds }));
   // The cases name resources on ehr-a's base (references on another base are refused), so ehr-a is
   // configured with that base and its outbound requests are routed to the fixture server.
-  const toFixture: typeof fetch = (input, init) => fetch(String(input instanceof Request ? input.url : input).replace(EHR_A_BASE, fixture.baseUrl), init);
-  const config = conformanceConfig(EHR_A_BASE);
+  // Each case names ehr-a's resources on one base (the shared corpus on ehr.example.org, the IG's
+  // examples on example.org): ehr-a is configured with the base the case's references use.
+  const named = /(https?:\/\/[^"\\]+?\/fhir)\/(?!Subscription)[A-Z][A-Za-z]+\//.exec(c.request.body ?? '')?.[1];
+  const ehrBase = options.ehrBaseUrl ?? (named !== undefined && !named.includes('hl7.org') ? named : EHR_A_BASE);
+  const toFixture: typeof fetch = (input, init) => fetch(String(input instanceof Request ? input.url : input).replace(ehrBase, fixture.baseUrl), init);
+  const config = conformanceConfig(ehrBase);
   const routingAttributes = config.routingAttributes ?? {};
   const http = createHttpServer(config, { db, bus, clock: systemClock, fetch: toFixture });
   try {
