@@ -26,7 +26,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   return exitCode;
 }
 
-if (require.main === module || process.argv[1]?.endsWith('clinflow.cjs')) {
+// `npx clinflow` runs the bin through a `.bin/clinflow` link, so argv[1] may end in either name.
+if (require.main === module || /[/\\]clinflow(\.cjs)?$/.test(process.argv[1] ?? '')) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
