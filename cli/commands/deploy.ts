@@ -60,7 +60,7 @@ async function synth(opts: DeployOptions, config: StageConfig, bundle: boolean, 
 /** What `plan --dry-run` prints: every resource of the template, without AWS. */
 function summary(s: Synthesized, config: StageConfig): string {
   const { formatDryRun } = require('../../deploy/template/summary') as typeof import('../../deploy/template/summary');
-  return `Dry run: stage ${config.stage} in ${config.region}, stack ${s.stackName}, against an empty account.\n${formatDryRun(s)}`;
+  return `Dry run: stage ${config.stage} in ${config.region}, against an empty account (stack ${s.stackName}).\n${formatDryRun(s)}`;
 }
 
 async function run(action: 'synth' | 'plan' | 'apply' | 'destroy', opts: DeployOptions, setExit: SetExit): Promise<void> {
