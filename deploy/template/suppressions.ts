@@ -56,6 +56,7 @@ export const WILDCARD_REASONS: readonly { pattern: RegExp; reason: string }[] = 
   { pattern: /:function:clinflow-[a-z0-9-]+:\*$/, reason: 'Versions and aliases of one named task function (a qualified invoke).' },
   { pattern: /:log-group:\/aws\/lambda\/clinflow-[a-z0-9-]+:\*$/, reason: 'Log streams of the function’s own log group.' },
   { pattern: /:logs:<AWS::Region>:<AWS::AccountId>:\*$/, reason: 'Step Functions log delivery manages the log-group resource policy; CloudWatch Logs scopes these actions to the account and region.' },
+  { pattern: /:execution:clinflow-[a-z0-9-]+:\*$/, reason: 'Executions of one named workflow: correlation.claim stops the older runs for a key.' },
   { pattern: /:schedule\/clinflow-[a-z0-9]+-reminders\/\*$/, reason: 'Reminder schedules are created at run time, one per reminder, inside the stage reminder group only.' },
 ];
 

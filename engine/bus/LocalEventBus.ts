@@ -25,6 +25,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/openDatabase';
 import { createPayloadCodec, type PayloadCodec } from '../durable/payloadCodec';
 import { EventBridgeError } from './busErrors';
+import { ensureBusAttemptSchema } from './busAttemptSchema';
 import { ensureBusSchema } from './busSchema';
 import { InputTransformationError, checkTargetInput, targetInput } from './inputTransform';
 import { PatternMatcher, matchesPattern } from './pattern/PatternMatcher';
@@ -58,6 +59,12 @@ export const MAX_TARGETS_PER_RULE = 5;
 /** AWS's defaults when a target has no RetryPolicy. */
 export const DEFAULT_MAX_RETRY_ATTEMPTS = 185;
 export const DEFAULT_MAX_EVENT_AGE_SECONDS = 86_400;
+/**
+ * A delivery whose attempts the process stopped during this many times (crash, kill -9, OOM: the
+ * target never answered) is dead-lettered with `DeliveryInterrupted`: a poison pill must not take
+ * the process down again on every restart.
+ */
+export const MAX_INTERRUPTED_ATTEMPTS = 3;
 
 /** Target failures EventBridge does not retry: the resource is missing or the request is wrong. */
 const NON_RETRYABLE = new Set([
@@ -94,6 +101,9 @@ interface DeliveryRow {
   attempts: number;
   ingested_at: number;
   payload: string | Buffer;
+  /** Set while an attempt is in flight; still set at pick-up means the process stopped during it. */
+  started_at: number | null;
+  interrupted: number;
 }
 
 export interface DeadLetter {
@@ -147,6 +157,8 @@ export class LocalEventBus implements BusPort {
   /** Per bus: archives without a pattern, and a matcher over the patterned ones. */
   private readonly archives = new Map<string, { all: string[]; matcher: PatternMatcher }>();
   private delivering = false;
+  /** The last delivery's outcome, written in the same transaction as the next attempt's mark. */
+  private pendingOutcome: (() => void) | undefined;
   private readonly statements = new Map<string, Statement>();
 
   constructor(private readonly options: LocalEventBusOptions) {
@@ -157,6 +169,7 @@ export class LocalEventBus implements BusPort {
     this.accountId = options.accountId ?? '000000000000';
     this.region = options.region ?? 'us-east-1';
     ensureBusSchema(this.db);
+    ensureBusAttemptSchema(this.db);
     this.sql('INSERT OR IGNORE INTO bus_buses (name, created_at) VALUES (?, ?)').run(DEFAULT_BUS, this.clock.now());
     this.load();
   }
@@ -509,7 +522,7 @@ export class LocalEventBus implements BusPort {
       this.fireSchedules(now);
       const batch = this.options.batchSize ?? 100;
       const select = this.sql(
-        `SELECT d.id, d.event_id, d.bus, d.rule, d.target_id, d.attempts, e.ingested_at, e.payload
+        `SELECT d.id, d.event_id, d.bus, d.rule, d.target_id, d.attempts, d.started_at, d.interrupted, e.ingested_at, e.payload
          FROM bus_deliveries d JOIN bus_events e ON e.id = d.event_id
          WHERE d.status = 'pending' AND d.due_at <= ? AND d.id > ? ORDER BY d.id LIMIT ?`,
       );
@@ -523,9 +536,16 @@ export class LocalEventBus implements BusPort {
         if (rows.length < batch) break;
       }
     } finally {
+      this.flushOutcome();
       this.delivering = false;
     }
     return report;
+  }
+
+  private flushOutcome(): void {
+    const write = this.pendingOutcome;
+    this.pendingOutcome = undefined;
+    write?.();
   }
 
   private async deliverOne(row: DeliveryRow, now: number, report: DeliveryReport): Promise<void> {
@@ -537,15 +557,50 @@ export class LocalEventBus implements BusPort {
       report.dropped++;
       return;
     }
+    let attempts = row.attempts;
+    let interrupted = row.interrupted;
+    if (row.started_at !== null) {
+      // The previous attempt never finished: the process stopped while the target ran.
+      attempts += 1;
+      interrupted += 1;
+      if (interrupted >= MAX_INTERRUPTED_ATTEMPTS) {
+        this.flushOutcome();
+        const message = `The process stopped during ${interrupted} attempts of this delivery (the target never completed: a runaway execution start?).`;
+        this.deadLetter({ ...row, attempts }, target, 'DeliveryInterrupted', message, attempts, now);
+        report.deadLettered++;
+        return;
+      }
+    }
+    // Mark the attempt durably before making it; the previous delivery's outcome rides in the same
+    // transaction, so marking costs no extra commit.
+    this.db.transaction(() => {
+      this.flushOutcome();
+      this.sql('UPDATE bus_deliveries SET started_at = ?, attempts = ?, interrupted = ? WHERE id = ?').run(now, attempts, interrupted, row.id);
+    })();
     const event = this.codec.decode(row.payload) as BusEvent;
     try {
       const input = targetInput(target, event, { ruleName: rule.name, ruleArn: rule.arn, ingestionTime: row.ingested_at });
       await this.invoke(target, input, event.id, rule.arn, row.id);
-      this.sql("UPDATE bus_deliveries SET status = 'delivered', attempts = attempts + 1, updated_at = ? WHERE id = ?").run(now, row.id);
+      // Written with the next mark (or at the end of the pass); lost to a crash, the delivery is
+      // retried once more, which the targets' idempotency makes harmless.
+      this.pendingOutcome = () => this.sql("UPDATE bus_deliveries SET status = 'delivered', attempts = attempts + 1, started_at = NULL, updated_at = ? WHERE id = ?").run(now, row.id);
       report.delivered++;
     } catch (err) {
-      this.failed(row, target, err, now, report);
+      this.flushOutcome();
+      this.failed({ ...row, attempts }, target, err, now, report);
     }
+  }
+
+  private deadLetter(row: DeliveryRow, target: Target, code: string, message: string, attempts: number, now: number): void {
+    this.db.transaction(() => {
+      this.sql("UPDATE bus_deliveries SET status = 'dead', attempts = ?, started_at = NULL, last_error = ?, updated_at = ? WHERE id = ?").run(attempts, `${code}: ${message}`, now, row.id);
+      this
+        .sql(
+          `INSERT INTO bus_dead_letters (delivery_id, event_id, bus, rule, target_id, target_arn, dead_letter_arn, error_code, error_message, attempts, failed_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(row.id, row.event_id, row.bus, row.rule, row.target_id, target.Arn ?? null, target.DeadLetterConfig?.Arn ?? null, code, message, attempts, now);
+    })();
   }
 
   private failed(row: DeliveryRow, target: Target, err: unknown, now: number, report: DeliveryReport): void {
@@ -558,19 +613,11 @@ export class LocalEventBus implements BusPort {
     const cap = this.options.retryMaxDelayMs ?? 300_000;
     const nextDue = now + Math.min(cap, base * 2 ** (attempts - 1));
     if (NON_RETRYABLE.has(code) || attempts > maxRetries || nextDue - row.ingested_at > maxAgeMs) {
-      this.db.transaction(() => {
-        this.sql("UPDATE bus_deliveries SET status = 'dead', attempts = ?, last_error = ?, updated_at = ? WHERE id = ?").run(attempts, `${code}: ${message}`, now, row.id);
-        this
-          .sql(
-            `INSERT INTO bus_dead_letters (delivery_id, event_id, bus, rule, target_id, target_arn, dead_letter_arn, error_code, error_message, attempts, failed_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(row.id, row.event_id, row.bus, row.rule, row.target_id, target.Arn ?? null, target.DeadLetterConfig?.Arn ?? null, code, message, attempts, now);
-      })();
+      this.deadLetter(row, target, code, message, attempts, now);
       report.deadLettered++;
       return;
     }
-    this.sql('UPDATE bus_deliveries SET attempts = ?, due_at = ?, last_error = ?, updated_at = ? WHERE id = ?').run(attempts, nextDue, `${code}: ${message}`, now, row.id);
+    this.sql('UPDATE bus_deliveries SET attempts = ?, due_at = ?, started_at = NULL, last_error = ?, updated_at = ? WHERE id = ?').run(attempts, nextDue, `${code}: ${message}`, now, row.id);
     report.retried++;
   }
 

@@ -32,6 +32,8 @@ export interface TriggerDeps {
   dedupeDb?: Db;
   /** Monotonic seconds for latency measurement (process.hrtime by default). */
   monotonicSeconds?: () => number;
+  /** Readiness checks of the process around the router (e.g. `workflows`: every definition loaded); any false makes /health not ready. */
+  readiness?: () => Record<string, boolean>;
 }
 
 export interface TriggerRouter {
@@ -120,8 +122,9 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/health') {
       const db = dbReachable();
-      const ready = db && !draining;
-      sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : draining ? 'draining' : 'degraded', live: true, ready, checks: { database: db } });
+      const checks = { database: db, ...deps.readiness?.() };
+      const ready = Object.values(checks).every(Boolean) && !draining;
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : draining ? 'draining' : 'degraded', live: true, ready, checks });
       return true;
     }
     if (path === '/metrics') {
