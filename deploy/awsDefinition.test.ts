@@ -4,7 +4,7 @@ import { compile } from '../compiler/compile';
 import { validateDefinition } from '../engine/asl/validateDefinition';
 import { AWS_IDEMPOTENCY_KEY, toAwsDefinition } from './awsDefinition';
 
-const t = { stage: 'demo', region: 'eu-west-1', account: '123456789012' };
+const t = { stage: 'demo', region: 'eu-west-1', account: '123456789012', partition: 'aws' };
 const compiled = (file: string) => {
   const r = compile(readFileSync(join(__dirname, '..', 'workflows', file), 'utf8'), file);
   if (!r.artifact) throw new Error(JSON.stringify(r.diagnostics));

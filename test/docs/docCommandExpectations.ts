@@ -110,6 +110,12 @@ export const DOC_COMMAND_EXPECTATIONS: Readonly<Record<string, CommandExpectatio
   'npx clinflow deploy plan --dry-run --stage demo --region us-east-1': {
     prints: ['Dry run: stage demo in us-east-1, against an empty account', /\+ create +stateMachine +clinflow-demo-abnormal-lab/, /Plan: \d+ to create/],
   },
+  'npx clinflow deploy synth --stage demo --region us-east-1 --out dist/deploy-demo': {
+    prints: [/Wrote \S+template\.json \(\d+ resources\) and \d+ Lambda zips under/],
+    creates: ['dist/deploy-demo/template.json'],
+    // Bundles every function with esbuild and checks the template against the CloudFormation schemas.
+    timeoutMs: 400_000,
+  },
   'npx clinflow deploy plan --stage demo --region us-east-1': { exit: 1, prints: ['clinflow deploy plan:', NO_AWS_CREDENTIALS] },
   'npx clinflow deploy apply --stage demo --region us-east-1': { exit: 1, prints: ['clinflow deploy apply:', NO_AWS_CREDENTIALS] },
   'npx clinflow deploy destroy --stage demo --region us-east-1': { exit: 1, prints: ['clinflow deploy destroy:', NO_AWS_CREDENTIALS] },

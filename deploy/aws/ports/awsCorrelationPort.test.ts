@@ -169,13 +169,17 @@ describe('deploy: the correlation.claim function may list, start and stop only i
     const { join } = await import('node:path');
     const root = join(__dirname, '..', '..', '..');
     const artifact = (file: string) => compile(readFileSync(join(root, 'workflows', file), 'utf8'), file).artifact!;
-    const resources = desiredResources([artifact('appointment-reminders.yaml'), artifact('discharge-follow-up.yaml')], StageConfig.parse({ stage: 'demo', region: 'eu-central-1' }), '123456789012');
+    const resources = desiredResources([artifact('appointment-reminders.yaml'), artifact('discharge-follow-up.yaml')], StageConfig.parse({ stage: 'demo', region: 'eu-central-1' }), { now: new Date('2026-12-02T00:00:00Z') }).resources;
     const role = resources.find((r) => r.kind === 'role' && r.name.includes('correlation')) as unknown as { policy: { Statement: { Action: string[]; Resource: string[] }[] } };
     const grants = Object.fromEntries(role.policy.Statement.filter((s) => s.Action.some((a) => a.startsWith('states:'))).map((s) => [s.Action.join(','), s.Resource]));
     expect(grants).toEqual({
-      'states:ListExecutions': ['arn:aws:states:eu-central-1:123456789012:stateMachine:clinflow-demo-appointment-reminders'],
-      'states:StartExecution': ['arn:aws:states:eu-central-1:123456789012:stateMachine:clinflow-demo-appointment-reminders', 'arn:aws:states:eu-central-1:123456789012:stateMachine:clinflow-demo-appointment-reminders:live'],
-      'states:StopExecution': ['arn:aws:states:eu-central-1:123456789012:execution:clinflow-demo-appointment-reminders:*'],
+      // The template's ARNs are pseudo parameters (one template for any account, region and partition).
+      'states:ListExecutions': ['arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:clinflow-demo-appointment-reminders'],
+      'states:StartExecution': [
+        'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:clinflow-demo-appointment-reminders',
+        'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:clinflow-demo-appointment-reminders:live',
+      ],
+      'states:StopExecution': ['arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:clinflow-demo-appointment-reminders:*'],
     });
   });
 });
