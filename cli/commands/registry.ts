@@ -7,6 +7,7 @@ import { registerDev } from './dev';
 import { registerGraph } from './graph';
 import { registerRun } from './run';
 import { registerSchema } from './schema';
+import { registerServe } from './serve';
 import { registerValidate } from './validate';
 
 /** Each command module adds itself here; `setExit` raises the process exit code (max wins). */
@@ -22,4 +23,5 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerDev(program, setExit);
   registerDemo(program, setExit);
   registerRun(program, setExit);
+  registerServe(program, setExit);
 }
