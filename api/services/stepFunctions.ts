@@ -3,6 +3,7 @@ import { StepFunctionsError } from '../../engine/durable/apiErrors';
 import { executionArn as makeExecutionArn, parseExecutionArn, parseStateMachineArn, stateMachineArn as makeStateMachineArn } from '../../engine/durable/names';
 import { AwsError } from '../protocol/awsError';
 import { ExecutionQuery } from './executionQuery';
+import { HistoryCache } from './historyCache';
 import { runTestState } from './testState';
 import { ResourceTags } from './resourceTags';
 import { str, type OperationTable } from './operation';
@@ -36,6 +37,7 @@ export function stepFunctionsOperations(deps: StepFunctionsDeps): OperationTable
   const { engine } = deps;
   const query = new ExecutionQuery(engine);
   const tags = new ResourceTags(engine.db);
+  const histories = new HistoryCache(engine);
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const smArnFor = (arn: unknown) => {
     if (typeof arn !== 'string' || arn === '') throw new AwsError('ValidationException', 'stateMachineArn is required');
@@ -107,7 +109,10 @@ export function stepFunctionsOperations(deps: StepFunctionsDeps): OperationTable
     ListExecutions: { write: false, run: (i) => query.listExecutions(i) },
     GetExecutionHistory: {
       write: false,
-      run: (i) => engine.getExecutionHistory(i as { executionArn: string }),
+      run: (i) => {
+        const { row } = executionRow(engine, i.executionArn);
+        return histories.page(row.id, row.next_event, row.revision_id, i) ?? engine.getExecutionHistory(i as { executionArn: string });
+      },
       audit: (i) => (i.includeExecutionData === false ? undefined : byExecution('data')(i)),
     },
     StopExecution: { write: true, run: (i) => engine.stopExecution(i as { executionArn: string }), audit: byExecution('change') },

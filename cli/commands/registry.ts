@@ -5,6 +5,7 @@ import { registerDemo } from './demo';
 import { registerDeploy } from './deploy';
 import { registerDev } from './dev';
 import { registerGraph } from './graph';
+import { registerOps } from './ops/registerOps';
 import { registerRun } from './run';
 import { registerSchema } from './schema';
 import { registerServe } from './serve';
@@ -24,4 +25,5 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerDemo(program, setExit);
   registerRun(program, setExit);
   registerServe(program, setExit);
+  registerOps(program, setExit);
 }
