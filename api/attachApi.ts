@@ -31,7 +31,7 @@ export function attachApi(
     engine: deps.engine,
     bus: deps.bus,
     scheduler: deps.scheduler,
-    keys: [credentials.operator, ...(credentials.readOnly ? [credentials.readOnly] : [])],
+    keys: [credentials.operator, ...(credentials.readOnly ? [credentials.readOnly] : []), ...(credentials.service ? [credentials.service] : [])],
     ...(deps.log ? { log: deps.log } : {}),
   });
   const lifecycle = new ExecutionLifecycle(deps.engine, deps.log);

@@ -6,10 +6,13 @@ import type { AccessKey } from './sigv4';
 /** Profile names in `<data-dir>/credentials`, which is an AWS shared-credentials file. */
 export const OPERATOR_PROFILE = 'clinflow-local';
 export const READONLY_PROFILE = 'clinflow-local-readonly';
+export const SERVICE_PROFILE = 'clinflow-local-service';
 
 export interface LocalCredentials {
   operator: AccessKey;
   readOnly?: AccessKey;
+  /** For clinflow's own components (AWS adapters pointed at the local server): may publish `clinflow.*` events. */
+  service?: AccessKey;
   /** Where they came from: `env`, or the credentials file's path. */
   source: string;
   /** True when this call generated the file. */
@@ -50,10 +53,11 @@ function newKey(prefix: string): AccessKey {
   return { accessKeyId: id, secretAccessKey: randomBytes(30).toString('base64') };
 }
 
-function render(c: { operator: AccessKey; readOnly?: AccessKey | undefined }): string {
+function render(c: { operator: AccessKey; readOnly?: AccessKey | undefined; service?: AccessKey | undefined }): string {
   const lines = ['# clinflow local API keys (AWS shared-credentials format). Keep this file private.'];
   lines.push(`[${OPERATOR_PROFILE}]`, `aws_access_key_id = ${c.operator.accessKeyId}`, `aws_secret_access_key = ${c.operator.secretAccessKey}`);
   if (c.readOnly) lines.push(`[${READONLY_PROFILE}]`, `aws_access_key_id = ${c.readOnly.accessKeyId}`, `aws_secret_access_key = ${c.readOnly.secretAccessKey}`);
+  if (c.service) lines.push(`[${SERVICE_PROFILE}]`, `aws_access_key_id = ${c.service.accessKeyId}`, `aws_secret_access_key = ${c.service.secretAccessKey}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -82,10 +86,11 @@ export function loadLocalCredentials(dataDir: string | undefined, env: NodeJS.Pr
     const operator = profiles.get(OPERATOR_PROFILE);
     if (!operator) throw new Error(`${file} has no [${OPERATOR_PROFILE}] profile`);
     const ro = profiles.get(READONLY_PROFILE);
-    return { operator, ...(ro ? { readOnly: { ...ro, readOnly: true } } : {}), source: file, generated: false };
+    const svc = profiles.get(SERVICE_PROFILE);
+    return { operator, ...(ro ? { readOnly: { ...ro, readOnly: true } } : {}), ...(svc ? { service: { ...svc, service: true } } : {}), source: file, generated: false };
   }
   if (!generate) return undefined;
-  const created = { operator: newKey('CLFOPS'), readOnly: { ...newKey('CLFRO'), readOnly: true } };
+  const created = { operator: newKey('CLFOPS'), readOnly: { ...newKey('CLFRO'), readOnly: true }, service: { ...newKey('CLFSVC'), service: true } };
   writeFileSync(file, render(created), { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
   return { ...created, source: file, generated: true };

@@ -6,6 +6,8 @@ export interface AccessKey {
   accessKeyId: string;
   secretAccessKey: string;
   readOnly?: boolean;
+  /** clinflow's own components (its AWS adapters): may publish the reserved `clinflow.*` event sources. */
+  service?: boolean;
 }
 
 export interface SignedRequest {
@@ -19,8 +21,9 @@ export interface SignedRequest {
 export interface VerifiedCaller {
   accessKeyId: string;
   readOnly: boolean;
+  service: boolean;
   region: string;
-  service: string;
+  signingService: string;
 }
 
 /** AWS refuses a request whose X-Amz-Date is more than 15 minutes from its clock. */
@@ -118,5 +121,5 @@ export function verifySigV4(req: SignedRequest, keys: ReadonlyMap<string, Access
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     );
   }
-  return { accessKeyId, readOnly: key.readOnly === true, region, service };
+  return { accessKeyId, readOnly: key.readOnly === true, service: key.service === true, region, signingService: service };
 }

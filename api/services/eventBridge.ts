@@ -8,18 +8,20 @@ export const RESERVED_SOURCE_PREFIX = 'clinflow.';
 
 /**
  * EventBridge (awsJson1_1, `AWSEvents.<Operation>`) over the local bus. PutEvents refuses, entry
- * by entry, events that claim a reserved `clinflow.*` source, as EventBridge refuses `aws.*`
- * sources to callers (`NotAuthorizedForSourceException`).
+ * by entry, events that claim a reserved `clinflow.*` source unless the caller signs with the
+ * service key (clinflow's own components), as EventBridge refuses `aws.*` sources to callers
+ * (`NotAuthorizedForSourceException`).
  */
 export function eventBridgeOperations(bus: LocalEventBus): OperationTable {
   return {
     PutEvents: {
       write: true,
-      run: async (i) => {
+      run: async (i, ctx) => {
         const entries = i.Entries;
         if (!Array.isArray(entries) || entries.length < 1 || entries.length > 10) throw new AwsError('ValidationException', "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and 10");
         const results: Record<string, unknown>[] = new Array(entries.length);
         const allowed: { index: number; entry: PutEventsRequestEntry }[] = [];
+        const trusted = ctx.caller.service;
         entries.forEach((raw, index) => {
           const e = (raw ?? {}) as Record<string, unknown>;
           const entry: PutEventsRequestEntry = {
@@ -30,7 +32,7 @@ export function eventBridgeOperations(bus: LocalEventBus): OperationTable {
             ...(Array.isArray(e.Resources) ? { Resources: e.Resources.filter((r): r is string => typeof r === 'string') } : {}),
             ...(typeof e.Time === 'number' ? { Time: new Date(e.Time * 1000) } : {}),
           };
-          if ((entry.Source ?? '').toLowerCase().startsWith(RESERVED_SOURCE_PREFIX)) results[index] = { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' };
+          if (!trusted && (entry.Source ?? '').toLowerCase().startsWith(RESERVED_SOURCE_PREFIX)) results[index] = { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' };
           else allowed.push({ index, entry });
         });
         if (allowed.length) {

@@ -16,6 +16,7 @@ import { createApiHandler, type ApiHandler } from '../createApiHandler';
 
 export const OPERATOR: AccessKey = { accessKeyId: 'AKIACLINFLOWTEST0001', secretAccessKey: 'operator-secret-for-tests-only-000000000' };
 export const READ_ONLY: AccessKey = { accessKeyId: 'AKIACLINFLOWTEST0002', secretAccessKey: 'readonly-secret-for-tests-only-00000000', readOnly: true };
+export const SERVICE: AccessKey = { accessKeyId: 'AKIACLINFLOWTEST0003', secretAccessKey: 'service-secret-for-tests-only-000000000', service: true };
 
 export interface ApiFixture {
   db: Db;
@@ -55,7 +56,7 @@ export async function startApiFixture(options: { database?: string; now?: () => 
   const engine = new Engine({ database: db, clock, ids: sequentialIds(), tasks });
   const bus = new LocalEventBus({ db, clock, ids: sequentialIds(), executions: engine });
   const scheduler = new LocalScheduler({ db, clock, invoke: createTargetInvoker({ executions: engine, bus }) });
-  const api = createApiHandler({ engine, bus, scheduler, keys: [OPERATOR, READ_ONLY], ...(options.now ? { now: options.now } : {}) });
+  const api = createApiHandler({ engine, bus, scheduler, keys: [OPERATOR, READ_ONLY, SERVICE], ...(options.now ? { now: options.now } : {}) });
   const server = createServer((req, res) => {
     if (!api.handle(req, res)) {
       res.writeHead(404);

@@ -4,7 +4,7 @@
  * status, stop, redrive a failed run, complete a waiting human task, put an event that starts a
  * workflow, list schedules; unsigned and wrong-secret requests refused with AWS's error codes.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +35,7 @@ async function hasAwsCli(): Promise<boolean> {
 const required = process.env.CI === 'true' || process.env.CLINFLOW_REQUIRE_SHARED === '1';
 const available = (() => {
   try {
-    require('node:child_process').execFileSync('aws', ['--version'], { stdio: 'ignore' });
+    execFileSync('aws', ['--version'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
@@ -77,37 +77,39 @@ if (!available && !required) console.warn('awsApi.e2e: the AWS CLI is missing (a
   }, CLI_TEST_MS);
 
   it('operates executions: list machines, start, describe, page history, list by status, stop, redrive', async () => {
-    const machines = (await aws('stepfunctions', 'list-state-machines')).stateMachines as { name: string; stateMachineArn: string }[];
-    expect(machines.map((m) => m.name).sort()).toEqual(['clinflow-fails', 'clinflow-intake', 'clinflow-review']);
-    const intake = machines.find((m) => m.name === 'clinflow-intake')!.stateMachineArn;
-    const started = await aws('stepfunctions', 'start-execution', '--state-machine-arn', intake, '--name', 'cli-1', '--input', '{"order":"MedicationRequest/m1"}');
+    const intake = 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-intake';
+    const failsArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-fails';
+    // Independent calls run side by side: each CLI call starts a Python interpreter.
+    const [listed, started] = await Promise.all([
+      aws('stepfunctions', 'list-state-machines'),
+      aws('stepfunctions', 'start-execution', '--state-machine-arn', intake, '--name', 'cli-1', '--input', '{"order":"MedicationRequest/m1"}'),
+      aws('stepfunctions', 'start-execution', '--state-machine-arn', intake, '--name', 'cli-2'),
+      aws('stepfunctions', 'start-execution', '--state-machine-arn', failsArn, '--name', 'f-1'),
+    ]);
+    expect((listed.stateMachines as { name: string }[]).map((m) => m.name).sort()).toEqual(['clinflow-fails', 'clinflow-intake', 'clinflow-review']);
     const arn = String(started.executionArn);
     expect(arn).toBe('arn:aws:states:us-east-1:000000000000:execution:clinflow-intake:cli-1');
-    const [described, page] = await Promise.all([
+    await f.engine.runUntilIdle();
+    const failed = 'arn:aws:states:us-east-1:000000000000:execution:clinflow-fails:f-1';
+    expect(f.engine.describeExecution({ executionArn: failed }).status).toBe('FAILED');
+    const [described, page, , redriven] = await Promise.all([
       aws('stepfunctions', 'describe-execution', '--execution-arn', arn),
       // The CLI pages by itself with --max-items / --page-size: two pages of one event each.
       aws('stepfunctions', 'get-execution-history', '--execution-arn', arn, '--page-size', '1', '--max-items', '2'),
-      aws('stepfunctions', 'start-execution', '--state-machine-arn', intake, '--name', 'cli-2'),
+      aws('stepfunctions', 'stop-execution', '--execution-arn', 'arn:aws:states:us-east-1:000000000000:execution:clinflow-intake:cli-2', '--error', 'Ops.Cancelled'),
+      aws('stepfunctions', 'redrive-execution', '--execution-arn', failed),
     ]);
     expect(described).toMatchObject({ status: 'RUNNING', input: '{"order":"MedicationRequest/m1"}' });
     expect((page.events as { id: number }[]).map((e) => e.id)).toEqual([1, 2]);
-    await aws('stepfunctions', 'stop-execution', '--execution-arn', arn, '--error', 'Ops.Cancelled');
+    expect(redriven).toHaveProperty('redriveDate');
     const [runningOut, abortedOut] = await Promise.all([
       aws('stepfunctions', 'list-executions', '--state-machine-arn', intake, '--status-filter', 'RUNNING'),
       aws('stepfunctions', 'list-executions', '--state-machine-arn', intake, '--status-filter', 'ABORTED'),
     ]);
-    const running = runningOut.executions as { name: string }[];
-    expect(running.map((e) => e.name)).toEqual(['cli-2']);
-    const aborted = abortedOut.executions as { name: string }[];
-    expect(aborted.map((e) => e.name)).toEqual(['cli-1']);
-
-    const failsArn = machines.find((m) => m.name === 'clinflow-fails')!.stateMachineArn;
-    const failed = String((await aws('stepfunctions', 'start-execution', '--state-machine-arn', failsArn, '--name', 'f-1')).executionArn);
+    expect((runningOut.executions as { name: string }[]).map((e) => e.name)).toEqual(['cli-1']);
+    expect((abortedOut.executions as { name: string }[]).map((e) => e.name)).toEqual(['cli-2']);
     await f.engine.runUntilIdle();
-    expect((await aws('stepfunctions', 'describe-execution', '--execution-arn', failed)).status).toBe('FAILED');
-    expect(await aws('stepfunctions', 'redrive-execution', '--execution-arn', failed)).toHaveProperty('redriveDate');
-    await f.engine.runUntilIdle();
-    expect((await aws('stepfunctions', 'describe-execution', '--execution-arn', failed)).redriveCount).toBe(1);
+    expect(f.engine.describeExecution({ executionArn: failed }).redriveCount).toBe(1);
   }, CLI_TEST_MS);
 
   it('completes a waiting human task with send-task-success', async () => {
@@ -117,31 +119,35 @@ if (!available && !required) console.warn('awsApi.e2e: the AWS CLI is missing (a
     const token = f.tokens[f.tokens.length - 1] ?? '';
     await aws('stepfunctions', 'send-task-success', '--task-token', token, '--task-output', '{"reviewed":true}');
     await f.engine.runUntilIdle();
-    expect(await aws('stepfunctions', 'describe-execution', '--execution-arn', arn)).toMatchObject({ status: 'SUCCEEDED', output: '{"reviewed":true}' });
+    expect(f.engine.describeExecution({ executionArn: arn })).toMatchObject({ status: 'SUCCEEDED', output: '{"reviewed":true}' });
   }, CLI_TEST_MS);
 
   it('puts an event that starts a workflow, and lists rules and schedules', async () => {
-    const out = await aws('events', 'put-events', '--entries', JSON.stringify([{ Source: 'lab.system', DetailType: 'Result', Detail: '{"reference":"Observation/o9"}' }]));
+    const [out, refused, rules] = await Promise.all([
+      aws('events', 'put-events', '--entries', JSON.stringify([{ Source: 'lab.system', DetailType: 'Result', Detail: '{"reference":"Observation/o9"}' }])),
+      aws('events', 'put-events', '--entries', JSON.stringify([{ Source: 'clinflow.fhir', DetailType: 'x', Detail: '{}' }])),
+      aws('events', 'list-rules'),
+      aws(
+        'scheduler',
+        'create-schedule',
+        '--name',
+        'nightly',
+        '--schedule-expression',
+        'cron(0 2 * * ? *)',
+        '--flexible-time-window',
+        'Mode=OFF',
+        '--target',
+        JSON.stringify({ Arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-intake', RoleArn: 'arn:aws:iam::000000000000:role/s', Input: '{}' }),
+      ),
+    ]);
     expect(out.FailedEntryCount).toBe(0);
+    expect(refused).toMatchObject({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'NotAuthorizedForSourceException' }] });
+    expect((rules.Rules as { Name: string }[]).map((r) => r.Name)).toEqual(['clinflow-intake']);
+    const before = f.engine.listExecutions({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-intake' }).executions.length;
     await f.bus.deliverDue();
     await f.engine.runUntilIdle();
     const byEvent = await f.sfn().send(new ListExecutionsCommand({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-intake' }));
-    expect(byEvent.executions?.length).toBe(3);
-    const [refused, rules] = await Promise.all([aws('events', 'put-events', '--entries', JSON.stringify([{ Source: 'clinflow.fhir', DetailType: 'x', Detail: '{}' }])), aws('events', 'list-rules')]);
-    expect(refused).toMatchObject({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'NotAuthorizedForSourceException' }] });
-    expect((rules.Rules as { Name: string }[]).map((r) => r.Name)).toEqual(['clinflow-intake']);
-    await aws(
-      'scheduler',
-      'create-schedule',
-      '--name',
-      'nightly',
-      '--schedule-expression',
-      'cron(0 2 * * ? *)',
-      '--flexible-time-window',
-      'Mode=OFF',
-      '--target',
-      JSON.stringify({ Arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-intake', RoleArn: 'arn:aws:iam::000000000000:role/s', Input: '{}' }),
-    );
+    expect(byEvent.executions?.length).toBe(before + 1);
     const schedules = (await aws('scheduler', 'list-schedules')).Schedules as { Name: string; State: string }[];
     expect(schedules.map((s) => [s.Name, s.State])).toEqual([['nightly', 'ENABLED']]);
   }, CLI_TEST_MS);
@@ -167,12 +173,14 @@ if (!available && !required) console.warn('awsApi.e2e: the AWS CLI is missing (a
     process.env.CLINFLOW_SECRET_ACCESS_KEY = OPERATOR.secretAccessKey;
     try {
       expect(await main(['executions', 'list', '--key', 'MedicationRequest/m1', '--endpoint', f.endpoint, '--json'])).toBe(0);
-      const found = JSON.parse(out.join('')) as { name: string; status: string }[];
-      expect(found.map((e) => [e.name, e.status])).toEqual([['cli-1', 'ABORTED']]);
+      // Jest's own console lines (the SDK's Node version notice) can share stdout: read from the JSON's first line.
+      const text = out.join('');
+      const found = JSON.parse(text.slice(text.search(/^\[/m))) as { name: string; status: string }[];
+      expect(found.map((e) => [e.name, e.status])).toEqual([['cli-1', 'RUNNING']]);
       out.length = 0;
       expect(await main(['executions', 'list', '--workflow', 'intake', '--status', 'RUNNING', '--endpoint', f.endpoint])).toBe(0);
       expect(out.join('')).toMatch(/WORKFLOW\s+NAME\s+STATUS/);
-      expect(out.join('')).toContain('cli-2');
+      expect(out.join('')).toContain('cli-1');
       out.length = 0;
       expect(await main(['executions', 'list', '--status', 'BOGUS', '--endpoint', f.endpoint])).toBe(2);
       expect(await main(['audit', 'verify', '--data-dir', dir])).toBe(0);
