@@ -6,4 +6,6 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.data/'],
   moduleFileExtensions: ['ts', 'js', 'json', 'cjs'],
   testTimeout: 30000,
+  // The second reporter names the suites skipped because ../shared is absent (test/support/sharedCorpus.ts).
+  reporters: ['default', '<rootDir>/test/support/sharedCorpusReporter.cjs'],
 };

@@ -3,6 +3,8 @@ import { registerCommands } from './commands/registry';
 
 /**
  * `clinflow`: exit 0 when clean, 1 when the command found problems, 2 for usage errors.
+ * bin/clinflow.cjs calls this for every way the CLI is started; this module has no entry-point
+ * guard of its own (a path-dependent guard once made `npx clinflow` do nothing and exit 0).
  */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('clinflow')
@@ -24,16 +26,4 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   return exitCode;
-}
-
-if (require.main === module || process.argv[1]?.endsWith('clinflow.cjs')) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`clinflow: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
 }

@@ -1,20 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { createHttpFhirPort } from '../tasks/fhir/createHttpFhirPort';
+import { describeWithShared } from '../test/support/sharedCorpus';
 import { medplumSignature } from './medplumNotifier';
 import { seedSynthetic, TIMEZONE_EXTENSION_URL } from './seedSynthetic';
 import { startSandbox, type Sandbox } from './startSandbox';
 
-const shared = process.env.CLINFLOW_SHARED ?? path.resolve(__dirname, '..', '..', 'shared');
 interface Case {
   name: string;
   origin: string;
   request: { headers: Record<string, string>; body: string };
 }
-const cases = JSON.parse(readFileSync(path.join(shared, 'conformance/fhir-notifications/cases.json'), 'utf8')) as Case[];
-const medplumCase = cases.find((c) => c.name === 'medplum-post')!;
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -49,7 +46,10 @@ afterAll(async () => {
   await new Promise<void>((r) => receiver.close(() => r()));
 });
 
-describe('sandbox change notifications (Medplum rest-hook format)', () => {
+describeWithShared('conformance/fhir-notifications/cases.json', 'sandbox change notifications (Medplum rest-hook format)', (file) => {
+  const cases = JSON.parse(readFileSync(file, 'utf8')) as Case[];
+  const medplumCase = cases.find((c) => c.name === 'medplum-post')!;
+
   it('signs exactly as the shared conformance case expects', () => {
     expect(medplumSignature(medplumCase.request.body, 'medplum-secret-1')).toBe(medplumCase.request.headers['X-Signature']);
   });

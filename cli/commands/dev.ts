@@ -78,7 +78,8 @@ export function registerDev(program: Command, setExit: SetExit): void {
   program
     .command('dev')
     .description('Run everything in one process: engine, bus, scheduler, FHIR endpoint and sandbox (npm start).')
-    .option('--port <port>', 'port of the HTTP endpoints', '8080')
+    // CLINFLOW_PORT lets a test run `npm start` exactly as typed on an ephemeral port (0).
+    .option('--port <port>', 'port of the HTTP endpoints (default: CLINFLOW_PORT, else 8080)', process.env.CLINFLOW_PORT ?? '8080')
     .option('--data-dir <dir>', 'where the SQLite journal lives', '.clinflow')
     .option('--workflows <dir>', 'workflow folder (watched for changes)', 'workflows')
     .option('--no-sandbox', 'do not start the FHIR sandbox (use --fhir-url)')

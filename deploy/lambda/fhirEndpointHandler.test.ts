@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { FHIR_EVENT_DETAIL_TYPE, FHIR_EVENT_SOURCE, FhirChangeDetail } from '../../schemas/fhirChangeEvent';
 import type { FunctionUrlEvent } from './fhirEndpoint';
+import { describeWithShared } from '../../test/support/sharedCorpus';
 import { handler, resetFhirEndpointHandlerForTests } from './fhirEndpointHandler';
 
 interface NotificationCase {
@@ -13,9 +13,6 @@ interface NotificationCase {
   expect: { status: string; events?: { reference: string; interaction: string; versionId?: string }[] };
 }
 
-const shared = process.env.CLINFLOW_SHARED ?? resolve(__dirname, '..', '..', '..', 'shared');
-const cases = JSON.parse(readFileSync(`${shared}/conformance/fhir-notifications/cases.json`, 'utf8')) as NotificationCase[];
-const medplum = cases.find((c) => c.name === 'medplum-post')!;
 
 const events = mockClient(EventBridgeClient);
 const secretsManager = mockClient(SecretsManagerClient);
@@ -57,7 +54,10 @@ afterAll(() => {
   secretsManager.restore();
 });
 
-describe('FHIR notification endpoint Lambda', () => {
+describeWithShared('conformance/fhir-notifications/cases.json', 'FHIR notification endpoint Lambda', (file) => {
+  const cases = JSON.parse(readFileSync(file, 'utf8')) as NotificationCase[];
+  const medplum = cases.find((c) => c.name === 'medplum-post')!;
+
   it('turns the signed Medplum notification into exactly one PutEvents with the FHIR change event', async () => {
     const res = await handler(urlEvent(medplum));
     expect(res.statusCode).toBe(200);

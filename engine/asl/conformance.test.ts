@@ -2,15 +2,16 @@
  * Whole conformance cases of this folder's categories, run through a mini Pass/Choice runner:
  * checks JSONPath, payload templates, intrinsics and Choice rules end to end against AWS's outputs.
  */
-import { loadCases, matches } from './testing/cases';
+import { describeWithShared } from '../../test/support/sharedCorpus';
+import { ASL_CASES, loadCases, matches } from './testing/cases';
 import { runMini, supportsCase } from './testing/miniRunner';
 
 let n = 0;
 const env = { newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`, random: () => 0.5 };
-const cases = loadCases().filter((c) => ['intrinsic-functions', 'choice', 'jsonpath-io', 'context-object', 'error-handling'].includes(c.category));
-const runnable = cases.filter(supportsCase);
 
-describe('conformance via mini runner', () => {
+describeWithShared(ASL_CASES, 'conformance via mini runner', () => {
+  const cases = loadCases().filter((c) => ['intrinsic-functions', 'choice', 'jsonpath-io', 'context-object', 'error-handling'].includes(c.category));
+  const runnable = cases.filter(supportsCase);
   it('covers the Pass/Choice cases of these categories', () => {
     expect(runnable.filter((c) => c.category === 'choice')).toHaveLength(331);
     expect(runnable.filter((c) => c.category === 'intrinsic-functions')).toHaveLength(92);

@@ -342,6 +342,8 @@ const FUNCTIONS: Record<string, Fn> = {
   },
   'States.StringToJson': ([s], node) => {
     if (typeof s !== 'string') fail(node, 'The argument must be a string');
+    // A blank string holds no JSON value: AWS's (Jackson) parser yields null rather than failing.
+    if (s.trim() === '') return null;
     try {
       return JSON.parse(s) as unknown;
     } catch {
@@ -412,7 +414,10 @@ const FUNCTIONS: Record<string, Fn> = {
     if (typeof deep !== 'boolean') fail(node, 'The third argument must be a boolean');
     return deep ? deepMerge(a, b) : { ...a, ...b };
   },
-  'States.MathRandom': ([start, end, seed], node, env) => {
+  'States.MathRandom': ([rawStart, rawEnd, seed], node, env) => {
+    // Like States.MathAdd, AWS rounds a fractional start/end (Java's Math.round) rather than refusing it.
+    const start = typeof rawStart === 'number' ? javaRound(rawStart) : rawStart;
+    const end = typeof rawEnd === 'number' ? javaRound(rawEnd) : rawEnd;
     if (!isInt(start) || !isInt(end)) fail(node, 'The start and end must be integers');
     if (seed !== undefined && !isInt(seed)) fail(node, 'The seed must be an integer');
     if (end <= start) fail(node, 'The end must be greater than the start');

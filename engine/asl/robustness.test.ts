@@ -7,7 +7,8 @@ import { evaluateChoiceRule } from './choiceRules';
 import { evaluateIntrinsic } from './intrinsics';
 import { applyResultPath, readPath } from './jsonpath';
 import { applyPayloadTemplate } from './payloadTemplate';
-import { loadCases } from './testing/cases';
+import { describeWithShared } from '../../test/support/sharedCorpus';
+import { ASL_CASES, loadCases } from './testing/cases';
 import { validateDefinition } from './validateDefinition';
 
 /** mulberry32: a tiny seeded PRNG so failures reproduce. */
@@ -41,7 +42,7 @@ const onlyAslErrors = (f: () => unknown): void => {
   }
 };
 
-describe('robustness', () => {
+describeWithShared(ASL_CASES, 'robustness on the shared definitions', () => {
   const cases = loadCases();
   it('validateDefinition never throws on mutated definitions and flags most of them', () => {
     const r = rng(42);
@@ -59,7 +60,9 @@ describe('robustness', () => {
     // Some mutations are harmless (a dropped Comment); most are not.
     expect(flagged / changed).toBeGreaterThan(0.6);
   });
+});
 
+describe('robustness', () => {
   it('evaluators throw only ASL errors on junk', () => {
     const r = rng(7);
     const env = { newId: () => 'id', random: () => 0.5 };

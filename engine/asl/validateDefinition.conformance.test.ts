@@ -1,8 +1,9 @@
 /** Every definition AWS accepted in the conformance corpus must pass our validator. */
-import { loadCases } from './testing/cases';
+import { describeWithShared } from '../../test/support/sharedCorpus';
+import { ASL_CASES, loadCases } from './testing/cases';
 import { validateDefinition } from './validateDefinition';
 
-describe('validateDefinition accepts every conformance definition', () => {
+describeWithShared(ASL_CASES, 'validateDefinition accepts every conformance definition', () => {
   const cases = loadCases();
   it('has all 655 cases', () => {
     expect(cases).toHaveLength(655);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import jsonata from 'jsonata';
-import { queryEvaluationFailure } from './failures';
+import { compactJson, queryEvaluationFailure, type StateFailure } from './failures';
+import { jsonTypeName } from './values';
 
 /** The `$states` binding of a JSONata state. */
 export interface StatesBinding {
@@ -29,6 +30,14 @@ function compile(text: string): jsonata.Expression {
     compiled.set(text, e);
   }
   return e;
+}
+
+/** jsonata 2 evaluates `$sum` or `function($x){…}` to a tagged object (or a plain JS function). */
+function isJsonataFunction(value: unknown): boolean {
+  if (typeof value === 'function') return true;
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as { _jsonata_function?: unknown; _jsonata_lambda?: unknown };
+  return v._jsonata_function === true || v._jsonata_lambda === true;
 }
 
 /** JSONata returns sequences flagged on arrays and may hold functions; AWS sees plain JSON. */
@@ -118,10 +127,30 @@ export async function evaluateJsonata(
     const detail = err.code ? `${err.code}: ${err.message ?? ''}` : String(err.message ?? e);
     throw queryEvaluationFailure(`The JSONata expression '${body}' specified for the field '${field}' threw an error during evaluation. ${detail}`);
   }
-  if (result === undefined) {
+  // A function (a built-in like `$sum`, or a lambda) is not a JSON value: AWS treats it as no value at all.
+  if (result === undefined || isJsonataFunction(result)) {
     throw queryEvaluationFailure(`The JSONata expression '${body}' specified for the field '${field}' returned nothing (undefined).`);
   }
   return toJson(result);
+}
+
+/** AWS's cause when a `{% %}` field evaluates to a value of a type the field cannot take. */
+export function unexpectedResultType(expression: unknown, field: string, expected: string, value: unknown): StateFailure {
+  const body = String(expression).slice(2, -2).trim();
+  return queryEvaluationFailure(
+    `The JSONata expression '${body}' specified for the field '${field}' returned an unexpected result type. Expected '${expected}', but was '${jsonTypeName(value)}' for value: ${compactJson(value)}`,
+  );
+}
+
+/**
+ * A numeric field given as `{% %}` (TimeoutSeconds, MaxConcurrency, …): the value must be an integer
+ * (at least `min`); a literal was already checked with the definition.
+ */
+export async function jsonataInteger(value: unknown, field: string, min: number, evaluate: () => Promise<unknown>): Promise<unknown> {
+  if (!isJsonataExpression(value)) return value;
+  const v = await evaluate();
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw unexpectedResultType(value, field, 'integer', v);
+  return v;
 }
 
 /** Evaluates a JSONata-mode template (Arguments, Output, Assign): strings `{% %}` anywhere inside objects and arrays. */

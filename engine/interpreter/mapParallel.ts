@@ -3,11 +3,10 @@ import type { Scope } from '../asl/scope';
 import { PathNotFoundError } from '../asl/jsonpath';
 import { compactJson, queryEvaluationFailure, runtimeFailure, StateFailure, toStateFailure } from './failures';
 import { childFrameId, type ControlFrame, type ExecFrame } from './frames';
-import { evaluateJsonataTemplate, isJsonataExpression, type StatesBinding } from './jsonataEval';
+import { evaluateJsonataTemplate, isJsonataExpression, jsonataInteger, unexpectedResultType, type StatesBinding } from './jsonataEval';
 import { machineAt, type StateDef } from './machine';
 import { exceedsTolerance, hasTolerance } from './mapTolerance';
 import type { RunnerCore } from './runnerCore';
-import { jsonTypeName } from './values';
 
 export async function startParallel(r: RunnerCore, f: ExecFrame, st: StateDef): Promise<void> {
   const raw = f.input;
@@ -69,17 +68,13 @@ export async function startMap(r: RunnerCore, f: ExecFrame, st: StateDef): Promi
       items = isJsonataExpression(st.Items)
         ? await r.jsonataValue(f, st.Items, states, 'Items')
         : await evaluateJsonataTemplate(st.Items, states, r.variables(f), 'Items', r.jsonataEnv());
-      if (!Array.isArray(items)) {
-        throw queryEvaluationFailure(
-          `The JSONata expression '${String(st.Items).slice(2, -2).trim()}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '${jsonTypeName(items)}' for value: ${compactJson(items)}`,
-        );
-      }
+      if (!Array.isArray(items)) throw unexpectedResultType(st.Items, 'Items', 'array', items);
     } else {
       items = raw;
       if (!Array.isArray(items)) throw queryEvaluationFailure(`Map state input must be an array but was: ${compactJson(items)}`);
     }
     selectorInput = raw;
-    maxConcurrency = Number(await r.jsonataValue(f, st.MaxConcurrency ?? 0, states, 'MaxConcurrency'));
+    maxConcurrency = Number(await jsonataInteger(st.MaxConcurrency ?? 0, 'MaxConcurrency', 0, () => r.jsonataValue(f, st.MaxConcurrency, states, 'MaxConcurrency')));
   } else {
     const eff = r.inputPath(f, st, raw);
     const scope = r.scope(f, eff, ctx);
@@ -116,9 +111,13 @@ export async function startMap(r: RunnerCore, f: ExecFrame, st: StateDef): Promi
   r.emit('MapStateStarted', { length: inputs.length }, f);
   // AWS reads the tolerated-failure settings after MapStateStarted (their failures have no MapStateFailed).
   if (jsonata) {
-    if ('ToleratedFailureCount' in st) toleratedCount = Number(await r.jsonataValue(f, st.ToleratedFailureCount, states, 'ToleratedFailureCount'));
+    if ('ToleratedFailureCount' in st) {
+      toleratedCount = Number(await jsonataInteger(st.ToleratedFailureCount, 'ToleratedFailureCount', 0, () => r.jsonataValue(f, st.ToleratedFailureCount, states, 'ToleratedFailureCount')));
+    }
     if ('ToleratedFailurePercentage' in st) {
-      toleratedPercentage = Number(await r.jsonataValue(f, st.ToleratedFailurePercentage, states, 'ToleratedFailurePercentage'));
+      const v = await r.jsonataValue(f, st.ToleratedFailurePercentage, states, 'ToleratedFailurePercentage');
+      if (typeof v !== 'number') throw unexpectedResultType(st.ToleratedFailurePercentage, 'ToleratedFailurePercentage', 'number', v);
+      toleratedPercentage = v;
     }
   } else {
     const scope = r.scope(f, selectorInput, ctx);
@@ -267,7 +266,9 @@ export function failChildren(r: RunnerCore, ctl: ControlFrame, child: ExecFrame)
   r.touch(owner);
   const st = r.stateDef(owner);
   r.schedule(async () => {
-    await r.handleFailure(owner, st, new StateFailure(error ?? 'States.BranchFailed', cause), failedEvent);
+    // A branch ending in a Fail state with no Error fails its Parallel/Map with no error name either
+    // (`""` for Catch matching and the error output; none in ExecutionFailed).
+    await r.handleFailure(owner, st, new StateFailure(error ?? '', cause), failedEvent);
     await r.run(owner);
   });
 }

@@ -308,12 +308,13 @@ export abstract class RunnerCore {
     return this.template(assign, this.scope(f, input, ctx)) as Record<string, unknown>;
   }
 
-  async assignJsonata(f: ExecFrame, assign: unknown, states: StatesBinding): Promise<Record<string, unknown> | undefined> {
+  /** `owner` prefixes the field AWS names in causes: `Choices[1]/` for a matched rule, `Catch[0]/` for a catcher. */
+  async assignJsonata(f: ExecFrame, assign: unknown, states: StatesBinding, owner = ''): Promise<Record<string, unknown> | undefined> {
     if (assign === undefined) return undefined;
     const out: Record<string, unknown> = {};
     const vars = this.variables(f);
     for (const [k, v] of Object.entries(assign as Record<string, unknown>)) {
-      out[k] = await evaluateJsonataTemplate(v, states, vars, `Assign/${k}`, this.jsonataEnv());
+      out[k] = await evaluateJsonataTemplate(v, states, vars, `${owner}Assign/${k}`, this.jsonataEnv());
     }
     return out;
   }
@@ -491,15 +492,15 @@ export abstract class RunnerCore {
       if (ci >= 0) {
         this.dropFailedChildren(f);
         const catcher = catchers![ci]!;
-        const errorOutput: Record<string, unknown> = { Error: failure.error };
-        if (cause !== undefined) errorOutput.Cause = cause;
+        // AWS binds "" to whichever of error/cause the failure lacks (a task timeout has no cause, for one).
+        const errorOutput: Record<string, unknown> = { Error: failure.error, Cause: cause ?? '' };
         try {
           let out: unknown;
           let assigned: Record<string, unknown> | undefined;
           if (this.isJsonata(st)) {
             const states = this.statesBinding(f, f.input, { errorOutput });
-            assigned = await this.assignJsonata(f, catcher.Assign, states);
-            out = 'Output' in catcher ? await evaluateJsonataTemplate(catcher.Output, states, this.variables(f), 'Output', this.jsonataEnv()) : errorOutput;
+            assigned = await this.assignJsonata(f, catcher.Assign, states, `Catch[${ci}]/`);
+            out = 'Output' in catcher ? await evaluateJsonataTemplate(catcher.Output, states, this.variables(f), `Catch[${ci}]/Output`, this.jsonataEnv()) : errorOutput;
           } else {
             assigned = this.assignJsonPath(f, catcher.Assign, errorOutput);
             out = applyResultPath(f.input, catcher.ResultPath, errorOutput);
@@ -514,7 +515,7 @@ export abstract class RunnerCore {
         return;
       }
     }
-    this.frameFailed(f, failure.error, cause);
+    this.frameFailed(f, failure.error === '' ? undefined : failure.error, cause);
   }
 
   /** Adds AWS's state prefix to runtime/evaluation causes and journals EvaluationFailed; returns the cause. */
@@ -581,14 +582,17 @@ export abstract class RunnerCore {
     this.childEnded(f);
   }
 
-  /** Cancels whatever a frame waits for, recursively, journaling the *Aborted events. */
-  abortFrame(f: ExecFrame): void {
+  /**
+   * Cancels whatever a frame waits for, recursively, journaling the *Aborted events unless `silent`
+   * (an execution that times out journals only ExecutionTimedOut).
+   */
+  abortFrame(f: ExecFrame, silent = false): void {
     if (f.status !== 'running') return;
     const p = f.pending;
     const st = machineAt(this.def, f.machine).States[f.state];
     if (p?.kind === 'task') {
       // A task whose timeout elapsed at this very instant timed out before it was aborted (AWS journals both).
-      if (p.timeoutAt !== undefined && p.timeoutAt <= this.env.now) {
+      if (!silent && p.timeoutAt !== undefined && p.timeoutAt <= this.env.now) {
         const lambda = p.lambda === 'direct' && p.token === undefined;
         this.emit(lambda ? 'LambdaFunctionTimedOut' : 'TaskTimedOut', { error: 'States.Timeout' }, f);
       }
@@ -597,16 +601,16 @@ export abstract class RunnerCore {
     } else if (p?.kind === 'wait' || p?.kind === 'retry') {
       this.commands.push({ type: 'CancelTimer', timerId: p.timerId });
     } else if (p?.kind === 'children') {
-      this.abortChildren(p.ctl);
+      this.abortChildren(p.ctl, false, silent);
     }
-    this.emit(`${st?.Type ?? 'Unknown'}StateAborted`, { name: f.state }, f);
+    if (!silent) this.emit(`${st?.Type ?? 'Unknown'}StateAborted`, { name: f.state }, f);
     delete f.pending;
     f.status = 'aborted';
     this.touch(f);
   }
 
   /** Aborts the running children of a Parallel/Map; `keep` leaves the frames for a later redrive. */
-  abortChildren(ctlId: string, keep = false): void {
+  abortChildren(ctlId: string, keep = false, silent = false): void {
     const ctl = this.frame<ControlFrame>(ctlId);
     if (!ctl) return;
     ctl.closed = true;
@@ -615,8 +619,8 @@ export abstract class RunnerCore {
     for (let i = 0; i < started; i++) {
       const child = this.frame<ExecFrame>(childFrameId(ctl.id, i));
       if (child?.status === 'running') {
-        this.abortFrame(child);
-        if (ctl.type === 'map' && !ctl.distributed) this.emit('MapIterationAborted', { index: i, name: ctl.stateName });
+        this.abortFrame(child, silent);
+        if (!silent && ctl.type === 'map' && !ctl.distributed) this.emit('MapIterationAborted', { index: i, name: ctl.stateName });
       }
     }
     if (!keep) this.dropChildren(ctl);
@@ -657,12 +661,17 @@ export abstract class RunnerCore {
     this.touch(root);
   }
 
+  /**
+   * The definition's TimeoutSeconds elapsed. AWS journals only ExecutionTimedOut (error
+   * States.Timeout, no cause) after the last event, and DescribeExecution shows TIMED_OUT with
+   * neither error nor cause (measured against AWS: github.com/floci-io/floci/issues/2733).
+   */
   executionTimedOut(root: ExecFrame): void {
     delete root.execTimer;
-    this.abortFrame(root);
+    this.abortFrame(root, true);
     this.emit('ExecutionTimedOut', { error: 'States.Timeout' });
     this.state.status = 'TIMED_OUT';
-    this.commands.push({ type: 'ExecutionEnded', status: 'TIMED_OUT', error: 'States.Timeout' });
+    this.commands.push({ type: 'ExecutionEnded', status: 'TIMED_OUT' });
   }
 
   cancelExecutionTimer(root: ExecFrame): void {

@@ -5,11 +5,10 @@ import { evaluateChoiceRule } from '../asl/choiceRules';
 import { evaluateIntrinsic } from '../asl/intrinsics';
 import { compactJson, queryEvaluationFailure, runtimeFailure, StateFailure, toStateFailure } from './failures';
 import { derivedId, type ExecFrame } from './frames';
-import { evaluateJsonataTemplate } from './jsonataEval';
+import { evaluateJsonataTemplate, unexpectedResultType } from './jsonataEval';
 import type { StateDef } from './machine';
 import type { MaybePromise, RunnerCore } from './runnerCore';
 import { isValidTimestamp, parseTimestampMs } from './timestamps';
-import { jsonTypeName } from './values';
 
 export function execPass(r: RunnerCore, f: ExecFrame, st: StateDef): MaybePromise {
   if (r.isJsonata(st)) return execPassJsonata(r, f, st);
@@ -60,26 +59,34 @@ async function execChoiceJsonata(r: RunnerCore, f: ExecFrame, st: StateDef): Pro
   const states = r.statesBinding(f, raw);
   const vars = r.variables(f);
   let matched: Record<string, unknown> | undefined;
+  let owner = '';
   for (let i = 0; i < choices.length; i++) {
     const rule = choices[i]!;
-    const v = await r.jsonataValue(f, rule.Condition, states, 'Condition');
-    if (typeof v !== 'boolean') {
-      throw queryEvaluationFailure(
-        `The JSONata expression '${String(rule.Condition).slice(2, -2).trim()}' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '${jsonTypeName(v)}' for value: ${compactJson(v)}`,
-      );
-    }
+    // AWS names a rule's fields under its index: `Choices[1]/Condition` (github.com/floci-io/floci/pull/2689).
+    const v = await r.jsonataValue(f, rule.Condition, states, choiceField(i, 'Condition'));
+    if (typeof v !== 'boolean') throw unexpectedResultType(rule.Condition, choiceField(i, 'Condition'), 'boolean', v);
     if (v) {
       matched = rule;
+      owner = choiceField(i, '');
       break;
     }
   }
   const src = matched ?? st;
   const next = matched ? String(matched.Next) : (st.Default as string | undefined);
   if (next === undefined) throw new StateFailure('States.NoChoiceMatched', `No Matches!`);
-  const assigned = await r.assignJsonata(f, src.Assign, states);
-  const out = 'Output' in src ? await evaluateJsonataTemplate(src.Output, states, vars, 'Output', r.jsonataEnv()) : raw;
+  const assigned = await r.assignJsonata(f, src.Assign, states, owner);
+  const out = 'Output' in src ? await evaluateJsonataTemplate(src.Output, states, vars, `${owner}Output`, r.jsonataEnv()) : raw;
   r.commitVars(f, assigned);
   return r.exit(f, st, out, next);
+}
+
+const conditionFields: string[] = [];
+const ruleFields: string[] = [];
+
+/** `Choices[i]/Condition` or `Choices[i]/`, made once per index (a Choice evaluates its rules on every visit). */
+function choiceField(i: number, suffix: 'Condition' | ''): string {
+  const cache = suffix === '' ? ruleFields : conditionFields;
+  return (cache[i] ??= `Choices[${i}]/${suffix}`);
 }
 
 export function execSucceed(r: RunnerCore, f: ExecFrame, st: StateDef): MaybePromise {

@@ -153,12 +153,18 @@ describe('step', () => {
     await expect(feed(def, d.state, { type: 'Redrive' })).rejects.toThrow(/cannot be redriven/);
   });
 
-  it('times the whole execution out at the top-level TimeoutSeconds', async () => {
+  // What AWS returns for this very definition, measured: DescribeExecution is TIMED_OUT with no error
+  // and no cause; the history is three events, the last ExecutionTimedOut carrying States.Timeout
+  // (github.com/floci-io/floci/issues/2733; ExecutionTimedOutEventDetails in the Step Functions API reference).
+  it('times the whole execution out at the top-level TimeoutSeconds, as AWS reports it', async () => {
     const def = { TimeoutSeconds: 60, StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 3600, End: true } } };
     const r = await runInMemory(def, {}, { startTime: 0, invoke: async () => ({ output: null }) });
-    expect(r).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
-    expect(r.history.map((h) => h.type)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'WaitStateAborted', 'ExecutionTimedOut']);
-    expect(r.history.at(-1)?.timestamp).toBe(60_000);
+    expect(r.status).toBe('TIMED_OUT');
+    expect(r).not.toHaveProperty('error');
+    expect(r).not.toHaveProperty('cause');
+    expect(r.history.map((h) => h.type)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'ExecutionTimedOut']);
+    expect(r.history.at(-1)).toMatchObject({ timestamp: 60_000, details: { error: 'States.Timeout' } });
+    expect(r.history.at(-1)?.details).not.toHaveProperty('cause');
   });
 
   it('fails a state whose output exceeds 256 KiB with States.DataLimitExceeded', async () => {

@@ -15,7 +15,8 @@ const DIRECT_LAMBDA = /^arn:aws[a-z-]*:lambda:[^:]+:\d+:function:/;
 export function classifyResource(resource: string): ResourceKind {
   const waitForTaskToken = resource.endsWith('.waitForTaskToken');
   if (DIRECT_LAMBDA.test(resource)) return { lambda: 'direct', waitForTaskToken, resourceType: 'lambda', resourceName: resource };
-  const m = /^arn:aws[a-z-]*:states:::(.+):([^:]+)$/.exec(resource);
+  // `states:startExecution.sync:2` keeps its `:2` in the action; `aws-sdk:s3:getObject` is service `aws-sdk:s3`.
+  const m = /^arn:aws[a-z-]*:states:::(aws-sdk:[^:]+|[^:]+):(.+)$/.exec(resource);
   if (m) {
     const service = m[1]!;
     const action = m[2]!;

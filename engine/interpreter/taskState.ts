@@ -3,7 +3,7 @@ import type { Scope } from '../asl/scope';
 import { PathNotFoundError } from '../asl/jsonpath';
 import { compactJson, runtimeFailure, StateFailure, toStateFailure } from './failures';
 import { derivedId, type ExecFrame } from './frames';
-import { evaluateJsonataTemplate } from './jsonataEval';
+import { evaluateJsonataTemplate, jsonataInteger } from './jsonataEval';
 import type { StateDef } from './machine';
 import type { RunnerCore } from './runnerCore';
 import { classifyResource, dataLimitSubject, payloadTooLarge } from './taskResources';
@@ -22,8 +22,9 @@ export async function startTask(r: RunnerCore, f: ExecFrame, st: StateDef): Prom
   if (r.isJsonata(st)) {
     const states = r.statesBinding(f, raw, undefined, ctx);
     params = 'Arguments' in st ? await evaluateJsonataTemplate(st.Arguments, states, r.variables(f), 'Arguments', r.jsonataEnv()) : raw;
-    timeoutSeconds = await r.jsonataValue(f, timeoutSeconds, states, 'TimeoutSeconds');
-    heartbeatSeconds = await r.jsonataValue(f, heartbeatSeconds, states, 'HeartbeatSeconds');
+    // A timeout that is not a positive integer fails the state; it is never silently dropped.
+    timeoutSeconds = await jsonataInteger(timeoutSeconds, 'TimeoutSeconds', 1, () => r.jsonataValue(f, st.TimeoutSeconds, states, 'TimeoutSeconds'));
+    heartbeatSeconds = await jsonataInteger(heartbeatSeconds, 'HeartbeatSeconds', 1, () => r.jsonataValue(f, st.HeartbeatSeconds, states, 'HeartbeatSeconds'));
   } else {
     const eff = r.inputPath(f, st, raw);
     const scope = r.scope(f, eff, ctx);

@@ -108,7 +108,7 @@ describe('reminder handlers', () => {
     w.fhir.put({ resourceType: 'Patient', id: 'p1', extension: [{ url: TZ_EXT, valueCode: 'America/New_York' }] });
     const mr = w.fhir.put(order());
     const plan = await w.handlers['reminders.plan'](planInput(mr), w.ctx);
-    expect(plan).toMatchObject({ order: 'MedicationRequest/med-1', versionId: '1', timeZone: 'America/New_York', policyVersion: '1', patient: 'Patient/p1' });
+    expect(plan).toMatchObject({ order: 'MedicationRequest/med-1', versionId: '1', timeZone: 'America/New_York', policyVersion: '1.1', patient: 'Patient/p1' });
     expect(plan.slots.map((s) => s.at)).toEqual(['2025-03-08T14:00:00Z', '2025-03-09T02:00:00Z', '2025-03-09T13:00:00Z', '2025-03-10T01:00:00Z']);
     expect(plan.slots.map((s) => s.local)).toEqual(['2025-03-08T09:00-05:00', '2025-03-08T21:00-05:00', '2025-03-09T09:00-04:00', '2025-03-09T21:00-04:00']);
 
@@ -122,7 +122,7 @@ describe('reminder handlers', () => {
     const got = await w.scheduler.getSchedule({ Name: first.scheduleNames[0]!, GroupName: 'clinflow-reminders' });
     expect(got).toMatchObject({ ScheduleExpression: 'at(2025-03-08T14:00:00)', ScheduleExpressionTimezone: 'UTC', ActionAfterCompletion: 'DELETE' });
     expect(got.Description).toContain('MedicationRequest/med-1|1|');
-    expect(JSON.parse(got.Target?.Input ?? '{}')).toMatchObject({ policyVersion: '1', order: 'MedicationRequest/med-1', versionId: '1' });
+    expect(JSON.parse(got.Target?.Input ?? '{}')).toMatchObject({ policyVersion: '1.1', order: 'MedicationRequest/med-1', versionId: '1' });
 
     await w.runUntil('2025-03-10T12:00:00Z');
     expect(w.sent.map((s) => s.at)).toEqual(['2025-03-08T14:00:00.000Z', '2025-03-09T02:00:00.000Z', '2025-03-09T13:00:00.000Z', '2025-03-10T01:00:00.000Z']);

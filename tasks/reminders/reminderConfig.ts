@@ -1,5 +1,5 @@
 import type { ReminderPolicy } from './timing/reminderPolicy';
-import { reminderPolicyV1 } from './timing/reminderPolicy';
+import { reminderPolicyV1_1 } from './timing/reminderPolicy';
 
 /** Deployment settings of the reminder tasks. Every field has a default; a deployment overrides what it needs. */
 export interface RemindersConfig {
@@ -36,7 +36,7 @@ export const defaultRemindersConfig: RemindersConfig = {
   scheduleGroup: 'clinflow-reminders',
   timeZoneExtensionUrl: 'http://hl7.org/fhir/StructureDefinition/tz-code',
   defaultTimeZone: undefined,
-  policy: reminderPolicyV1,
+  policy: reminderPolicyV1_1,
   target: {
     arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-reminder-delivery',
     roleArn: 'arn:aws:iam::000000000000:role/clinflow-scheduler',

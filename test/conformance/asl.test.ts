@@ -7,13 +7,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyAgreement, readCases, runAslCase, type AslCaseResult } from '../../engine/interpreter/conformance/runAslConformance';
 
-const shared = process.env.CLINFLOW_SHARED ?? path.resolve(__dirname, '..', '..', '..', 'shared');
-const casesFile = path.join(shared, 'conformance', 'asl', 'cases.jsonl');
+import { describeWithShared } from '../support/sharedCorpus';
+
 const knownFailures = JSON.parse(readFileSync(path.join(__dirname, 'asl.known-failures.json'), 'utf8')) as Record<string, string>;
-const cases = readCases(casesFile);
 const results = new Map<string, AslCaseResult>();
 
-describe('ASL conformance (shared cases recorded against AWS)', () => {
+describeWithShared('conformance/asl/cases.jsonl', 'ASL conformance (shared cases recorded against AWS)', (casesFile) => {
+  const cases = readCases(casesFile);
   const byCategory = new Map<string, typeof cases>();
   for (const c of cases) byCategory.set(c.category, [...(byCategory.get(c.category) ?? []), c]);
 

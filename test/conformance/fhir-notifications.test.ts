@@ -1,11 +1,8 @@
-import path from 'node:path';
 import { runFhirNotificationCases } from '../../triggers/conformance/runFhirNotificationConformance';
 import { summarize } from '../../schemas/conformance';
+import { describeWithShared } from '../support/sharedCorpus';
 
-const shared = process.env.CLINFLOW_SHARED ?? path.resolve(__dirname, '..', '..', '..', 'shared');
-const file = path.join(shared, 'conformance', 'fhir-notifications', 'cases.json');
-
-describe('shared FHIR notification suite', () => {
+describeWithShared('conformance/fhir-notifications/cases.json', 'shared FHIR notification suite', (file) => {
   it('passes every case over real HTTP', async () => {
     const results = await runFhirNotificationCases(file);
     const summary = summarize(results);

@@ -1,12 +1,9 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { runTimingConformance, runTimingVector, type TimingVector } from '../../tasks/reminders/conformance/runTimingConformance';
+import { describeWithShared } from '../support/sharedCorpus';
 
-const shared = process.env.CLINFLOW_SHARED ?? path.resolve(__dirname, '..', '..', '..', 'shared');
-const file = path.join(shared, 'conformance', 'timing', 'vectors.json');
-const vectors = JSON.parse(readFileSync(file, 'utf8')) as TimingVector[];
-
-describe('shared Timing vectors (POLICY.md)', () => {
+describeWithShared('conformance/timing/vectors.json', 'shared Timing vectors (POLICY.md)', (file) => {
+  const vectors = JSON.parse(readFileSync(file, 'utf8')) as TimingVector[];
   it.each(vectors.map((v) => [v.name, v] as const))('%s', (_name, v) => {
     const r = runTimingVector(v);
     expect(r.reason).toBeUndefined();

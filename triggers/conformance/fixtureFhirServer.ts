@@ -14,7 +14,7 @@ export interface FixtureFhirServer {
  * A tiny FHIR server on loopback for reads (`GET {base}/{Type}/{id}`), query-back and polling: `GET {base}/{Type}?…`
  * filtered by `_lastUpdated=ge|gt…`, sorted by lastUpdated, paged by `_count` with `Bundle.link[next]`.
  */
-export async function startFixtureFhirServer(resources: FhirResource[], options: { pageSize?: number } = {}): Promise<FixtureFhirServer> {
+export async function startFixtureFhirServer(resources: FhirResource[], options: { pageSize?: number; /** `Type/id`s that were deleted: a read answers 410 Gone. */ gone?: readonly string[] } = {}): Promise<FixtureFhirServer> {
   const requests: FixtureFhirServer['requests'] = [];
   let baseUrl = '';
   const server: Server = createServer((req, res) => {
@@ -23,8 +23,9 @@ export async function startFixtureFhirServer(resources: FhirResource[], options:
     const read = /^\/fhir\/([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]+)$/.exec(url.pathname);
     if (req.method === 'GET' && read) {
       const found = resources.find((r) => r.resourceType === read[1] && r.id === read[2]);
-      res.writeHead(found ? 200 : 404, { 'Content-Type': 'application/fhir+json' });
-      res.end(JSON.stringify(found ?? { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] }));
+      const gone = !found && (options.gone ?? []).includes(`${read[1]}/${read[2]}`);
+      res.writeHead(found ? 200 : gone ? 410 : 404, { 'Content-Type': 'application/fhir+json' });
+      res.end(JSON.stringify(found ?? { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: gone ? 'deleted' : 'not-found' }] }));
       return;
     }
     const type = /^\/fhir\/([A-Z][A-Za-z]+)$/.exec(url.pathname)?.[1];

@@ -66,6 +66,29 @@ const QUERY_BACK_RESOURCE = {
   subject: { reference: 'Patient/pat-1' },
 };
 
+/** An order the source server has deleted: reading it answers 410 Gone. */
+const DELETED_REFERENCE = 'MedicationRequest/med-410';
+
+const FIXTURE_REFERENCES = new Set([NOTIFIED_RESOURCE, QUERY_BACK_RESOURCE].map((r) => `${r.resourceType}/${r.id}`));
+
+/** Does the request body hold the resource itself (a full-resource payload), anywhere inside it? */
+function carriesResource(body: string, resourceType: string, id: string): boolean {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return false;
+  }
+  const walk = (v: unknown, depth: number): boolean => {
+    if (depth > 8 || v === null || typeof v !== 'object') return false;
+    if (Array.isArray(v)) return v.some((x) => walk(x, depth + 1));
+    const o = v as Record<string, unknown>;
+    if (o.resourceType === resourceType && o.id === id) return true;
+    return Object.values(o).some((x) => walk(x, depth + 1));
+  };
+  return walk(parsed, 0);
+}
+
 async function replay(baseUrl: string, c: NotificationCase): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${baseUrl}${c.request.path}`, {
     method: c.request.method,
@@ -93,10 +116,12 @@ function isOperationOutcome(body: unknown): boolean {
 async function runCase(c: NotificationCase, byName: Map<string, NotificationCase>, options: FhirNotificationConformanceOptions): Promise<ConformanceCaseResult> {
   const problems: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'clinflow-fhir-notify-'));
-  const fixture = await startFixtureFhirServer([NOTIFIED_RESOURCE, QUERY_BACK_RESOURCE]);
+  const fixture = await startFixtureFhirServer([NOTIFIED_RESOURCE, QUERY_BACK_RESOURCE], { gone: [DELETED_REFERENCE] });
   const db = openDatabase(join(dir, 'clinflow.sqlite'));
   const bus = new CaptureBus(db, options.bus?.(db) ?? new LocalEventBus({ db, clock: systemClock, ids: uuidIds }));
-  const http = createHttpServer(conformanceConfig(fixture.baseUrl), { db, bus, clock: systemClock });
+  const config = conformanceConfig(fixture.baseUrl);
+  const routingAttributes = config.routingAttributes ?? {};
+  const http = createHttpServer(config, { db, bus, clock: systemClock });
   try {
     const { port } = await http.listen(0, '127.0.0.1');
     const baseUrl = `http://127.0.0.1:${port}`;
@@ -127,9 +152,18 @@ async function runCase(c: NotificationCase, byName: Map<string, NotificationCase
       if (got.interaction !== want.interaction) problems.push(`event ${i}: interaction ${got.interaction}, expected ${want.interaction}`);
       if (want.versionId !== undefined && got.versionId !== want.versionId) problems.push(`event ${i}: versionId ${got.versionId ?? 'none'}, expected ${want.versionId}`);
       if (got.origin !== c.origin) problems.push(`event ${i}: origin ${got.origin}, expected ${c.origin}`);
-      // Routing attributes, from the payload or (id-only) read back from the source; never more.
-      if (got.interaction !== 'delete' && (typeof got.attributes.status !== 'string' || got.attributes.intent !== 'order' || Object.keys(got.attributes).length !== 2)) {
-        problems.push(`event ${i}: routing attributes ${JSON.stringify(got.attributes)}, expected status and intent only`);
+      // Routing attributes: only those configured for the type, never more (minimum necessary PHI);
+      // a type with none configured gets none, and a deleted resource has no state to route on.
+      const configured = routingAttributes[got.resourceType] ?? [];
+      const attributes = Object.keys(got.attributes);
+      const extra = attributes.filter((a) => !configured.includes(a));
+      if (extra.length > 0) problems.push(`event ${i}: routing attributes ${extra.join(', ')} are not configured for ${got.resourceType}`);
+      if (got.interaction === 'delete' && attributes.length > 0) problems.push(`event ${i}: a delete carries routing attributes ${JSON.stringify(got.attributes)}`);
+      // A change of a type rules route on carries its attributes whenever the resource was there to read:
+      // in the payload, or (id-only) on the source server.
+      const available = FIXTURE_REFERENCES.has(got.reference) || carriesResource(c.request.body, got.resourceType, got.id);
+      if (got.interaction !== 'delete' && configured.length > 0 && available && attributes.length === 0) {
+        problems.push(`event ${i}: no routing attributes, expected ${configured.join(', ')} (from the payload or read back)`);
       }
     });
 

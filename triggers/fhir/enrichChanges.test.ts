@@ -39,9 +39,18 @@ describe('enrichIdOnlyChanges', () => {
     expect(await enrichIdOnlyChanges(changes, source, extractor, f.fn)).toEqual(changes);
     expect(f.calls).toHaveLength(0);
   });
-  it('publishes a resource that is gone without attributes', async () => {
-    const f = fakeFetch(() => json({ resourceType: 'OperationOutcome' }, 410));
+  it('publishes a resource that is not found without attributes', async () => {
+    const f = fakeFetch(() => json({ resourceType: 'OperationOutcome' }, 404));
     expect(await enrichIdOnlyChanges([idOnly], source, extractor, f.fn)).toEqual([idOnly]);
+  });
+  // FHIR R4 http.html#read: a read of a deleted resource answers 410 Gone.
+  it('publishes a resource that is gone (410) as a delete, so its reminders stop', async () => {
+    const f = fakeFetch(() => json({ resourceType: 'OperationOutcome' }, 410));
+    expect(await enrichIdOnlyChanges([idOnly], source, extractor, f.fn)).toEqual([{ ...idOnly, interaction: 'delete' }]);
+    const versioned = { ...idOnly, versionId: '4', dedupeKey: 'https://ehr.example.org/fhir|MedicationRequest/m1|4' };
+    expect(await enrichIdOnlyChanges([versioned], source, extractor, f.fn)).toEqual([
+      { ...versioned, interaction: 'delete', dedupeKey: 'https://ehr.example.org/fhir|MedicationRequest/m1|4|deleted' },
+    ]);
   });
   it('fails with 503 when the source cannot answer, so the sender retries', async () => {
     for (const respond of [() => new Error('ECONNREFUSED'), () => json({}, 500), () => json({ resourceType: 'MedicationRequest', id: 'other' })]) {

@@ -10,8 +10,9 @@ import { serverOf } from './serverOf';
  * An id-only notification names the resource but not its state, so a rule routing on `status`
  * would never match it. When rules route on attributes of that type, read the resource back from
  * the source (with clinflow's outbound credentials) to extract them; its version then keys the
- * dedupe like any other change. A resource that is gone is published without attributes; a
- * server that cannot answer makes the notification fail with 503 so the sender retries.
+ * dedupe like any other change. A resource that is not found is published without attributes, one
+ * that is gone (410) as a delete; a server that cannot answer makes the notification fail with 503
+ * so the sender retries.
  */
 export async function enrichIdOnlyChanges(
   changes: readonly ResourceChange[],
@@ -33,7 +34,11 @@ export async function enrichIdOnlyChanges(
       }
       if (res.status === 404 || res.status === 410) {
         await res.body?.cancel();
-        return change;
+        if (res.status === 404) return change;
+        // A read of a deleted resource answers 410 Gone (https://hl7.org/fhir/R4/http.html#read): the
+        // change was a delete, and a deleted order's reminders must stop.
+        const dedupeKey = change.versionId !== undefined ? dedupeKeyFor(server, `${change.resourceType}/${change.id}`, change.versionId, 'delete', '') : change.dedupeKey;
+        return { ...change, interaction: 'delete' as const, dedupeKey };
       }
       const body: unknown = res.ok ? await res.json().catch(() => undefined) : (await res.body?.cancel(), undefined);
       if (!isObject(body) || body.resourceType !== change.resourceType || body.id !== change.id) {

@@ -50,7 +50,17 @@ export function verifyAndParse(req: IncomingMessage, raw: Buffer, source: Source
     body = parseJsonBody(raw);
   }
   const medplumInteraction = header(req, 'x-medplum-interaction');
-  return parseNotification(source, { method, subpath, body, ...(medplumInteraction !== undefined ? { medplumInteraction } : {}) }, { server: serverOf(source), receivedAt });
+  const medplumDeletedResource = header(req, 'x-medplum-deleted-resource');
+  const userAgent = header(req, 'user-agent');
+  const request = {
+    method,
+    subpath,
+    body,
+    ...(medplumInteraction !== undefined ? { medplumInteraction } : {}),
+    ...(medplumDeletedResource !== undefined ? { medplumDeletedResource } : {}),
+    ...(userAgent !== undefined ? { userAgent } : {}),
+  };
+  return parseNotification(source, request, { server: serverOf(source), receivedAt });
 }
 
 /**

@@ -54,6 +54,12 @@ describe('R4 rest-hook', () => {
   it('labels a HAPI source as hapi-rest-hook', () => {
     expect(changes(parseNotification({ kind: 'hapi' }, { method: 'PUT', subpath: ['MedicationRequest', 'med-1'], body: mr('3') }, ctx))[0]?.origin).toBe('hapi-rest-hook');
   });
+  it("recognises HAPI by its client's User-Agent on any FHIR source", () => {
+    const put = { method: 'PUT', subpath: ['MedicationRequest', 'med-1'], body: mr('3') };
+    const hapiUa = 'HAPI-FHIR/6.10.0 (FHIR Client; FHIR 4.0.1/R4; apache)';
+    expect(changes(parseNotification(fhir, { ...put, userAgent: hapiUa }, ctx))[0]?.origin).toBe('hapi-rest-hook');
+    expect(changes(parseNotification(fhir, { ...put, userAgent: 'curl/8.0' }, ctx))[0]?.origin).toBe('r4-rest-hook');
+  });
   it('asks for a query-back on an empty POST', () => {
     expect(parseNotification(fhir, { method: 'POST', subpath: [], body: undefined }, ctx)).toEqual({ kind: 'query-back', origin: 'r4-rest-hook' });
   });
@@ -101,6 +107,24 @@ describe('Medplum', () => {
   });
   it('falls back to the version without the header', () => {
     expect(changes(parseNotification(medplum, { method: 'POST', subpath: [], body: mr('1') }, ctx))[0]?.interaction).toBe('create');
+  });
+  // https://www.medplum.com/docs/subscriptions/subscription-extensions ("Handling Delete Interaction"):
+  // a delete is a POST of `{}` with `X-Medplum-Deleted-Resource: Type/id`.
+  it('reads a delete from X-Medplum-Deleted-Resource with an empty-object body, never refusing it', () => {
+    const [c] = changes(parseNotification(medplum, { method: 'POST', subpath: [], body: {}, medplumDeletedResource: 'MedicationRequest/med-9' }, ctx));
+    expect(c).toEqual({
+      resourceType: 'MedicationRequest',
+      id: 'med-9',
+      interaction: 'delete',
+      origin: 'medplum',
+      dedupeKey: `https://ehr.example.org/fhir|MedicationRequest/med-9|@${ctx.receivedAt}|deleted`,
+    });
+    const withInteraction = parseNotification(medplum, { method: 'POST', subpath: [], body: {}, medplumInteraction: 'delete', medplumDeletedResource: 'MedicationRequest/med-9' }, ctx);
+    expect(changes(withInteraction)[0]).toMatchObject({ resourceType: 'MedicationRequest', id: 'med-9', interaction: 'delete' });
+  });
+  it('refuses a delete that names no resource, or names it badly', () => {
+    expect(problemOf(() => parseNotification(medplum, { method: 'POST', subpath: [], body: {}, medplumInteraction: 'delete' }, ctx)).status).toBe(400);
+    expect(problemOf(() => parseNotification(medplum, { method: 'POST', subpath: [], body: {}, medplumDeletedResource: 'not a reference' }, ctx)).status).toBe(400);
   });
   it('refuses an unknown interaction, an empty body and other methods', () => {
     expect(problemOf(() => parseNotification(medplum, { method: 'POST', subpath: [], body: mr('1'), medplumInteraction: 'vread' }, ctx)).status).toBe(400);
@@ -176,6 +200,19 @@ describe('topic-based subscriptions', () => {
     const ss = { resourceType: 'SubscriptionStatus', type: 'event-notification' };
     const cs = changes(post(bundle(ss, [{ fullUrl: 'https://ehr.example.org/fhir/MedicationRequest/med-1', resource: mr('6') }], 'subscription-notification')));
     expect(cs[0]).toMatchObject({ id: 'med-1', versionId: '6' });
+  });
+  // The Backport IG's multi-resource example: the Patient beside the Encounter was read (GET) for context.
+  it('does not count an entry read for context (request GET) as a change when notificationEvent is absent', () => {
+    const ss = { resourceType: 'SubscriptionStatus', type: 'event-notification' };
+    const cs = changes(
+      post(
+        bundle(ss, [
+          { fullUrl: 'https://ehr.example.org/fhir/Encounter/e1', resource: { resourceType: 'Encounter', id: 'e1', meta: { versionId: '1' } }, request: { method: 'POST', url: 'Encounter' } },
+          { fullUrl: 'https://ehr.example.org/fhir/Patient/p1', resource: { resourceType: 'Patient', id: 'p1' }, request: { method: 'GET', url: 'Patient/p1' } },
+        ]),
+      ),
+    );
+    expect(cs.map((c) => [`${c.resourceType}/${c.id}`, c.interaction])).toEqual([['Encounter/e1', 'create']]);
   });
   it('refuses malformed notification Bundles', () => {
     expect(problemOf(() => post({ resourceType: 'Bundle', type: 'history', entry: [] })).expression).toBe('Bundle.entry');

@@ -12,18 +12,27 @@ export interface NotificationRequest {
   /** Parsed JSON body; undefined for an empty body. */
   body: unknown;
   medplumInteraction?: string;
+  /** `X-Medplum-Deleted-Resource`. */
+  medplumDeletedResource?: string;
+  /** `User-Agent`: HAPI FHIR's client announces itself as `HAPI-FHIR/<version> (FHIR Client; …)`. */
+  userAgent?: string;
 }
 
 /** Routes a request to the parser for its shape. Pure: no I/O; throws HttpProblem for bad input. */
 export function parseNotification(source: Pick<SourceConfig, 'kind'>, req: NotificationRequest, ctx: NotificationContext): ParsedNotification {
-  const restHookOrigin = source.kind === 'hapi' ? 'hapi-rest-hook' : 'r4-rest-hook';
+  const hapi = source.kind === 'hapi' || /^HAPI-FHIR\//.test(req.userAgent ?? '');
+  const restHookOrigin = hapi ? 'hapi-rest-hook' : 'r4-rest-hook';
   const [type, id, ...rest] = req.subpath;
   if (rest.length > 0 || (type !== undefined && id === undefined)) throw new HttpProblem(404, 'not-found', 'notification paths are {endpoint} or {endpoint}/{type}/{id}');
   const path = type !== undefined && id !== undefined ? { resourceType: type, id } : undefined;
 
   if (source.kind === 'medplum') {
     if (req.method !== 'POST' || path) throw new HttpProblem(405, 'not-supported', 'Medplum notifications are a POST to the endpoint', undefined, { Allow: 'POST' });
-    return parseMedplum(req.body, req.medplumInteraction, ctx);
+    const headers = {
+      ...(req.medplumInteraction !== undefined ? { interaction: req.medplumInteraction } : {}),
+      ...(req.medplumDeletedResource !== undefined ? { deletedResource: req.medplumDeletedResource } : {}),
+    };
+    return parseMedplum(req.body, headers, ctx);
   }
   if (path) {
     if (req.method === 'DELETE') return parseRestHookDelete(path, ctx);

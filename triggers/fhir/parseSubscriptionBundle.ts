@@ -131,9 +131,13 @@ export function parseSubscriptionBundle(body: unknown, ctx: NotificationContext)
   }
 
   const payload = readEntries(entries);
-  // Some senders omit notificationEvent and list the resources only: treat each entry as an event.
+  // Some senders omit notificationEvent and list the resources only: treat each entry as an event,
+  // except entries read for context (`request.method` GET, like the Patient beside an Encounter in the
+  // IG's multi-resource example), which changed nothing.
   const events: NotificationEventInfo[] =
-    status.events.length > 0 ? status.events : payload.filter((p) => p.typeAndId).map((p, index) => ({ index, focus: `${p.typeAndId?.resourceType}/${p.typeAndId?.id}` }));
+    status.events.length > 0
+      ? status.events
+      : payload.filter((p) => p.typeAndId && p.method !== 'GET').map((p, index) => ({ index, focus: `${p.typeAndId?.resourceType}/${p.typeAndId?.id}` }));
 
   const changes: ResourceChange[] = [];
   for (const ev of events) {

@@ -77,9 +77,11 @@ describe('expandTiming: slots, ranges and filters (P3, P4, P7)', () => {
     expect(expandTiming(t, { start: '2025-01-01T00:00:00Z', timezone: 'UTC', horizonEnd: '2025-01-02T09:00:00Z' })).toEqual(['2025-01-01T09:00:00Z', '2025-01-02T09:00:00Z']);
     expect(expandTiming(t, { start: '2025-01-01T00:00:00Z', timezone: 'UTC', horizonEnd: '2025-02-01T00:00:00Z' })).toHaveLength(3);
   });
-  it('an elapsed series is truncated to whole minutes; boundsPeriod with an offset is an instant', () => {
+  it('an elapsed series is truncated to whole minutes before the window test (C2); boundsPeriod with an offset is an instant', () => {
     const t: FhirTiming = { repeat: { frequency: 1, period: 90, periodUnit: 'min', boundsPeriod: { end: '2025-01-01T03:00:30Z' } } };
-    expect(expandTiming(t, { start: '2025-01-01T00:00:30Z', timezone: 'UTC' })).toEqual(['2025-01-01T00:00:00Z', '2025-01-01T01:30:00Z', '2025-01-01T03:00:00Z']);
+    // 00:00:30 truncates to 00:00, before effectiveStart (00:00:30): policy 1.1 leaves it out (1 emitted it).
+    expect(expandTiming(t, { start: '2025-01-01T00:00:30Z', timezone: 'UTC' })).toEqual(['2025-01-01T01:30:00Z', '2025-01-01T03:00:00Z']);
+    expect(expandTiming(t, { start: '2025-01-01T00:00:00Z', timezone: 'UTC' })).toEqual(['2025-01-01T00:00:00Z', '2025-01-01T01:30:00Z', '2025-01-01T03:00:00Z']);
   });
   it('asNeeded yields no scheduled reminders; explicit events are used as given', () => {
     expect(expandTiming(code('BID'), { start: '2025-01-01T00:00:00Z', timezone: 'UTC', limit: 5, asNeeded: true })).toEqual([]);

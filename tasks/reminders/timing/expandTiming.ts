@@ -1,13 +1,16 @@
 import { DateTime, IANAZone } from 'luxon';
 import { ReminderError } from '../../../schemas/errors';
 import type { FhirTiming, TimingRepeat } from './fhirTiming';
-import { GTS_ABBREVIATION_SYSTEM, reminderPolicyV1, type ReminderPolicy } from './reminderPolicy';
+import { GTS_ABBREVIATION_SYSTEM, reminderPolicyV1_1, type ReminderPolicy } from './reminderPolicy';
 import { checkTimingInvariants } from './timingInvariants';
 import { ELAPSED_UNIT_MS, fhirDateTimeBound, normalizeUnit, reminderWindow, type ReminderWindow } from './timingWindow';
 import { isValidTimeZone, localToInstant } from './zonedTime';
 
 export interface ExpandTimingOptions {
-  /** The series' start (the order's start, not the planning time: QOD parity, WK weekday and count hang on it). */
+  /**
+   * The series' start (the order's start, not the planning time). With boundsPeriod.start it gives
+   * effectiveStart (P2), from which QOD parity, the WK weekday, the MO day and count are counted (C1).
+   */
   start: string | number | Date;
   /** The patient's IANA zone. */
   timezone: string;
@@ -37,7 +40,7 @@ const toMs = (v: string | number | Date): number => (typeof v === 'number' ? v :
 
 function parseClock(text: string, where: string): number {
   const m = /^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.\d+)?)?$/.exec(text);
-  if (!m) return invalid(`${where} '${text}' is not a time (hh:mm:ss)`);
+  if (!m) return invalid(`P3(a): ${where} '${text}' is not a time (hh:mm:ss)`);
   return Number(m[1]) * 60 + Number(m[2]); // P1: whole minutes
 }
 
@@ -46,7 +49,7 @@ function whenMinutes(when: readonly string[], offset: number | undefined, policy
   const out: number[] = [];
   const clock = (code: string) => {
     const t = policy.eventTimes[code];
-    return t === undefined ? invalid(`repeat.when '${code}' is not an EventTiming code this policy knows`) : parseClock(t, `policy time for ${code}`);
+    return t === undefined ? invalid(`P3(b): repeat.when '${code}' is not an EventTiming code this policy knows`) : parseClock(t, `policy time for ${code}`);
   };
   for (const code of when) {
     const expanded = code === 'C' ? ['CM', 'CD', 'CV'] : code === 'AC' ? ['ACM', 'ACD', 'ACV'] : code === 'PC' ? ['PCM', 'PCD', 'PCV'] : [code];
@@ -64,7 +67,7 @@ function whenMinutes(when: readonly string[], offset: number | undefined, policy
 
 function weekdaysOf(repeat: TimingRepeat | undefined): Set<number> | undefined {
   if (!repeat?.dayOfWeek || repeat.dayOfWeek.length === 0) return undefined;
-  return new Set(repeat.dayOfWeek.map((d) => DAY_CODES[d] ?? invalid(`repeat.dayOfWeek '${d}' is not mon…sun`)));
+  return new Set(repeat.dayOfWeek.map((d) => DAY_CODES[d] ?? invalid(`P3: repeat.dayOfWeek '${d}' is not mon…sun`)));
 }
 
 function fromCode(timing: FhirTiming, repeat: TimingRepeat | undefined, policy: ReminderPolicy): Series {
@@ -72,7 +75,7 @@ function fromCode(timing: FhirTiming, repeat: TimingRepeat | undefined, policy: 
   const known = codings.find((c) => (c.system === undefined || c.system === GTS_ABBREVIATION_SYSTEM) && c.code !== undefined && policy.codes[c.code]);
   if (!known?.code) {
     const named = codings.map((c) => c.code).filter(Boolean).join(', ');
-    return invalid(named ? `Timing.code '${named}' is not a shortcut this policy knows` : 'Timing has neither repeat, code nor event');
+    return invalid(named ? `P6: Timing.code '${named}' is not a shortcut this policy knows` : 'C5: Timing has neither a repeat that defines a schedule, a code nor an event');
   }
   const sc = policy.codes[known.code]!;
   const minutes = sc.times.map((t) => parseClock(t, `policy time for ${known.code}`));
@@ -81,16 +84,19 @@ function fromCode(timing: FhirTiming, repeat: TimingRepeat | undefined, policy: 
   return { kind: 'wall', unit, every: sc.periodUnit === 'h' ? 1 : sc.period, minutes, weekdays: weekdaysOf(repeat) };
 }
 
-/** P3 + P4 + P6: what kind of series a Timing describes. */
+/** P3 + P4 + P6 + C5: what kind of series a Timing describes. */
 function resolveSeries(timing: FhirTiming, policy: ReminderPolicy): Series {
   const r = timing.repeat;
-  const definesSlots = r && (r.period !== undefined || r.periodUnit !== undefined || r.frequency !== undefined || (r.when?.length ?? 0) > 0 || (r.timeOfDay?.length ?? 0) > 0);
-  if (!definesSlots) {
-    if (timing.code) return fromCode(timing, r, policy);
+  // C5: a repeat with no frequency, period, times or when (only bounds, count, dayOfWeek) does not
+  // define a schedule; a code beside it does, and the repeat's bounds, count and dayOfWeek apply.
+  const definesSchedule = r && (r.period !== undefined || r.frequency !== undefined || (r.when?.length ?? 0) > 0 || (r.timeOfDay?.length ?? 0) > 0);
+  if (!definesSchedule && timing.code) return fromCode(timing, r, policy);
+  // A lone periodUnit (no code) still reads as once per that unit, as in version 1.
+  if (!definesSchedule && r?.periodUnit === undefined) {
     if ((timing.event?.length ?? 0) > 0) return { kind: 'none' };
-    return invalid('Timing has no repeat frequency/period, when, timeOfDay, code or event to plan from');
+    return invalid('C5: Timing has no repeat frequency, period, when or timeOfDay, no code and no event to plan from');
   }
-  const unit = normalizeUnit(r.periodUnit) ?? (r.periodUnit === undefined ? 'd' : invalid(`repeat.periodUnit '${r.periodUnit}' is not s, min, h, d, wk, mo or a`));
+  const unit = normalizeUnit(r.periodUnit) ?? (r.periodUnit === undefined ? 'd' : invalid(`P3: repeat.periodUnit '${r.periodUnit}' is not s, min, h, d, wk, mo or a`));
   const period = r.periodMax ?? r.period ?? 1; // P4: the least frequent reading
   const frequency = r.frequency ?? 1;
   const weekdays = weekdaysOf(r);
@@ -107,13 +113,17 @@ function resolveSeries(timing: FhirTiming, policy: ReminderPolicy): Series {
     if (!minutes && !Number.isInteger(period)) return { kind: 'elapsed', stepMs: (period * 86_400_000) / frequency };
     if (!minutes) {
       const defaults = policy.defaultTimesByFrequency[frequency];
-      if (!defaults) return invalid(`frequency ${frequency} per ${period} d needs timeOfDay: the policy has default times for at most ${Math.max(...Object.keys(policy.defaultTimesByFrequency).map(Number))} doses a day`);
+      if (!defaults) {
+        const most = Math.max(...Object.keys(policy.defaultTimesByFrequency).map(Number));
+        return invalid(`P3(d): more than ${most} a day needs timeOfDay (frequency ${frequency} per ${period} d, and the policy has default times for at most ${most})`);
+      }
       minutes = defaults.map((t) => parseClock(t, 'policy default time'));
     }
-    if (!Number.isInteger(period)) return invalid(`repeat.period ${period} d must be a whole number of days when times are given`);
+    if (!Number.isInteger(period)) return invalid(`P3(d): repeat.period ${period} d must be a whole number of days when times are given`);
     return { kind: 'wall', unit: 'd', every: period, minutes, weekdays };
   }
-  if (!Number.isInteger(period)) return invalid(`repeat.period ${period} ${unit} must be a whole number`);
+  if (!Number.isInteger(period)) return invalid(`P3(e,f): repeat.period ${period} ${unit} must be a whole number`);
+  // C6: a weekly, monthly or yearly series with no timeOfDay or when is at 09:00 local.
   minutes ??= [parseClock(policy.defaultTimeForLongPeriods, 'policy default time')];
   return { kind: 'wall', unit: unit as 'wk' | 'mo' | 'a', every: period, minutes, weekdays };
 }
@@ -123,13 +133,31 @@ const daysInMonth = (y: number, m: number) => new Date(Date.UTC(y, m, 0)).getUTC
 /** ISO weekday (1 = Monday … 7 = Sunday) of an epoch day. */
 const isoWeekday = (day: number) => ((((day + 3) % 7) + 7) % 7) + 1;
 
-function inWindow(t: number, w: ReminderWindow, horizonEnd: number | undefined): boolean {
+const toMinute = (t: number): number => Math.floor(t / 60_000) * 60_000;
+
+function inWindow(t: number, w: ReminderWindow): boolean {
   if (t < w.start) return false;
-  if (w.end !== undefined && (w.endExclusive ? t >= w.end : t > w.end)) return false;
-  return horizonEnd === undefined || t <= horizonEnd;
+  return w.end === undefined || (w.endExclusive ? t < w.end : t <= w.end);
 }
 
-function wallSeries(s: Extract<Series, { kind: 'wall' }>, w: ReminderWindow, zone: IANAZone, stopAt: number | undefined, want: number): number[] {
+/**
+ * The reminders a series yields, as it is generated: each slot truncated to its minute first (C2),
+ * then tested against the window (P2), and kept once however many slots land on it (C3), so the
+ * size is the count P7 sees.
+ */
+class Reminders {
+  readonly instants = new Set<number>();
+  constructor(private readonly window: ReminderWindow) {}
+  add(slot: number): void {
+    const t = toMinute(slot);
+    if (inWindow(t, this.window)) this.instants.add(t);
+  }
+  get size(): number {
+    return this.instants.size;
+  }
+}
+
+function wallSeries(s: Extract<Series, { kind: 'wall' }>, w: ReminderWindow, zone: IANAZone, stopAt: number | undefined, want: number, out: Reminders): void {
   const local = DateTime.fromMillis(w.start, { zone });
   const startDay = epochDay(local.year, local.month, local.day);
   const startWeek = startDay - (isoWeekday(startDay) - 1);
@@ -137,7 +165,6 @@ function wallSeries(s: Extract<Series, { kind: 'wall' }>, w: ReminderWindow, zon
   const minMinute = minutes[0] ?? 0;
   const maxMinute = minutes[minutes.length - 1] ?? 0;
   const weekdays = s.unit === 'wk' ? (s.weekdays ?? new Set([isoWeekday(startDay)])) : s.weekdays;
-  const out: number[] = [];
   let enoughAt: number | undefined;
   // Anchor days before the start can still yield reminders after it when an offset crosses midnight.
   for (let day = startDay - Math.ceil(Math.max(0, maxMinute) / 1440) - 1; ; day++) {
@@ -145,6 +172,7 @@ function wallSeries(s: Extract<Series, { kind: 'wall' }>, w: ReminderWindow, zon
     if (enoughAt !== undefined && day > enoughAt + 3) break;
     const date = new Date(day * 86_400_000);
     const [y, m, d] = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()];
+    // C9: `day` is the event's day, so the dayOfWeek filter tests it even when an offset moves the slot past midnight.
     if (weekdays && !weekdays.has(isoWeekday(day))) continue;
     const idx = s.unit === 'd' ? day - startDay
       : s.unit === 'wk' ? Math.floor((day - startWeek) / 7)
@@ -153,14 +181,10 @@ function wallSeries(s: Extract<Series, { kind: 'wall' }>, w: ReminderWindow, zon
     if (((idx % s.every) + s.every) % s.every !== 0) continue;
     if (s.unit === 'mo' && d !== Math.min(local.day, daysInMonth(y, m))) continue;
     if (s.unit === 'a' && (m !== local.month || d !== Math.min(local.day, daysInMonth(y, m)))) continue;
-    for (const mi of minutes) {
-      const t = localToInstant(zone, y, m, d, mi);
-      if (t >= w.start) out.push(t);
-    }
-    if (enoughAt === undefined && out.length >= want) enoughAt = day;
+    for (const mi of minutes) out.add(localToInstant(zone, y, m, d, mi));
+    if (enoughAt === undefined && out.size >= want) enoughAt = day;
     if (stopAt === undefined && day - startDay > 366 * 200) break;
   }
-  return out;
 }
 
 /**
@@ -169,34 +193,35 @@ function wallSeries(s: Extract<Series, { kind: 'wall' }>, w: ReminderWindow, zon
  * that breaks a FHIR invariant or that the policy cannot plan, Reminder.NoTimeZone for a bad zone.
  */
 export function expandTiming(timing: FhirTiming, options: ExpandTimingOptions): string[] {
-  const policy = options.policy ?? reminderPolicyV1;
+  const policy = options.policy ?? reminderPolicyV1_1;
   if (!isValidTimeZone(options.timezone)) throw new ReminderError('Reminder.NoTimeZone', `'${options.timezone}' is not a valid IANA time zone`);
   const zone = IANAZone.create(options.timezone);
   checkTimingInvariants(timing);
   const series = resolveSeries(timing, policy);
   if (options.asNeeded) return [];
   const start = toMs(options.start);
-  if (Number.isNaN(start)) return invalid('the series start is not a valid instant');
+  if (Number.isNaN(start)) return invalid('P2: the series start is not a valid instant');
   const horizonEnd = options.horizonEnd === undefined ? undefined : toMs(options.horizonEnd);
   const window = reminderWindow(start, timing.repeat ?? {}, zone);
   const count = timing.repeat?.count;
   const limit = Math.min(options.limit ?? DEFAULT_LIMIT, count ?? Infinity);
   const stopAt = [window.end, horizonEnd].filter((t): t is number => t !== undefined).reduce<number | undefined>((a, b) => (a === undefined ? b : Math.min(a, b)), undefined);
 
-  let raw: number[] = [];
+  // Generation stops once `limit` distinct reminders are in the window (C3: duplicates do not count).
+  const reminders = new Reminders(window);
   if (series.kind === 'elapsed') {
-    for (let k = 0; raw.length < limit; k++) {
+    for (let k = 0; reminders.size < limit; k++) {
       const t = window.start + k * series.stepMs;
-      if (stopAt !== undefined && t > stopAt) break;
-      raw.push(t);
+      if (stopAt !== undefined && toMinute(t) > stopAt) break;
+      reminders.add(t);
     }
   } else if (series.kind === 'wall') {
-    raw = wallSeries(series, window, zone, stopAt, limit);
+    wallSeries(series, window, zone, stopAt, limit, reminders);
   }
-  for (const e of timing.event ?? []) raw.push(fhirDateTimeBound(e, zone, 'start'));
+  for (const e of timing.event ?? []) reminders.add(fhirDateTimeBound(e, zone, 'start'));
 
-  // Window first (P2), then count from effectiveStart (P7), then the horizon.
-  const inBounds = [...new Set(raw.filter((t) => inWindow(t, window, undefined)).map((t) => Math.floor(t / 60_000) * 60_000))].sort((a, b) => a - b);
+  // Truncated, windowed and distinct (C2, P2, C3); then count from effectiveStart (P7), then the horizon.
+  const inBounds = [...reminders.instants].sort((a, b) => a - b);
   return inBounds
     .slice(0, count ?? inBounds.length)
     .filter((t) => horizonEnd === undefined || t <= horizonEnd)

@@ -1,7 +1,8 @@
 /**
  * The reminder expansion policy (../shared/conformance/timing/POLICY.md), as data. Every schedule
  * records `version`, so a later policy can re-plan and the audit trail says why a reminder fired.
- * A deployment may override any table by passing its own policy.
+ * A deployment may override any table by passing its own policy. The rules (P1–P7 and the 1.1
+ * clarifications C1–C9) are in expandTiming.ts; the tables did not change from 1 to 1.1.
  */
 export interface ReminderPolicy {
   version: string;
@@ -30,8 +31,9 @@ export const GTS_ABBREVIATION_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3
 const everyNHours = (n: number, first = 0) =>
   Array.from({ length: Math.floor((24 - first - 1) / n) + 1 }, (_, i) => `${String(first + i * n).padStart(2, '0')}:00`);
 
-export const reminderPolicyV1: ReminderPolicy = {
-  version: '1',
+/** Policy 1.1: version 1's tables, expanded under the clarifications C1–C9. New plans record `1.1`. */
+export const reminderPolicyV1_1: ReminderPolicy = {
+  version: '1.1',
   defaultTimesByFrequency: {
     1: ['09:00'],
     2: ['09:00', '21:00'],

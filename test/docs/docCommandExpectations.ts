@@ -1,0 +1,114 @@
+/**
+ * What each command shown in README.md and docs/ must do, keyed by the command as typed
+ * (whitespace collapsed, comment removed; see commandsInDocs.ts). docCommands.test.ts runs every
+ * command found in the docs in a temporary copy of the repository and checks it against this
+ * table. A command with no entry fails the suite, and so does an entry whose command is no longer
+ * in the docs: when you add, change or remove a command in the docs, change its entry here.
+ *
+ * Every entry says what the command prints (the docs' own words where they give them): a command
+ * that prints nothing fails, whatever its exit code.
+ */
+export interface CommandExpectation {
+  /** Each must appear in stdout + stderr. Never empty. */
+  prints: readonly (string | RegExp)[];
+  /** Expected exit code; default 0. Not checked for a long-running command stopped after `until`. */
+  exit?: number;
+  /** A long-running command: wait until the output matches, then stop it (SIGINT to its process group). */
+  until?: RegExp;
+  /** Run this instead of the text as typed, and say why (the test prints the reason). */
+  instead?: { run: string; why: string };
+  /** The command reads this path inside the shared corpora (../shared): skipped when it is absent. */
+  needsShared?: string;
+  /** Files (relative to the copy) the command must have written. */
+  creates?: readonly string[];
+  /** Extra environment for this command. */
+  env?: Readonly<Record<string, string>>;
+  timeoutMs?: number;
+}
+
+/** No AWS credentials can be found: the AWS commands must say what to do, without any network call. */
+const NO_AWS_CREDENTIALS = /no AWS credentials found: set AWS_PROFILE .* or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/;
+
+export const DOC_COMMAND_EXPECTATIONS: Readonly<Record<string, CommandExpectation>> = {
+  // README: Quick start
+  'npm ci': {
+    instead: {
+      run: 'npm ci --dry-run --offline --ignore-scripts --no-audit --no-fund',
+      why: 'a real `npm ci` deletes node_modules and downloads every package again (minutes, network); the copy reuses the installed node_modules, and the dry run makes the check npm ci makes first (package.json and package-lock.json agree), failing if they do not',
+    },
+    prints: [/up to date|added \d+ packages/],
+  },
+  'npm start': {
+    until: /^ready$/m,
+    // CLINFLOW_PORT=0 (set for every command): an ephemeral port, not 8080, on a shared machine.
+    prints: [
+      // The README's sample lists the first few workflows, alphabetically; others may be added.
+      /clinflow dev: \d+ workflows loaded \(abnormal-lab, [a-z-]+, /,
+      /FHIR notifications {2}POST http:\/\/127\.0\.0\.1:\d+\/fhir\/notify\/sandbox/,
+      /events \(PutEvents\) {2}POST http:\/\/127\.0\.0\.1:\d+\/events {2}\(set CLINFLOW_EVENTS_TOKEN to enable\)/,
+      /health \/ metrics {4}GET {2}http:\/\/127\.0\.0\.1:\d+\/health {2}http:\/\/127\.0\.0\.1:\d+\/metrics/,
+      /FHIR server {9}http:\/\/127\.0\.0\.1:\d+\/fhir {2}\(sandbox, synthetic data\)/,
+      /data {16}\S+\.clinflow/,
+      /^ready$/m,
+    ],
+    timeoutMs: 180_000,
+  },
+  'npx clinflow demo': {
+    // The README: an order stopped and its reminders cancelled, an unacknowledged task escalated,
+    // the nightly overdue-task job; exit 0 when every promise held.
+    prints: [/stopped/i, /escalat/i, /overdue/i],
+    timeoutMs: 240_000,
+  },
+  'npm test': {
+    instead: {
+      run: 'npm test -- --listTests',
+      why: 'running the whole suite from inside the suite would recurse; --listTests shows `npm test` is jest over every suite, including the README and conformance ones',
+    },
+    prints: ['test/docs/docCommands.test.ts', 'cli/entry.test.ts', 'test/conformance/asl.test.ts'],
+  },
+
+  // README: Writing a workflow
+  'npx clinflow validate workflows/': { prints: [/\d+ workflow files checked: 0 errors/] },
+  'npx clinflow compile workflows/ --out dist/': {
+    prints: [/(\d+) of \1 workflows compiled to dist\/: 0 errors/],
+    creates: ['dist/abnormal-lab.asl.json', 'dist/abnormal-lab.trigger.json', 'dist/abnormal-lab.manifest.json'],
+  },
+  'npx clinflow graph workflows/abnormal-lab.yaml --format mermaid': { prints: [/^flowchart TD$/m, 'wf_trigger'] },
+
+  // README: Development table
+  'npm run typecheck': {
+    instead: {
+      run: "grep -n '^npm run check' .ci/run && node -p \"require('./package.json').scripts.check\"",
+      why: 'CI runs it before the tests (.ci/run: `npm run check` = typecheck && lint), so running it again here would only add minutes; this checks CI really does',
+    },
+    prints: ['npm run check', 'npm run typecheck && npm run lint'],
+  },
+  'npm run lint': {
+    instead: {
+      run: "grep -n '^npm run check' .ci/run && node -p \"require('./package.json').scripts.check\"",
+      why: 'as for npm run typecheck: .ci/run runs `npm run check` (typecheck && lint) before the tests',
+    },
+    prints: ['npm run check', 'npm run typecheck && npm run lint'],
+  },
+  'npm run bench -- engine|bus|ingest': {
+    instead: {
+      run: 'npm run bench -- no-such-benchmark',
+      why: 'each benchmark takes minutes and is not part of npm test (the README says so); asking for an unknown one lists the ones that exist, which must be the three the README names',
+    },
+    exit: 1,
+    prints: ['have: bus, engine, ingest'],
+  },
+  'npx clinflow conformance <suite> FILE [--json]': {
+    instead: { run: 'npx clinflow conformance timing ../shared/conformance/timing/vectors.json', why: '<suite> and FILE are placeholders: one suite, the shared Timing vectors' },
+    needsShared: 'conformance/timing/vectors.json',
+    prints: [/^timing: (\d+)\/\1 passed \(100\.0%\)$/m],
+  },
+
+  // README: Deploying to AWS (no credentials exist here, and nothing may reach AWS)
+  'npx clinflow deploy plan --dry-run --stage demo --region us-east-1': {
+    prints: ['Dry run: stage demo in us-east-1, against an empty account', /\+ create +stateMachine +clinflow-demo-abnormal-lab/, /Plan: \d+ to create/],
+  },
+  'npx clinflow deploy plan --stage demo --region us-east-1': { exit: 1, prints: ['clinflow deploy plan:', NO_AWS_CREDENTIALS] },
+  'npx clinflow deploy apply --stage demo --region us-east-1': { exit: 1, prints: ['clinflow deploy apply:', NO_AWS_CREDENTIALS] },
+  'npx clinflow deploy destroy --stage demo --region us-east-1': { exit: 1, prints: ['clinflow deploy destroy:', NO_AWS_CREDENTIALS] },
+};
