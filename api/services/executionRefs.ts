@@ -49,6 +49,8 @@ export class ExecutionRefIndex {
           let input: unknown;
           try {
             input = this.engine.store.codec.decode(r.input);
+            // The journal keeps the input as the caller's JSON text.
+            if (typeof input === 'string') input = JSON.parse(input) as unknown;
           } catch {
             input = undefined;
           }

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { main } from '../../cli/main';
 import { startApiFixture, OPERATOR, type ApiFixture } from '../../api/testing/apiFixture';
 
@@ -161,8 +161,24 @@ if (!available && !required) console.warn('awsApi.e2e: the AWS CLI is missing (a
     expect(await unsigned).toContain('(MissingAuthenticationTokenException)');
     expect(await wrongSecret).toContain('(InvalidSignatureException)');
   }, CLI_TEST_MS);
+});
+
+describe('ops commands against the local server (SDK clients, no AWS CLI needed)', () => {
+  let f: ApiFixture;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'clinflow-ops-'));
+    f = await startApiFixture({ database: join(dir, 'clinflow.db') });
+    f.engine.createStateMachine({ name: 'clinflow-intake', definition: WAIT });
+  });
+  afterAll(async () => {
+    await f.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('ops commands find runs by FHIR reference and the audit trail verifies, then detects tampering', async () => {
+    await f.sfn().send(new StartExecutionCommand({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-intake', name: 'ops-1', input: '{"order":"MedicationRequest/m1"}' }));
+    await f.sfn().send(new StartExecutionCommand({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-intake', name: 'ops-2', input: '{"order":"MedicationRequest/m2"}' }));
     const out: string[] = [];
     const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       out.push(String(chunk));
@@ -176,11 +192,11 @@ if (!available && !required) console.warn('awsApi.e2e: the AWS CLI is missing (a
       // Jest's own console lines (the SDK's Node version notice) can share stdout: read from the JSON's first line.
       const text = out.join('');
       const found = JSON.parse(text.slice(text.search(/^\[/m))) as { name: string; status: string }[];
-      expect(found.map((e) => [e.name, e.status])).toEqual([['cli-1', 'RUNNING']]);
+      expect(found.map((e) => [e.name, e.status])).toEqual([['ops-1', 'RUNNING']]);
       out.length = 0;
       expect(await main(['executions', 'list', '--workflow', 'intake', '--status', 'RUNNING', '--endpoint', f.endpoint])).toBe(0);
       expect(out.join('')).toMatch(/WORKFLOW\s+NAME\s+STATUS/);
-      expect(out.join('')).toContain('cli-1');
+      expect(out.join('')).toContain('ops-2');
       out.length = 0;
       expect(await main(['executions', 'list', '--status', 'BOGUS', '--endpoint', f.endpoint])).toBe(2);
       expect(await main(['audit', 'verify', '--data-dir', dir])).toBe(0);
