@@ -39,6 +39,8 @@ export interface LoadedWorkflows {
   diagnostics: Diagnostic[];
   /** True when any file had an error. */
   failed: boolean;
+  /** Workflow name → the file it was compiled from (for reporting a definition the engine refuses). */
+  files: Record<string, string>;
 }
 
 /** Reads and compiles every workflow under `paths` (for the runtime and deploy). */
@@ -49,5 +51,6 @@ export function loadWorkflows(paths: readonly string[]): LoadedWorkflows {
     workflows: results.flatMap((r) => (r.artifact ? [r.artifact] : [])),
     diagnostics,
     failed: diagnostics.some((d) => d.severity === 'error'),
+    files: Object.fromEntries(results.flatMap((r) => (r.artifact ? [[r.artifact.name, r.file]] : []))),
   };
 }

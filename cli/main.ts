@@ -20,7 +20,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
     const e = err as { code?: string; exitCode?: number };
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+    // `clinflow help [cmd]` asked for help (exitCode 0); a bare `clinflow` named no command: usage.
+    if (e.code === 'commander.help') return e.exitCode === 0 ? 0 : 2;
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) return 2;
     process.stderr.write(`clinflow: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;

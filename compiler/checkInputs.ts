@@ -34,7 +34,7 @@ export function checkTaskInputs(spec: TaskSpec, inputs: unknown, path: PathSegme
       });
     }
   }
-  const result = spec.input.safeParse(inputs);
+  const result = (spec.literalInput ?? spec.input).safeParse(inputs);
   if (result.success) return;
   for (const issue of result.error.issues) {
     if (dynamicAt(inputs, issue.path)) continue;

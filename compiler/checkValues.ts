@@ -1,5 +1,6 @@
 import { isRecord } from './schemaDiagnostics';
-import { expressionBody, isExpression, isTemplate, parseJsonata, templateParts, variableReferences } from './expressions';
+import { JSONATA_FUNCTIONS, UNAVAILABLE_JSONATA_FUNCTIONS } from '../schemas/jsonataFunctions';
+import { badZoneArguments, expressionBody, functionCalls, isExpression, isTemplate, parseJsonata, templateParts, variableReferences } from './expressions';
 import type { Reporter } from './reporter';
 import { suggest } from './suggest';
 import type { PathSegment } from './yamlSource';
@@ -46,6 +47,21 @@ function checkExpression(body: string, path: PathSegment[], reporter: Reporter, 
     reporter.error(path, parsed.problem.message, { code: 'jsonata', innerOffset: at });
     return;
   }
+  for (const [name, offsets] of functionCalls(parsed.ast)) {
+    if (JSONATA_FUNCTIONS.has(name)) continue;
+    const instead = UNAVAILABLE_JSONATA_FUNCTIONS[name];
+    const message = instead
+      ? `$${name} is not available in AWS Step Functions' JSONata`
+      : `unknown JSONata function $${name}: neither JSONata nor AWS Step Functions has it (workflows cannot define functions)`;
+    reporter.error(path, message, { code: 'unknown-function', innerOffset: start + (offsets[0] ?? 0), suggestion: functionSuggestion(name) });
+  }
+  for (const bad of badZoneArguments(parsed.ast)) {
+    reporter.error(path, `$${bad.fn} takes a UTC offset such as '+0100' as its time zone, not '${bad.zone}' (it would render NaN)`, {
+      code: 'jsonata-timezone',
+      innerOffset: start + bad.offset,
+      suggestion: "the time.format task, which renders an instant in a person's IANA zone and language",
+    });
+  }
   for (const [name, offsets] of variableReferences(parsed.ast)) {
     if (known.visible.has(name)) continue;
     const where = known.elsewhere.get(name);
@@ -59,4 +75,38 @@ function checkExpression(body: string, path: PathSegment[], reporter: Reporter, 
       suggestion: ((s) => (s ? `$${s}` : undefined))(suggest(name, known.visible)),
     });
   }
+}
+
+/** What authors coming from JavaScript or FHIRPath reach for, and the JSONata that does it. */
+const FUNCTION_EQUIVALENTS: Readonly<Record<string, string>> = {
+  startsWith: "$substring(text, 0, $length(prefix)) = prefix",
+  endsWith: "$substring(text, -$length(suffix)) = suffix",
+  includes: '$contains',
+  indexOf: '$contains',
+  toUpperCase: '$uppercase',
+  upper: '$uppercase',
+  toLowerCase: '$lowercase',
+  lower: '$lowercase',
+  parseInt: '$parseInteger or $number',
+  parseFloat: '$number',
+  toString: '$string',
+  concat: "$append, or & for text",
+  format: 'the time.format task for dates, $formatNumber for numbers',
+  formatDate: 'the time.format task (a time in the person\'s zone and language)',
+  date: 'the time.format task, or $toMillis/$fromMillis',
+  today: '$now()',
+  size: '$count or $length',
+  isEmpty: 'not($exists(x))',
+  empty: 'not($exists(x))',
+  first: 'x[0]',
+  last: 'x[-1]',
+};
+
+function functionSuggestion(name: string): string | undefined {
+  const instead = UNAVAILABLE_JSONATA_FUNCTIONS[name];
+  if (instead !== undefined) return `$${instead}`;
+  const known = FUNCTION_EQUIVALENTS[name];
+  if (known !== undefined) return known;
+  const close = suggest(name, JSONATA_FUNCTIONS);
+  return close === undefined ? undefined : `$${close}`;
 }

@@ -28,7 +28,7 @@ const states = (def: Record<string, unknown>) => def.States as Record<string, St
 describe('shipped workflows', () => {
   it('ship the workflows the issue asks for', () => {
     expect(shipped).toEqual(
-      expect.arrayContaining(['medication-reminders.yaml', 'cancel-reminders.yaml', 'abnormal-lab.yaml', 'discharge-follow-up.yaml', 'nightly-overdue-tasks.yaml', 'reminder-delivery.yaml', 'replenish-reminders.yaml']),
+      expect.arrayContaining(['medication-reminders.yaml', 'cancel-reminders.yaml', 'abnormal-lab.yaml', 'discharge-follow-up.yaml', 'nightly-overdue-tasks.yaml', 'reminder-delivery.yaml', 'replenish-reminders.yaml', 'cancel-reminders-on-delete.yaml']),
     );
   });
 
@@ -86,16 +86,22 @@ describe('ASL mapping', () => {
     const wf = compileShipped('abnormal-lab.yaml');
     const s = states(wf.definition);
     expect(wf.definition.StartAt).toBe('trigger.read');
-    expect(s['trigger.where']).toMatchObject({ Resource: taskFunctionArn('fhirpath.test'), Arguments: { expression: "'6298-4' in code.coding.code and valueQuantity.value > 6.0" } });
+    expect(s['trigger.where']).toMatchObject({ Resource: taskFunctionArn('fhirpath.test'), Arguments: { expression: "code.coding.where(system = 'http://loinc.org' and (code = '2823-3' or code = '6298-4')).exists() and valueQuantity.value > 6.0" } });
     expect(s['trigger.match']).toMatchObject({ Type: 'Choice', Choices: [{ Next: 'observation' }], Default: 'trigger.skipped' });
-    expect(wf.manifest.routingAttributes).toEqual({ Observation: ['code.coding.code', 'valueQuantity.value'] });
-    expect(wf.manifest.tasks).toEqual(expect.arrayContaining(['fhir.read', 'fhirpath.test', 'tasks.await', 'notify.send']));
+    expect(wf.manifest.routingAttributes).toEqual({ Observation: ['valueQuantity.value'] });
+    expect(wf.manifest.tasks).toEqual(expect.arrayContaining(['fhir.read', 'fhirpath.test', 'tasks.await', 'tasks.expire', 'notify.send']));
     const ack = s.acknowledge!;
     expect(ack.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
     expect(ack.TimeoutSeconds).toBe(3600);
-    expect(ack.HeartbeatSeconds).toBe(900);
-    expect(ack.Arguments).toMatchObject({ FunctionName: taskFunctionArn('tasks.await'), Payload: { owner: 'CareTeam/renal-care-team', priority: 'stat', taskToken: '{% $states.context.Task.Token %}' } });
-    expect((ack.Catch as State[])[0]).toMatchObject({ ErrorEquals: expect.arrayContaining(['States.Timeout', 'States.HeartbeatTimeout']), Next: 'escalate' });
+    expect(ack.HeartbeatSeconds).toBeUndefined();
+    expect(ack.Arguments).toMatchObject({ FunctionName: taskFunctionArn('tasks.await'), Payload: { owner: 'CareTeam/renal-care-team', priority: 'stat', until: 'accepted', taskToken: '{% $states.context.Task.Token %}' } });
+    // A timeout first cancels the Task (acknowledge.expire), which fails with HumanTask.TimedOut into the step's own catch.
+    const key = (ack.Arguments as { Payload: { awaitKey: string } }).Payload.awaitKey;
+    expect(key).toContain('$states.context.State.EnteredTime');
+    expect((ack.Catch as State[])[0]).toEqual({ ErrorEquals: ['States.Timeout', 'States.HeartbeatTimeout'], Next: 'acknowledge.expire', Output: { awaitKey: key, error: '{% $states.errorOutput.Error %}' } });
+    expect((ack.Catch as State[])[1]).toMatchObject({ ErrorEquals: expect.arrayContaining(['HumanTask.TimedOut', 'HumanTask.Rejected']), Next: 'escalate' });
+    expect(s['acknowledge.expire']).toMatchObject({ Type: 'Task', Resource: taskFunctionArn('tasks.expire'), Arguments: { awaitKey: '{% $states.input.awaitKey %}', error: '{% $states.input.error %}' }, End: true });
+    expect((s['acknowledge.expire']!.Catch as State[])[0]).toMatchObject({ ErrorEquals: expect.arrayContaining(['HumanTask.TimedOut']), Next: 'escalate' });
   });
 
   it('nightly-overdue-tasks: a schedule trigger and forEach as an inline Map binding $task', () => {
@@ -110,7 +116,9 @@ describe('ASL mapping', () => {
     });
     expect(wf.definition.TimeoutSeconds).toBe(7200);
     const map = states(wf.definition).remind!;
-    expect(map).toMatchObject({ Type: 'Map', Items: '{% $overdue.resources %}', MaxConcurrency: 5 });
+    expect(map).toMatchObject({ Type: 'Map', Items: '{% $overdue %}', MaxConcurrency: 5 });
+    // Overdue means past Task.restriction.period.end, where clinflow writes the due date (R4 has no search parameter for it).
+    expect(states(wf.definition).pastDue!.Assign).toEqual({ overdue: expect.stringContaining('restriction.period.end') });
     const proc = map.ItemProcessor as State;
     expect(proc.StartAt).toBe('remind.item');
     expect((proc.States as Record<string, State>)['remind.item']).toMatchObject({ Type: 'Pass', Assign: { task: '{% $states.input.value %}' }, Next: 'owned' });

@@ -3,10 +3,13 @@ import type { CompiledWorkflow } from '../schemas/artifacts';
 import type { Diagnostic } from '../schemas/diagnostic';
 import { WorkflowSchema } from '../schemas/workflow';
 import { checkSteps } from './checkSteps';
+import { checkValue } from './checkValues';
 import { checkTrigger } from './checkTrigger';
 import { emitAsl, tasksUsed } from './emitAsl';
 import { emitTrigger, resourceName } from './emitTrigger';
+import { MAX_DEFINITION_BYTES } from '../schemas/quotas';
 import { unreachableStates } from './reachability';
+import { waitlessCycles } from './waitlessCycles';
 import { Reporter } from './reporter';
 import { checkSchema, isRecord } from './schemaDiagnostics';
 import { COMPILER_VERSION } from './version';
@@ -47,6 +50,8 @@ export function compile(source: string, fileName: string): CompileResult {
   // Semantic checks run on malformed input too, so one run reports every problem.
   const steps = checkSteps(root, reporter);
   const facts = checkTrigger(root, reporter);
+  // The key is computed before any step has run: only $event (and $states) exist then.
+  if (isRecord(root.correlation)) checkValue(root.correlation.key, ['correlation', 'key'], reporter, { visible: new Set(['event', 'states']), elsewhere: new Map() });
   if (!schemaOk) return { diagnostics: reporter.sorted() };
 
   // The schema holds, so the ASL can be built even with other errors: reachability is checked on it.
@@ -56,6 +61,19 @@ export function compile(source: string, fileName: string): CompileResult {
   for (const name of unreachableStates(definition)) {
     const step = steps.find((s) => s.id === name);
     if (step) reporter.error([...step.path, 'id'], `step '${name}' can never run: no step goes to it`, { code: 'unreachable' });
+  }
+  for (const cycle of waitlessCycles(definition)) {
+    // Reported at the first of its steps in source order; compiler-added states (`x.item`) are not steps.
+    const members = steps.filter((st) => st.id !== undefined && cycle.includes(st.id));
+    const first = members[0];
+    if (first) {
+      const names = members.map((m) => `'${m.id}'`).join(', ');
+      reporter.warning([...first.path, 'id'], `steps ${names} loop with no wait, call or await on the loop: unless a condition leaves it, the execution fails at AWS's 25 000 history events`, { code: 'waitless-loop' });
+    }
+  }
+  const definitionBytes = Buffer.byteLength(JSON.stringify(definition), 'utf8');
+  if (definitionBytes > MAX_DEFINITION_BYTES) {
+    reporter.error([], `the compiled state machine is ${definitionBytes} bytes: over AWS's 1 MB definition quota (${MAX_DEFINITION_BYTES} bytes); split the workflow`, { code: 'definition-size' });
   }
   if (reporter.hasErrors) return { diagnostics: reporter.sorted() };
 

@@ -2,6 +2,7 @@ import { taskFunctionArn } from '../schemas/task';
 import type { Branch, Catch, Retry, Step, Workflow } from '../schemas/workflow';
 import { durationSeconds } from './duration';
 import { expressionBody, isExpression, isTemplate, parseJsonata, rewriteEvent, templateParts, templateToJsonata } from './expressions';
+import { CORRELATION_STATES, correlationStates } from './emitCorrelation';
 import type { WhereAnalysis } from './fhirWhere';
 
 type State = Record<string, unknown>;
@@ -11,6 +12,9 @@ const EVENT_REFERENCE = '{% $states.context.Execution.Input.detail.reference %}'
 /** Names of the states the compiler adds; they contain '.', which step ids can't, so they never clash. */
 export const GUARD_STATES = { read: 'trigger.read', test: 'trigger.where', match: 'trigger.match', skipped: 'trigger.skipped' } as const;
 export const ROOT_END = 'workflow.end';
+/** Names one visit of an await step, the same in its Catch (same state context): tasks.expire finds the Task by it. */
+const AWAIT_KEY = "{% $states.context.Execution.Id & '|' & $states.context.State.Name & '#' & $states.context.State.EnteredTime %}";
+const TIMEOUTS = ['States.Timeout', 'States.HeartbeatTimeout'] as const;
 
 /** A JSONata expression string for ASL, with `$event` rewritten to the execution input. */
 export function jsonataExpr(body: string): string {
@@ -124,13 +128,26 @@ function emitStep(step: Step, scope: Scope, successor: Target): void {
     s.Resource = WAIT_FOR_TASK_TOKEN;
     s.Arguments = {
       FunctionName: taskFunctionArn('tasks.await'),
-      Payload: { ...(compileValue(step.await) as State), taskToken: '{% $states.context.Task.Token %}' },
+      Payload: { ...(compileValue(step.await) as State), awaitKey: AWAIT_KEY, taskToken: '{% $states.context.Task.Token %}' },
     };
     s.TimeoutSeconds = durationSeconds(step.timeout);
     if (step.heartbeat !== undefined) s.HeartbeatSeconds = durationSeconds(step.heartbeat);
     addErrorHandling(s, step);
+    // A timeout first goes to `<id>.expire`, which cancels the Task and fails with HumanTask.TimedOut.
+    const expire = `${step.id}.expire`;
+    s.Catch = [{ ErrorEquals: [...TIMEOUTS], Next: expire, Output: { awaitKey: AWAIT_KEY, error: '{% $states.errorOutput.Error %}' } }, ...((s.Catch as State[] | undefined) ?? [])];
     s.Assign = assignOutput;
     scope.states[step.id] = setNext(s, successor);
+    const e: State = { Type: 'Task', Comment: `${step.id} timed out: cancel its FHIR Task, then fail with HumanTask.TimedOut`, Resource: taskFunctionArn('tasks.expire') };
+    e.Arguments = { awaitKey: '{% $states.input.awaitKey %}', error: '{% $states.input.error %}' };
+    // The user's catchers, with HumanTask.TimedOut wherever they name a timeout (they never see States.Timeout from an await).
+    const c = catchers(step.catch)?.map((x) => {
+      const on = x.ErrorEquals as string[];
+      return on.some((n) => (TIMEOUTS as readonly string[]).includes(n)) ? { ...x, ErrorEquals: [...on, 'HumanTask.TimedOut'] } : x;
+    });
+    if (c) e.Catch = c;
+    // tasks.expire always fails; End only satisfies the ASL rule that a Task state has Next or End.
+    scope.states[expire] = setNext(e, END);
   } else if ('if' in step) {
     const s = base(step, 'Choice');
     scope.states[step.id] = s;
@@ -248,8 +265,13 @@ export function emitAsl(wf: Workflow, opts: EmitOptions = {}): Record<string, un
   const start = typeof first === 'string' ? first : ROOT_END;
   let states = sortStart(root.finish(), start);
   let startAt = start;
+  // After the guard: only an event this workflow is for may replace or be ignored for its key.
+  if (wf.correlation) {
+    states = { ...correlationStates(wf.correlation, compileValue(wf.correlation.key), start), ...states };
+    startAt = CORRELATION_STATES.claim;
+  }
   if (opts.where && !opts.where.analysis.exact) {
-    states = { ...guardStates(opts.where.expression, start), ...states };
+    states = { ...guardStates(opts.where.expression, startAt), ...states };
     startAt = GUARD_STATES.read;
   }
   const def: Record<string, unknown> = {};
@@ -264,10 +286,11 @@ export function emitAsl(wf: Workflow, opts: EmitOptions = {}): Record<string, un
 /** Task names the definition calls (for the manifest), sorted. */
 export function tasksUsed(wf: Workflow, guarded: boolean): string[] {
   const names = new Set<string>(guarded ? ['fhir.read', 'fhirpath.test'] : []);
+  if (wf.correlation) names.add('correlation.claim');
   const visit = (steps: readonly Step[]): void => {
     for (const s of steps) {
       if ('call' in s) names.add(s.call);
-      if ('await' in s) names.add('tasks.await');
+      if ('await' in s) names.add('tasks.await').add('tasks.expire');
       if ('if' in s) for (const b of [s.then, s.else]) if (Array.isArray(b)) visit(b);
       if ('choose' in s) {
         for (const c of s.choose) if (Array.isArray(c.then)) visit(c.then);

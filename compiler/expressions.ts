@@ -1,4 +1,5 @@
 import jsonata from 'jsonata';
+import { JSONATA_FUNCTIONS } from '../schemas/jsonataFunctions';
 
 /** `{% … %}` wrapping a whole string: an expression ASL evaluates at run time. */
 const WHOLE = /^\s*\{%([\s\S]*)%\}\s*$/;
@@ -72,17 +73,6 @@ export function parseJsonata(body: string): { ast: AstNode } | { problem: Expres
   }
 }
 
-/** JSONata's own functions and the ones Step Functions adds; `$name(…)` calls to these are not variables. */
-const BUILTINS = new Set(
-  (
-    'sum count max min average string substring substringBefore substringAfter lowercase uppercase length trim pad ' +
-    'formatNumber formatBase formatInteger parseInteger number abs floor ceil round power sqrt random millis toMillis ' +
-    'fromMillis now boolean not exists match contains split join replace eval base64encode base64decode encodeUrlComponent ' +
-    'encodeUrl decodeUrlComponent decodeUrl zip append reverse shuffle distinct sort filter map reduce each merge keys ' +
-    'lookup spread sift single type error assert partition range hash uuid parse'
-  ).split(' '),
-);
-
 /** Where each variable is referenced: name → 0-based start offsets in the body. Locally bound names are left out. */
 export function variableReferences(ast: AstNode): Map<string, number[]> {
   const refs = new Map<string, number[]>();
@@ -105,8 +95,60 @@ export function variableReferences(ast: AstNode): Map<string, number[]> {
   };
   visit(ast, undefined);
   for (const b of bound) refs.delete(b);
-  for (const name of [...refs.keys()]) if (BUILTINS.has(name)) refs.delete(name);
+  for (const name of [...refs.keys()]) if (JSONATA_FUNCTIONS.has(name)) refs.delete(name);
   return refs;
+}
+
+/**
+ * Every call of a `$name(…)` that the expression does not bind itself (`$f := function…`, a lambda
+ * parameter): name → 0-based start offsets of the `$`. The compiler checks these names against the
+ * runtime's function set.
+ */
+export function functionCalls(ast: AstNode): Map<string, number[]> {
+  const calls = new Map<string, number[]>();
+  const bound = new Set<string>();
+  walkAst(ast, (n) => {
+    if (n.type === 'bind' && isVariable(n.lhs)) bound.add(String(n.lhs.value));
+    if (n.type === 'lambda' && Array.isArray(n.arguments)) for (const a of n.arguments) if (isVariable(a)) bound.add(String(a.value));
+    if ((n.type === 'function' || n.type === 'partial') && isVariable(n.procedure) && typeof n.procedure.position === 'number') {
+      const name = n.procedure.value;
+      const list = calls.get(name) ?? [];
+      list.push(n.procedure.position - name.length - 1);
+      calls.set(name, list);
+    }
+  });
+  for (const b of bound) calls.delete(b);
+  return calls;
+}
+
+/**
+ * `$fromMillis(ms, picture, tz)` and `$now(picture, tz)` take a UTC offset picture (`+0100`), not an
+ * IANA zone: given `'Europe/Berlin'`, jsonata renders "NaN:NaN". Returns the literal zones passed
+ * that are not offsets, with the offset of the string literal.
+ */
+export function badZoneArguments(ast: AstNode): { fn: string; zone: string; offset: number }[] {
+  const out: { fn: string; zone: string; offset: number }[] = [];
+  const zoneArg: Record<string, number> = { fromMillis: 2, now: 1 };
+  walkAst(ast, (n) => {
+    if (n.type !== 'function' || !isVariable(n.procedure) || !Array.isArray(n.arguments)) return;
+    const at = zoneArg[n.procedure.value];
+    const arg = at === undefined ? undefined : (n.arguments[at] as AstNode | undefined);
+    if (arg?.type === 'string' && typeof arg.value === 'string' && !/^[+-]\d{4}$/.test(arg.value) && typeof arg.position === 'number') {
+      out.push({ fn: n.procedure.value, zone: arg.value, offset: arg.position - arg.value.length - 2 });
+    }
+  });
+  return out;
+}
+
+/** Calls `visit` on every node of a JSONata AST, depth first. */
+function walkAst(node: unknown, visit: (n: AstNode) => void): void {
+  if (Array.isArray(node)) {
+    for (const n of node) walkAst(n, visit);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  visit(node as AstNode);
+  for (const v of Object.values(node)) if (typeof v === 'object' && v !== null) walkAst(v, visit);
 }
 
 function isVariable(v: unknown): v is AstNode & { value: string } {

@@ -15,7 +15,8 @@ describe('clinflow graph', () => {
     expect(text.startsWith('flowchart TD\n')).toBe(true);
     expect(text).toContain('wf_trigger>"FHIR Observation create/update');
     for (const state of ['trigger.read', 'trigger.where', 'trigger.match', 'observation', 'acknowledge', 'escalate']) expect(text).toContain(`"${state}`);
-    expect(text).toMatch(/-\.->\|"States\.Timeout, States\.HeartbeatTimeout, HumanTask\.Rejected, HumanTask\.Cancelled"\| n\d+/);
+    expect(text).toMatch(/-\.->\|"States\.Timeout, States\.HeartbeatTimeout"\| n\d+/);
+    expect(text).toMatch(/-\.->\|"HumanTask\.TimedOut, HumanTask\.Rejected, HumanTask\.Cancelled, HumanTask\.Failed, HumanTask\.EnteredInError"\| n\d+/);
     expect(text).toMatch(/\|"otherwise"\|/);
     // `end` is a Mermaid keyword and must not be a node id.
     expect(text).not.toMatch(/^\s*end\b.*\(/m);

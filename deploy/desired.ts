@@ -188,6 +188,15 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
         Resource: sorted.map((w) => n.stateMachineArn(t, w.name)),
       });
     }
+    // correlation.claim restarts its own workflow under the key's name and stops older runs for the key.
+    if (entry === 'correlation.claim') {
+      const keyed = sorted.filter((w) => w.manifest.tasks.includes('correlation.claim'));
+      statements.push(
+        { Effect: 'Allow', Action: ['states:ListExecutions'], Resource: keyed.map((w) => n.stateMachineArn(t, w.name)) },
+        { Effect: 'Allow', Action: ['states:StartExecution'], Resource: keyed.flatMap((w) => [n.stateMachineArn(t, w.name), n.aliasArn(t, w.name)]) },
+        { Effect: 'Allow', Action: ['states:StopExecution'], Resource: keyed.map((w) => `arn:aws:states:${t.region}:${t.account}:execution:${n.stateMachineName(t, w.name)}:*`) },
+      );
+    }
     const roleName = n.functionRoleName(t, name);
     out.push({ kind: 'role', name: roleName, service: 'lambda.amazonaws.com', description: `clinflow ${t.stage}: ${entry}`, policy: policy(statements) });
     out.push({

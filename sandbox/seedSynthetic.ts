@@ -40,6 +40,9 @@ const MEDS = [
  * potassium observation per patient (the last one abnormally high). No real person is described:
  * names are built from nonsense syllables, phone numbers use the 555-01xx fiction range.
  */
+/** The potassium result the sandbox seeds (LOINC 2823-3, serum or plasma), as the shipped abnormal-lab workflow matches it. */
+export const SEED_POTASSIUM_CODING = { system: 'http://loinc.org', code: '2823-3', display: 'Potassium [Moles/volume] in Serum or Plasma' } as const;
+
 export function seedSynthetic(options: SeedOptions = {}): SeedResult {
   const rand = seededRandom(options.seed ?? 42);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
@@ -107,7 +110,7 @@ export function seedSynthetic(options: SeedOptions = {}): SeedResult {
       id: `obs-k-${i}`,
       status: 'final',
       category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
-      code: { coding: [{ system: 'http://loinc.org', code: '2823-3', display: 'Potassium [Moles/volume] in Serum or Plasma' }] },
+      code: { coding: [{ ...SEED_POTASSIUM_CODING }] },
       subject: { reference: `Patient/${id}` },
       effectiveDateTime: `${day(-1)}T08:00:00Z`,
       valueQuantity: { value, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },

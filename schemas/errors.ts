@@ -92,8 +92,12 @@ export class ReminderError extends ClinflowError {
 }
 
 /** Errors raised by notification channels and human tasks. */
-export const NotifyErrorNames = ['Notify.DeliveryFailed', 'Notify.InvalidRecipient'] as const;
+export const NotifyErrorNames = ['Notify.DeliveryFailed', 'Notify.InvalidRecipient', 'Notify.InvalidMessage'] as const;
 export const HumanTaskErrorNames = ['HumanTask.Rejected', 'HumanTask.Cancelled', 'HumanTask.Failed'] as const;
+/** Raised by `correlation.claim` (a stopped execution's error is `Correlation.Replaced` or `Correlation.Cancelled`). */
+export const CorrelationErrorNames = ['Correlation.InvalidKey'] as const;
+/** Errors raised by `time.format` (an instant shown in a person's zone and language). */
+export const TimeErrorNames = ['Time.InvalidInstant', 'Time.InvalidZone', 'Time.NoTimeZone', 'Time.InvalidFormat'] as const;
 
 /** Every error name a task in the catalogue can raise; the compiler warns on others in retry/catch. */
 export const TaskErrorNames: readonly string[] = [
@@ -101,6 +105,8 @@ export const TaskErrorNames: readonly string[] = [
   ...ReminderErrorNames,
   ...NotifyErrorNames,
   ...HumanTaskErrorNames,
+  ...TimeErrorNames,
+  ...CorrelationErrorNames,
 ];
 
 /** A request the caller got wrong (bad API input, bad definition). Maps to HTTP 4xx. */

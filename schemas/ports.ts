@@ -16,10 +16,13 @@ import type {
 } from '@aws-sdk/client-scheduler';
 import type { PutEventsRequestEntry, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import type {
+  ExecutionListItem,
+  ListExecutionsCommandInput,
   SendTaskFailureCommandInput,
   SendTaskHeartbeatCommandInput,
   SendTaskSuccessCommandInput,
   StartExecutionCommandInput,
+  StopExecutionCommandInput,
 } from '@aws-sdk/client-sfn';
 import type { Clock } from './clock';
 import type { FhirPort } from './fhirPort';
@@ -48,6 +51,18 @@ export interface ExecutionPort {
   sendTaskSuccess(input: SendTaskSuccessCommandInput): Promise<void>;
   sendTaskFailure(input: SendTaskFailureCommandInput): Promise<void>;
   sendTaskHeartbeat(input: SendTaskHeartbeatCommandInput): Promise<void>;
+}
+
+/**
+ * The Step Functions calls that correlation keys need (tasks/correlation): list a state machine's
+ * executions, start one under a key-derived name, stop one. The local adapter also records the key
+ * (engine/correlation), so executions can be searched by it.
+ */
+export interface CorrelationPort {
+  listExecutions(input: ListExecutionsCommandInput): Promise<{ executions: ExecutionListItem[]; nextToken?: string }>;
+  /** `correlationKey`: the readable key the name was derived from (AWS keeps only the name). */
+  startExecution(input: StartExecutionCommandInput, correlationKey: string): Promise<{ executionArn: string; startDate: Date }>;
+  stopExecution(input: StopExecutionCommandInput): Promise<void>;
 }
 
 /** A notification channel (development log, webhook, …). */

@@ -13,6 +13,11 @@ export interface TaskSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType =
   errors: readonly string[];
   /** True when the task parks the execution on a callback token (`await:` steps, `.waitForTaskToken`). */
   callback?: boolean;
+  /**
+   * A stricter schema for inputs written literally in YAML (the compiler's check). The run-time
+   * `input` may be looser so the handler can refuse a value with a named error (`Notify.InvalidMessage`).
+   */
+  literalInput?: z.ZodType;
 }
 
 export type TaskHandler<S extends TaskSpec> = (input: z.infer<S['input']>, ctx: TaskContext) => Promise<z.infer<S['output']>>;

@@ -39,6 +39,12 @@ export const SourceConfig = z.object({
   kind: z.enum(['fhir', 'hapi', 'medplum']),
   /** The server's FHIR base URL; becomes `detail.server` and the base of query-back requests. */
   baseUrl: z.string().url(),
+  /**
+   * A stable name of the server for dedupe keys; default: `baseUrl`. Sources naming one server
+   * (notifications and polling) share it, so they dedupe each other. Set it when the base URL is
+   * not stable (`clinflow dev`'s sandbox listens on a random port), or dedupe will not survive a restart.
+   */
+  dedupeId: z.string().min(1).max(256).optional(),
   auth: SourceAuth,
   /** Credentials clinflow uses to query the server back (polling, empty R4 notifications). */
   outboundBearerToken: z.string().min(1).optional(),
@@ -59,6 +65,19 @@ export const TriggerConfig = z.object({
   dedupeRetentionHours: z.number().positive().default(24 * 7),
   /** How long graceful shutdown waits for in-flight requests before closing connections. */
   shutdownGraceMs: z.number().int().nonnegative().default(10_000),
+  /** A client must send all its headers within this time (node `server.headersTimeout`), else 408. */
+  headersTimeoutMs: z.number().int().positive().default(10_000),
+  /** A client must send its whole request within this time (node `server.requestTimeout`), else 408. */
+  requestTimeoutMs: z.number().int().positive().default(30_000),
+  /** Open connections beyond this are closed at once (node `server.maxConnections`). */
+  maxConnections: z.number().int().positive().default(256),
+  /**
+   * Bodies read at once, per source, before the sender is authenticated (sources whose only
+   * credential is an HMAC over the body); more get 429 without a byte being read.
+   */
+  maxUnauthenticatedReadsPerSource: z.number().int().positive().default(8),
+  /** Deepest nesting of JSON objects and arrays accepted in a body (or a PutEvents Detail): 400 beyond. */
+  maxJsonDepth: z.number().int().positive().default(64),
 });
 export type TriggerConfig = z.infer<typeof TriggerConfig>;
 export type TriggerConfigInput = z.input<typeof TriggerConfig>;

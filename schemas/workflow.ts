@@ -82,7 +82,18 @@ export const CallStep = z.strictObject({
 
 export const AwaitStep = z.strictObject({
   ...common,
-  await: Inputs.describe('a human task: inputs of tasks.await (description, owner, focus, for, priority, …); the step waits until the FHIR Task is completed'),
+  await: z
+    .object({
+      until: z
+        .string()
+        .regex(/^\s*(accepted|in-progress|completed)(\s*\|\s*(accepted|in-progress|completed))*\s*$/, 'accepted, in-progress or completed, e.g. accepted | completed')
+        .optional()
+        .describe('the FHIR Task status that resumes the step (default completed); a later status resumes too, so `accepted` is met by in-progress or completed'),
+    })
+    .catchall(z.unknown())
+    .describe(
+      'a human task: inputs of tasks.await (description, owner, focus, for, requester, basedOn, priority, dueInMinutes, period, code, input, until); rejected, cancelled, failed and entered-in-error fail the step with HumanTask.*, a timeout cancels the Task and fails with HumanTask.TimedOut',
+    ),
   timeout: Duration.describe('how long to wait for the person (required)'),
   heartbeat: Duration.optional(),
   ...guarded,
@@ -285,15 +296,28 @@ export const EventTrigger = z.strictObject({
 export const TRIGGER_KINDS = ['fhir', 'schedule', 'event'] as const;
 export const TriggerSchema = z.union([FhirTrigger, ScheduleTrigger, EventTrigger]).describe('what starts the workflow; omit it for workflows started by others (e.g. reminder schedules)');
 
+/**
+ * The business key a workflow runs for (`Appointment/123`), and what a new event for the same key
+ * does to a run that is still going. Compiled to a `correlation.claim` state before the first step.
+ */
+export const CorrelationSchema = z
+  .strictObject({
+    key: z.string().min(1).describe('the key: a template or expression on $event, e.g. "Appointment/{% $event.detail.id %}"'),
+    onNewEvent: z.enum(['replace', 'ignore', 'parallel']).optional().describe('replace (default): stop the running one and run the new; ignore: keep the running one; parallel: run both'),
+  })
+  .describe('correlate executions by a business key (an order, an appointment, an encounter)');
+export type Correlation = z.infer<typeof CorrelationSchema>;
+
 export const WorkflowSchema = z.strictObject({
   workflow: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lower-case kebab-case, e.g. medication-reminders').describe('the workflow name'),
   version: z.literal(WORKFLOW_LANGUAGE_VERSION).describe('language version, 1'),
   description: z.string().optional().describe('what it does for whom; the state machine\'s Comment'),
   trigger: TriggerSchema.optional(),
   timeout: Duration.optional().describe('the whole execution fails with States.Timeout after this long'),
+  correlation: CorrelationSchema.optional(),
   steps: StepListSchema,
 });
 export type Workflow = z.infer<typeof WorkflowSchema>;
 export type Trigger = z.infer<typeof TriggerSchema>;
 
-export const WORKFLOW_KEYS = ['workflow', 'version', 'description', 'trigger', 'timeout', 'steps'] as const;
+export const WORKFLOW_KEYS = ['workflow', 'version', 'description', 'trigger', 'timeout', 'correlation', 'steps'] as const;

@@ -13,18 +13,28 @@ export function demoProblems(s: DemoSummary): string[] {
   if (s.reminders.length === 0) problems.push('no reminder was sent');
   if (s.stopped.schedulesAfter !== 0) problems.push(`the stopped order still has ${s.stopped.schedulesAfter} schedules`);
   if (s.stopped.sentAfterStop !== 0) problems.push('a reminder was sent after its order stopped');
+  if (s.deleted.schedulesAfter !== 0) problems.push(`the deleted order still has ${s.deleted.schedulesAfter} schedules`);
+  if (s.deleted.sentAfterDelete !== 0) problems.push('a reminder was sent after its order was deleted');
   const slots = s.reminders.map((r) => `${r.order}|${r.localTime}`);
   if (new Set(slots).size !== slots.length) problems.push('a reminder was sent twice');
-  if (s.abnormalLab.escalations < 1) problems.push('the unacknowledged abnormal lab was not escalated');
+  const { accepted, unacknowledged } = s.abnormalLab;
+  if (accepted.task === undefined || unacknowledged.task === undefined) problems.push('a critical potassium got no care-team task');
+  if (accepted.escalations !== 0) problems.push('a critical potassium accepted in time was escalated anyway');
+  if (accepted.status !== 'accepted') problems.push(`the accepted care-team task ended ${accepted.status}`);
+  if (unacknowledged.escalations !== 1) problems.push(`the unacknowledged critical potassium was escalated ${unacknowledged.escalations} times, not once`);
+  if (unacknowledged.status !== 'cancelled') problems.push(`the timed-out care-team task was left ${unacknowledged.status}, not cancelled`);
   if (s.nightly.runs < 1) problems.push('the nightly job did not run');
-  for (const [w, counts] of Object.entries(s.executions)) if (counts.FAILED || counts.TIMED_OUT) problems.push(`workflow ${w} had failed executions`);
+  if (!s.nightly.overdueFound.some((n) => n > 0)) problems.push('the nightly job found no overdue task');
+  if (!s.nightly.reminded.some((r) => r.task === accepted.task)) problems.push("the nightly job did not remind the overdue task's owner");
+  for (const [w, counts] of Object.entries(s.executions)) if (counts.FAILED || counts.TIMED_OUT || counts.ABORTED) problems.push(`workflow ${w} had failed executions`);
+  for (const section of s.sections ?? []) problems.push(...section.problems);
   return problems;
 }
 
 export function registerDemo(program: Command, setExit: SetExit): void {
   program
     .command('demo')
-    .description('Run a scripted scenario (orders, reminders, a stopped order, an abnormal lab, the nightly job) on a simulated clock, and summarise it.')
+    .description('Run a scripted scenario (orders, reminders, a stopped and a deleted order, two abnormal labs, the nightly job) on a simulated clock, and summarise it.')
     .option('--data-dir <dir>', 'journal folder (default: a fresh temporary folder, removed afterwards)')
     .option('--workflows <dir>', 'workflow folder', 'workflows')
     .option('--json', 'print the summary as JSON')

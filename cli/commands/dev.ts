@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { formatDiagnostic } from '../../schemas/diagnostic';
 import { fastClock, systemClock, systemWakeup } from '../../engine/clock/systemClock';
 import { createLogger } from '../../engine/log/createLogger';
+import { encryptionKeysFromEnv } from '../../engine/durable/encryptionKeys';
 import type { SetExit } from './registry';
 
 interface DevOptions {
@@ -27,6 +28,13 @@ export async function runDev(opts: DevOptions, out: (line: string) => void = (l)
   const { clock, wakeup } = speed === 1 ? { clock: systemClock, wakeup: systemWakeup() } : fastClock(Date.now(), speed);
   const log = createLogger({ level: process.env.CLINFLOW_LOG_LEVEL === 'debug' ? 'debug' : 'info', bindings: { component: 'clinflow' } });
   const { createRuntime } = require('../runtime/createRuntime') as typeof import('../runtime/createRuntime');
+  const keys = encryptionKeysFromEnv();
+  if (!keys) {
+    // The demo may run without a key; real patient data must not.
+    out('WARNING: CLINFLOW_ENCRYPTION_KEY is not set: workflow data (orders, reminder times, events) is stored UNENCRYPTED in the data directory.');
+    out('WARNING: use synthetic data only, or set CLINFLOW_ENCRYPTION_KEY to 32 random bytes (64 hex characters).');
+    log.warn({}, 'CLINFLOW_ENCRYPTION_KEY is not set: data at rest is not encrypted');
+  }
   const runtime = await createRuntime({
     dataDir: resolve(opts.dataDir),
     workflowsDir: resolve(opts.workflows),
@@ -36,7 +44,7 @@ export async function runDev(opts: DevOptions, out: (line: string) => void = (l)
     log,
     sandbox: opts.sandbox ? { port: 0, seed: { seed: 7, patients: Number(opts.patients) } } : false,
     ...(opts.fhirUrl ? { fhirServer: { name: 'default', baseUrl: opts.fhirUrl } } : {}),
-    ...(process.env.CLINFLOW_ENCRYPTION_KEY ? { encryptionKey: process.env.CLINFLOW_ENCRYPTION_KEY } : {}),
+    ...(keys ? { encryptionKey: String(keys.key), encryptionOldKeys: (keys.oldKeys ?? []).map(String) } : {}),
     ...(process.env.CLINFLOW_EVENTS_TOKEN ? { eventTokens: [process.env.CLINFLOW_EVENTS_TOKEN] } : {}),
   });
   // The AWS APIs (Step Functions, EventBridge, Scheduler) share the port, SigV4-signed with the local keys.

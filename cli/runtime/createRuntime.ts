@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock, IdGenerator } from '../../schemas/clock';
 import type { Diagnostic } from '../../schemas/diagnostic';
@@ -10,11 +10,14 @@ import type { TriggerConfigInput } from '../../schemas/triggerConfig';
 import { LocalEventBus } from '../../engine/bus/LocalEventBus';
 import { startDelivery, type DeliveryLoop } from '../../engine/bus/realTimerDelivery';
 import { uuidIds } from '../../engine/clock/ids';
+import { CorrelationStore } from '../../engine/correlation/correlationStore';
+import { localCorrelationPort } from '../../engine/correlation/localCorrelationPort';
 import type { SimulatedClock } from '../../engine/clock/simulatedClock';
 import { systemWakeup, type Wakeup } from '../../engine/clock/systemClock';
 import { openDatabase, type Db } from '../../engine/db/openDatabase';
 import { Engine } from '../../engine/durable/engine';
-import { createPayloadCodec } from '../../engine/durable/payloadCodec';
+import { verifyEncryptionKeys } from '../../engine/durable/encryptionKeys';
+import { createPayloadCodec, type EncryptionKeys } from '../../engine/durable/payloadCodec';
 import { createLogger, type ClinflowLogger } from '../../engine/log/createLogger';
 import { createTargetInvoker } from '../../engine/scheduler/targetInvoker';
 import { LocalScheduler } from '../../engine/scheduler/localScheduler';
@@ -33,7 +36,8 @@ import { mergeRoutingAttributes } from '../../triggers/fhir/mergeRoutingAttribut
 import { createHttpServer, type TriggerHttpServer } from '../../triggers/http/createHttpServer';
 import { loadWorkflows } from '../loadWorkflows';
 import { lateBound } from './lateBound';
-import { loadWorkflowsIntoRuntime, type LocalDeployment } from './loadWorkflowsIntoRuntime';
+import { executionAttribution } from './executionAttribution';
+import { loadWorkflowsIntoRuntime, type LoadFailure, type LocalDeployment } from './loadWorkflowsIntoRuntime';
 
 export interface RuntimeOptions {
   /** Folder for the SQLite database, or `:memory:`. */
@@ -51,6 +55,8 @@ export interface RuntimeOptions {
   fhirServer?: FhirServerConfigInput;
   /** 32-byte key (hex or base64): payloads are encrypted at rest. */
   encryptionKey?: string;
+  /** Keys used before a rotation: they still decrypt, never encrypt. */
+  encryptionOldKeys?: string[];
   log?: ClinflowLogger;
   reminders?: Partial<RemindersConfig>;
   /** Extra notification channels by name; `dev` (redacted log lines) is always there and the default. */
@@ -67,9 +73,14 @@ export interface Runtime {
   sandbox: Sandbox | undefined;
   ports: TaskPorts;
   dev: ReturnType<typeof createDevChannel>;
+  /** Correlation keys of keyed executions (search by key: `correlations.findByKey`). */
+  correlations: CorrelationStore;
   urls: { triggers: string; fhirNotify: string; fhir: string };
   deployments: LocalDeployment[];
+  /** The compiler's diagnostics, and an error for each workflow the engine refused to load. */
   diagnostics: Diagnostic[];
+  /** True while every workflow file compiled and every definition loaded (/health's `workflows` check). */
+  workflowsReady(): boolean;
   /** Recompiles `workflowsDir` and applies the result (a file with errors keeps its previous version). */
   reload(): Promise<{ deployments: LocalDeployment[]; diagnostics: Diagnostic[] }>;
   /** Simulated clock: fires every engine timer, bus delivery and schedule due up to `ms`, in time order. */
@@ -91,28 +102,42 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const simulated = options.wakeup === undefined;
   const ids = options.ids ?? uuidIds;
   const log = options.log ?? createLogger({ level: 'warn' });
-  if (options.dataDir !== ':memory:') mkdirSync(options.dataDir, { recursive: true });
+  if (options.dataDir !== ':memory:') {
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(options.dataDir, 0o700); // owner-only, also when it existed before
+  }
   const db: Db = openDatabase(options.dataDir === ':memory:' ? ':memory:' : join(options.dataDir, 'clinflow.db'));
   const key = options.encryptionKey;
+  const keys: EncryptionKeys | undefined = key ? { key, oldKeys: options.encryptionOldKeys ?? [] } : undefined;
+  try {
+    // Before anything reads or writes a payload: a wrong or missing key stops here, with a clear error.
+    verifyEncryptionKeys(db, keys, clock.now());
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const codec = keys ? createPayloadCodec(keys) : undefined;
 
   const executions = lateBound<ExecutionPort>('executions');
   const fhir = lateBound<Required<FhirPort>>('fhir');
   const callbacks = createCallbackStore(db, key ? { encryptionKey: Buffer.from(key, /^[0-9a-f]{64}$/i.test(key) ? 'hex' : 'base64') } : {});
+  // The configured FHIR server (bound below): the resume path reads Tasks from it and refuses events from others.
+  const humanTaskServer: { url?: string } = {};
 
   const bus = new LocalEventBus({
     db,
     clock,
     ids,
     executions: executions.port,
-    ...(key ? { codec: createPayloadCodec(key) } : {}),
+    ...(codec ? { codec } : {}),
     invokers: {
       lambda: async (target, input) => {
         if (target.Arn !== HUMAN_TASK_RESUME) throw new Error(`no local function for ${target.Arn}`);
-        await resumeOnTaskChange(JSON.parse(input) as FhirChangeEvent, { fhir: fhir.port, executions: executions.port, callbacks, log, now: () => clock.now() });
+        await resumeOnTaskChange(JSON.parse(input) as FhirChangeEvent, { fhir: fhir.port, executions: executions.port, callbacks, log, now: () => clock.now(), server: humanTaskServer.url });
       },
     },
   });
-  const scheduler = new LocalScheduler({ db, clock, invoke: createTargetInvoker({ executions: executions.port, bus }) });
+  const scheduler = new LocalScheduler({ db, clock, invoke: createTargetInvoker({ executions: executions.port, bus }), ...(codec ? { codec } : {}) });
   const dev = createDevChannel(log);
   const notify = createNotifyRouter({ dev, pager: dev, sms: dev, email: dev, ...(options.notifyChannels ?? {}) }, 'dev');
   const ports: TaskPorts = { scheduler, bus, executions: executions.port, fhir: fhir.port, notify };
@@ -124,7 +149,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     tasks: taskPort,
     log,
     ...(options.wakeup ? { wakeup: options.wakeup } : {}),
-    ...(key ? { encryptionKey: key } : {}),
+    ...(keys ? { encryptionKey: keys } : {}),
   });
   executions.bind(engine);
 
@@ -132,7 +157,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const secret = ids.next();
   let sandbox: Sandbox | undefined;
   const triggerConfig = (fhirBase: string, routingAttributes: Record<string, string[]>): TriggerConfigInput => ({
-    sources: { [SANDBOX_SOURCE]: { kind: 'medplum', baseUrl: fhirBase, auth: { hmacSecret: secret } } },
+    // The sandbox's port changes on every start: dedupe on a stable id so it survives a restart.
+    sources: { [SANDBOX_SOURCE]: { kind: 'medplum', baseUrl: fhirBase, dedupeId: SANDBOX_SOURCE, auth: { hmacSecret: secret } } },
     routingAttributes,
     ...(options.eventTokens?.length ? { events: { bearerTokens: options.eventTokens } } : {}),
     shutdownGraceMs: 2000,
@@ -140,10 +166,22 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   // Workflows first: their manifests say which routing attributes the FHIR endpoint must extract.
   const initial = loadWorkflows([options.workflowsDir]);
+  let byFile = initial;
+  // Workflows the engine refused (e.g. no terminal state): they keep their previous version (or
+  // none) and hold /health at not ready until fixed or removed.
+  let refused: Diagnostic[] = [];
+  const workflowsReady = (): boolean => !byFile.failed && refused.length === 0;
+  const load = async (loaded: typeof initial, removed: ReadonlySet<string>): Promise<LocalDeployment[]> => {
+    const failures: LoadFailure[] = [];
+    const out = await loadWorkflowsIntoRuntime(loaded.workflows, removed, { engine, bus, scheduler }, (f) => failures.push(f));
+    refused = failures.map((f) => ({ file: loaded.files[f.workflow] ?? f.workflow, line: 1, col: 1, severity: 'error' as const, path: '', message: `workflow '${f.workflow}' was not loaded (the previous version, if any, stays): ${f.message}`, code: 'load' }));
+    for (const f of failures) log.error({ workflow: f.workflow, err: f.message }, 'workflow definition refused; /health is not ready');
+    return out;
+  };
   const routing = mergeRoutingAttributes(initial.workflows.map((w) => w.manifest));
 
   const placeholderBase = 'http://127.0.0.1:1/fhir';
-  let triggers = createHttpServer(triggerConfig(options.fhirServer?.baseUrl ?? placeholderBase, routing), { db, bus, clock, logger: log });
+  let triggers = createHttpServer(triggerConfig(options.fhirServer?.baseUrl ?? placeholderBase, routing), { db, bus, clock, logger: log, readiness: () => ({ workflows: workflowsReady() }), ...(codec ? { dedupeDigest: (k: string) => codec.digest(k) } : {}) });
   let address = await triggers.listen(options.httpPort ?? 0, options.host ?? '127.0.0.1');
   const notifyUrl = `http://${address.address}:${address.port}/fhir/notify/${SANDBOX_SOURCE}`;
   if (options.sandbox !== false) {
@@ -151,17 +189,22 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     // Re-create the endpoint now that the sandbox's base URL (the events' `server`) is known.
     const port = address.port;
     await triggers.close();
-    triggers = createHttpServer(triggerConfig(sandbox.baseUrl, routing), { db, bus, clock, logger: log });
+    triggers = createHttpServer(triggerConfig(sandbox.baseUrl, routing), { db, bus, clock, logger: log, readiness: () => ({ workflows: workflowsReady() }), ...(codec ? { dedupeDigest: (k: string) => codec.digest(k) } : {}) });
     address = await triggers.listen(port, options.host ?? '127.0.0.1');
   }
   const fhirBase = sandbox?.baseUrl ?? options.fhirServer?.baseUrl;
   if (!fhirBase) throw new Error('no FHIR server: start the sandbox or configure fhirServer');
+  humanTaskServer.url = fhirBase;
   fhir.bind(createFhirPortRouter([options.fhirServer ?? { name: 'default', baseUrl: fhirBase }], { now: () => clock.now() }));
 
   const deliveryArn = (name: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-${name}`;
+  const correlations = new CorrelationStore(db);
   const handlers = createTaskHandlers({
     callbacks,
+    correlation: localCorrelationPort(engine, correlations, clock),
     humanTaskServer: fhirBase,
+    // Every FHIR write a workflow makes carries a Provenance naming the workflow version and execution.
+    attribution: executionAttribution(engine, () => byFile.workflows),
     reminders: {
       defaultTimeZone: 'America/New_York',
       // The sandbox's patients carry the FHIR core `timezone` extension.
@@ -184,8 +227,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   bus.putRule({ Name: 'clinflow-human-task-resume', EventPattern: JSON.stringify({ source: ['clinflow.fhir'], detail: { resourceType: ['Task'] } }), State: 'ENABLED' });
   bus.putTargets({ Rule: 'clinflow-human-task-resume', Targets: [{ Id: 'resume', Arn: HUMAN_TASK_RESUME }] });
 
-  let byFile = initial;
-  let deployments = await loadWorkflowsIntoRuntime(initial.workflows, new Set(), { engine, bus, scheduler });
+  let deployments = await load(initial, new Set());
   let loaded = new Set(initial.workflows.map((w) => w.name));
   await engine.recover();
 
@@ -222,21 +264,26 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     sandbox,
     ports,
     dev,
+    correlations,
     urls: { triggers: `http://${address.address}:${address.port}`, fhirNotify: notifyUrl, fhir: fhirBase },
     get deployments() {
       return deployments;
     },
     get diagnostics() {
-      return byFile.diagnostics;
+      return [...byFile.diagnostics, ...refused];
     },
+    workflowsReady,
     async reload() {
       const next = loadWorkflows([options.workflowsDir]);
       byFile = next;
       // While any file has errors, nothing is removed: a broken file keeps its running version.
       const removed = next.failed ? new Set<string>() : new Set([...loaded].filter((n) => !next.workflows.some((w) => w.name === n)));
-      deployments = await loadWorkflowsIntoRuntime(next.workflows, removed, { engine, bus, scheduler });
+      const applied = await load(next, removed);
+      // A file that failed to compile keeps running its previous version: keep listing it.
+      const kept = deployments.filter((d) => !removed.has(d.workflow) && !applied.some((a) => a.workflow === d.workflow)).map((d) => ({ ...d, changed: false }));
+      deployments = [...applied, ...kept];
       loaded = new Set([...[...loaded].filter((n) => !removed.has(n)), ...next.workflows.map((w) => w.name)]);
-      return { deployments, diagnostics: next.diagnostics };
+      return { deployments, diagnostics: [...next.diagnostics, ...refused] };
     },
     async advanceTo(ms) {
       const sim = clock as SimulatedClock;
@@ -253,6 +300,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
     settle,
     async close() {
+      // First: a step in flight (a runaway) abandons itself, so nothing below waits on it.
+      engine.interrupt();
       await delivery?.stop();
       await schedulerDriver?.stop();
       await triggers.close();

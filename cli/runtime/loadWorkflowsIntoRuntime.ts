@@ -20,51 +20,34 @@ export interface LocalTargets {
   scheduler: LocalScheduler;
 }
 
+export interface LoadFailure {
+  workflow: string;
+  /** The engine's refusal (e.g. `InvalidDefinition: … no terminal state`). */
+  message: string;
+}
+
 /**
  * Creates or updates each workflow's state machine and its rule or schedule, and removes the rules
  * and schedules of the `removed` workflows (their state machines stay, so running executions finish).
+ * A workflow the engine refuses is reported to `failed` and skipped: its previous version (or none)
+ * stays in place, rule and schedule included, and the other workflows still load.
  */
-export async function loadWorkflowsIntoRuntime(workflows: readonly CompiledWorkflow[], removed: ReadonlySet<string>, t: LocalTargets): Promise<LocalDeployment[]> {
+export async function loadWorkflowsIntoRuntime(
+  workflows: readonly CompiledWorkflow[],
+  removed: ReadonlySet<string>,
+  t: LocalTargets,
+  failed: (f: LoadFailure) => void = (f) => {
+    throw new Error(`${f.workflow}: ${f.message}`);
+  },
+): Promise<LocalDeployment[]> {
   const out: LocalDeployment[] = [];
   await ensureGroup(t.scheduler);
   for (const w of workflows) {
-    const definition = JSON.stringify(w.definition);
-    const arn = `arn:aws:states:us-east-1:000000000000:stateMachine:${w.stateMachineName}`;
-    let changed = true;
-    let existing: { definition?: unknown } | undefined;
     try {
-      existing = t.engine.describeStateMachine({ stateMachineArn: arn });
-    } catch {
-      existing = undefined;
+      out.push(await loadOne(w, t));
+    } catch (err) {
+      failed({ workflow: w.name, message: err instanceof Error ? err.message : String(err) });
     }
-    if (!existing) t.engine.createStateMachine({ name: w.stateMachineName, definition, ...(w.description ? { description: w.description } : {}) });
-    else if (existing.definition !== definition) t.engine.updateStateMachine({ stateMachineArn: arn, definition });
-    else changed = false;
-
-    const trig = w.trigger;
-    if (trig.kind === 'eventRule') {
-      t.bus.putRule({ Name: trig.name, EventPattern: JSON.stringify(trig.eventPattern), State: 'ENABLED', ...(trig.description ? { Description: trig.description.slice(0, 512) } : {}) });
-      t.bus.putTargets({ Rule: trig.name, Targets: [{ Id: TARGET_ID, Arn: arn, ...(trig.inputPath ? { InputPath: trig.inputPath } : {}) }] });
-    } else if (trig.kind === 'schedule') {
-      const input = {
-        Name: trig.name,
-        GroupName: WORKFLOW_SCHEDULE_GROUP,
-        ScheduleExpression: trig.scheduleExpression,
-        ScheduleExpressionTimezone: trig.scheduleExpressionTimezone,
-        ...(trig.startDate ? { StartDate: new Date(trig.startDate) } : {}),
-        ...(trig.endDate ? { EndDate: new Date(trig.endDate) } : {}),
-        FlexibleTimeWindow: trig.flexibleTimeWindow.mode === 'FLEXIBLE' ? { Mode: 'FLEXIBLE' as const, MaximumWindowInMinutes: trig.flexibleTimeWindow.maximumWindowInMinutes ?? 15 } : { Mode: 'OFF' as const },
-        State: trig.state,
-        Target: { Arn: arn, RoleArn: 'arn:aws:iam::000000000000:role/clinflow-scheduler', Input: JSON.stringify(trig.input ?? {}) },
-      };
-      const exists = await t.scheduler.getSchedule({ Name: trig.name, GroupName: WORKFLOW_SCHEDULE_GROUP }).then(
-        () => true,
-        () => false,
-      );
-      if (exists) await t.scheduler.updateSchedule(input);
-      else await t.scheduler.createSchedule(input);
-    }
-    out.push({ workflow: w.name, stateMachineArn: arn, trigger: trig.kind, changed });
   }
   for (const gone of removed) {
     const name = `clinflow-${gone}`;
@@ -79,8 +62,74 @@ export async function loadWorkflowsIntoRuntime(workflows: readonly CompiledWorkf
   return out;
 }
 
+interface ScheduleView {
+  ScheduleExpression?: string | undefined;
+  ScheduleExpressionTimezone?: string | undefined;
+  StartDate?: Date | undefined;
+  EndDate?: Date | undefined;
+  FlexibleTimeWindow?: { Mode?: string | undefined; MaximumWindowInMinutes?: number | undefined } | undefined;
+  State?: string | undefined;
+  Target?: { Arn?: string | undefined; RoleArn?: string | undefined; Input?: string | undefined } | undefined;
+}
+
+/** The fields a workflow's schedule trigger sets, as one comparable string. */
+function scheduleKey(s: ScheduleView): string {
+  const w = s.FlexibleTimeWindow;
+  return JSON.stringify([
+    s.ScheduleExpression,
+    s.ScheduleExpressionTimezone ?? 'UTC',
+    s.StartDate?.getTime() ?? null,
+    s.EndDate?.getTime() ?? null,
+    w?.Mode ?? 'OFF',
+    w?.Mode === 'FLEXIBLE' ? (w.MaximumWindowInMinutes ?? null) : null,
+    s.State ?? 'ENABLED',
+    s.Target?.Arn,
+    s.Target?.RoleArn,
+    s.Target?.Input ?? null,
+  ]);
+}
+
 async function ensureGroup(scheduler: LocalScheduler): Promise<void> {
   await scheduler.createScheduleGroup({ Name: WORKFLOW_SCHEDULE_GROUP }).catch((err: { name?: string }) => {
     if (err.name !== 'ConflictException') throw err;
   });
+}
+
+async function loadOne(w: CompiledWorkflow, t: LocalTargets): Promise<LocalDeployment> {
+  const definition = JSON.stringify(w.definition);
+  const arn = `arn:aws:states:us-east-1:000000000000:stateMachine:${w.stateMachineName}`;
+  let changed = true;
+  let existing: { definition?: unknown } | undefined;
+  try {
+    existing = t.engine.describeStateMachine({ stateMachineArn: arn });
+  } catch {
+    existing = undefined;
+  }
+  if (!existing) t.engine.createStateMachine({ name: w.stateMachineName, definition, ...(w.description ? { description: w.description } : {}) });
+  else if (existing.definition !== definition) t.engine.updateStateMachine({ stateMachineArn: arn, definition });
+  else changed = false;
+
+  const trig = w.trigger;
+  if (trig.kind === 'eventRule') {
+    t.bus.putRule({ Name: trig.name, EventPattern: JSON.stringify(trig.eventPattern), State: 'ENABLED', ...(trig.description ? { Description: trig.description.slice(0, 512) } : {}) });
+    t.bus.putTargets({ Rule: trig.name, Targets: [{ Id: TARGET_ID, Arn: arn, ...(trig.inputPath ? { InputPath: trig.inputPath } : {}) }] });
+  } else if (trig.kind === 'schedule') {
+    const input = {
+      Name: trig.name,
+      GroupName: WORKFLOW_SCHEDULE_GROUP,
+      ScheduleExpression: trig.scheduleExpression,
+      ScheduleExpressionTimezone: trig.scheduleExpressionTimezone,
+      ...(trig.startDate ? { StartDate: new Date(trig.startDate) } : {}),
+      ...(trig.endDate ? { EndDate: new Date(trig.endDate) } : {}),
+      FlexibleTimeWindow: trig.flexibleTimeWindow.mode === 'FLEXIBLE' ? { Mode: 'FLEXIBLE' as const, MaximumWindowInMinutes: trig.flexibleTimeWindow.maximumWindowInMinutes ?? 15 } : { Mode: 'OFF' as const },
+      State: trig.state,
+      Target: { Arn: arn, RoleArn: 'arn:aws:iam::000000000000:role/clinflow-scheduler', Input: JSON.stringify(trig.input ?? {}) },
+    };
+    const existing = await t.scheduler.getSchedule({ Name: trig.name, GroupName: WORKFLOW_SCHEDULE_GROUP }).catch(() => undefined);
+    // UpdateSchedule recomputes the next fire from now (a rate() schedule would fire again on every
+    // save): a reload that leaves the schedule as it is must not touch it, so it keeps its next fire time.
+    if (!existing) await t.scheduler.createSchedule(input);
+    else if (scheduleKey(existing) !== scheduleKey(input)) await t.scheduler.updateSchedule(input);
+  }
+  return { workflow: w.name, stateMachineArn: arn, trigger: trig.kind, changed };
 }

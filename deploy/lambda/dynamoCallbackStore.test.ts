@@ -7,7 +7,7 @@ const dynamo = mockClient(DynamoDBClient);
 const client = new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' } });
 const TABLE = 'clinflow-demo-human-task-callbacks';
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0, 250); // ms; not a whole second on purpose
-const entry = { task: 'Task/t1', server: 'https://fhir.example.test/r4', taskToken: 'synthetic-token-1', executionArn: 'arn:aws:states:us-east-1:123456789012:execution:x:1', stateName: 'Review' };
+const entry = { task: 'Task/t1', server: 'https://fhir.example.test/r4', taskToken: 'synthetic-token-1', executionArn: 'arn:aws:states:us-east-1:123456789012:execution:x:1', stateName: 'Review', until: 'accepted' as const };
 
 afterAll(() => dynamo.restore());
 beforeEach(() => dynamo.reset());
@@ -25,6 +25,21 @@ describe('evaluateCondition (the test kit the store is checked against)', () => 
   });
 });
 
+describe('DynamoDB callback store: until and get', () => {
+  it('get returns the pending entry with its until status without claiming it; an item written before until existed resumes on completed', async () => {
+    const items = emulateCallbackTable(dynamo);
+    const s = store({ ms: T0 });
+    await s.register(entry, T0);
+    expect(await s.get('Task/t1')).toEqual(entry);
+    expect(await s.isPending('Task/t1')).toBe(true);
+    const { untilStatus: _u, ...older } = items.get('Task/t1')!;
+    items.set('Task/t1', older);
+    expect(await s.get('Task/t1')).toEqual({ ...entry, until: 'completed' });
+    await s.claim('Task/t1', T0 + 1);
+    expect(await s.get('Task/t1')).toBeUndefined();
+  });
+});
+
 describe('DynamoDB callback store: expiry (TTL)', () => {
   it('writes expiresAt in epoch SECONDS, one year and two days past registration by default', async () => {
     emulateCallbackTable(dynamo);
@@ -39,6 +54,7 @@ describe('DynamoDB callback store: expiry (TTL)', () => {
         taskToken: { S: entry.taskToken },
         executionArn: { S: entry.executionArn },
         stateName: { S: 'Review' },
+        untilStatus: { S: 'accepted' },
         createdAt: { N: String(T0) },
         expiresAt: { N: String(seconds + 367 * 86400) },
       },

@@ -27,7 +27,16 @@ function expired(item: Record<string, AttributeValue> | undefined, nowMs: number
 
 function entryOf(item: Record<string, AttributeValue> | undefined): CallbackEntry | undefined {
   if (!item?.task?.S || item.taskToken?.S === undefined) return undefined;
-  return { task: item.task.S, server: item.server?.S ?? '', taskToken: item.taskToken.S, executionArn: item.executionArn?.S ?? '', stateName: item.stateName?.S ?? '' };
+  const until = item.untilStatus?.S;
+  return {
+    task: item.task.S,
+    server: item.server?.S ?? '',
+    taskToken: item.taskToken.S,
+    executionArn: item.executionArn?.S ?? '',
+    stateName: item.stateName?.S ?? '',
+    // Items written before `until` existed resume on completed only, as they did then.
+    until: until === 'accepted' || until === 'in-progress' ? until : 'completed',
+  };
 }
 
 export interface DynamoCallbackStoreOptions {
@@ -60,6 +69,7 @@ export function createDynamoCallbackStore(client: DynamoDBClient, tableName: str
               taskToken: { S: entry.taskToken },
               executionArn: { S: entry.executionArn },
               stateName: { S: entry.stateName },
+              untilStatus: { S: entry.until ?? 'completed' },
               createdAt: { N: String(now) },
               [EXPIRES_AT]: { N: String(epochSeconds(now) + ttlSeconds) },
             },
@@ -98,6 +108,11 @@ export function createDynamoCallbackStore(client: DynamoDBClient, tableName: str
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
       }
+    },
+    async get(task) {
+      const out = await client.send(new GetItemCommand({ TableName: tableName, Key: { task: { S: task } }, ConsistentRead: true }));
+      if (out.Item?.usedAt !== undefined || expired(out.Item, clock())) return undefined;
+      return entryOf(out.Item);
     },
     async isPending(task) {
       const out = await client.send(

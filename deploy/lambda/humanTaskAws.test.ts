@@ -1,6 +1,6 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startSandbox, type Sandbox } from '../../sandbox/startSandbox';
 import { handler as resumeHandler, resetResumeHandlerForTests } from './resumeHandler';
@@ -38,6 +38,9 @@ beforeEach(() => {
   secretsManager.on(GetSecretValueCommand, { SecretId: TOKEN_ARN }).resolves({ SecretString: 'sandbox-token-1' });
   sfn.on(SendTaskSuccessCommand).resolves({});
   sfn.on(SendTaskFailureCommand).resolves({});
+  // SendTaskHeartbeat returns an empty body on success
+  // (https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskHeartbeat.html).
+  sfn.on(SendTaskHeartbeatCommand).resolves({});
 });
 
 function stageEnv(task: string, extra: Record<string, string> = {}): void {
@@ -59,17 +62,27 @@ function stageEnv(task: string, extra: Record<string, string> = {}): void {
 
 const fhirHeaders = { 'content-type': 'application/fhir+json', authorization: 'Bearer sandbox-token-1' };
 
-async function parkOnTask(runId: string): Promise<{ task: string; before: number; after: number }> {
+async function parkOnTask(runId: string, extra: Record<string, unknown> = {}): Promise<{ task: string; before: number; after: number }> {
   stageEnv('tasks.await', { CLINFLOW_CALLBACK_TABLE: TABLE });
   const before = Date.now();
   const out = (await taskHandler(
-    { description: 'Review the synthetic order', priority: 'routine', taskToken: CALLBACK_TOKEN, _clinflow: { idempotencyKey: `${EXECUTION}|Review|${runId}`, executionArn: EXECUTION, stateName: 'Review' } },
+    { description: 'Review the synthetic order', priority: 'routine', ...extra, taskToken: CALLBACK_TOKEN, _clinflow: { idempotencyKey: `${EXECUTION}|Review|${runId}`, executionArn: EXECUTION, stateName: 'Review' } },
     { awsRequestId: `req-${runId}` },
   )) as { task: string };
   return { task: out.task, before, after: Date.now() };
 }
 
-function changeEvent(task: string) {
+async function setStatus(task: string, status: string): Promise<void> {
+  const current = (await (await fetch(`${sandbox.baseUrl}/${task}`, { headers: fhirHeaders })).json()) as Record<string, unknown>;
+  const put = await fetch(`${sandbox.baseUrl}/${task}`, { method: 'PUT', headers: fhirHeaders, body: JSON.stringify({ ...current, status }) });
+  expect(put.status).toBeLessThan(300);
+}
+
+async function readTask(task: string): Promise<Record<string, unknown>> {
+  return (await (await fetch(`${sandbox.baseUrl}/${task}`, { headers: fhirHeaders })).json()) as Record<string, unknown>;
+}
+
+function changeEvent(task: string, interaction = 'update', server: string | undefined = sandbox.baseUrl.replace(/\/+$/, '')) {
   const id = task.split('/')[1]!;
   return {
     version: '0',
@@ -80,7 +93,7 @@ function changeEvent(task: string) {
     region: 'us-east-1',
     time: '2026-01-01T00:00:00Z',
     resources: [],
-    detail: { server: sandbox.baseUrl.replace(/\/+$/, ''), reference: task, resourceType: 'Task', id, interaction: 'update', origin: 'r4-rest-hook', attributes: {}, dedupeKey: `${task}|2` },
+    detail: { server: server ?? '', reference: task, resourceType: 'Task', id, interaction, origin: 'r4-rest-hook', attributes: {}, dedupeKey: `${task}|2` },
   };
 }
 
@@ -102,6 +115,7 @@ describe('tasks.await on AWS (DynamoDB callback table)', () => {
         taskToken: { S: CALLBACK_TOKEN },
         executionArn: { S: EXECUTION },
         stateName: { S: 'Review' },
+        untilStatus: { S: 'completed' },
         createdAt: { N: String(createdAt) },
         expiresAt: { N: String(Math.floor(createdAt / 1000) + DEFAULT_CALLBACK_TTL_SECONDS) },
       },
@@ -155,5 +169,51 @@ describe('tasks.await on AWS (DynamoDB callback table)', () => {
       { taskToken: CALLBACK_TOKEN, error: 'HumanTask.Rejected', cause: JSON.stringify({ task, status: 'rejected' }) },
       { taskToken: CALLBACK_TOKEN, error: 'HumanTask.Rejected', cause: JSON.stringify({ task, status: 'rejected' }) },
     ]);
+  });
+
+  it('accepted in time: with until accepted the resume function sends SendTaskSuccess (no escalation); without, a SendTaskHeartbeat', async () => {
+    emulateTable();
+    const { task } = await parkOnTask('4', { until: 'accepted' });
+    await setStatus(task, 'accepted');
+    stageEnv('human-task-resume', { CLINFLOW_CALLBACK_TABLE: TABLE });
+    expect(await resumeHandler(changeEvent(task))).toBe('succeeded');
+    expect(sfn.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input)).toEqual([{ taskToken: CALLBACK_TOKEN, output: JSON.stringify({ task, status: 'accepted' }) }]);
+
+    const second = (await parkOnTask('5')).task;
+    await setStatus(second, 'in-progress');
+    stageEnv('human-task-resume', { CLINFLOW_CALLBACK_TABLE: TABLE });
+    expect(await resumeHandler(changeEvent(second))).toBe('heartbeat');
+    expect(sfn.commandCalls(SendTaskHeartbeatCommand).map((c) => c.args[0].input)).toEqual([{ taskToken: CALLBACK_TOKEN }]);
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
+  });
+
+  it('a forged delete (with or without a server) of a Task that is still open sends nothing; a real delete (404/410) fails the step', async () => {
+    emulateTable();
+    const { task } = await parkOnTask('6', { until: 'accepted' });
+    stageEnv('human-task-resume', { CLINFLOW_CALLBACK_TABLE: TABLE });
+    expect(await resumeHandler(changeEvent(task, 'delete'))).toBe('ignored');
+    expect(await resumeHandler(changeEvent(task, 'delete', ''))).toBe('ignored');
+    expect(await resumeHandler(changeEvent(task, 'delete', 'http://evil.example/fhir'))).toBe('wrong-server');
+    expect(sfn.calls()).toHaveLength(0);
+    expect(await readTask(task)).toMatchObject({ status: 'requested' });
+    const del = await fetch(`${sandbox.baseUrl}/${task}`, { method: 'DELETE', headers: fhirHeaders });
+    expect(del.status).toBeLessThan(300);
+    expect(await resumeHandler(changeEvent(task, 'delete', ''))).toBe('failed');
+    expect(sfn.commandCalls(SendTaskFailureCommand).map((c) => c.args[0].input)).toEqual([{ taskToken: CALLBACK_TOKEN, error: 'HumanTask.Cancelled', cause: JSON.stringify({ task, status: 'deleted' }) }]);
+  });
+
+  it('timeout: the tasks.expire function cancels the Task with a statusReason and fails with HumanTask.TimedOut carrying the reference', async () => {
+    emulateTable();
+    const awaitKey = `${EXECUTION}|Review#2026-01-01T00:00:00.000Z`;
+    const { task } = await parkOnTask('7', { awaitKey });
+    stageEnv('tasks.expire');
+    const err = await taskHandler(
+      { awaitKey, error: 'States.Timeout', _clinflow: { idempotencyKey: `${EXECUTION}|Review.expire#x`, executionArn: EXECUTION, stateName: 'Review.expire' } },
+      { awsRequestId: 'req-expire' },
+    ).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'HumanTask.TimedOut' });
+    // Lambda reports errorMessage = the message: Step Functions' Cause, parsed by the workflow's catch.
+    expect(JSON.parse((err as Error).message)).toEqual({ task, status: 'cancelled', error: 'States.Timeout', marked: true });
+    expect(await readTask(task)).toMatchObject({ status: 'cancelled', statusReason: { text: expect.stringContaining('States.Timeout') } });
   });
 });

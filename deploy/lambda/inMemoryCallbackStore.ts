@@ -25,6 +25,12 @@ export function createInMemoryCallbackStore(): CallbackStore {
       const e = entries.get(task);
       if (e) delete e.usedAt;
     },
+    get(task) {
+      const e = entries.get(task);
+      if (!e || e.usedAt !== undefined) return undefined;
+      const { usedAt: _u, ...entry } = e;
+      return entry;
+    },
     isPending(task) {
       const e = entries.get(task);
       return e !== undefined && e.usedAt === undefined;

@@ -43,7 +43,8 @@ export async function handler(event: unknown): Promise<ResumeResult> {
         fhir = fhirAuthFromEnv(env, secrets).then((auth) => createFhirPortRouter([{ name: 'default', baseUrl, auth }]));
         fhir.catch(() => (fhir = undefined));
       }
-      return resumeOnTaskChange(detail.data, { fhir: await fhir, executions, callbacks, log, now: () => systemClock.now() });
+      // server: the same value tasks.await records (taskFunction.ts), so an event naming no server is checked against it.
+      return resumeOnTaskChange(detail.data, { fhir: await fhir, executions, callbacks, log, now: () => systemClock.now(), server: baseUrl.replace(/\/+$/, '') });
     };
   }
   return fn(event);

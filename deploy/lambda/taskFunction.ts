@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Clock } from '../../schemas/clock';
-import type { Logger, TaskContext, TaskPorts } from '../../schemas/ports';
+import type { CorrelationPort, Logger, TaskContext, TaskPorts } from '../../schemas/ports';
 import { taskCatalogue } from '../../tasks/catalogue';
 import { createTaskHandlers } from '../../tasks/handlers';
 import type { AsyncCallbackStore } from '../../tasks/human/callbackStore';
@@ -31,6 +31,8 @@ export interface TaskFunctionDeps {
   ports: () => Promise<TaskPorts>;
   /** The durable callback store (DynamoDB, when CLINFLOW_CALLBACK_TABLE is set); `tasks.await` needs it. */
   callbacks?: AsyncCallbackStore;
+  /** Step Functions calls for `correlation.claim`. */
+  correlation?: CorrelationPort;
 }
 
 const describeIssues = (error: z.ZodError): string => error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
@@ -73,6 +75,7 @@ export function createTaskFunction(deps: TaskFunctionDeps): (event: unknown, con
     // Recorded as the endpoint names the server in its events (serverOf: no trailing slash).
     ...(deps.env.CLINFLOW_FHIR_BASE_URL ? { humanTaskServer: deps.env.CLINFLOW_FHIR_BASE_URL.replace(/\/+$/, '') } : {}),
     reminders: reminderOverrides(deps.env),
+    ...(deps.correlation ? { correlation: deps.correlation } : {}),
   });
   const handler = handlers.get(deps.task);
   let ports: Promise<TaskPorts> | undefined;

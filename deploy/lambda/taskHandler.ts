@@ -5,6 +5,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createLogger } from '../../engine/log/createLogger';
 import { systemClock } from '../../engine/clock/systemClock';
+import { awsCorrelationPort } from '../aws/ports/awsCorrelationPort';
 import { createDynamoCallbackStore } from './dynamoCallbackStore';
 import { createSecretResolver } from './secrets';
 import { createTaskFunction, type LambdaContextLike } from './taskFunction';
@@ -31,6 +32,7 @@ export async function handler(event: unknown, context: LambdaContextLike): Promi
       clock: systemClock,
       log,
       ports: () => taskPortsFromEnv(clients, env, secrets, log),
+      correlation: awsCorrelationPort(clients.sfn),
       ...(table ? { callbacks: createDynamoCallbackStore(new DynamoDBClient({}), table) } : {}),
     });
   }

@@ -25,6 +25,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/openDatabase';
 import { createPayloadCodec, type PayloadCodec } from '../durable/payloadCodec';
 import { EventBridgeError } from './busErrors';
+import { ensureBusAttemptSchema } from './busAttemptSchema';
 import { ensureBusSchema } from './busSchema';
 import { InputTransformationError, checkTargetInput, targetInput } from './inputTransform';
 import { PatternMatcher, matchesPattern } from './pattern/PatternMatcher';
@@ -54,10 +55,19 @@ export interface LocalEventBusOptions {
 }
 
 export const DEFAULT_BUS = 'default';
+
+/** Associated data of a stored event's ciphertext: its table and row. */
+const eventAad = (rowId: string): string => `bus_events|${rowId}`;
 export const MAX_TARGETS_PER_RULE = 5;
 /** AWS's defaults when a target has no RetryPolicy. */
 export const DEFAULT_MAX_RETRY_ATTEMPTS = 185;
 export const DEFAULT_MAX_EVENT_AGE_SECONDS = 86_400;
+/**
+ * A delivery whose attempts the process stopped during this many times (crash, kill -9, OOM: the
+ * target never answered) is dead-lettered with `DeliveryInterrupted`: a poison pill must not take
+ * the process down again on every restart.
+ */
+export const MAX_INTERRUPTED_ATTEMPTS = 3;
 
 /** Target failures EventBridge does not retry: the resource is missing or the request is wrong. */
 const NON_RETRYABLE = new Set([
@@ -94,6 +104,9 @@ interface DeliveryRow {
   attempts: number;
   ingested_at: number;
   payload: string | Buffer;
+  /** Set while an attempt is in flight; still set at pick-up means the process stopped during it. */
+  started_at: number | null;
+  interrupted: number;
 }
 
 export interface DeadLetter {
@@ -147,6 +160,8 @@ export class LocalEventBus implements BusPort {
   /** Per bus: archives without a pattern, and a matcher over the patterned ones. */
   private readonly archives = new Map<string, { all: string[]; matcher: PatternMatcher }>();
   private delivering = false;
+  /** The last delivery's outcome, written in the same transaction as the next attempt's mark. */
+  private pendingOutcome: (() => void) | undefined;
   private readonly statements = new Map<string, Statement>();
 
   constructor(private readonly options: LocalEventBusOptions) {
@@ -157,6 +172,7 @@ export class LocalEventBus implements BusPort {
     this.accountId = options.accountId ?? '000000000000';
     this.region = options.region ?? 'us-east-1';
     ensureBusSchema(this.db);
+    ensureBusAttemptSchema(this.db);
     this.sql('INSERT OR IGNORE INTO bus_buses (name, created_at) VALUES (?, ?)').run(DEFAULT_BUS, this.clock.now());
     this.load();
   }
@@ -467,7 +483,7 @@ export class LocalEventBus implements BusPort {
   /** Stores an event and the deliveries (and archive entries) it owes; runs inside a transaction. */
   private route(bus: string, event: BusEvent, timeMs: number, now: number, opts: { archive: boolean; replayName?: string; ruleFilter?: (rule: RuleRow) => boolean; onlyRule?: string }): { rowId: string; deliveries: number } {
     const rowId = opts.replayName ? this.ids.next() : event.id;
-    this.sql('INSERT INTO bus_events (id, bus, time_ms, ingested_at, replay_name, payload) VALUES (?, ?, ?, ?, ?, ?)').run(rowId, bus, timeMs, now, opts.replayName ?? null, this.codec.encode(event));
+    this.sql('INSERT INTO bus_events (id, bus, time_ms, ingested_at, replay_name, payload) VALUES (?, ?, ?, ?, ?, ?)').run(rowId, bus, timeMs, now, opts.replayName ?? null, this.codec.encode(event, eventAad(rowId)));
     const ruleNames = opts.onlyRule !== undefined ? [opts.onlyRule] : this.matcher(bus).matches(event);
     const insert = this.sql("INSERT INTO bus_deliveries (event_id, bus, rule, target_id, status, attempts, due_at, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)");
     let deliveries = 0;
@@ -509,7 +525,7 @@ export class LocalEventBus implements BusPort {
       this.fireSchedules(now);
       const batch = this.options.batchSize ?? 100;
       const select = this.sql(
-        `SELECT d.id, d.event_id, d.bus, d.rule, d.target_id, d.attempts, e.ingested_at, e.payload
+        `SELECT d.id, d.event_id, d.bus, d.rule, d.target_id, d.attempts, d.started_at, d.interrupted, e.ingested_at, e.payload
          FROM bus_deliveries d JOIN bus_events e ON e.id = d.event_id
          WHERE d.status = 'pending' AND d.due_at <= ? AND d.id > ? ORDER BY d.id LIMIT ?`,
       );
@@ -523,9 +539,16 @@ export class LocalEventBus implements BusPort {
         if (rows.length < batch) break;
       }
     } finally {
+      this.flushOutcome();
       this.delivering = false;
     }
     return report;
+  }
+
+  private flushOutcome(): void {
+    const write = this.pendingOutcome;
+    this.pendingOutcome = undefined;
+    write?.();
   }
 
   private async deliverOne(row: DeliveryRow, now: number, report: DeliveryReport): Promise<void> {
@@ -537,15 +560,50 @@ export class LocalEventBus implements BusPort {
       report.dropped++;
       return;
     }
-    const event = this.codec.decode(row.payload) as BusEvent;
+    let attempts = row.attempts;
+    let interrupted = row.interrupted;
+    if (row.started_at !== null) {
+      // The previous attempt never finished: the process stopped while the target ran.
+      attempts += 1;
+      interrupted += 1;
+      if (interrupted >= MAX_INTERRUPTED_ATTEMPTS) {
+        this.flushOutcome();
+        const message = `The process stopped during ${interrupted} attempts of this delivery (the target never completed: a runaway execution start?).`;
+        this.deadLetter({ ...row, attempts }, target, 'DeliveryInterrupted', message, attempts, now);
+        report.deadLettered++;
+        return;
+      }
+    }
+    // Mark the attempt durably before making it; the previous delivery's outcome rides in the same
+    // transaction, so marking costs no extra commit.
+    this.db.transaction(() => {
+      this.flushOutcome();
+      this.sql('UPDATE bus_deliveries SET started_at = ?, attempts = ?, interrupted = ? WHERE id = ?').run(now, attempts, interrupted, row.id);
+    })();
+    const event = this.codec.decode(row.payload, eventAad(row.event_id)) as BusEvent;
     try {
       const input = targetInput(target, event, { ruleName: rule.name, ruleArn: rule.arn, ingestionTime: row.ingested_at });
       await this.invoke(target, input, event.id, rule.arn, row.id);
-      this.sql("UPDATE bus_deliveries SET status = 'delivered', attempts = attempts + 1, updated_at = ? WHERE id = ?").run(now, row.id);
+      // Written with the next mark (or at the end of the pass); lost to a crash, the delivery is
+      // retried once more, which the targets' idempotency makes harmless.
+      this.pendingOutcome = () => this.sql("UPDATE bus_deliveries SET status = 'delivered', attempts = attempts + 1, started_at = NULL, updated_at = ? WHERE id = ?").run(now, row.id);
       report.delivered++;
     } catch (err) {
-      this.failed(row, target, err, now, report);
+      this.flushOutcome();
+      this.failed({ ...row, attempts }, target, err, now, report);
     }
+  }
+
+  private deadLetter(row: DeliveryRow, target: Target, code: string, message: string, attempts: number, now: number): void {
+    this.db.transaction(() => {
+      this.sql("UPDATE bus_deliveries SET status = 'dead', attempts = ?, started_at = NULL, last_error = ?, updated_at = ? WHERE id = ?").run(attempts, `${code}: ${message}`, now, row.id);
+      this
+        .sql(
+          `INSERT INTO bus_dead_letters (delivery_id, event_id, bus, rule, target_id, target_arn, dead_letter_arn, error_code, error_message, attempts, failed_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(row.id, row.event_id, row.bus, row.rule, row.target_id, target.Arn ?? null, target.DeadLetterConfig?.Arn ?? null, code, message, attempts, now);
+    })();
   }
 
   private failed(row: DeliveryRow, target: Target, err: unknown, now: number, report: DeliveryReport): void {
@@ -558,19 +616,11 @@ export class LocalEventBus implements BusPort {
     const cap = this.options.retryMaxDelayMs ?? 300_000;
     const nextDue = now + Math.min(cap, base * 2 ** (attempts - 1));
     if (NON_RETRYABLE.has(code) || attempts > maxRetries || nextDue - row.ingested_at > maxAgeMs) {
-      this.db.transaction(() => {
-        this.sql("UPDATE bus_deliveries SET status = 'dead', attempts = ?, last_error = ?, updated_at = ? WHERE id = ?").run(attempts, `${code}: ${message}`, now, row.id);
-        this
-          .sql(
-            `INSERT INTO bus_dead_letters (delivery_id, event_id, bus, rule, target_id, target_arn, dead_letter_arn, error_code, error_message, attempts, failed_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(row.id, row.event_id, row.bus, row.rule, row.target_id, target.Arn ?? null, target.DeadLetterConfig?.Arn ?? null, code, message, attempts, now);
-      })();
+      this.deadLetter(row, target, code, message, attempts, now);
       report.deadLettered++;
       return;
     }
-    this.sql('UPDATE bus_deliveries SET attempts = ?, due_at = ?, last_error = ?, updated_at = ? WHERE id = ?').run(attempts, nextDue, `${code}: ${message}`, now, row.id);
+    this.sql('UPDATE bus_deliveries SET attempts = ?, due_at = ?, started_at = NULL, last_error = ?, updated_at = ? WHERE id = ?').run(attempts, nextDue, `${code}: ${message}`, now, row.id);
     report.retried++;
   }
 
@@ -640,7 +690,7 @@ export class LocalEventBus implements BusPort {
   /** The stored event a delivery or dead letter refers to. */
   getEvent(eventRowId: string): Record<string, unknown> | undefined {
     const row = this.sql('SELECT payload FROM bus_events WHERE id = ?').get(eventRowId) as { payload: string | Buffer } | undefined;
-    return row ? (this.codec.decode(row.payload) as Record<string, unknown>) : undefined;
+    return row ? (this.codec.decode(row.payload, eventAad(eventRowId)) as Record<string, unknown>) : undefined;
   }
 
   /**
@@ -733,10 +783,10 @@ export class LocalEventBus implements BusPort {
     let last: number | null = null;
     this.db.transaction(() => {
       const rows = this
-        .sql('SELECT e.payload, a.time_ms FROM bus_archive_events a JOIN bus_events e ON e.id = a.event_id WHERE a.archive = ? AND a.time_ms >= ? AND a.time_ms < ? ORDER BY a.time_ms, e.rowid')
-        .all(archive.name, start, end) as { payload: string | Buffer; time_ms: number }[];
+        .sql('SELECT e.id, e.payload, a.time_ms FROM bus_archive_events a JOIN bus_events e ON e.id = a.event_id WHERE a.archive = ? AND a.time_ms >= ? AND a.time_ms < ? ORDER BY a.time_ms, e.rowid')
+        .all(archive.name, start, end) as { id: string; payload: string | Buffer; time_ms: number }[];
       for (const r of rows) {
-        const original = this.codec.decode(r.payload) as BusEvent;
+        const original = this.codec.decode(r.payload, eventAad(r.id)) as BusEvent;
         const event: BusEvent = { ...original, 'replay-name': name };
         this.route(dest, event, r.time_ms, now, { archive: false, replayName: name, ...(filter ? { ruleFilter: (rule: RuleRow) => filter.has(rule.arn) } : {}) });
         replayed++;

@@ -55,6 +55,9 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** Monotonic milliseconds: how long a step has run (the engine's pacing and step budget), never a timestamp. */
+export const monotonicMs = (): number => performance.now();
+
 /** Production randomness for retry jitter and States.MathRandom. */
 export const systemRandom = (): number => Math.random();
 

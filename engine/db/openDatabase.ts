@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
@@ -8,10 +9,14 @@ export type Db = Database.Database;
  * (journal, bus, scheduler, triggers) keeps its own tables, created with `ensureSchema`.
  */
 export function openDatabase(file: string, options: { synchronous?: 'FULL' | 'NORMAL' } = {}): Db {
+  // The database holds clinical data: owner-only (0600). Creating the file first sets its mode;
+  // SQLite gives the -wal and -shm files the mode of the database file.
+  if (file !== ':memory:') closeSync(openSync(file, 'a', 0o600));
   const db = new Database(file);
   if (file !== ':memory:') {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
   }
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');

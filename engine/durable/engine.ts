@@ -8,9 +8,11 @@ import type { Clock, IdGenerator } from '../../schemas/clock';
 import { ClinflowError } from '../../schemas/errors';
 import type { ExecutionPort, Logger } from '../../schemas/ports';
 import { uuidIds } from '../clock/ids';
-import { deferToNextTurn, systemRandom, type Wakeup } from '../clock/systemClock';
+import { deferToNextTurn, monotonicMs, systemRandom, yieldToEventLoop, type Wakeup } from '../clock/systemClock';
 import { openDatabase, type Db } from '../db/openDatabase';
 import type { Command, ExecutionInfo, ExecutionState, InterpreterEvent, StepEnvironment, StepResult } from '../interpreter/contract';
+import { MAX_DEFINITION_BYTES, MAX_HISTORY_EVENTS } from '../interpreter/budgets';
+import { StepAbort } from '../interpreter/failures';
 import { createExecutionState, step } from '../interpreter/index';
 import type { TaskPort } from '../tasks/taskPort';
 import { StepFunctionsError, validationError } from './apiErrors';
@@ -20,7 +22,7 @@ import { ChunkBuilder } from './historyChunk';
 import { toHistoryEvent, type HistoryEvent } from './historyEvents';
 import { JournalStore, metaOf, type ExecutionRow, type StepWrite } from './journalStore';
 import { assertValidName, executionArn as makeExecutionArn, parseExecutionArn, parseStateMachineArn, stateMachineArn as makeStateMachineArn } from './names';
-import { createPayloadCodec } from './payloadCodec';
+import { createPayloadCodec, type EncryptionKeys } from './payloadCodec';
 
 export interface EngineOptions {
   /** A file path, `:memory:` (the in-memory mode) or an open database. */
@@ -31,8 +33,8 @@ export interface EngineOptions {
   ids?: IdGenerator;
   random?: () => number;
   tasks?: TaskPort;
-  /** 32-byte AES-256-GCM key (Buffer, hex or base64): payloads are encrypted at rest when set. */
-  encryptionKey?: Buffer | string;
+  /** 32-byte AES-256-GCM key (Buffer, hex or base64), or the key and old keys: payloads are encrypted at rest when set. */
+  encryptionKey?: Buffer | string | EncryptionKeys;
   /** FULL (default) survives power loss; NORMAL survives process crashes only (benchmarks). */
   synchronous?: 'FULL' | 'NORMAL';
   /** Executions whose state stays in memory between steps (LRU). */
@@ -40,7 +42,17 @@ export interface EngineOptions {
   log?: Logger;
   /** Due timers handed to executions per wake-up. */
   timerBatch?: number;
+  /** Real time one step may hold the event loop before it gives others a turn (default 10 ms). */
+  sliceMs?: number;
+  /** Real time one step may run, turns included, before its execution fails (default 30 s). */
+  stepBudgetMs?: number;
+  /** History events per execution: AWS's hard quota (25 000) unless a benchmark lifts it. */
+  maxHistoryEvents?: number;
 }
+
+/** Defaults of EngineOptions.sliceMs / stepBudgetMs. */
+export const STEP_SLICE_MS = 10;
+export const STEP_BUDGET_MS = 30_000;
 
 interface Live {
   execId: number;
@@ -101,6 +113,12 @@ function parseJsonText(text: string, error: 'InvalidExecutionInput' | 'InvalidOu
   }
 }
 
+/** AWS's hard quota on a definition (1 MB); AWS refuses a larger one with a validation error. */
+function checkDefinitionSize(definition: string): void {
+  const bytes = Buffer.byteLength(definition, 'utf8');
+  if (bytes > MAX_DEFINITION_BYTES) throw validationError('definition', `must be at most ${MAX_DEFINITION_BYTES} bytes (the state machine definition quota); it is ${bytes}`);
+}
+
 function encodeToken(cursor: number): string {
   return Buffer.from(JSON.stringify({ c: cursor })).toString('base64url');
 }
@@ -152,6 +170,9 @@ export class Engine implements ExecutionPort {
   private readonly handlerRuns = new Set<Promise<unknown>>();
   private readonly lifecycle = new Set<(e: LifecycleEvent) => void>();
   private armedAt: number | undefined;
+  private readonly sliceMs: number;
+  private readonly stepBudgetMs: number;
+  private readonly maxHistoryEvents: number;
   private closed = false;
   private closing = false;
 
@@ -171,6 +192,9 @@ export class Engine implements ExecutionPort {
     this.log = options.log ?? noLog;
     this.cacheSize = options.cacheSize ?? 1000;
     this.timerBatch = options.timerBatch ?? 512;
+    this.sliceMs = options.sliceMs ?? STEP_SLICE_MS;
+    this.stepBudgetMs = options.stepBudgetMs ?? STEP_BUDGET_MS;
+    this.maxHistoryEvents = options.maxHistoryEvents ?? MAX_HISTORY_EVENTS;
     // Group commit amortises fsyncs; an in-memory database has none, so it commits at once rather
     // than waiting a turn of the event loop per write.
     this.committer = new GroupCommit(this.db, this.db.memory ? (fn) => fn() : deferToNextTurn);
@@ -188,6 +212,7 @@ export class Engine implements ExecutionPort {
     const req = requireObject(input, 'CreateStateMachine');
     const name = assertValidName('state machine', req.name);
     const definition = requireString(req, 'definition');
+    checkDefinitionSize(definition);
     validateDefinitionText(definition);
     const roleArn = optionalString(req, 'roleArn') ?? DEFAULT_ROLE;
     const type = optionalString(req, 'type') ?? 'STANDARD';
@@ -217,7 +242,10 @@ export class Engine implements ExecutionPort {
     const definition = optionalString(req, 'definition');
     const roleArn = optionalString(req, 'roleArn');
     if (definition === undefined && roleArn === undefined) throw validationError('definition', 'at least one of definition or roleArn is required');
-    if (definition !== undefined) validateDefinitionText(definition);
+    if (definition !== undefined) {
+      checkDefinitionSize(definition);
+      validateDefinitionText(definition);
+    }
     const current = this.store.revision(sm.revision_id);
     const now = this.clock.now();
     const description = optionalString(req, 'description', 256);
@@ -471,6 +499,8 @@ export class Engine implements ExecutionPort {
     const req = requireObject(input, 'RedriveExecution');
     const row = this.execRow(req.executionArn);
     if (!REDRIVABLE.has(row.status)) throw new StepFunctionsError('ExecutionNotRedrivable', `Execution is ${row.status} and cannot be redriven: '${String(req.executionArn)}'`);
+    // AWS: an execution that used up its history quota cannot be redriven.
+    if (row.next_event > this.maxHistoryEvents) throw new StepFunctionsError('ExecutionNotRedrivable', `Execution reached the maximum number of history events and cannot be redriven: '${String(req.executionArn)}'`);
     const result = await this.deliver(row.id, { type: 'Redrive' }, undefined);
     if (result !== 'applied') throw new StepFunctionsError('ExecutionNotRedrivable', `Execution cannot be redriven: '${String(req.executionArn)}'`);
     return { redriveDate: new Date(this.store.execution(row.id)?.redrive_ms ?? this.clock.now()) };
@@ -591,9 +621,27 @@ export class Engine implements ExecutionPort {
    * waited for: their rows stay undelivered and the next recover() re-delivers them.
    */
   async close(): Promise<void> {
-    if (this.closed || this.closing) return;
+    if (this.closed) return;
+    this.interrupt();
+    if (this.closeDone) return this.closeDone;
+    this.closeDone = this.finishClose();
+    return this.closeDone;
+  }
+
+  /**
+   * The first half of close(), for a shell that must stop other loops first: refuses new work, and
+   * makes a step in flight abandon itself at its next pace point, uncommitted (the timer, task
+   * outcome or start that began it is delivered again after a restart).
+   */
+  interrupt(): void {
+    if (this.closing) return;
     this.closing = true;
     this.wakeup?.disarm();
+  }
+
+  private closeDone: Promise<void> | undefined;
+
+  private async finishClose(): Promise<void> {
     for (;;) {
       const steps = [...this.pending].filter((p) => !this.handlerRuns.has(p));
       if (!steps.length) break;
@@ -615,7 +663,30 @@ export class Engine implements ExecutionPort {
   // --- the executor -----------------------------------------------------------------------------
 
   private env(): StepEnvironment {
-    return { now: this.clock.now(), newId: () => this.ids.next(), random: this.random };
+    const env: StepEnvironment = { now: this.clock.now(), newId: () => this.ids.next(), random: this.random, pace: this.stepPace() };
+    if (this.maxHistoryEvents !== MAX_HISTORY_EVENTS) env.maxHistoryEvents = this.maxHistoryEvents;
+    return env;
+  }
+
+  /**
+   * The interpreter's pace for one step: a turn of the event loop every `sliceMs` of real time (so
+   * /health, other executions and SIGTERM are served during a long step), the step budget, and the
+   * abandoning of the step once the engine is closing.
+   */
+  private stepPace(): () => Promise<void> | undefined {
+    const started = monotonicMs();
+    let lastTurn = started;
+    return () => {
+      if (this.closing) throw new StepAbort('discard', 'States.Runtime', 'the engine is closing');
+      const now = monotonicMs();
+      if (now - started > this.stepBudgetMs) {
+        throw new StepAbort('fail', 'States.Runtime', `The execution ran for more than ${Math.round(this.stepBudgetMs / 1000)} s without waiting (a loop with no Wait, Task or callback state?); the local engine's step budget ended it.`);
+      }
+      if (now - lastTurn < this.sliceMs) return undefined;
+      return yieldToEventLoop().then(() => {
+        lastTurn = monotonicMs();
+      });
+    };
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -759,6 +830,8 @@ export class Engine implements ExecutionPort {
       return { ...result, chunk };
     } catch (err) {
       if (execId !== undefined) this.cache.delete(execId);
+      // Abandoned (closing): nothing is journaled, the event stays to be delivered again.
+      if (err instanceof StepAbort) throw err;
       const cause = err instanceof Error ? err.message : String(err);
       this.log.error({ err: cause, event: event.type }, 'interpreter step failed; failing the execution');
       const fresh = execId === undefined ? undefined : this.load(execId);

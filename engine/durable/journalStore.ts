@@ -112,6 +112,9 @@ const SLAB = 1 << 20;
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('base64url');
 
 /** Prepared statements over the journal tables. No business rules: the Engine decides, this writes. */
+/** Associated data of a frame's ciphertext: its table and row. */
+const frameAad = (execId: number, frameId: string): string => `sfn_frames|${execId}|${frameId}`;
+
 export class JournalStore {
   private readonly s: Record<string, Statement>;
   private readonly revisions = new Map<number, RevisionRow>();
@@ -290,7 +293,7 @@ export class JournalStore {
 
   loadFrames(execId: number): Record<string, unknown> {
     const frames: Record<string, unknown> = {};
-    for (const row of this.s.frames!.iterate(execId) as Iterable<{ frame_id: string; data: string | Buffer }>) frames[row.frame_id] = this.codec.decode(row.data);
+    for (const row of this.s.frames!.iterate(execId) as Iterable<{ frame_id: string; data: string | Buffer }>) frames[row.frame_id] = this.codec.decode(row.data, frameAad(execId, row.frame_id));
     return frames;
   }
 
@@ -464,7 +467,7 @@ export class JournalStore {
       const frame = state.frames[f];
       if (frame === undefined) continue;
       written.add(f);
-      s.frameUpsert!.run(execId, f, codec.encode(frame));
+      s.frameUpsert!.run(execId, f, codec.encode(frame, frameAad(execId, f)));
       w.persisted?.add(f);
     }
     if (removed)

@@ -14,7 +14,7 @@ describe('payloadCodec', () => {
     expect(plain.decode(plain.encode(undefined))).toBeNull();
   });
 
-  it('encrypts with AES-256-GCM, detects tampering, and still reads rows written before the key', () => {
+  it('encrypts with AES-256-GCM, detects tampering, and refuses rows written without the key', () => {
     const enc = createPayloadCodec(key);
     const small = enc.encode({ secret: 'Patient/123' }) as Buffer;
     expect(small.includes(Buffer.from('Patient/123'))).toBe(false);
@@ -23,7 +23,7 @@ describe('payloadCodec', () => {
     const tampered = Buffer.from(small);
     tampered[tampered.length - 1] = (tampered[tampered.length - 1] ?? 0) ^ 1;
     expect(() => enc.decode(tampered)).toThrow();
-    expect(enc.decode(createPayloadCodec().encode({ old: true }))).toEqual({ old: true });
+    expect(() => enc.decode(createPayloadCodec().encode({ old: true }))).toThrow(/plaintext/);
     expect(() => createPayloadCodec().decode(small)).toThrow(/no encryption key/);
     expect(() => createPayloadCodec(Buffer.alloc(16))).toThrow(/32 bytes/);
     expect(createPayloadCodec('07'.repeat(32)).decode(small)).toEqual({ secret: 'Patient/123' });
@@ -44,9 +44,30 @@ describe('payloadCodec', () => {
       expect(sealed.includes(bytes.subarray(0, 64))).toBe(false);
       expect(enc.decode(sealed)).toEqual(bytes);
     }
-    // A key added later still reads binary rows written without one.
-    expect(enc.decode(plain.encodeBinary(small))).toEqual(small);
+    // Binary rows written without a key are refused once one is set.
+    expect(() => enc.decode(plain.encodeBinary(small))).toThrow(/plaintext/);
     expect(() => plain.encodeBinary(Buffer.from('Z'))).toThrow(/magic byte/);
     expect(() => plain.encodeBinary(Buffer.of(1, 2))).toThrow(/magic byte/);
+  });
+
+  it('names the key in each ciphertext and binds it to its row (associated data)', () => {
+    const enc = createPayloadCodec(key);
+    const sealed = enc.encode({ dose: '08:00' }, 'table|row-1') as Buffer;
+    expect(sealed[0]).toBe(5);
+    expect(sealed.subarray(1, 5).toString('hex')).toBe(enc.keyId);
+    expect(enc.decode(sealed, 'table|row-1')).toEqual({ dose: '08:00' });
+    expect(() => enc.decode(sealed, 'table|row-2')).toThrow();
+    expect(() => enc.decode(sealed)).toThrow();
+  });
+
+  it('rotation: a new key encrypts, old keys still decrypt, an unknown key id is named', () => {
+    const oldKey = Buffer.alloc(32, 1);
+    const newKey = Buffer.alloc(32, 2);
+    const before = createPayloadCodec(oldKey).encode({ v: 1 }, 'r') as Buffer;
+    const rotated = createPayloadCodec({ key: newKey, oldKeys: [oldKey] });
+    expect(rotated.decode(before, 'r')).toEqual({ v: 1 });
+    const after = rotated.encode({ v: 2 }, 'r') as Buffer;
+    expect(after.subarray(1, 5).toString('hex')).toBe(createPayloadCodec(newKey).keyId);
+    expect(() => createPayloadCodec(newKey).decode(before, 'r')).toThrow(/neither the encryption key nor one of the old keys/);
   });
 });

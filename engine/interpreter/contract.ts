@@ -114,4 +114,12 @@ export interface StepEnvironment {
   random(): number;
   /** When given, every history event goes here, in order, and StepResult.history stays empty. */
   historySink?: HistorySink;
+  /**
+   * Called every few dozen transitions and few hundred JSONata evaluation steps. Returns a promise when the
+   * shell wants the event loop to have a turn (the step resumes when it settles), and may throw a
+   * StepAbort (failures.ts) to end the step. Absent: the step runs to completion without pausing.
+   */
+  pace?: () => Promise<void> | undefined;
+  /** History events per execution (default AWS's 25 000; benchmarks against unlimited peers lift it). */
+  maxHistoryEvents?: number;
 }

@@ -24,8 +24,25 @@ export function queryEvaluationFailure(cause: string): StateFailure {
   return new StateFailure('States.QueryEvaluationError', cause, true, true);
 }
 
+/**
+ * Ends the whole step rather than a state: no Retry or Catch sees it. `fail` fails the execution
+ * with `error`/`cause` (a budget was exhausted); `discard` abandons the step uncommitted (the shell
+ * is closing), so the event that started it is delivered again after a restart.
+ */
+export class StepAbort extends Error {
+  constructor(
+    readonly kind: 'fail' | 'discard',
+    readonly error: string,
+    readonly causeText: string,
+  ) {
+    super(`${error}: ${causeText}`);
+  }
+}
+
 /** Normalises anything thrown by the leaf modules (StatesError/ClinflowError, plain errors) into a StateFailure. */
 export function toStateFailure(e: unknown): StateFailure {
+  // A StepAbort is not a state's failure: rethrown from the catch block that asked.
+  if (e instanceof StepAbort) throw e;
   if (e instanceof StateFailure) return e;
   if (e && typeof e === 'object' && typeof (e as { error?: unknown }).error === 'string') {
     const err = e as { error: string; causeText?: string; cause?: unknown };

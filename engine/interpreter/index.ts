@@ -5,7 +5,7 @@
  * persist only those.
  */
 import type { ExecutionInfo, ExecutionState, InterpreterEvent, StepEnvironment, StepResult } from './contract';
-import { compactJson } from './failures';
+import { compactJson, StepAbort } from './failures';
 import { ROOT, type ExecFrame } from './frames';
 import { machineAt } from './machine';
 import { Runner } from './runner';
@@ -20,8 +20,16 @@ export function createExecutionState(info: ExecutionInfo): ExecutionState {
 
 export async function step(definition: object, state: ExecutionState, event: InterpreterEvent, env: StepEnvironment): Promise<StepResult> {
   const r = new Runner(definition, state, env);
-  await apply(r, definition, state, event);
-  await r.drain();
+  try {
+    await apply(r, definition, state, event);
+    await r.drain();
+  } catch (e) {
+    // A budget (history quota, the shell's pace) ends the execution; anything else is the shell's.
+    if (!(e instanceof StepAbort && e.kind === 'fail')) throw e;
+    r.halt(e);
+  }
+  if (r.haltedBy?.kind === 'discard') throw r.haltedBy;
+  if (r.haltedBy) r.failHalted(r.haltedBy);
   return {
     state,
     history: r.history,

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import jsonata from 'jsonata';
-import { compactJson, queryEvaluationFailure, type StateFailure } from './failures';
+import { JSONATA_MAX_DEPTH, JSONATA_MAX_SEQUENCE, JSONATA_TIMEOUT_MS, PACE_EVERY_EVALUATIONS } from './budgets';
+import { compactJson, queryEvaluationFailure, StepAbort, type StateFailure } from './failures';
+import { LinearRegExp } from './linearRegExp';
 import { jsonTypeName } from './values';
 
 /** The `$states` binding of a JSONata state. */
@@ -14,9 +16,41 @@ export interface StatesBinding {
 export interface JsonataEnv {
   now: number;
   random(): number;
+  /** StepEnvironment.pace: offered every few hundred evaluation steps (a turn of the event loop, or a StepAbort). */
+  pace?: () => Promise<void> | undefined;
 }
 
 const compiled = new Map<string, jsonata.Expression>();
+
+/** Longest string an evaluation step may produce: far above the 256 KiB state payload, far below a heap. */
+const MAX_STRING_LENGTH = 4 * 1024 * 1024;
+/** The binding that carries `pace`: a space makes it unreadable from any expression. */
+const PACE_BINDING = 'clinflow pace';
+let evaluationSteps = 0;
+
+/**
+ * jsonata's `__evaluate_exit` hook (as its own test suite timeboxes expressions): runs after every
+ * evaluation step, so a loop inside one expression still gives the event loop turns, and no step
+ * builds a string or array that only a runaway would need.
+ */
+function afterEvaluationStep(_expr: unknown, _input: unknown, environment: { lookup(name: string): unknown }, result: unknown): Promise<void> | undefined {
+  if (typeof result === 'string' ? result.length > MAX_STRING_LENGTH : Array.isArray(result) && result.length > JSONATA_MAX_SEQUENCE) {
+    // jsonata's error shape: a `code` beside the message (U1001: jsonata's own code for a timeboxed expression).
+    throw Object.assign(new Error(typeof result === 'string' ? `A string longer than ${MAX_STRING_LENGTH} characters was built` : `A sequence longer than ${JSONATA_MAX_SEQUENCE} items was built`), { code: 'U1001' });
+  }
+  if (++evaluationSteps < PACE_EVERY_EVALUATIONS) return undefined;
+  evaluationSteps = 0;
+  const pace = environment.lookup(PACE_BINDING) as (() => Promise<void> | undefined) | undefined;
+  return pace?.();
+}
+
+/** The StepAbort behind a jsonata error ($eval wraps the errors of the expression it evaluates). */
+function abortIn(e: unknown): StepAbort | undefined {
+  for (let cur = e, i = 0; cur && typeof cur === 'object' && i < 10; cur = (cur as { error?: unknown }).error, i++) {
+    if (cur instanceof StepAbort) return cur;
+  }
+  return undefined;
+}
 
 export function isJsonataExpression(value: unknown): value is string {
   return typeof value === 'string' && value.startsWith('{%') && value.endsWith('%}');
@@ -25,7 +59,10 @@ export function isJsonataExpression(value: unknown): value is string {
 function compile(text: string): jsonata.Expression {
   let e = compiled.get(text);
   if (!e) {
-    e = jsonata(text);
+    // Bounded evaluation: wall time, depth (non-tail recursion), sequence length (ranges: `[1..1e7]`
+    // is refused before it is allocated), and regular expressions that match in linear time.
+    e = jsonata(text, { timeout: JSONATA_TIMEOUT_MS, stack: JSONATA_MAX_DEPTH, sequence: JSONATA_MAX_SEQUENCE, RegexEngine: LinearRegExp as unknown as RegExpConstructor });
+    e.assign(Symbol.for('jsonata.__evaluate_exit') as unknown as string, afterEvaluationStep);
     if (compiled.size > 5000) compiled.clear();
     compiled.set(text, e);
   }
@@ -101,9 +138,27 @@ function awsFunctions(env: JsonataEnv): Record<string, unknown> {
       if (typeof text !== 'string') return text;
       return JSON.parse(text);
     },
+    // Step Functions' JSONata has no $eval (schemas/jsonataFunctions.ts); the library's must not leak through.
+    eval: () => {
+      throw new Error('The $eval function is not supported by AWS Step Functions; use $parse');
+    },
     now: () => new Date(env.now).toISOString(),
     millis: () => env.now,
   };
+}
+
+/**
+ * JSONata quotes the offending value in some messages (`Unable to cast value to a number:
+ * "<value>"`); the value is workflow data (PHI), and the message becomes the execution's error
+ * cause, which `clinflow run` prints and logs may carry. The value is replaced, the rest kept.
+ */
+export function redactEchoedValue(message: string, value: unknown): string {
+  if (value === undefined) return message;
+  let out = message;
+  const json = JSON.stringify(value);
+  if (json !== undefined) out = out.split(json).join('<value redacted>');
+  if (typeof value === 'string' && value.length >= 4) out = out.split(value).join('<value redacted>');
+  return out;
 }
 
 /**
@@ -120,11 +175,15 @@ export async function evaluateJsonata(
   const body = text.slice(2, -2).trim();
   let result: unknown;
   try {
-    const bindings = { ...awsFunctions(env), ...variables, states };
+    const bindings: Record<string, unknown> = { ...awsFunctions(env), ...variables, states };
+    if (env.pace) bindings[PACE_BINDING] = env.pace;
     result = await compile(body).evaluate(states.input ?? null, bindings);
   } catch (e) {
-    const err = e as { code?: string; message?: string };
-    const detail = err.code ? `${err.code}: ${err.message ?? ''}` : String(err.message ?? e);
+    const abort = abortIn(e);
+    if (abort) throw abort;
+    const err = e as { code?: string; message?: string; value?: unknown };
+    const message = redactEchoedValue(String(err.message ?? e), err.value);
+    const detail = err.code ? `${err.code}: ${message}` : message;
     throw queryEvaluationFailure(`The JSONata expression '${body}' specified for the field '${field}' threw an error during evaluation. ${detail}`);
   }
   // A function (a built-in like `$sum`, or a lambda) is not a JSON value: AWS treats it as no value at all.

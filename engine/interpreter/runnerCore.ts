@@ -2,7 +2,8 @@ import type { Command, ExecutionState, HistoryEventDraft, StepEnvironment } from
 import { applyPayloadTemplate } from '../asl/payloadTemplate';
 import { applyResultPath, PathNotFoundError, resolvePath } from '../asl/jsonpath';
 import type { Scope } from '../asl/scope';
-import { compactJson, runtimeFailure, StateFailure, toStateFailure } from './failures';
+import { historyLimitCause, MAX_HISTORY_EVENTS, PACE_EVERY_TRANSITIONS } from './budgets';
+import { compactJson, runtimeFailure, StateFailure, StepAbort, toStateFailure } from './failures';
 import { childFrameId, derivedId, frameOfDerivedId, ROOT, type ControlFrame, type ExecFrame, type Frame } from './frames';
 import { evaluateJsonata, evaluateJsonataTemplate, isJsonataExpression, type StatesBinding } from './jsonataEval';
 import { machineAt, type StateDef } from './machine';
@@ -13,6 +14,12 @@ import { MAX_PAYLOAD_BYTES, payloadTooLarge } from './taskResources';
 /** JSONPath states run synchronously; only JSONata evaluation (async in jsonata 2) returns a promise. */
 export type MaybePromise = void | Promise<void>;
 export type Action = () => MaybePromise;
+
+/** What `run` awaits before it goes on: a state body (whose failure is the state's), or another promise. */
+interface Awaited {
+  promise: Promise<void>;
+  state?: StateDef;
+}
 
 interface Catcher {
   ErrorEquals: string[];
@@ -97,6 +104,10 @@ export abstract class RunnerCore {
   private enteredFrame: ExecFrame | undefined;
   private enteredDef: StateDef | undefined;
   private lastJsonText: string | undefined;
+  /** Transitions left before the shell is offered a turn of the event loop (StepEnvironment.pace). */
+  private paceCountdown = PACE_EVERY_TRANSITIONS;
+  /** Set once a budget ended the step: nothing more is journaled, and step() fails the execution. */
+  haltedBy: StepAbort | undefined;
 
   constructor(
     readonly def: object,
@@ -137,16 +148,22 @@ export abstract class RunnerCore {
   }
 
   /** The next history event id, or undefined when the frame runs inside a Distributed Map (child executions are not journaled). */
-  private nextEventId(f?: ExecFrame): number | undefined {
+  private nextEventId(f?: ExecFrame, type?: string): number | undefined {
+    if (this.haltedBy) throw this.haltedBy;
     if (f && this.isSilent(f)) return undefined;
     const id = (this.state.historyCount ?? 0) + 1;
+    // AWS: event 25 000 may only be ExecutionSucceeded; anything else fails the execution instead.
+    const limit = this.env.maxHistoryEvents ?? MAX_HISTORY_EVENTS;
+    if (id > limit || (id === limit && type !== 'ExecutionSucceeded')) {
+      throw this.halt(new StepAbort('fail', 'States.Runtime', historyLimitCause(limit)));
+    }
     this.state.historyCount = id;
     return id;
   }
 
   /** Journals a history event (not for Distributed Map iterations); returns the last event id. */
   emit(type: string, details?: Record<string, unknown>, f?: ExecFrame): number {
-    const id = this.nextEventId(f);
+    const id = this.nextEventId(f, type);
     if (id === undefined) return this.state.historyCount ?? 0;
     const sink = this.env.historySink;
     if (sink) sink.event(type, this.env.now, id, details);
@@ -192,6 +209,7 @@ export abstract class RunnerCore {
   async drain(): Promise<void> {
     // Index walk, not shift(): a 10 000-item Map schedules 10 000 actions in one step.
     for (let i = 0; i < this.queue.length; i++) {
+      if (this.haltedBy) break;
       const pending = this.queue[i]!();
       if (pending) await pending;
     }
@@ -267,8 +285,58 @@ export abstract class RunnerCore {
     };
   }
 
-  jsonataEnv(): { now: number; random(): number } {
-    return { now: this.env.now, random: () => this.env.random() };
+  jsonataEnv(): { now: number; random(): number; pace?: () => Promise<void> | undefined } {
+    return this.env.pace ? { now: this.env.now, random: () => this.env.random(), pace: () => this.pace() } : { now: this.env.now, random: () => this.env.random() };
+  }
+
+  // ------------------------------------------------------------------ budgets
+
+  /** Records the budget that ended the step (a StepAbort swallowed by some catch still stops it). */
+  halt(abort: StepAbort): StepAbort {
+    this.haltedBy ??= abort;
+    return abort;
+  }
+
+  /** Offers the shell a turn of the event loop; a StepAbort it throws (or rejects with) ends the step. */
+  pace(): Promise<void> | undefined {
+    this.paceCountdown = PACE_EVERY_TRANSITIONS;
+    let turn: Promise<void> | undefined;
+    try {
+      turn = this.env.pace?.();
+    } catch (e) {
+      if (e instanceof StepAbort) throw this.halt(e);
+      throw e;
+    }
+    return turn?.catch((e: unknown) => {
+      throw e instanceof StepAbort ? this.halt(e) : e;
+    });
+  }
+
+  /**
+   * A budget ended the step: the execution fails with the budget's error as one last history event
+   * (AWS's event 25 000 at the history quota). Commands of the cut-short step are dropped; ending
+   * the execution deletes its timers and task rows.
+   */
+  failHalted(abort: StepAbort): void {
+    this.haltedBy = undefined;
+    this.commands.length = 0;
+    const root = this.frame<ExecFrame>(ROOT);
+    if (root) {
+      root.status = 'failed';
+      root.error = abort.error;
+      root.cause = abort.causeText;
+      delete root.pending;
+      delete root.execTimer;
+      this.changed.add(root.id);
+    }
+    const id = Math.min((this.state.historyCount ?? 0) + 1, this.env.maxHistoryEvents ?? MAX_HISTORY_EVENTS);
+    this.state.historyCount = id;
+    const details = { error: abort.error, cause: abort.causeText };
+    const sink = this.env.historySink;
+    if (sink) sink.event('ExecutionFailed', this.env.now, id, details);
+    else this.history.push({ type: 'ExecutionFailed', timestamp: this.env.now, id, details });
+    this.state.status = 'FAILED';
+    this.commands.push({ type: 'ExecutionEnded', status: 'FAILED', error: abort.error, cause: abort.causeText });
   }
 
   // ------------------------------------------------------------------ JSONPath helpers
@@ -387,13 +455,26 @@ export abstract class RunnerCore {
    * state but Task, Map and Parallel): a promise only when one of them needs to await.
    */
   run(f: ExecFrame): MaybePromise {
+    const next = this.advance(f);
+    return next && this.continueAsync(f, next);
+  }
+
+  /**
+   * The synchronous part of `run`: enters states until the frame blocks or ends (undefined), or
+   * something must be awaited first: a state body, a failure's handling, or the shell's pace.
+   */
+  private advance(f: ExecFrame): Awaited | undefined {
     while (f.status === 'running' && !f.pending) {
+      if (--this.paceCountdown <= 0) {
+        const turn = this.pace();
+        if (turn) return { promise: turn };
+      }
       // The state the frame just entered was looked up by enter(): no second look-up.
       const st = f === this.enteredFrame ? this.enteredDef : machineAt(this.def, f.machine).States[f.state];
       if (!st) {
         // Only a definition that skipped validation can get here; fail the frame, not the process.
         this.frameFailed(f, 'States.Runtime', `State '${f.state}' is not defined in the state machine`);
-        return;
+        return undefined;
       }
       let pending: MaybePromise;
       try {
@@ -404,27 +485,32 @@ export abstract class RunnerCore {
         }
         pending = this.execState(f, st);
       } catch (e) {
-        if (f.status !== 'running') return;
-        return this.continueAfter(f, this.handleFailure(f, st, toStateFailure(e)));
+        if (f.status !== 'running') return undefined;
+        return { promise: this.handleFailure(f, st, toStateFailure(e)) };
       }
-      if (pending) return this.continueAfterState(f, st, pending);
+      if (pending) return { promise: pending, state: st };
     }
+    return undefined;
   }
 
-  /** The rest of `run` once an asynchronous state body settles (its failure is the state's). */
-  private async continueAfterState(f: ExecFrame, st: StateDef, pending: Promise<void>): Promise<void> {
-    try {
-      await pending;
-    } catch (e) {
-      if (f.status !== 'running') return;
-      await this.handleFailure(f, st, toStateFailure(e));
+  /**
+   * The rest of `run` once something must be awaited. A loop, not a recursion: a loop of
+   * asynchronous states (JSONata Choice, say) keeps one pending promise, not one per state.
+   */
+  private async continueAsync(f: ExecFrame, first: Awaited): Promise<void> {
+    for (let next: Awaited | undefined = first; next; next = this.advance(f)) {
+      if (!next.state) {
+        await next.promise;
+        continue;
+      }
+      try {
+        await next.promise;
+      } catch (e) {
+        // A state body's failure is the state's.
+        if (f.status !== 'running') return;
+        await this.handleFailure(f, next.state, toStateFailure(e));
+      }
     }
-    await this.run(f);
-  }
-
-  private async continueAfter(f: ExecFrame, pending: Promise<void>): Promise<void> {
-    await pending;
-    await this.run(f);
   }
 
   /** Runs the body of the current state (after its StateEntered event). */

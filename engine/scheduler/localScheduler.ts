@@ -18,6 +18,7 @@ import type { SchedulerPort } from '../../schemas/ports';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../schemas/task';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../db/openDatabase';
+import { createPayloadCodec, type PayloadCodec } from '../durable/payloadCodec';
 import { atInstant, nextOccurrence, parseScheduleExpression, validateScheduleExpression, type ScheduleExpression } from './scheduleExpression';
 import { conflictException, notFoundException, validationException } from './schedulerErrors';
 import { SchedulerDeliveries, type DeadLetter } from './schedulerDeliveries';
@@ -36,6 +37,11 @@ export interface LocalSchedulerOptions {
   random?: (fireKey: string) => number;
   region?: string;
   account?: string;
+  /**
+   * Encrypts each schedule's spec (target input: order reference, dose time, zone) and each
+   * pending delivery's target, bound to their rows; plain JSON without a key.
+   */
+  codec?: PayloadCodec;
 }
 
 export interface FireDueResult {
@@ -67,10 +73,13 @@ export class LocalScheduler implements SchedulerPort {
   private readonly changeListeners = new Set<() => void>();
   private readonly statements = new Map<string, BetterSqlite3.Statement<unknown[]>>();
 
+  private readonly codec: PayloadCodec;
+
   constructor(options: LocalSchedulerOptions) {
     this.db = options.db;
     this.clock = options.clock;
-    this.deliveries = new SchedulerDeliveries(this.db, options.invoke);
+    this.codec = options.codec ?? createPayloadCodec();
+    this.deliveries = new SchedulerDeliveries(this.db, options.invoke, this.codec);
     this.random = options.random ?? hashFraction;
     this.region = options.region ?? LOCAL_REGION;
     this.account = options.account ?? LOCAL_ACCOUNT;
@@ -102,6 +111,16 @@ export class LocalScheduler implements SchedulerPort {
 
   scheduleArn(group: string, name: string): string {
     return `arn:aws:scheduler:${this.region}:${this.account}:schedule/${group}/${name}`;
+  }
+
+  // ---- stored specs ----------------------------------------------------------------------------
+
+  private sealSpec(spec: StoredSpec, group: string, name: string): string | Buffer {
+    return this.codec.encode(spec, `scheduler_schedules|${group}|${name}`);
+  }
+
+  private openSpec(row: Pick<ScheduleRow, 'spec' | 'group_name' | 'name'>): StoredSpec {
+    return this.codec.decode(row.spec, `scheduler_schedules|${row.group_name}|${row.name}`) as StoredSpec;
   }
 
   // ---- ClientToken idempotency -------------------------------------------------------------
@@ -168,7 +187,7 @@ export class LocalScheduler implements SchedulerPort {
       const now = this.clock.now();
       const arn = this.scheduleArn(spec.GroupName, spec.Name);
       const row: ScheduleRow = {
-        group_name: spec.GroupName, name: spec.Name, arn, spec: JSON.stringify(spec), state: spec.State,
+        group_name: spec.GroupName, name: spec.Name, arn, spec: this.sealSpec(spec, spec.GroupName, spec.Name), state: spec.State,
         anchor_ms: spec.StartDate === undefined ? now : Date.parse(spec.StartDate),
         next_nominal_ms: null, next_due_ms: null, creation_ms: now, last_modified_ms: now,
       };
@@ -190,7 +209,7 @@ export class LocalScheduler implements SchedulerPort {
       if (!existing) throw notFoundException(`Schedule ${spec.Name} does not exist.`);
       const now = this.clock.now();
       const row: ScheduleRow = {
-        ...existing, spec: JSON.stringify(spec), state: spec.State,
+        ...existing, spec: this.sealSpec(spec, spec.GroupName, spec.Name), state: spec.State,
         anchor_ms: spec.StartDate === undefined ? now : Date.parse(spec.StartDate), last_modified_ms: now,
       };
       this.planFirst(row, spec, now);
@@ -218,7 +237,7 @@ export class LocalScheduler implements SchedulerPort {
     const group = input.GroupName ?? DEFAULT_GROUP;
     const row = this.row(group, input.Name ?? '');
     if (!row) throw notFoundException(`Schedule ${input.Name ?? ''} does not exist.`);
-    const spec = JSON.parse(row.spec) as StoredSpec;
+    const spec = this.openSpec(row);
     return {
       Arn: row.arn,
       Name: row.name,
@@ -261,7 +280,7 @@ export class LocalScheduler implements SchedulerPort {
     const page = rows.slice(0, max);
     const last = page[page.length - 1];
     const schedules: ScheduleSummary[] = page.map((r) => {
-      const spec = JSON.parse(r.spec) as StoredSpec;
+      const spec = this.openSpec(r);
       return {
         Arn: r.arn, Name: r.name, GroupName: r.group_name, State: spec.State,
         CreationDate: new Date(r.creation_ms), LastModificationDate: new Date(r.last_modified_ms),
@@ -348,7 +367,7 @@ export class LocalScheduler implements SchedulerPort {
   }
 
   private fireOne(row: ScheduleRow, now: number): void {
-    const spec = JSON.parse(row.spec) as StoredSpec;
+    const spec = this.openSpec(row);
     const nominal = row.next_nominal_ms ?? now;
     const executionId = createHash('sha256').update(`${row.arn}|${nominal}`).digest('hex').slice(0, 32);
     this.deliveries.enqueue(row.arn, spec.Target, nominal, row.next_due_ms ?? now, executionId);

@@ -1,6 +1,7 @@
 import type { Target } from '@aws-sdk/client-scheduler';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../db/openDatabase';
+import { createPayloadCodec, type PayloadCodec } from '../durable/payloadCodec';
 import type { DeadLetterRow, DeliveryRow } from './schedulerStore';
 import type { TargetInvoker } from './targetInvoker';
 
@@ -27,12 +28,16 @@ export type DeadLetter = Omit<DeadLetterRow, 'target'> & { target: Target; sched
  * The stored deliveries of fired occurrences: attempted until the target accepts, retried with
  * back-off under the target's RetryPolicy, then moved to the dead-letter table.
  */
+/** Associated data of a fire's target (its delivery row, then its dead letter): the schedule and the occurrence. */
+const targetAad = (scheduleArn: string, nominalMs: number): string => `scheduler_target|${scheduleArn}|${nominalMs}`;
+
 export class SchedulerDeliveries {
   private readonly statements = new Map<string, BetterSqlite3.Statement<unknown[]>>();
 
   constructor(
     private readonly db: Db,
     private readonly invoke: TargetInvoker,
+    private readonly codec: PayloadCodec = createPayloadCodec(),
   ) {}
 
   private sql(text: string): BetterSqlite3.Statement<unknown[]> {
@@ -44,7 +49,7 @@ export class SchedulerDeliveries {
   /** Stores the first attempt of a fire (call inside the transaction that advances its schedule). */
   enqueue(scheduleArn: string, target: Target, nominalMs: number, dueMs: number, executionId: string): void {
     this.sql('INSERT INTO scheduler_deliveries (schedule_arn, target, nominal_ms, attempt, due_ms, execution_id) VALUES (?, ?, ?, 1, ?, ?)')
-      .run(scheduleArn, JSON.stringify(target), nominalMs, dueMs, executionId);
+      .run(scheduleArn, this.codec.encode(target, targetAad(scheduleArn, nominalMs)), nominalMs, dueMs, executionId);
   }
 
   nextDueAt(): number | undefined {
@@ -75,7 +80,7 @@ export class SchedulerDeliveries {
   }
 
   private async attempt(d: DeliveryRow, now: number, out: DeliveryOutcome): Promise<void> {
-    const target = JSON.parse(d.target) as Target;
+    const target = this.codec.decode(d.target, targetAad(d.schedule_arn, d.nominal_ms)) as Target;
     const maxAgeMs = (target.RetryPolicy?.MaximumEventAgeInSeconds ?? DEFAULT_MAX_AGE_S) * 1000;
     const maxRetries = target.RetryPolicy?.MaximumRetryAttempts ?? DEFAULT_MAX_RETRIES;
     if (now - d.nominal_ms > maxAgeMs) {
@@ -112,6 +117,6 @@ export class SchedulerDeliveries {
   /** Deliveries that failed for good (the local stand-in for the DeadLetterConfig SQS queue). */
   deadLetters(): DeadLetter[] {
     const rows = this.sql('SELECT * FROM scheduler_dead_letters ORDER BY id').all() as DeadLetterRow[];
-    return rows.map((r) => ({ ...r, target: JSON.parse(r.target) as Target, scheduledTime: new Date(r.nominal_ms).toISOString() }));
+    return rows.map((r) => ({ ...r, target: this.codec.decode(r.target, targetAad(r.schedule_arn, r.nominal_ms)) as Target, scheduledTime: new Date(r.nominal_ms).toISOString() }));
   }
 }

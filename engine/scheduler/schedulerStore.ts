@@ -34,7 +34,8 @@ export interface ScheduleRow {
   group_name: string;
   name: string;
   arn: string;
-  spec: string;
+  /** JSON text, or the codec's ciphertext when a key is set. */
+  spec: string | Buffer;
   state: string;
   anchor_ms: number;
   next_nominal_ms: number | null;
@@ -46,7 +47,7 @@ export interface ScheduleRow {
 export interface DeliveryRow {
   id: number;
   schedule_arn: string;
-  target: string;
+  target: string | Buffer;
   nominal_ms: number;
   attempt: number;
   due_ms: number;
@@ -58,7 +59,7 @@ export interface DeadLetterRow {
   id: number;
   schedule_arn: string;
   dead_letter_arn: string | null;
-  target: string;
+  target: string | Buffer;
   nominal_ms: number;
   attempts: number;
   reason: string;

@@ -22,6 +22,17 @@ function splitReference(reference: string): { type: string; id: string } {
   return { type: m[1], id: m[2] };
 }
 
+/**
+ * Refuses a URL (absolute, or relative to `baseUrl`) outside `baseUrl`'s origin. A refused link is an
+ * error rather than the end of the results: a task acting on a silently truncated search could, for
+ * instance, miss an order it should cancel.
+ */
+export function requireSameOrigin(url: string | undefined, baseUrl: string): void {
+  const base = new URL(baseUrl);
+  const target = url === undefined || !URL.canParse(url, base.href) ? undefined : new URL(url, base);
+  if (target?.origin !== base.origin) throw new FhirError('FHIR.Invalid', 'the server sent a paging link to another origin; it was not followed (credentials stay with the configured server)');
+}
+
 /** `3` → `W/"3"`; an ETag given in full is passed through. */
 export function weakEtag(version: string): string {
   return /^(W\/)?"/.test(version) ? version : `W/"${version}"`;
@@ -67,6 +78,9 @@ export function createHttpFhirPort(input: FhirServerConfigInput, options: HttpFh
       const hasNext = links.some((l) => l.relation === 'next');
       if (!hasNext || pages >= maxPages) return { resources, pages, truncated: hasNext, ...(total !== undefined ? { total } : {}) };
       const current = page as FhirResource & { link: { relation: string; url: string }[] };
+      // The next link comes from the server's response: follow it (with our credentials) only on the
+      // configured server's origin, or a hostile or misconfigured server could collect the token.
+      requireSameOrigin(links.find((l) => l.relation === 'next')?.url, config.baseUrl);
       page = asResource(await call(`search ${resourceType} page ${pages + 1}`, async (o) => (await client.nextPage({ bundle: current, options: o }))!));
       pages++;
     }

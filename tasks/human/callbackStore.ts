@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { AckStatus } from './taskStatus';
 import { ensureSchema, type Db } from '../../engine/db/openDatabase';
 
 /** A parked `tasks.await` execution: which callback token a FHIR Task resumes. */
@@ -10,6 +11,8 @@ export interface CallbackEntry {
   taskToken: string;
   executionArn: string;
   stateName: string;
+  /** The least Task status that resumes the step (normalizeUntil); absent on rows written before it existed: completed. */
+  until?: AckStatus | undefined;
 }
 
 export interface CallbackStore {
@@ -21,6 +24,8 @@ export interface CallbackStore {
   release(task: string): void;
   /** Whether an unused token is waiting on the Task. */
   isPending(task: string): boolean;
+  /** The unused entry of a Task, without claiming it (a heartbeat leaves the token waiting). */
+  get(task: string): CallbackEntry | undefined;
 }
 
 /**
@@ -32,6 +37,7 @@ export interface AsyncCallbackStore {
   claim(task: string, now: number): CallbackEntry | undefined | Promise<CallbackEntry | undefined>;
   release(task: string): void | Promise<void>;
   isPending(task: string): boolean | Promise<boolean>;
+  get(task: string): CallbackEntry | undefined | Promise<CallbackEntry | undefined>;
 }
 
 const MIGRATIONS = [
@@ -44,6 +50,7 @@ const MIGRATIONS = [
      created_at INTEGER NOT NULL,
      used_at INTEGER
    )`,
+  'ALTER TABLE human_task_callbacks ADD COLUMN until_status TEXT',
 ];
 
 interface Row {
@@ -52,6 +59,7 @@ interface Row {
   task_token: string;
   execution_arn: string;
   state_name: string;
+  until_status: string | null;
 }
 
 /**
@@ -78,28 +86,33 @@ export function createCallbackStore(db: Db, options: { encryptionKey?: Buffer } 
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
   };
   const upsert = db.prepare(
-    `INSERT INTO human_task_callbacks (task, server, task_token, execution_arn, state_name, created_at) VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT(task) DO UPDATE SET task_token = excluded.task_token, execution_arn = excluded.execution_arn, state_name = excluded.state_name
+    `INSERT INTO human_task_callbacks (task, server, task_token, execution_arn, state_name, created_at, until_status) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT(task) DO UPDATE SET task_token = excluded.task_token, execution_arn = excluded.execution_arn, state_name = excluded.state_name, until_status = excluded.until_status
      WHERE human_task_callbacks.used_at IS NULL`,
   );
   const claimStmt = db.prepare(
-    'UPDATE human_task_callbacks SET used_at = ? WHERE task = ? AND used_at IS NULL RETURNING task, server, task_token, execution_arn, state_name',
+    'UPDATE human_task_callbacks SET used_at = ? WHERE task = ? AND used_at IS NULL RETURNING task, server, task_token, execution_arn, state_name, until_status',
   );
   const releaseStmt = db.prepare('UPDATE human_task_callbacks SET used_at = NULL WHERE task = ?');
   const pendingStmt = db.prepare('SELECT 1 FROM human_task_callbacks WHERE task = ? AND used_at IS NULL');
+  const getStmt = db.prepare('SELECT task, server, task_token, execution_arn, state_name, until_status FROM human_task_callbacks WHERE task = ? AND used_at IS NULL');
+  const entryOf = (row: Row | undefined): CallbackEntry | undefined =>
+    row && { task: row.task, server: row.server, taskToken: open(row.task_token), executionArn: row.execution_arn, stateName: row.state_name, until: (row.until_status ?? 'completed') as AckStatus };
   return {
     register(entry, now) {
-      upsert.run(entry.task, entry.server, seal(entry.taskToken), entry.executionArn, entry.stateName, now);
+      upsert.run(entry.task, entry.server, seal(entry.taskToken), entry.executionArn, entry.stateName, now, entry.until ?? 'completed');
     },
     claim(task, now) {
-      const row = claimStmt.get(now, task) as Row | undefined;
-      return row && { task: row.task, server: row.server, taskToken: open(row.task_token), executionArn: row.execution_arn, stateName: row.state_name };
+      return entryOf(claimStmt.get(now, task) as Row | undefined);
     },
     release(task) {
       releaseStmt.run(task);
     },
     isPending(task) {
       return pendingStmt.get(task) !== undefined;
+    },
+    get(task) {
+      return entryOf(getStmt.get(task) as Row | undefined);
     },
   };
 }

@@ -3,12 +3,16 @@ import type { TaskContext } from '../../schemas/ports';
 import type { TaskHandler } from '../../schemas/task';
 import type { AsyncCallbackStore } from './callbackStore';
 import { createHumanTask, type HumanTaskInput } from './createHumanTask';
+import { expireHumanTask } from './expireHumanTask';
 import type { tasksCreate } from './specs';
+import { normalizeUntil } from './taskStatus';
 
 export interface HumanTaskHandlers {
   'tasks.create': TaskHandler<typeof tasksCreate>;
   /** A callback task: its result arrives later through sendTaskSuccess/Failure (resumeOnTaskChange). */
-  'tasks.await': (input: HumanTaskInput, ctx: TaskContext) => Promise<{ task: string }>;
+  'tasks.await': (input: HumanTaskInput & { until?: string | undefined }, ctx: TaskContext) => Promise<{ task: string }>;
+  /** Added by the compiler after an await step's timeout: cancels its Task, then fails with HumanTask.TimedOut. */
+  'tasks.expire': (input: { awaitKey: string; error: string }, ctx: TaskContext) => Promise<never>;
 }
 
 /**
@@ -25,9 +29,11 @@ export function createHumanTaskHandlers(deps: { callbacks: AsyncCallbackStore; s
       if (ctx.taskToken === undefined) throw new ClinflowError('States.Runtime', 'tasks.await must be invoked with .waitForTaskToken');
       const created = await createHumanTask(input, ctx);
       const task = `Task/${created.id}`;
-      await deps.callbacks.register({ task, server: deps.server ?? '', taskToken: ctx.taskToken, executionArn: ctx.executionArn, stateName: ctx.stateName }, ctx.clock.now());
-      ctx.log.info({ task, executionArn: ctx.executionArn, stateName: ctx.stateName }, 'waiting for human task');
+      const until = normalizeUntil(input.until);
+      await deps.callbacks.register({ task, server: deps.server ?? '', taskToken: ctx.taskToken, executionArn: ctx.executionArn, stateName: ctx.stateName, until }, ctx.clock.now());
+      ctx.log.info({ task, executionArn: ctx.executionArn, stateName: ctx.stateName, until }, 'waiting for human task');
       return { task };
     },
+    'tasks.expire': (input, ctx) => expireHumanTask(input, ctx, (task) => deps.callbacks.claim(task, ctx.clock.now())),
   };
 }

@@ -45,7 +45,11 @@ class RecordingExecutions implements ExecutionPort {
     if (this.failWith) throw new ClinflowError(this.failWith);
     this.failures.push(input);
   }
-  async sendTaskHeartbeat() {}
+  heartbeats: string[] = [];
+  async sendTaskHeartbeat(input: { taskToken: string | undefined }) {
+    if (this.failWith) throw new ClinflowError(this.failWith);
+    this.heartbeats.push(input.taskToken ?? '');
+  }
 }
 
 beforeAll(async () => {
@@ -57,7 +61,7 @@ beforeAll(async () => {
       const r = JSON.parse(Buffer.concat(chunks).toString('utf8')) as FhirResource & { id: string };
       const interaction = req.headers['x-medplum-interaction'] as FhirChangeDetail['interaction'];
       const reference = `${r.resourceType}/${r.id}`;
-      notified.push({ server: 'sandbox', reference, resourceType: r.resourceType, id: r.id, versionId: r.meta?.versionId, interaction, origin: 'medplum', attributes: { status: (r.status as string) ?? null }, dedupeKey: `sandbox|${reference}|${r.meta?.versionId ?? ''}` });
+      notified.push({ server: sandbox.baseUrl, reference, resourceType: r.resourceType, id: r.id, versionId: r.meta?.versionId, interaction, origin: 'medplum', attributes: { status: (r.status as string) ?? null }, dedupeKey: `sandbox|${reference}|${r.meta?.versionId ?? ''}` });
       res.writeHead(202).end();
     });
   });
@@ -81,7 +85,7 @@ afterAll(async () => {
 let n = 0;
 function awaitCall(token: string) {
   n++;
-  const handlers = createHumanTaskHandlers({ callbacks });
+  const handlers = createHumanTaskHandlers({ callbacks, server: sandbox.baseUrl });
   const ctx = testTaskContext({ fhir, log: logs.log, taskToken: token, idempotencyKey: `arn:exec:${n}|ack|1`, now: () => NOW });
   return { handlers, ctx };
 }
@@ -91,8 +95,8 @@ async function setStatus(task: string, status: string, extra: Record<string, unk
   await fhir.update({ ...current, status, ...extra });
 }
 
-const detail = (task: string, interaction: FhirChangeDetail['interaction'] = 'update'): FhirChangeDetail => ({
-  server: 'sandbox', reference: task, resourceType: 'Task', id: task.split('/')[1]!, interaction, origin: 'medplum', attributes: {}, dedupeKey: `${task}|x`,
+const detail = (task: string, interaction: FhirChangeDetail['interaction'] = 'update', server = sandbox.baseUrl): FhirChangeDetail => ({
+  server, reference: task, resourceType: 'Task', id: task.split('/')[1]!, interaction, origin: 'medplum', attributes: {}, dedupeKey: `${task}|x`,
 });
 
 describe('human tasks', () => {
@@ -143,8 +147,13 @@ describe('human tasks', () => {
     const { task } = await handlers['tasks.await']({ description: 'Ack', priority: 'routine' }, ctx);
     const executions = new RecordingExecutions();
     const deps = { fhir, executions, callbacks, log: logs.log, now: () => NOW };
-    await setStatus(task, 'in-progress');
+    await setStatus(task, 'received');
     expect(await resumeOnTaskChange(detail(task), deps)).toBe('ignored');
+    // in-progress before the step's `until` (default completed) is an acknowledgement: a heartbeat, the token stays.
+    await setStatus(task, 'in-progress');
+    expect(await resumeOnTaskChange(detail(task), deps)).toBe('heartbeat');
+    expect(executions.heartbeats).toEqual(['tok-complete']);
+    expect(callbacks.isPending(task)).toBe(true);
     await setStatus(task, 'completed', { output: [{ type: { text: 'acknowledged' }, valueBoolean: true }] });
     expect(await resumeOnTaskChange(detail(task), deps)).toBe('succeeded');
     expect(await resumeOnTaskChange(detail(task), deps)).toBe('no-callback');
@@ -157,6 +166,7 @@ describe('human tasks', () => {
     ['rejected', 'HumanTask.Rejected'],
     ['cancelled', 'HumanTask.Cancelled'],
     ['failed', 'HumanTask.Failed'],
+    ['entered-in-error', 'HumanTask.EnteredInError'],
   ])('%s → sendTaskFailure %s', async (status, error) => {
     const { handlers, ctx } = awaitCall(`tok-${status}`);
     const { task } = await handlers['tasks.await']({ description: 'Ack', priority: 'routine' }, ctx);
@@ -176,7 +186,7 @@ describe('human tasks', () => {
     await expect(resumeOnTaskChange(detail(task, 'delete'), deps)).rejects.toMatchObject({ error: 'States.Runtime' });
     executions.failWith = undefined;
     expect(await resumeOnTaskChange(detail(task, 'delete'), deps)).toBe('failed');
-    expect(executions.failures.at(-1)).toMatchObject({ error: 'HumanTask.Cancelled' });
+    expect(executions.failures.at(-1)).toMatchObject({ error: 'HumanTask.Cancelled', cause: JSON.stringify({ task, status: 'deleted' }) });
 
     const b = awaitCall('tok-timedout');
     const second = (await b.handlers['tasks.await']({ description: 'Ack', priority: 'routine' }, b.ctx)).task;
@@ -184,6 +194,96 @@ describe('human tasks', () => {
     executions.failWith = 'TaskTimedOut';
     expect(await resumeOnTaskChange(detail(second), deps)).toBe('stale-token');
     expect(callbacks.isPending(second)).toBe(false);
+  });
+
+  it('until: accepted resumes on acceptance (or any later status) with the Task status; until is stored per Task', async () => {
+    const executions = new RecordingExecutions();
+    const deps = { fhir, executions, callbacks, log: logs.log, now: () => NOW };
+    const a = awaitCall('tok-accept');
+    const { task } = await a.handlers['tasks.await']({ description: 'Ack', priority: 'stat', until: 'accepted | completed' }, a.ctx);
+    expect(callbacks.get(task)?.until).toBe('accepted');
+    await setStatus(task, 'received');
+    expect(await resumeOnTaskChange(detail(task), deps)).toBe('ignored');
+    await setStatus(task, 'accepted');
+    expect(await resumeOnTaskChange(detail(task), deps)).toBe('succeeded');
+    expect(JSON.parse(executions.successes.at(-1)!.output!)).toEqual({ task, status: 'accepted' });
+    const b = awaitCall('tok-accept-late');
+    const second = (await b.handlers['tasks.await']({ description: 'Ack', priority: 'stat', until: 'accepted' }, b.ctx)).task;
+    await setStatus(second, 'in-progress');
+    expect(await resumeOnTaskChange(detail(second), deps)).toBe('succeeded');
+    expect(executions.heartbeats).toEqual([]);
+  });
+
+  it('a forged delete of a Task that still exists cancels nothing: the Task is read from its server', async () => {
+    const executions = new RecordingExecutions();
+    const deps = { fhir, executions, callbacks, log: logs.log, now: () => NOW };
+    const a = awaitCall('tok-forged');
+    const { task } = await a.handlers['tasks.await']({ description: 'Ack', priority: 'stat', until: 'accepted' }, a.ctx);
+    expect(await resumeOnTaskChange(detail(task, 'delete'), deps)).toBe('ignored');
+    // …also when the forged event names no server: it is checked against the configured one.
+    expect(await resumeOnTaskChange(detail(task, 'delete', ''), { ...deps, server: sandbox.baseUrl })).toBe('ignored');
+    expect(executions.failures).toEqual([]);
+    expect(callbacks.isPending(task)).toBe(true);
+    expect((await fhir.read(task)).status).toBe('requested');
+  });
+
+  it('refuses a change event from another server, and one that names no server when the configured server is another', async () => {
+    const executions = new RecordingExecutions();
+    const deps = { fhir, executions, callbacks, log: logs.log, now: () => NOW };
+    const a = awaitCall('tok-server');
+    const { task } = await a.handlers['tasks.await']({ description: 'Ack', priority: 'stat' }, a.ctx);
+    await setStatus(task, 'rejected');
+    expect(await resumeOnTaskChange(detail(task, 'update', 'http://evil.example/fhir'), deps)).toBe('wrong-server');
+    expect(await resumeOnTaskChange(detail(task, 'update', ''), { ...deps, server: 'http://evil.example/fhir' })).toBe('wrong-server');
+    expect(await resumeOnTaskChange(detail(task, 'update', ''), deps)).toBe('wrong-server');
+    expect(executions.failures).toEqual([]);
+    expect(await resumeOnTaskChange(detail(task, 'update', ''), { ...deps, server: sandbox.baseUrl })).toBe('failed');
+    expect(executions.failures.map((f) => f.error)).toEqual(['HumanTask.Rejected']);
+  });
+
+  it('tasks.expire cancels the timed-out await\'s open Task with a statusReason and fails with HumanTask.TimedOut naming it', async () => {
+    const a = awaitCall('tok-expire');
+    const awaitKey = `arn:exec:expire|acknowledge#2026-03-06T15:00:00.000Z`;
+    const { task } = await a.handlers['tasks.await']({ description: 'Ack', priority: 'stat', awaitKey }, a.ctx);
+    const other = awaitCall('tok-expire-other');
+    const untouched = (await other.handlers['tasks.await']({ description: 'Ack', priority: 'stat', awaitKey: `${awaitKey}x` }, other.ctx)).task;
+    const ctx = testTaskContext({ fhir, log: logs.log, idempotencyKey: 'arn:exec:expire|acknowledge.expire#3|0', now: () => NOW });
+    const err = await a.handlers['tasks.expire']({ awaitKey, error: 'States.Timeout' }, ctx).catch((e: unknown) => e);
+    expect(err).toMatchObject({ error: 'HumanTask.TimedOut' });
+    expect(JSON.parse((err as ClinflowError).causeText!)).toEqual({ task, status: 'cancelled', error: 'States.Timeout', marked: true });
+    expect(await fhir.read(task)).toMatchObject({ status: 'cancelled', statusReason: { text: 'not acknowledged in time (States.Timeout); the workflow stopped waiting' } });
+    expect((await fhir.read(untouched)).status).toBe('requested');
+    // The token is dropped: the cancellation's own change event resumes nothing.
+    expect(callbacks.isPending(task)).toBe(false);
+    expect(callbacks.isPending(untouched)).toBe(true);
+    // A completed Task is not reopened as cancelled by a late timeout.
+    await setStatus(untouched, 'completed');
+    await expect(other.handlers['tasks.expire']({ awaitKey: `${awaitKey}x`, error: 'States.HeartbeatTimeout' }, ctx)).rejects.toMatchObject({ error: 'HumanTask.TimedOut' });
+    expect((await fhir.read(untouched)).status).toBe('completed');
+  });
+
+  it('tasks.create sets requester, basedOn, restriction.period, a coded code and input', async () => {
+    const handlers = createHumanTaskHandlers({ callbacks });
+    const ctx = testTaskContext({ fhir, log: logs.log, idempotencyKey: 'arn:exec:full|review|1', now: () => NOW });
+    const { task } = await handlers['tasks.create'](
+      {
+        description: 'Review order',
+        requester: 'Device/clinflow',
+        basedOn: 'MedicationRequest/mr-1',
+        priority: 'routine',
+        period: { start: '2025-03-09T14:00:00Z', end: '2025-03-10T14:00:00Z' },
+        code: { system: 'http://hl7.org/fhir/CodeSystem/task-code', code: 'fulfill', display: 'Fulfill the focal request' },
+        input: { dose: 'one tablet', count: 3, urgent: false },
+      },
+      ctx,
+    );
+    expect(await fhir.read(task)).toMatchObject({
+      requester: { reference: 'Device/clinflow' },
+      basedOn: [{ reference: 'MedicationRequest/mr-1' }],
+      restriction: { period: { start: '2025-03-09T14:00:00Z', end: '2025-03-10T14:00:00Z' } },
+      code: { coding: [{ system: 'http://hl7.org/fhir/CodeSystem/task-code', code: 'fulfill' }], text: 'Fulfill the focal request' },
+      input: [{ type: { text: 'dose' }, valueString: 'one tablet' }, { type: { text: 'count' }, valueInteger: 3 }, { type: { text: 'urgent' }, valueBoolean: false }],
+    });
   });
 
   it('end to end over HTTP: the sandbox notifies the Task change and the execution resumes', async () => {
@@ -212,6 +312,6 @@ describe('human tasks', () => {
 
   it('no log line holds a task token or PHI marker', () => {
     expect(logs.lines.length).toBeGreaterThan(5);
-    expect(logs.text()).not.toMatch(/PHIMARK|tok-(complete|rejected|cancelled|failed|delete|timedout|e2e)/);
+    expect(logs.text()).not.toMatch(/PHIMARK|tok-(complete|rejected|cancelled|failed|delete|timedout|e2e|accept|forged|server|expire)/);
   });
 });

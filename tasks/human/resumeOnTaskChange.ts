@@ -2,17 +2,14 @@ import type { FhirChangeDetail, FhirChangeEvent } from '../../schemas/fhirChange
 import type { FhirPort, FhirResource } from '../../schemas/fhirPort';
 import type { ExecutionPort, Logger } from '../../schemas/ports';
 import type { AsyncCallbackStore } from './callbackStore';
+import { taskStatusEffect } from './taskStatus';
 
-export type ResumeResult = 'succeeded' | 'failed' | 'ignored' | 'no-callback' | 'stale-token';
-
-const FAILURES: Record<string, string> = {
-  rejected: 'HumanTask.Rejected',
-  cancelled: 'HumanTask.Cancelled',
-  failed: 'HumanTask.Failed',
-};
+export type ResumeResult = 'succeeded' | 'failed' | 'heartbeat' | 'ignored' | 'no-callback' | 'stale-token' | 'wrong-server';
 
 /** The engine's answers for a token that can never be used again (finished, timed out, unknown). */
 const DEAD_TOKEN = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+/** A read that proves the Task is gone: only then is a delete believed. */
+const GONE = new Set(['FHIR.NotFound', 'FHIR.Gone']);
 
 interface TaskOutputEntry {
   type?: { text?: string; coding?: { code?: string }[] };
@@ -32,48 +29,81 @@ function outputOf(task: FhirResource): Record<string, unknown> | undefined {
   return out;
 }
 
+const errorName = (err: unknown): unknown => (err as { error?: unknown; name?: unknown }).error ?? (err as { name?: unknown }).name;
+
+/** The Task as its server has it now; `deleted` only when the server answers 404/410. */
+async function currentTask(fhir: FhirPort, reference: string): Promise<FhirResource | 'deleted'> {
+  try {
+    return await fhir.read(reference);
+  } catch (err) {
+    const name = errorName(err);
+    if (typeof name === 'string' && GONE.has(name)) return 'deleted';
+    throw err;
+  }
+}
+
+export interface ResumeDeps {
+  fhir: FhirPort;
+  executions: ExecutionPort;
+  callbacks: AsyncCallbackStore;
+  log: Logger;
+  now: () => number;
+  /** The configured FHIR server (as recorded with each callback): stands in for an event that names none. */
+  server?: string | undefined;
+}
+
 /**
- * Resumes the execution parked on a FHIR Task when the Task reaches a final status: completed →
- * sendTaskSuccess `{task, status: 'completed', output}`; rejected / cancelled / failed →
- * sendTaskFailure `HumanTask.*` (a deleted Task counts as cancelled). Other statuses are ignored.
- * The Task is re-read (the event carries no body); each token is claimed once, and given back only
- * if the engine could not be reached.
+ * Resumes the execution parked on a FHIR Task by the Task's FHIR R4 status (taskStatus.ts): the
+ * step's `until` status or later (default completed) → sendTaskSuccess `{task, status, output}`;
+ * accepted / in-progress before that → sendTaskHeartbeat; rejected / cancelled / failed /
+ * entered-in-error → sendTaskFailure `HumanTask.*`. The event is only a hint: the Task is always read
+ * from its server, so a forged update or delete cannot resume or cancel anything (a delete counts as
+ * cancelled only when the server answers 404/410), and an event from another server than the one
+ * the Task was created on is refused (an event that names no server is taken as the configured one).
+ * Each token is claimed once, and given back only if the engine could not be reached.
  */
-export async function resumeOnTaskChange(
-  event: FhirChangeEvent | FhirChangeDetail,
-  deps: { fhir: FhirPort; executions: ExecutionPort; callbacks: AsyncCallbackStore; log: Logger; now: () => number },
-): Promise<ResumeResult> {
+export async function resumeOnTaskChange(event: FhirChangeEvent | FhirChangeDetail, deps: ResumeDeps): Promise<ResumeResult> {
   const detail = 'detail' in event ? event.detail : event;
   if (detail.resourceType !== 'Task') return 'ignored';
   const reference = detail.reference;
-  if (!(await deps.callbacks.isPending(reference))) return 'no-callback';
-
-  let status: string;
-  let output: Record<string, unknown> | undefined;
-  if (detail.interaction === 'delete') {
-    status = 'cancelled';
-  } else {
-    const task = await deps.fhir.read(reference);
-    status = typeof task.status === 'string' ? task.status : '';
-    output = outputOf(task);
+  const pending = await deps.callbacks.get(reference);
+  if (!pending) return 'no-callback';
+  const eventServer = detail.server || deps.server || '';
+  if (pending.server && eventServer !== pending.server) {
+    deps.log.warn({ task: reference, interaction: detail.interaction }, 'human task change from another server than the task\'s: refused');
+    return 'wrong-server';
   }
-  const failure = FAILURES[status];
-  if (status !== 'completed' && failure === undefined) return 'ignored';
+
+  const task = await currentTask(deps.fhir, reference);
+  const status = task === 'deleted' ? 'cancelled' : typeof task.status === 'string' ? task.status : '';
+  const effect = taskStatusEffect(status, pending.until ?? 'completed');
+  if (effect.kind === 'wait') return 'ignored';
+  if (effect.kind === 'heartbeat') {
+    try {
+      await deps.executions.sendTaskHeartbeat({ taskToken: pending.taskToken });
+    } catch (err) {
+      const name = errorName(err);
+      if (typeof name === 'string' && DEAD_TOKEN.has(name)) {
+        await deps.callbacks.claim(reference, deps.now());
+        return 'stale-token';
+      }
+      throw err;
+    }
+    deps.log.info({ task: reference, executionArn: pending.executionArn, status }, 'human task acknowledged: heartbeat');
+    return 'heartbeat';
+  }
 
   const entry = await deps.callbacks.claim(reference, deps.now());
   if (!entry) return 'no-callback';
-  if (entry.server && detail.server && entry.server !== detail.server) {
-    await deps.callbacks.release(reference);
-    return 'ignored';
-  }
+  const output = task === 'deleted' ? undefined : outputOf(task);
   try {
-    if (status === 'completed') {
-      await deps.executions.sendTaskSuccess({ taskToken: entry.taskToken, output: JSON.stringify({ task: reference, status: 'completed', ...(output ? { output } : {}) }) });
+    if (effect.kind === 'resume') {
+      await deps.executions.sendTaskSuccess({ taskToken: entry.taskToken, output: JSON.stringify({ task: reference, status, ...(output ? { output } : {}) }) });
     } else {
-      await deps.executions.sendTaskFailure({ taskToken: entry.taskToken, error: failure, cause: JSON.stringify({ task: reference, status }) });
+      await deps.executions.sendTaskFailure({ taskToken: entry.taskToken, error: effect.error, cause: JSON.stringify({ task: reference, status: task === 'deleted' ? 'deleted' : status }) });
     }
   } catch (err) {
-    const name = (err as { error?: unknown; name?: unknown }).error ?? (err as { name?: unknown }).name;
+    const name = errorName(err);
     if (typeof name === 'string' && DEAD_TOKEN.has(name)) {
       deps.log.warn({ task: reference, executionArn: entry.executionArn, error: name }, 'human task changed after its execution stopped waiting');
       return 'stale-token';
@@ -82,5 +112,5 @@ export async function resumeOnTaskChange(
     throw err;
   }
   deps.log.info({ task: reference, executionArn: entry.executionArn, status }, 'human task resumed its execution');
-  return status === 'completed' ? 'succeeded' : 'failed';
+  return effect.kind === 'resume' ? 'succeeded' : 'failed';
 }

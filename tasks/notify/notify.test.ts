@@ -139,6 +139,49 @@ describe('notify.send', () => {
     expect((await caught(notifySendHandler({ recipient: 'mailto:someone@example.org', body: 'b' }, ctx))).error).toBe('Notify.InvalidRecipient');
   });
 
+  it('a text that rendered NaN is not sent: Notify.InvalidMessage, a cause without the text, no Communication, nothing delivered', async () => {
+    const dev = createDevChannel(logs.log);
+    const hook = createWebhookChannel({ url: receiverUrl, secret: SECRET, sleep: async () => undefined });
+    const ctx = testTaskContext({ fhir: fhir(), notify: createNotifyRouter({ dev, webhook: hook }, 'dev'), log: logs.log, idempotencyKey: 'exec-n|remind|nan' });
+    const before = await fhir().search('Communication', { recipient: 'Patient/pat-2' });
+    const err = await caught(notifySendHandler({ recipient: 'Patient/pat-2', body: 'PHIMARK your appointment is tomorrow at NaN:NaN', channel: 'webhook' }, ctx));
+    expect(err.error).toBe('Notify.InvalidMessage');
+    expect(err.causeText).toContain("'NaN'");
+    expect(err.causeText).toContain('body');
+    expect(err.causeText).not.toContain('PHIMARK');
+    expect(received).toHaveLength(0);
+    expect(dev.sent).toHaveLength(0);
+    expect(await fhir().search('Communication', { recipient: 'Patient/pat-2' })).toHaveLength(before.length);
+  });
+
+  it.each([
+    ['undefined', { body: 'Dear undefined, see you soon' }],
+    ['null', { body: 'Your result: null' }],
+    ['[object Object]', { body: 'Appointment with [object Object]' }],
+    ['{% %}', { body: "Hello {% $patient.name %}" }],
+    ['empty', { body: '   ' }],
+    ['subject', { body: 'fine', subject: 'Reminder for NaN' }],
+  ])('refuses a message with %s', async (_label, fields) => {
+    const dev = createDevChannel(logs.log);
+    const ctx = testTaskContext({ fhir: fhir(), notify: createNotifyRouter({ dev }, 'dev'), log: logs.log, idempotencyKey: `exec-n|bad|${_label}` });
+    expect((await caught(notifySendHandler({ recipient: 'Patient/pat-1', ...fields }, ctx))).error).toBe('Notify.InvalidMessage');
+    expect(dev.sent).toHaveLength(0);
+  });
+
+  it('passes text that only looks close: a name "Nan", "nullify", numbers and times', async () => {
+    const dev = createDevChannel(logs.log);
+    const ctx = testTaskContext({ fhir: fhir(), notify: createNotifyRouter({ dev }, 'dev'), log: logs.log, idempotencyKey: 'exec-n|fine|1' });
+    await notifySendHandler({ recipient: 'Patient/pat-1', body: 'Dear Nan, please do not nullify your 09:30 slot (K 6.2 mmol/L).' }, ctx);
+    expect(dev.sent).toHaveLength(1);
+  });
+
+  it('the channel router refuses broken text from any sender too (reminders.send goes through it)', async () => {
+    const dev = createDevChannel(logs.log);
+    const router = createNotifyRouter({ dev }, 'dev');
+    expect((await caught(router.send({ recipient: 'Patient/pat-1', body: 'Take undefined mg', idempotencyKey: 'k-r' }))).error).toBe('Notify.InvalidMessage');
+    expect(dev.sent).toHaveLength(0);
+  });
+
   it('no log line holds a message body or the webhook secret', () => {
     expect(logs.lines.length).toBeGreaterThan(2);
     expect(logs.text()).not.toContain('PHIMARK');

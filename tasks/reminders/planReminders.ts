@@ -62,9 +62,10 @@ async function patientTimeZone(mr: MedicationRequestLike, input: PlanInput, ctx:
 }
 
 /**
- * reminders.plan: the order's reminder instants in [from, from + horizonHours]. The series is
- * anchored at the order's authoredOn (else `from`), so re-planning keeps QOD parity, weekday and
- * count; a slot's key (`d<dosage>-<UTC instant>`) is therefore the same on every plan.
+ * reminders.plan: the order's reminder instants in [from, from + horizonHours]. The series starts
+ * at the order's authoredOn (else `from`); QOD parity, weekday, day of month and count are counted
+ * from effectiveStart = max(that, boundsPeriod.start) (policy 1.1, C1), so re-planning keeps them
+ * and a slot's key (`d<dosage>-<UTC instant>`) is the same on every plan.
  */
 export async function planReminders(input: PlanInput, ctx: TaskContext, config: RemindersConfig): Promise<ReminderPlan> {
   const mr = input.medicationRequest as MedicationRequestLike;

@@ -42,6 +42,8 @@ export const DOC_COMMAND_EXPECTATIONS: Readonly<Record<string, CommandExpectatio
     until: /^ready$/m,
     // CLINFLOW_PORT=0 (set for every command): an ephemeral port, not 8080, on a shared machine.
     prints: [
+      // No CLINFLOW_ENCRYPTION_KEY in the test's environment: the README shows the warning.
+      /WARNING: CLINFLOW_ENCRYPTION_KEY is not set/,
       // The README's sample lists the first few workflows, alphabetically; others may be added.
       /clinflow dev: \d+ workflows loaded \(abnormal-lab, [a-z-]+, /,
       /FHIR notifications {2}POST http:\/\/127\.0\.0\.1:\d+\/fhir\/notify\/sandbox/,

@@ -29,6 +29,9 @@ export interface FhirNotificationConformanceOptions {
   bus?: (db: Db) => BusPort;
 }
 
+/** The base URL the cases' references to ehr-a's resources use. */
+const EHR_A_BASE = 'https://ehr.example.org/fhir';
+
 /** Credentials and senders the shared cases assume (see the suite's README). */
 export function conformanceConfig(fixtureBaseUrl: string): TriggerConfigInput {
   return {
@@ -119,9 +122,12 @@ async function runCase(c: NotificationCase, byName: Map<string, NotificationCase
   const fixture = await startFixtureFhirServer([NOTIFIED_RESOURCE, QUERY_BACK_RESOURCE], { gone: [DELETED_REFERENCE] });
   const db = openDatabase(join(dir, 'clinflow.sqlite'));
   const bus = new CaptureBus(db, options.bus?.(db) ?? new LocalEventBus({ db, clock: systemClock, ids: uuidIds }));
-  const config = conformanceConfig(fixture.baseUrl);
+  // The cases name resources on ehr-a's base (references on another base are refused), so ehr-a is
+  // configured with that base and its outbound requests are routed to the fixture server.
+  const toFixture: typeof fetch = (input, init) => fetch(String(input instanceof Request ? input.url : input).replace(EHR_A_BASE, fixture.baseUrl), init);
+  const config = conformanceConfig(EHR_A_BASE);
   const routingAttributes = config.routingAttributes ?? {};
-  const http = createHttpServer(config, { db, bus, clock: systemClock });
+  const http = createHttpServer(config, { db, bus, clock: systemClock, fetch: toFixture });
   try {
     const { port } = await http.listen(0, '127.0.0.1');
     const baseUrl = `http://127.0.0.1:${port}`;

@@ -5,9 +5,11 @@ import type { TriggerConfig } from '../../schemas/triggerConfig';
 import { requireBearer } from '../http/credentials';
 import { HttpProblem } from '../http/httpProblem';
 import type { TriggerMetrics } from '../http/metrics';
-import { parseJsonBody, readBody, requireJsonContentType } from '../http/readBody';
+import { jsonDepthExceeds, parseJsonBody, readBody, requireJsonContentType } from '../http/readBody';
 import { sendJson } from '../http/respond';
 import { isObject } from '../fhir/references';
+import { IdempotencyStore } from './idempotencyStore';
+import { type EventCaller, reservedSourceRefusal } from './reservedSources';
 
 /** EventBridge's limits: 10 entries per call, 256 KB per request. */
 export const MAX_ENTRIES = 10;
@@ -19,11 +21,16 @@ type EntryCheck = { entry: PutEventsRequestEntry } | { error: PutEventsResultEnt
 
 const invalid = (ErrorMessage: string, ErrorCode = 'InvalidArgument'): EntryCheck => ({ error: { ErrorCode, ErrorMessage } });
 
-/** Validates one entry as PutEvents would; a bad entry fails alone, the others go through. */
-export function checkEntry(raw: unknown): EntryCheck {
+/**
+ * Validates one entry as PutEvents would; a bad entry fails alone, the others go through. `caller`
+ * is who is putting it: a `client` (any API) may not use the reserved `clinflow.*` sources.
+ */
+export function checkEntry(raw: unknown, caller: EventCaller = 'client'): EntryCheck {
   if (!isObject(raw)) return invalid('an entry must be an object');
   const { Source, DetailType, Detail, Resources, Time, EventBusName, TraceHeader } = raw;
   if (typeof Source !== 'string' || Source.length === 0 || Source.length > 256) return invalid('Parameter Source is not valid. Reason: Source is a required argument.');
+  const refused = reservedSourceRefusal(Source, caller);
+  if (refused) return { error: refused };
   if (typeof DetailType !== 'string' || DetailType.length === 0 || DetailType.length > 128) return invalid('Parameter DetailType is not valid. Reason: DetailType is a required argument.');
   if (typeof Detail !== 'string' || Detail.length === 0) return invalid('Parameter Detail is not valid. Reason: Detail is a required argument.');
   let detail: unknown;
@@ -54,20 +61,68 @@ export function checkEntry(raw: unknown): EntryCheck {
   };
 }
 
-/** `POST /events` with `{Entries:[…]}`: answers PutEvents' `{FailedEntryCount, Entries}` after the bus stored them. */
-export async function handlePutEvents(req: IncomingMessage, res: ServerResponse, deps: { config: TriggerConfig; bus: BusPort; metrics: TriggerMetrics }): Promise<void> {
+export interface PutEventsDeps {
+  config: TriggerConfig;
+  bus: BusPort;
+  metrics: TriggerMetrics;
+  /** Answers kept for `Idempotency-Key`; without it the header is ignored. */
+  idempotency?: IdempotencyStore;
+  now?: () => number;
+}
+
+const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,255}$/;
+/** Entry errors a retry may get past: an answer holding one is not kept for the key. */
+const TRANSIENT_ERRORS = new Set(['InternalFailure', 'ThrottlingException']);
+
+/**
+ * `POST /events` with `{Entries:[…]}`: answers PutEvents' `{FailedEntryCount, Entries}` after the bus
+ * stored them. With `Idempotency-Key`, a retry of the same request gets the first answer
+ * (`Idempotent-Replayed: true`) and publishes nothing; the same key with another body is 422.
+ */
+export async function handlePutEvents(req: IncomingMessage, res: ServerResponse, deps: PutEventsDeps): Promise<void> {
   const tokens = deps.config.events?.bearerTokens;
   if (!tokens) throw new HttpProblem(404, 'not-found', 'the events endpoint is not enabled');
   if (req.method !== 'POST') throw new HttpProblem(405, 'not-supported', `${req.method} is not allowed here`, undefined, { Allow: 'POST' });
-  requireBearer(req, tokens);
+  const caller = tokens[requireBearer(req, tokens)] ?? '';
+  const rawKey = req.headers['idempotency-key'];
+  const key = Array.isArray(rawKey) ? rawKey[0] : rawKey;
+  if (key !== undefined && !IDEMPOTENCY_KEY_RE.test(key)) throw new HttpProblem(400, 'value', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
   const raw = await readBody(req, Math.min(deps.config.maxBodyBytes, MAX_REQUEST_BYTES * 2));
   requireJsonContentType(req, EVENT_JSON_TYPES);
-  const body = parseJsonBody(raw);
+  const idem = key !== undefined && deps.idempotency ? { store: deps.idempotency, id: IdempotencyStore.idOf(caller, key), digest: IdempotencyStore.digestOf(raw) } : undefined;
+  if (idem) {
+    const earlier = idem.store.lookup(idem.id);
+    if (earlier && earlier.requestDigest !== idem.digest) throw new HttpProblem(422, 'conflict', 'this Idempotency-Key was used with a different request body');
+    if (earlier) {
+      res.writeHead(earlier.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(earlier.body), 'Idempotent-Replayed': 'true' });
+      res.end(earlier.body);
+      return;
+    }
+    if (inFlightKeys.has(idem.id)) throw new HttpProblem(409, 'conflict', 'a request with this Idempotency-Key is still being processed; retry later', undefined, { 'Retry-After': '1' });
+  }
+  if (idem) inFlightKeys.add(idem.id);
+  try {
+    await putEntries(raw, res, deps, idem);
+  } finally {
+    if (idem) inFlightKeys.delete(idem.id);
+  }
+}
+
+/** Keys being processed right now, process-wide (one process serves the endpoint). */
+const inFlightKeys = new Set<string>();
+
+async function putEntries(raw: Buffer, res: ServerResponse, deps: PutEventsDeps, idem: { store: IdempotencyStore; id: string; digest: string } | undefined): Promise<void> {
+  const body = parseJsonBody(raw, deps.config.maxJsonDepth);
   if (!isObject(body) || !Array.isArray(body.Entries)) throw new HttpProblem(400, 'required', 'the body must be {"Entries": [...]}', 'Entries');
   const rawEntries: unknown[] = body.Entries;
   if (rawEntries.length === 0 || rawEntries.length > MAX_ENTRIES) throw new HttpProblem(400, 'value', `Entries must hold 1 to ${MAX_ENTRIES} entries`, 'Entries');
 
-  const checks = rawEntries.map(checkEntry);
+  // A Detail too deep for the bus's pattern matcher can never be delivered: refuse the request (400), not 5xx.
+  const maxDepth = deps.config.maxJsonDepth;
+  if (rawEntries.some((e) => isObject(e) && typeof e.Detail === 'string' && jsonDepthExceeds(e.Detail, maxDepth))) {
+    throw new HttpProblem(400, 'too-costly', `a Detail nests deeper than ${maxDepth} levels`, 'Entries.Detail');
+  }
+  const checks = rawEntries.map((e) => checkEntry(e, 'client'));
   const valid = checks.flatMap((c) => ('entry' in c ? [c.entry] : []));
   const size = valid.reduce((n, e) => n + entrySize(e), 0);
   if (size > MAX_REQUEST_BYTES) throw new HttpProblem(413, 'too-costly', `the entries total ${size} bytes; PutEvents takes at most ${MAX_REQUEST_BYTES}`, 'Entries');
@@ -85,6 +140,9 @@ export async function handlePutEvents(req: IncomingMessage, res: ServerResponse,
   const FailedEntryCount = Entries.filter((e) => e.ErrorCode !== undefined).length;
   deps.metrics.inc('clinflow_events_accepted_total', {}, Entries.length - FailedEntryCount);
   deps.metrics.inc('clinflow_events_failed_total', {}, FailedEntryCount);
+  if (idem && !Entries.some((e) => e.ErrorCode !== undefined && TRANSIENT_ERRORS.has(e.ErrorCode))) {
+    idem.store.record(idem.id, { requestDigest: idem.digest, status: 200, body: JSON.stringify({ FailedEntryCount, Entries }) }, deps.now?.() ?? Date.now());
+  }
   sendJson(res, 200, { FailedEntryCount, Entries });
 }
 

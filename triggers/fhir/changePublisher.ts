@@ -19,6 +19,8 @@ export interface ChangePublisherOptions {
   eventBusName?: string;
   /** Entries per PutEvents call; EventBridge (and the local bus) take at most 10. */
   maxBatchEntries?: number;
+  /** Digest of dedupe keys as stored (the codec's keyed digest when encryption is on); SHA-256 otherwise. */
+  dedupeDigest?: (key: string) => string;
 }
 
 interface Queued {
@@ -56,7 +58,7 @@ export class ChangePublisher {
     private readonly clock: Clock,
     private readonly options: ChangePublisherOptions = {},
   ) {
-    this.dedupe = new DedupeStore(db);
+    this.dedupe = new DedupeStore(db, options.dedupeDigest);
     this.maxBatch = options.maxBatchEntries ?? 10;
   }
 

@@ -2,7 +2,7 @@ import type { FhirResource } from '../../schemas/fhirPort';
 import type { SourceConfig } from '../../schemas/triggerConfig';
 import { HttpProblem } from '../http/httpProblem';
 import { isObject, versionOf } from './references';
-import { type ResourceChange, dedupeKeyFor } from './resourceChange';
+import { type ResourceChange, dedupeKeyFor, dedupeScopeOf } from './resourceChange';
 import type { RoutingAttributeExtractor } from './routingAttributes';
 import { serverOf } from './serverOf';
 
@@ -48,7 +48,7 @@ export async function enrichIdOnlyChanges(
       const readVersion = versionOf(resource);
       if (change.versionId !== undefined || readVersion === undefined) return { ...change, resource };
       // Keyed by version like a polled or full-resource change, so the channels dedupe each other.
-      const dedupeKey = dedupeKeyFor(server, `${change.resourceType}/${change.id}`, readVersion, change.interaction, '');
+      const dedupeKey = dedupeKeyFor(dedupeScopeOf(source), `${change.resourceType}/${change.id}`, readVersion, change.interaction, '');
       return { ...change, resource, versionId: readVersion, dedupeKey };
     }),
   );

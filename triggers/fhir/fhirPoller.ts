@@ -6,7 +6,7 @@ import type { ChangePublisher } from './changePublisher';
 import { interactionFromVersion } from './parseRestHook';
 import { PollStore } from './pollStore';
 import { isObject, requireResource, versionOf } from './references';
-import { type ResourceChange, dedupeKeyFor } from './resourceChange';
+import { type ResourceChange, dedupeKeyFor, dedupeScopeOf } from './resourceChange';
 import { serverOf } from './serverOf';
 
 export interface Timers {
@@ -197,7 +197,7 @@ export class FhirPoller {
           interaction,
           origin: 'polling',
           resource,
-          dedupeKey: dedupeKeyFor(server, `${resourceType}/${resource.id}`, versionId, interaction, `@${lastUpdated ?? ''}`),
+          dedupeKey: dedupeKeyFor(dedupeScopeOf(cfg), `${resourceType}/${resource.id}`, versionId, interaction, `@${lastUpdated ?? ''}`),
         });
       }
       const r = await this.deps.publisher.publish(changes, server);

@@ -2,19 +2,21 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../schemas/clock';
 import type { Logger } from '../../schemas/ports';
 import type { SourceConfig, TriggerConfig } from '../../schemas/triggerConfig';
-import { requireBearer, requireHmacSignature } from '../http/credentials';
+import { hmacVerifier, requireBearer, requireHmacSignature } from '../http/credentials';
 import { HttpProblem, informationOutcome } from '../http/httpProblem';
 import type { TriggerMetrics } from '../http/metrics';
-import { parseJsonBody, readBody, requireJsonContentType } from '../http/readBody';
+import { MAX_JSON_DEPTH, parseJsonBody, readBody, requireJsonContentType } from '../http/readBody';
+import type { ReadLimiter } from '../http/readLimiter';
 import { sendJson } from '../http/respond';
 import type { ChangePublisher } from './changePublisher';
 import type { FhirPoller } from './fhirPoller';
 import { enrichIdOnlyChanges } from './enrichChanges';
 import { parseNotification } from './parseNotification';
-import type { ParsedNotification } from './resourceChange';
+import { type ParsedNotification, dedupeScopeOf } from './resourceChange';
 import type { RoutingAttributeExtractor } from './routingAttributes';
 import type { SubscriptionProgressStore } from './subscriptionProgress';
 import { serverOf } from './serverOf';
+import { requireFhirChanges, stableDedupeKeys } from './validateChanges';
 
 export interface NotificationHandlerDeps {
   config: TriggerConfig;
@@ -26,6 +28,14 @@ export interface NotificationHandlerDeps {
   progress: SubscriptionProgressStore;
   fetch: typeof fetch;
   logger?: Logger;
+  /** Bounds concurrent body reads of senders not yet authenticated (HMAC-only sources), per source. */
+  unauthenticatedReads?: ReadLimiter;
+}
+
+export interface VerifyOptions {
+  /** The HMAC was already verified while the body streamed in (the local endpoint). */
+  signatureVerified?: boolean;
+  maxJsonDepth?: number;
 }
 
 const header = (req: IncomingMessage, name: string): string | undefined => {
@@ -40,14 +50,15 @@ export function findSource(config: TriggerConfig, name: string): SourceConfig | 
 /**
  * The checks and parsing every notification endpoint shares (the local server and the Lambda
  * function URL): the HMAC signature over the raw bytes, the content type, the JSON, then the
- * sender's shape. Throws HttpProblem for anything refused.
+ * sender's shape, then what the changes may name (R4 resource types). Throws HttpProblem for
+ * anything refused. Dedupe keys are scoped by the source's `dedupeId` (else its base URL).
  */
-export function verifyAndParse(req: IncomingMessage, raw: Buffer, source: SourceConfig, method: string, subpath: readonly string[], receivedAt: number): ParsedNotification {
-  if (source.auth.hmacSecret !== undefined) requireHmacSignature(req, raw, source.auth.hmacSecret);
+export function verifyAndParse(req: IncomingMessage, raw: Buffer, source: SourceConfig, method: string, subpath: readonly string[], receivedAt: number, options: VerifyOptions = {}): ParsedNotification {
+  if (source.auth.hmacSecret !== undefined && !options.signatureVerified) requireHmacSignature(req, raw, source.auth.hmacSecret);
   let body: unknown;
   if (raw.length > 0 && method !== 'DELETE') {
     requireJsonContentType(req);
-    body = parseJsonBody(raw);
+    body = parseJsonBody(raw, options.maxJsonDepth ?? MAX_JSON_DEPTH);
   }
   const medplumInteraction = header(req, 'x-medplum-interaction');
   const medplumDeletedResource = header(req, 'x-medplum-deleted-resource');
@@ -60,7 +71,11 @@ export function verifyAndParse(req: IncomingMessage, raw: Buffer, source: Source
     ...(medplumDeletedResource !== undefined ? { medplumDeletedResource } : {}),
     ...(userAgent !== undefined ? { userAgent } : {}),
   };
-  return parseNotification(source, request, { server: serverOf(source), receivedAt });
+  const server = serverOf(source);
+  const parsed = parseNotification(source, request, { server, receivedAt });
+  if (parsed.kind !== 'changes') return parsed;
+  requireFhirChanges(parsed.changes);
+  return { ...parsed, changes: stableDedupeKeys(parsed.changes, { server, scope: dedupeScopeOf(source), body: raw }) };
 }
 
 /**
@@ -76,8 +91,18 @@ export async function handleNotification(req: IncomingMessage, res: ServerRespon
   if (!allowed.includes(method)) throw new HttpProblem(405, 'not-supported', `${method} is not allowed here`, undefined, { Allow: allowed.join(', ') });
   if (source.auth.bearerToken !== undefined) requireBearer(req, [source.auth.bearerToken]);
 
-  const raw = await readBody(req, deps.config.maxBodyBytes);
-  const parsed = verifyAndParse(req, raw, source, method, subpath, deps.clock.now());
+  // An HMAC is checked as the body streams in: a missing or malformed signature is refused before
+  // any byte is read, and a source authenticated only by it has a bounded number of reads at once.
+  const hmac = source.auth.hmacSecret !== undefined ? hmacVerifier(req, source.auth.hmacSecret) : undefined;
+  const release = source.auth.bearerToken === undefined ? deps.unauthenticatedReads?.acquire(sourceName) : undefined;
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, deps.config.maxBodyBytes, hmac?.update);
+  } finally {
+    release?.();
+  }
+  hmac?.verify();
+  const parsed = verifyAndParse(req, raw, source, method, subpath, deps.clock.now(), { signatureVerified: hmac !== undefined, maxJsonDepth: deps.config.maxJsonDepth });
 
   switch (parsed.kind) {
     case 'status':

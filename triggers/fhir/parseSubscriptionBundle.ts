@@ -76,14 +76,14 @@ interface PayloadEntry {
   typeAndId?: { resourceType: string; id: string };
 }
 
-function readEntries(entries: Record<string, unknown>[]): PayloadEntry[] {
+function readEntries(entries: Record<string, unknown>[], server: string): PayloadEntry[] {
   return entries.slice(1).map((e, i): PayloadEntry => {
     const where = `Bundle.entry[${i + 1}]`;
     const resource = e.resource === undefined ? undefined : requireResource(e.resource, `${where}.resource`);
     const request = isObject(e.request) ? e.request : {};
     const response = isObject(e.response) ? e.response : {};
     const fullUrl = str(e.fullUrl);
-    const fromUrl = parseReference(fullUrl ?? str(request.url) ?? '');
+    const fromUrl = parseReference(fullUrl ?? str(request.url) ?? '', server);
     const typeAndId = resource ? { resourceType: resource.resourceType, id: resource.id } : fromUrl;
     const method = str(request.method)?.toUpperCase();
     const etagVersion = versionFromEtag(response.etag);
@@ -130,7 +130,7 @@ export function parseSubscriptionBundle(body: unknown, ctx: NotificationContext)
       throw new HttpProblem(400, 'not-supported', `notification type ${status.type.slice(0, 40)} is not a change notification`, 'Bundle.entry[0].resource');
   }
 
-  const payload = readEntries(entries);
+  const payload = readEntries(entries, ctx.server);
   // Some senders omit notificationEvent and list the resources only: treat each entry as an event,
   // except entries read for context (`request.method` GET, like the Patient beside an Encounter in the
   // IG's multi-resource example), which changed nothing.
@@ -142,7 +142,7 @@ export function parseSubscriptionBundle(body: unknown, ctx: NotificationContext)
   const changes: ResourceChange[] = [];
   for (const ev of events) {
     if (ev.focus === undefined) continue; // empty payload for this event
-    const ref = parseReference(ev.focus);
+    const ref = parseReference(ev.focus, ctx.server);
     if (!ref) throw new HttpProblem(400, 'value', 'a notification event focus is not a FHIR reference', `Bundle.entry[0].resource.notificationEvent[${ev.index}].focus`);
     const entry = payload.find((p) => p.fullUrl === ev.focus) ?? payload.find((p) => p.typeAndId?.resourceType === ref.resourceType && p.typeAndId.id === ref.id);
     const resource = entry?.resource;

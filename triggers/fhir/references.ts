@@ -11,13 +11,24 @@ export interface ParsedReference {
 }
 
 /**
- * `Type/id`, `Type/id/_history/v`, or an absolute URL ending so. The server part is not checked:
- * the source is already authenticated and `detail.server` is its configured base URL.
+ * `Type/id`, `Type/id/_history/v`, or an absolute URL ending so. With `server` (the source's
+ * configured base URL), an absolute URL must be on that base: a notification naming another
+ * server's resource is refused (400), never rebound to ours.
  */
-export function parseReference(ref: string): ParsedReference | undefined {
+export function parseReference(ref: string, server?: string): ParsedReference | undefined {
   const m = /(?:^|\/)([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/([A-Za-z0-9\-.]{1,64}))?\/?$/.exec(ref);
   if (!m?.[1] || !m[2]) return undefined;
+  if (server !== undefined) requireBase(ref.slice(0, m.index), server);
   return m[3] !== undefined ? { resourceType: m[1], id: m[2], versionId: m[3] } : { resourceType: m[1], id: m[2] };
+}
+
+/** `base` is what precedes `Type/id` in a reference: empty (relative) or the source's own base URL. */
+function requireBase(base: string, server: string): void {
+  if (base === '') return;
+  const norm = (u: string): string => u.replace(/\/+$/, '').toLowerCase();
+  if (!/^https?:\/\//i.test(base) || norm(base) !== norm(server)) {
+    throw new HttpProblem(400, 'value', "a reference names a resource on another server than this source's base URL; it is refused, not rebound");
+  }
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {

@@ -47,3 +47,8 @@ export function dedupeKeyFor(server: string, reference: string, versionId: strin
   const suffix = interaction === 'delete' ? '|deleted' : '';
   return versionId !== undefined ? `${server}|${reference}|${versionId}${suffix}` : `${server}|${reference}|${fallback}${suffix}`;
 }
+
+/** What dedupe keys of a source start with: its `dedupeId`, else its base URL (serverOf). */
+export function dedupeScopeOf(source: { baseUrl: string; dedupeId?: string | undefined }): string {
+  return source.dedupeId !== undefined ? `id:${source.dedupeId}` : source.baseUrl.replace(/\/+$/, '');
+}

@@ -7,6 +7,8 @@ const TRIGGER_MIGRATIONS: readonly string[] = [
    CREATE TABLE trigger_poll_watermarks (source TEXT NOT NULL, query TEXT NOT NULL, watermark TEXT NOT NULL, PRIMARY KEY (source, query));
    CREATE TABLE trigger_poll_requests (source TEXT PRIMARY KEY, requested_at INTEGER NOT NULL);`,
   `CREATE TABLE trigger_subscription_progress (source TEXT NOT NULL, subscription TEXT NOT NULL, last_event_number INTEGER NOT NULL, PRIMARY KEY (source, subscription));`,
+  `CREATE TABLE trigger_events_idempotency (id TEXT PRIMARY KEY, request_digest TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL);
+   CREATE INDEX trigger_events_idempotency_created_at ON trigger_events_idempotency (created_at);`,
 ];
 
 export function ensureTriggerSchema(db: Db): void {

@@ -18,12 +18,13 @@ export interface TriggerHttpServer {
 export function createHttpServer(configInput: TriggerConfigInput, deps: TriggerDeps): TriggerHttpServer {
   const config = TriggerConfig.parse(configInput);
   const router = createTriggerRouter(config, deps);
-  const server = createServer((req, res) => {
+  // A client that stalls mid-headers or mid-body must not hold a connection forever. node checks
+  // the two timeouts every `connectionsCheckingInterval` (30 s by default, which made a 10 s
+  // header timeout fire after ~30 s): check often enough for them to fire on time.
+  const server = createServer({ connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.headersTimeoutMs / 10))), headersTimeout: config.headersTimeoutMs, requestTimeout: config.requestTimeoutMs }, (req, res) => {
     if (!router.handle(req, res)) sendProblem(res, new HttpProblem(404, 'not-found', 'no such endpoint'), !req.readableEnded);
   });
-  // A client that stalls mid-headers or mid-body must not hold a connection forever.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  server.maxConnections = config.maxConnections;
   let closing: Promise<void> | undefined;
 
   return {

@@ -3,6 +3,7 @@ import type { Clock } from '../../schemas/clock';
 import type { BusPort, Logger } from '../../schemas/ports';
 import type { TriggerConfig } from '../../schemas/triggerConfig';
 import { type Db, openDatabase } from '../../engine/db/openDatabase';
+import { IdempotencyStore } from '../events/idempotencyStore';
 import { handlePutEvents } from '../events/putEventsHandler';
 import { ChangePublisher } from '../fhir/changePublisher';
 import { FhirPoller, type Timers, systemTimers } from '../fhir/fhirPoller';
@@ -12,6 +13,7 @@ import { SubscriptionProgressStore } from '../fhir/subscriptionProgress';
 import { HttpProblem } from './httpProblem';
 import { TriggerMetrics } from './metrics';
 import { BodyTooLarge } from './readBody';
+import { ReadLimiter } from './readLimiter';
 import { sendJson, sendProblem } from './respond';
 
 export interface TriggerDeps {
@@ -30,8 +32,12 @@ export interface TriggerDeps {
    * requests stay on `db` (FULL).
    */
   dedupeDb?: Db;
+  /** Keyed digest for stored dedupe keys (PayloadCodec.digest: an HMAC with the encryption key). */
+  dedupeDigest?: (key: string) => string;
   /** Monotonic seconds for latency measurement (process.hrtime by default). */
   monotonicSeconds?: () => number;
+  /** Readiness checks of the process around the router (e.g. `workflows`: every definition loaded); any false makes /health not ready. */
+  readiness?: () => Record<string, boolean>;
 }
 
 export interface TriggerRouter {
@@ -54,6 +60,13 @@ const PURGE_EVERY_MS = 3_600_000;
 
 const NOTIFY_PREFIX = '/fhir/notify/';
 
+/** An unexpected error without its message: the name and where it was thrown (code locations, no data). */
+export function describeError(err: unknown): { name: string; at: string[] } {
+  if (!(err instanceof Error)) return { name: typeof err, at: [] };
+  const at = (err.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 5).map((l) => l.trim());
+  return { name: err.name, at };
+}
+
 const defaultMonotonic = (): number => Number(process.hrtime.bigint()) / 1e9;
 
 /**
@@ -64,7 +77,10 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
   const metrics = new TriggerMetrics();
   const extractor = new RoutingAttributeExtractor(config.routingAttributes);
   const ownDedupeDb = deps.dedupeDb === undefined && !deps.db.memory ? openDatabase(deps.db.name, { synchronous: 'NORMAL' }) : undefined;
-  const publisher = new ChangePublisher(deps.dedupeDb ?? ownDedupeDb ?? deps.db, deps.bus, extractor, deps.clock, deps.eventBusName !== undefined ? { eventBusName: deps.eventBusName } : {});
+  const publisher = new ChangePublisher(deps.dedupeDb ?? ownDedupeDb ?? deps.db, deps.bus, extractor, deps.clock, {
+    ...(deps.eventBusName !== undefined ? { eventBusName: deps.eventBusName } : {}),
+    ...(deps.dedupeDigest ? { dedupeDigest: deps.dedupeDigest } : {}),
+  });
   const poller = new FhirPoller(config.sources, {
     db: deps.db,
     publisher,
@@ -74,6 +90,8 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
     ...(deps.timers ? { timers: deps.timers } : {}),
   });
   const progress = new SubscriptionProgressStore(deps.db);
+  const idempotency = new IdempotencyStore(deps.db);
+  const unauthenticatedReads = new ReadLimiter(config.maxUnauthenticatedReadsPerSource);
   const monotonic = deps.monotonicSeconds ?? defaultMonotonic;
   const timers = deps.timers ?? systemTimers;
   let purgeTimer: unknown;
@@ -82,6 +100,7 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
     if (stopped) return;
     try {
       publisher.purgeDedupeKeys(deps.clock.now() - config.dedupeRetentionHours * 3_600_000);
+      idempotency.purgeBefore(deps.clock.now() - config.dedupeRetentionHours * 3_600_000);
     } catch (err) {
       deps.logger?.warn({ error: err instanceof Error ? err.message : String(err) }, 'dedupe purge failed');
     }
@@ -110,18 +129,19 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
         }
       });
       if (source === undefined) throw new HttpProblem(404, 'not-found', 'the path must name a source: /fhir/notify/{source}');
-      await handleNotification(req, res, source, subpath, { config, publisher, poller, clock: deps.clock, metrics, extractor, progress, fetch: deps.fetch ?? globalThis.fetch, ...(deps.logger ? { logger: deps.logger } : {}) });
+      await handleNotification(req, res, source, subpath, { config, publisher, poller, clock: deps.clock, metrics, extractor, progress, fetch: deps.fetch ?? globalThis.fetch, unauthenticatedReads, ...(deps.logger ? { logger: deps.logger } : {}) });
       return;
     }
-    await handlePutEvents(req, res, { config, bus: deps.bus, metrics });
+    await handlePutEvents(req, res, { config, bus: deps.bus, metrics, idempotency, now: () => deps.clock.now() });
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): boolean {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/health') {
       const db = dbReachable();
-      const ready = db && !draining;
-      sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : draining ? 'draining' : 'degraded', live: true, ready, checks: { database: db } });
+      const checks = { database: db, ...deps.readiness?.() };
+      const ready = Object.values(checks).every(Boolean) && !draining;
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : draining ? 'draining' : 'degraded', live: true, ready, checks });
       return true;
     }
     if (path === '/metrics') {
@@ -138,7 +158,8 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
     route(req, res, path, endpoint)
       .catch((err: unknown) => {
         const problem = err instanceof HttpProblem ? err : new HttpProblem(500, 'exception', 'internal error; the request was not processed');
-        if (!(err instanceof HttpProblem)) deps.logger?.error({ endpoint, error: err instanceof Error ? err.message : String(err) }, 'trigger request failed');
+        // Unexpected errors are logged by name and stack frames only: a message may quote the request (PHI).
+        if (!(err instanceof HttpProblem)) deps.logger?.error({ endpoint, error: describeError(err) }, 'trigger request failed');
         // A refused body was not read to the end: close rather than drain it.
         sendProblem(res, problem, !req.readableEnded || err instanceof BodyTooLarge);
       })

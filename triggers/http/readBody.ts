@@ -10,9 +10,10 @@ export class BodyTooLarge extends HttpProblem {
 
 /**
  * Reads the raw body, refusing early: a Content-Length over the limit is refused before any byte
- * is read, a chunked body as soon as the running total passes it.
+ * is read, a chunked body as soon as the running total passes it. `onChunk` sees each chunk as it
+ * arrives (an HMAC is computed while the body streams in, not in a second pass).
  */
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export async function readBody(req: IncomingMessage, maxBytes: number, onChunk?: (chunk: Buffer) => void): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) throw new BodyTooLarge(maxBytes);
   const chunks: Buffer[] = [];
@@ -20,9 +21,35 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   for await (const chunk of req as AsyncIterable<Buffer>) {
     total += chunk.length;
     if (total > maxBytes) throw new BodyTooLarge(maxBytes);
+    onChunk?.(chunk);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, total);
+}
+
+/** Default for `maxDepth` where no configuration reaches (the Lambda endpoint). */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Whether JSON text nests objects and arrays deeper than `maxDepth`: one pass over the characters,
+ * skipping strings, before JSON.parse builds anything. A deep body is refused as a 400 at parse
+ * time; past this point recursive code (routing attributes, event patterns) would overflow the
+ * stack and answer a 5xx that senders retry forever.
+ */
+export function jsonDepthExceeds(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
 }
 
 const JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json+fhir']);
@@ -37,9 +64,10 @@ export function requireJsonContentType(req: IncomingMessage, accepted: ReadonlyS
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw new HttpProblem(415, 'not-supported', `charset ${charset.slice(0, 40)} is not supported; send UTF-8`);
 }
 
-/** Parses JSON and says where it broke, without echoing the body. */
-export function parseJsonBody(body: Buffer): unknown {
+/** Parses JSON and says where it broke, without echoing the body; refuses nesting deeper than `maxDepth` (400). */
+export function parseJsonBody(body: Buffer, maxDepth = MAX_JSON_DEPTH): unknown {
   const text = body.toString('utf8');
+  if (jsonDepthExceeds(text, maxDepth)) throw new HttpProblem(400, 'too-costly', `the body nests deeper than ${maxDepth} levels`);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {

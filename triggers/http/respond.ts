@@ -17,4 +17,7 @@ export function sendProblem(res: ServerResponse, problem: HttpProblem, closeConn
     ...problem.headers,
     ...(closeConnection ? { Connection: 'close' } : {}),
   });
+  // node would otherwise keep reading (and discarding) the rest of a refused body until the
+  // client stops sending: close the socket once the answer is written.
+  if (closeConnection) res.once('finish', () => res.socket?.destroySoon());
 }

@@ -1,0 +1,34 @@
+/**
+ * Child process for the HTTP-edge abuse test: serves the trigger endpoints (one HMAC-only Medplum
+ * source) over a SQLite file in the given directory and prints its port. Each line on stdin is
+ * answered with the process's RSS in bytes (after a GC when --expose-gc is on), so the parent
+ * measures the server alone, not its own client sockets.
+ */
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { openDatabase } from '../../engine/db/openDatabase';
+import { LocalEventBus } from '../../engine/bus/LocalEventBus';
+import { uuidIds } from '../../engine/clock/ids';
+import { systemClock } from '../../engine/clock/systemClock';
+import { createHttpServer } from '../http/createHttpServer';
+
+export const EDGE_SECRET = 'edge-secret';
+
+async function main(): Promise<void> {
+  const dir = process.argv[2];
+  if (!dir) throw new Error('usage: edgeChild <dir>');
+  const db = openDatabase(join(dir, 'clinflow.sqlite'));
+  const bus = new LocalEventBus({ db, clock: systemClock, ids: uuidIds });
+  const http = createHttpServer(
+    { sources: { mp: { kind: 'medplum', baseUrl: 'https://medplum.example.org/fhir', auth: { hmacSecret: EDGE_SECRET } } }, maxConnections: 1024 },
+    { db, bus, clock: systemClock },
+  );
+  const { port } = await http.listen(0, '127.0.0.1');
+  process.stdout.write(`${port}\n`);
+  createInterface({ input: process.stdin }).on('line', () => {
+    (globalThis as { gc?: () => void }).gc?.();
+    process.stdout.write(`${process.memoryUsage().rss}\n`);
+  });
+}
+
+void main();
