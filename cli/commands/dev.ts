@@ -47,11 +47,16 @@ export async function runDev(opts: DevOptions, out: (line: string) => void = (l)
     ...(keys ? { encryptionKey: String(keys.key), encryptionOldKeys: (keys.oldKeys ?? []).map(String) } : {}),
     ...(process.env.CLINFLOW_EVENTS_TOKEN ? { eventTokens: [process.env.CLINFLOW_EVENTS_TOKEN] } : {}),
   });
+  // The AWS APIs (Step Functions, EventBridge, Scheduler) share the port, SigV4-signed with the local keys.
+  const { attachApi } = require('../../api/attachApi') as typeof import('../../api/attachApi');
+  const { profileHint } = require('../../api/auth/localCredentials') as typeof import('../../api/auth/localCredentials');
+  const attached = attachApi(runtime.triggers.server, { engine: runtime.engine, bus: runtime.bus, scheduler: runtime.scheduler, dataDir: resolve(opts.dataDir), log, renderMetrics: () => runtime.triggers.router.metrics.render() });
   for (const d of runtime.diagnostics) out(formatDiagnostic(d));
   out(`clinflow dev: ${runtime.deployments.length} workflows loaded (${runtime.deployments.map((d) => d.workflow).join(', ')})`);
   out(`  FHIR notifications  POST ${runtime.urls.fhirNotify}`);
   out(`  events (PutEvents)  POST ${runtime.urls.triggers}/events${process.env.CLINFLOW_EVENTS_TOKEN ? '' : '  (set CLINFLOW_EVENTS_TOKEN to enable)'}`);
   out(`  health / metrics    GET  ${runtime.urls.triggers}/health  ${runtime.urls.triggers}/metrics`);
+  for (const line of profileHint(attached.credentials, runtime.urls.triggers)) out(line);
   out(`  FHIR server         ${runtime.urls.fhir}${runtime.sandbox ? '  (sandbox, synthetic data)' : ''}`);
   out(`  data                ${resolve(opts.dataDir)}${speed > 1 ? `   clock: ${speed}× real time` : ''}`);
 
@@ -72,6 +77,7 @@ export async function runDev(opts: DevOptions, out: (line: string) => void = (l)
   return async () => {
     watcher.close();
     await reloading;
+    attached.detach();
     await runtime.close();
   };
 }

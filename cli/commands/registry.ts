@@ -5,8 +5,10 @@ import { registerDemo } from './demo';
 import { registerDeploy } from './deploy';
 import { registerDev } from './dev';
 import { registerGraph } from './graph';
+import { registerOps } from './ops/registerOps';
 import { registerRun } from './run';
 import { registerSchema } from './schema';
+import { registerServe } from './serve';
 import { registerValidate } from './validate';
 
 /** Each command module adds itself here; `setExit` raises the process exit code (max wins). */
@@ -22,4 +24,6 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerDev(program, setExit);
   registerDemo(program, setExit);
   registerRun(program, setExit);
+  registerServe(program, setExit);
+  registerOps(program, setExit);
 }

@@ -64,6 +64,11 @@ interface Live {
   persisted: Set<string>;
 }
 
+/** An execution started or ended: what lifecycle logs and metrics need, never its input or output. */
+export type LifecycleEvent =
+  | { type: 'started'; executionArn: string; stateMachineName: string; executionName: string; version?: number; at: number }
+  | { type: 'ended'; executionArn: string; stateMachineName: string; executionName: string; version?: number; status: string; error?: string; startedAt: number; at: number };
+
 type Guard = { timerId?: string; taskId?: string; consume?: boolean };
 /** A step's result; `chunk` holds its history when the interpreter wrote it to the journal's encoder. */
 type JournaledStep = StepResult & { chunk?: ChunkBuilder };
@@ -163,6 +168,7 @@ export class Engine implements ExecutionPort {
   private readonly inflightTasks = new Set<string>();
   private readonly starting = new Map<string, { digest: string; done: Promise<{ executionArn: string; startDate: Date }> }>();
   private readonly handlerRuns = new Set<Promise<unknown>>();
+  private readonly lifecycle = new Set<(e: LifecycleEvent) => void>();
   private armedAt: number | undefined;
   private readonly sliceMs: number;
   private readonly stepBudgetMs: number;
@@ -397,6 +403,7 @@ export class Engine implements ExecutionPort {
     void this.track(run);
     await run;
     const live: Live = { execId, arn, revisionId, state: result.state, nextEvent: this.nextEventAfter(1, result), persisted };
+    this.emit({ type: 'started', executionArn: arn, stateMachineName: smName, executionName: name, ...(version === undefined ? {} : { version }), at: env.now });
     this.afterCommit(live, result.commands);
     return { executionArn: arn, startDate: new Date(env.now) };
   }
@@ -845,7 +852,40 @@ export class Engine implements ExecutionPort {
     for (const c of commands) {
       if (c.type === 'InvokeTask') this.dispatchTask(live.execId, live.arn, c);
       else if (c.type === 'StartTimer') this.timerAdded(c.fireAt);
-      else if (c.type === 'ExecutionEnded') this.cache.delete(live.execId);
+      else if (c.type === 'ExecutionEnded') {
+        this.cache.delete(live.execId);
+        if (this.lifecycle.size) {
+          const info = live.state.info;
+          const version = this.store.revision(live.revisionId)?.version ?? undefined;
+          this.emit({
+            type: 'ended',
+            executionArn: live.arn,
+            stateMachineName: info.stateMachineName,
+            executionName: info.executionName,
+            ...(version === undefined || version === null ? {} : { version }),
+            status: c.status,
+            ...(c.error === undefined ? {} : { error: c.error }),
+            startedAt: Date.parse(info.startTime),
+            at: this.clock.now(),
+          });
+        }
+      }
+    }
+  }
+
+  /** Subscribes to execution starts and ends (after their commit); returns the unsubscribe. */
+  onLifecycle(listener: (e: LifecycleEvent) => void): () => void {
+    this.lifecycle.add(listener);
+    return () => this.lifecycle.delete(listener);
+  }
+
+  private emit(e: LifecycleEvent): void {
+    for (const l of this.lifecycle) {
+      try {
+        l(e);
+      } catch (err) {
+        this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'lifecycle listener failed');
+      }
     }
   }
 
