@@ -96,20 +96,25 @@ export function registerDev(program: Command, setExit: SetExit): void {
     .option('--patients <n>', 'synthetic patients to seed the sandbox with', '5')
     .action(async (opts: DevOptions) => {
       const stop = await runDev(opts);
-      await new Promise<void>((resolveStop) => {
-        const shutdown = (signal: string): void => {
-          process.stdout.write(`${signal}: shutting down\n`);
-          stop().then(
-            () => resolveStop(),
-            (err: unknown) => {
-              process.stderr.write(`shutdown failed: ${String(err)}\n`);
-              setExit(1);
-              resolveStop();
-            },
-          );
-        };
-        process.once('SIGINT', () => shutdown('SIGINT'));
-        process.once('SIGTERM', () => shutdown('SIGTERM'));
-      });
+      await runUntilSignal(stop, setExit);
     });
+}
+
+/** Keeps a started server running until SIGINT or SIGTERM, then stops it (exit 1 if stopping fails). */
+export function runUntilSignal(stop: () => Promise<void>, setExit: SetExit): Promise<void> {
+  return new Promise<void>((resolveStop) => {
+    const shutdown = (signal: string): void => {
+      process.stdout.write(`${signal}: shutting down\n`);
+      stop().then(
+        () => resolveStop(),
+        (err: unknown) => {
+          process.stderr.write(`shutdown failed: ${String(err)}\n`);
+          setExit(1);
+          resolveStop();
+        },
+      );
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+  });
 }

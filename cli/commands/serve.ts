@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runDev } from './dev';
+import { runDev, runUntilSignal } from './dev';
 import type { SetExit } from './registry';
 
 interface ServeOptions {
@@ -29,20 +29,6 @@ export function registerServe(program: Command, setExit: SetExit): void {
         return;
       }
       const stop = await runDev({ port: opts.port, dataDir: opts.dataDir, workflows: opts.workflows, sandbox: false, fhirUrl, speed: '1', patients: '0' });
-      await new Promise<void>((resolveStop) => {
-        const shutdown = (signal: string): void => {
-          process.stdout.write(`${signal}: shutting down\n`);
-          stop().then(
-            () => resolveStop(),
-            (err: unknown) => {
-              process.stderr.write(`shutdown failed: ${String(err)}\n`);
-              setExit(1);
-              resolveStop();
-            },
-          );
-        };
-        process.once('SIGINT', () => shutdown('SIGINT'));
-        process.once('SIGTERM', () => shutdown('SIGTERM'));
-      });
+      await runUntilSignal(stop, setExit);
     });
 }
