@@ -48,7 +48,7 @@ export class ExecutionRefIndex {
         for (const r of rows) {
           let input: unknown;
           try {
-            input = this.engine.store.codec.decode(r.input);
+            input = this.engine.store.executionValue(r, 'input');
             // The journal keeps the input as the caller's JSON text.
             if (typeof input === 'string') input = JSON.parse(input) as unknown;
           } catch {

@@ -195,6 +195,9 @@ export class Engine implements ExecutionPort {
     this.sliceMs = options.sliceMs ?? STEP_SLICE_MS;
     this.stepBudgetMs = options.stepBudgetMs ?? STEP_BUDGET_MS;
     this.maxHistoryEvents = options.maxHistoryEvents ?? MAX_HISTORY_EVENTS;
+    const bound = this.store.binding;
+    if (bound?.rebound) this.log.info({ rebound: bound.rebound }, 'journal upgraded: encrypted rows are now bound to their table, column and row');
+    if (bound?.unreadable.length) this.log.warn({ unreadable: bound.unreadable.slice(0, 20), count: bound.unreadable.length }, 'journal rows that do not decrypt were left as they are; reading them fails');
     // Group commit amortises fsyncs; an in-memory database has none, so it commits at once rather
     // than waiting a turn of the event loop per write.
     this.committer = new GroupCommit(this.db, this.db.memory ? (fn) => fn() : deferToNextTurn);
@@ -421,14 +424,13 @@ export class Engine implements ExecutionPort {
     const req = requireObject(input, 'DescribeExecution');
     const row = this.execRow(req.executionArn);
     const smName = this.smName(row.state_machine_id);
-    const codec = this.store.codec;
     const out: Record<string, unknown> & { executionArn: string; status: string; startDate: Date } = {
       executionArn: makeExecutionArn(smName, row.name),
       stateMachineArn: makeStateMachineArn(smName),
       name: row.name,
       status: row.status,
       startDate: new Date(row.start_ms),
-      input: codec.decode(row.input),
+      input: this.store.executionValue(row, 'input'),
       inputDetails: { included: true },
       redriveCount: row.redrive_count,
       redriveStatus: REDRIVABLE.has(row.status) ? 'REDRIVABLE' : 'NOT_REDRIVABLE',
@@ -436,11 +438,11 @@ export class Engine implements ExecutionPort {
     if (row.version !== null) out.stateMachineVersionArn = `${makeStateMachineArn(smName)}:${row.version}`;
     if (row.stop_ms !== null) out.stopDate = new Date(row.stop_ms);
     if (row.status === 'SUCCEEDED') {
-      out.output = JSON.stringify(codec.decode(row.output) ?? null);
+      out.output = JSON.stringify(this.store.executionValue(row, 'output') ?? null);
       out.outputDetails = { included: true };
     }
     if (row.error !== null) out.error = row.error;
-    if (row.cause !== null) out.cause = codec.decode(row.cause);
+    if (row.cause !== null) out.cause = this.store.executionValue(row, 'cause');
     if (row.redrive_ms !== null) out.redriveDate = new Date(row.redrive_ms);
     return out;
   }
@@ -559,13 +561,13 @@ export class Engine implements ExecutionPort {
         type: 'InvokeTask',
         taskId: t.task_id,
         resource: t.resource,
-        payload: this.store.codec.decode(t.payload),
+        payload: this.store.taskValue(t, 'payload'),
         stateName: t.state_name,
         idempotencyKey: t.idempotency_key,
       };
-      const token = this.store.codec.decode(t.token);
+      const token = this.store.taskValue(t, 'token');
       if (typeof token === 'string') cmd.taskToken = token;
-      const params = this.store.codec.decode(t.parameters);
+      const params = this.store.taskValue(t, 'parameters');
       if (params !== undefined) cmd.parameters = params;
       this.dispatchTask(t.execution_id, makeExecutionArn(this.smName(row.state_machine_id), row.name), cmd);
       redelivered += 1;

@@ -5,6 +5,7 @@ import type { Command, ExecutionState, HistoryEventDraft } from '../interpreter/
 import { decodeHistoryChunk, encodeHistoryChunk, type ChunkBuilder, type StoredEvent } from './historyChunk';
 import { journalSchema } from './journalSchema';
 import { stateNameDictionary, type StateNameDictionary } from './stateNameDictionary';
+import { type BindingReport, bindJournalRows, journalAad } from './journalBinding';
 import type { PayloadCodec } from './payloadCodec';
 
 export interface StateMachineRow {
@@ -112,8 +113,6 @@ const SLAB = 1 << 20;
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('base64url');
 
 /** Prepared statements over the journal tables. No business rules: the Engine decides, this writes. */
-/** Associated data of a frame's ciphertext: its table and row. */
-const frameAad = (execId: number, frameId: string): string => `sfn_frames|${execId}|${frameId}`;
 
 export class JournalStore {
   private readonly s: Record<string, Statement>;
@@ -150,12 +149,15 @@ export class JournalStore {
    * at the row's next_event).
    */
   private readonly memoryHistory: Map<number, Map<number, { last: number; events: Buffer }>> | undefined;
+  /** What opening this journal re-bound (an encrypted journal from before row binding), if anything. */
+  readonly binding: BindingReport | undefined;
 
   constructor(
     readonly db: Db,
     readonly codec: PayloadCodec,
   ) {
     ensureSchema(db, 'journal', journalSchema);
+    this.binding = bindJournalRows(db, codec);
     this.memoryHistory = db.memory ? new Map() : undefined;
     const p = (sql: string): Statement => db.prepare(sql);
     this.s = {
@@ -170,8 +172,10 @@ export class JournalStore {
       revMaxVersion: p('SELECT max(version) AS v FROM sfn_revisions WHERE state_machine_id = ?'),
       exByName: p('SELECT * FROM sfn_executions WHERE state_machine_id = ? AND name = ?'),
       exById: p('SELECT * FROM sfn_executions WHERE id = ?'),
+      // The id is chosen before the insert (as SQLite would: one past the largest) so the input's ciphertext can be bound to it.
+      exNextId: p('SELECT coalesce(max(id), 0) + 1 FROM sfn_executions').pluck(),
       exInsert: p(
-        'INSERT INTO sfn_executions (state_machine_id, revision_id, version, name, status, input, input_digest, start_ms, meta, next_event) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)',
+        'INSERT INTO sfn_executions (id, state_machine_id, revision_id, version, name, status, input, input_digest, start_ms, meta, next_event) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)',
       ),
       exProgress: p('UPDATE sfn_executions SET status = ?, meta = ?, next_event = ? WHERE id = ?'),
       exEnded: p('UPDATE sfn_executions SET status = ?, meta = ?, next_event = ?, output = ?, error = ?, cause = ?, stop_ms = ? WHERE id = ?'),
@@ -184,8 +188,8 @@ export class JournalStore {
       frameDelete: p('DELETE FROM sfn_frames WHERE execution_id = ? AND frame_id = ?'),
       framesDeleteExec: p('DELETE FROM sfn_frames WHERE execution_id = ?'),
       histInsert: p('INSERT OR REPLACE INTO sfn_history (execution_id, first_id, last_id, events) VALUES (?, ?, ?, ?)'),
-      histFwd: p('SELECT events FROM sfn_history WHERE execution_id = ? AND last_id > ? ORDER BY first_id'),
-      histRev: p('SELECT events FROM sfn_history WHERE execution_id = ? AND first_id < ? ORDER BY first_id DESC'),
+      histFwd: p('SELECT first_id, events FROM sfn_history WHERE execution_id = ? AND last_id > ? ORDER BY first_id'),
+      histRev: p('SELECT first_id, events FROM sfn_history WHERE execution_id = ? AND first_id < ? ORDER BY first_id DESC'),
       timerUpsert: p('INSERT OR REPLACE INTO sfn_timers (execution_id, timer_id, fire_at, purpose) VALUES (?, ?, ?, ?)'),
       timerDelete: p('DELETE FROM sfn_timers WHERE execution_id = ? AND timer_id = ?'),
       timerExists: p('SELECT 1 FROM sfn_timers WHERE execution_id = ? AND timer_id = ?'),
@@ -286,14 +290,29 @@ export class JournalStore {
 
   /** Inserts a new execution row; the caller writes its first step in the same transaction. */
   insertExecution(e: { smId: number; revisionId: number; version?: number; name: string; inputText: string; inputDigest: string; startMs: number; meta: string }): number {
-    return Number(
-      this.s.exInsert!.run(e.smId, e.revisionId, e.version ?? null, e.name, 'RUNNING', this.codec.encode(e.inputText), e.inputDigest, e.startMs, e.meta).lastInsertRowid,
-    );
+    const id = this.s.exNextId!.get() as number;
+    this.s.exInsert!.run(id, e.smId, e.revisionId, e.version ?? null, e.name, 'RUNNING', this.codec.encode(e.inputText, this.aad(journalAad.execution, id, 'input')), e.inputDigest, e.startMs, e.meta);
+    return id;
+  }
+
+  /** An execution's input, output or cause, decrypted where its row binds it. */
+  executionValue(row: Pick<ExecutionRow, 'id'> & Partial<Pick<ExecutionRow, 'input' | 'output' | 'cause'>>, column: 'input' | 'output' | 'cause'): unknown {
+    return this.codec.decodeBound(row[column], journalAad.execution(row.id, column));
+  }
+
+  /** A task row's payload, parameters or token, decrypted where its row binds it. */
+  taskValue(row: TaskRow, column: 'payload' | 'parameters' | 'token'): unknown {
+    return this.codec.decodeBound(row[column], journalAad.task(row.execution_id, row.task_id, column));
+  }
+
+  /** The associated data for a value about to be encoded; none (and no string built) without a key. */
+  private aad<A extends unknown[]>(of: (...a: A) => string, ...args: A): string | undefined {
+    return this.codec.encrypted ? of(...args) : undefined;
   }
 
   loadFrames(execId: number): Record<string, unknown> {
     const frames: Record<string, unknown> = {};
-    for (const row of this.s.frames!.iterate(execId) as Iterable<{ frame_id: string; data: string | Buffer }>) frames[row.frame_id] = this.codec.decode(row.data, frameAad(execId, row.frame_id));
+    for (const row of this.s.frames!.iterate(execId) as Iterable<{ frame_id: string; data: string | Buffer }>) frames[row.frame_id] = this.codec.decodeBound(row.data, journalAad.frame(execId, row.frame_id));
     return frames;
   }
 
@@ -306,7 +325,7 @@ export class JournalStore {
     const names = revisionId === undefined ? undefined : this.stateNames(revisionId)?.names;
     // In-memory mode stores history encoded too: holding millions of event objects costs more in
     // garbage collection than encoding them does.
-    for (const chunk of this.decodedChunks(this.chunkRows(execId, reverse, cursor, nextEvent), names)) {
+    for (const chunk of this.decodedChunks(execId, this.chunkRows(execId, reverse, cursor, nextEvent), names)) {
       const events = reverse ? chunk.reverse() : chunk;
       for (const { id, type, timestamp: ts, details } of events) {
         if (id >= nextEvent || (reverse ? id >= cursor : id <= cursor)) continue;
@@ -317,17 +336,17 @@ export class JournalStore {
     return out;
   }
 
-  private chunkRows(execId: number, reverse: boolean, cursor: number, nextEvent: number): Iterable<{ events: string | Buffer }> {
-    if (!this.memoryHistory) return (reverse ? this.s.histRev! : this.s.histFwd!).iterate(execId, cursor) as Iterable<{ events: string | Buffer }>;
+  private chunkRows(execId: number, reverse: boolean, cursor: number, nextEvent: number): Iterable<{ first_id: number; events: string | Buffer }> {
+    if (!this.memoryHistory) return (reverse ? this.s.histRev! : this.s.histFwd!).iterate(execId, cursor) as Iterable<{ first_id: number; events: string | Buffer }>;
     const chunks = [...(this.memoryHistory.get(execId) ?? new Map<number, { last: number; events: Buffer }>()).entries()]
       .filter(([first, c]) => first < nextEvent && (reverse ? first < cursor : c.last > cursor))
       .sort((a, b) => (reverse ? b[0] - a[0] : a[0] - b[0]));
-    return chunks.map(([, c]) => c);
+    return chunks.map(([first_id, c]) => ({ first_id, events: c.events }));
   }
 
-  private *decodedChunks(rows: Iterable<{ events: string | Buffer }>, names: readonly string[] | undefined): Iterable<StoredEvent[]> {
+  private *decodedChunks(execId: number, rows: Iterable<{ first_id: number; events: string | Buffer }>, names: readonly string[] | undefined): Iterable<StoredEvent[]> {
     for (const row of rows) {
-      const stored = this.codec.decode(row.events);
+      const stored = this.codec.decodeBound(row.events, journalAad.history(execId, row.first_id));
       // Journals written before the binary chunk format hold a JSON array per step.
       yield Buffer.isBuffer(stored) ? decodeHistoryChunk(stored, names) : (stored as StoredEvent[]);
     }
@@ -406,7 +425,16 @@ export class JournalStore {
     for (const c of w.commands) {
       switch (c.type) {
         case 'InvokeTask':
-          s.taskInsert!.run(execId, c.taskId, c.resource, c.stateName, c.idempotencyKey, codec.encode(c.payload), c.parameters === undefined ? null : codec.encode(c.parameters), c.taskToken === undefined ? null : codec.encode(c.taskToken));
+          s.taskInsert!.run(
+            execId,
+            c.taskId,
+            c.resource,
+            c.stateName,
+            c.idempotencyKey,
+            codec.encode(c.payload, this.aad(journalAad.task, execId, c.taskId, 'payload')),
+            c.parameters === undefined ? null : codec.encode(c.parameters, this.aad(journalAad.task, execId, c.taskId, 'parameters')),
+            c.taskToken === undefined ? null : codec.encode(c.taskToken, this.aad(journalAad.task, execId, c.taskId, 'token')),
+          );
           if (c.taskToken !== undefined) s.tokenInsert!.run(hashToken(c.taskToken), execId, c.taskId);
           break;
         case 'CancelTask':
@@ -433,9 +461,9 @@ export class JournalStore {
         ended.status,
         metaOf(state),
         id,
-        ended.output === undefined ? null : codec.encode(ended.output),
+        ended.output === undefined ? null : codec.encode(ended.output, this.aad(journalAad.execution, execId, 'output')),
         ended.error ?? null,
-        ended.cause === undefined ? null : codec.encode(ended.cause),
+        ended.cause === undefined ? null : codec.encode(ended.cause, this.aad(journalAad.execution, execId, 'cause')),
         w.now,
         execId,
       );
@@ -446,7 +474,7 @@ export class JournalStore {
 
   /** Stores one step's encoded events (events `first`..`last`). */
   private putChunk(execId: number, first: number, last: number, chunk: Buffer): void {
-    const blob = this.codec.encodeBinary(chunk);
+    const blob = this.codec.encodeBinary(chunk, this.aad(journalAad.history, execId, first));
     if (!this.memoryHistory) {
       this.s.histInsert!.run(execId, first, last, blob);
       return;
@@ -467,7 +495,7 @@ export class JournalStore {
       const frame = state.frames[f];
       if (frame === undefined) continue;
       written.add(f);
-      s.frameUpsert!.run(execId, f, codec.encode(frame, frameAad(execId, f)));
+      s.frameUpsert!.run(execId, f, codec.encode(frame, journalAad.frame(execId, f)));
       w.persisted?.add(f);
     }
     if (removed)

@@ -7,7 +7,8 @@ import { ValidationError } from '../../schemas/errors';
  * when no key is configured, AES-256-GCM ciphertext when one is. Ciphertext layout: 1 version byte,
  * 4-byte key id, 12-byte IV, 16-byte tag, then the encrypted UTF-8 JSON; the version byte, the key
  * id and the caller's table/row are associated data. Old keys still decrypt (rotation). Plaintext
- * rows are refused while a key is set. (Versions 1-4, without key id, are still read.) Payloads of 8 KiB or more (a long step's
+ * rows are refused while a key is set. (Versions 1-4, without key id, are still read, except by
+ * `decodeBound`.) Payloads of 8 KiB or more (a long step's
  * history) are deflated first: the JSON is repetitive, and writing 25× fewer bytes costs less than
  * compressing them. Binary payloads (history chunks, which begin with their own magic byte) are
  * stored as they are, deflated ('z') when large, or encrypted (versions 3 and 4).
@@ -24,6 +25,11 @@ export interface PayloadCodec {
   keepsBinary(size: number): boolean;
   /** The value `encode` stored, or the Buffer `encodeBinary` stored. */
   decode(stored: string | Buffer | null | undefined, aad?: string): unknown;
+  /**
+   * `decode` for a value that must be bound to `aad` (the journal's columns, once bound): ciphertext
+   * written before associated data (versions 1-4) is refused too, not only ciphertext bound elsewhere.
+   */
+  decodeBound(stored: string | Buffer | null | undefined, aad: string): unknown;
   /** A keyed digest (HMAC when encrypted) for equality checks without decrypting. */
   digest(text: string): string;
   readonly encrypted: boolean;
@@ -49,6 +55,18 @@ const KEYED_BINARY_DEFLATED = 8;
 const KEY_ID_BYTES = 4;
 const PLAINTEXT_REFUSED = 'the journal holds a plaintext payload but an encryption key is set; plaintext rows are refused (start from an empty data directory to turn encryption on)';
 const COMPRESS_MIN = 8 * 1024;
+
+/** A ciphertext that does not authenticate where it is read: moved from another row or column, or altered. */
+export class PayloadBindingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PayloadBindingError';
+  }
+}
+const moved = (aad: string | undefined): PayloadBindingError =>
+  new PayloadBindingError(`the payload stored at ${aad ?? '(no binding)'} does not decrypt there: it was copied from another row or column, or altered`);
+const unboundRefused = (aad: string): PayloadBindingError =>
+  new PayloadBindingError(`the payload stored at ${aad} is ciphertext without a row binding (written before clinflow bound journal rows); this journal's rows were all re-bound when it was upgraded, so this one was put there since`);
 
 /** The associated data: the ciphertext's header (version, key id) and where it is stored. */
 const aadOf = (header: Buffer, where: string | undefined): Buffer => Buffer.concat([header, Buffer.from(`\0${where ?? ''}`, 'utf8')]);
@@ -116,6 +134,13 @@ export function createPayloadCodec(keys?: Buffer | string | EncryptionKeys, opti
     if (stored[0] !== undefined && stored[0] >= 0x40) return stored;
     return undefined;
   };
+  const decodeWithoutKey = (stored: string | Buffer | null | undefined): unknown => {
+    if (stored === null || stored === undefined) return undefined;
+    if (typeof stored === 'string') return fromText(stored);
+    const plain = decodePlain(stored);
+    if (plain !== undefined) return plain;
+    throw new Error('journal holds encrypted payloads but no encryption key is configured');
+  };
   if (!ring) {
     return {
       encrypted: false,
@@ -129,13 +154,8 @@ export function createPayloadCodec(keys?: Buffer | string | EncryptionKeys, opti
         checkMagic(bytes);
         return bytes.length < compressBinaryMin ? bytes : Buffer.concat([Buffer.of(PLAIN_BINARY_DEFLATED), deflateRawSync(bytes, { level: 1 })]);
       },
-      decode(stored) {
-        if (stored === null || stored === undefined) return undefined;
-        if (typeof stored === 'string') return fromText(stored);
-        const plain = decodePlain(stored);
-        if (plain !== undefined) return plain;
-        throw new Error('journal holds encrypted payloads but no encryption key is configured');
-      },
+      decode: decodeWithoutKey,
+      decodeBound: (stored) => decodeWithoutKey(stored),
       digest: (text) => createHmac('sha256', 'clinflow').update(text).digest('base64url'),
     };
   }
@@ -159,7 +179,12 @@ export function createPayloadCodec(keys?: Buffer | string | EncryptionKeys, opti
       const decipher = createDecipheriv('aes-256-gcm', key, stored.subarray(at, at + 12));
       decipher.setAAD(aadOf(stored.subarray(0, at), aad));
       decipher.setAuthTag(stored.subarray(at + 12, at + 28));
-      const plain = Buffer.concat([decipher.update(stored.subarray(at + 28)), decipher.final()]);
+      let plain: Buffer;
+      try {
+        plain = Buffer.concat([decipher.update(stored.subarray(at + 28)), decipher.final()]);
+      } catch {
+        throw moved(aad);
+      }
       const deflated = version === KEYED_DEFLATED || version === KEYED_BINARY_DEFLATED;
       return { version: version - (KEYED - VERSION), bytes: deflated ? inflateRawSync(plain) : plain };
     }
@@ -179,6 +204,14 @@ export function createPayloadCodec(keys?: Buffer | string | EncryptionKeys, opti
     }
     throw lastError instanceof Error ? lastError : new Error('cannot decrypt a payload');
   };
+  const decode = (stored: string | Buffer | null | undefined, aad?: string): unknown => {
+    if (stored === null || stored === undefined) return undefined;
+    // Plaintext while a key is set is refused: it was either written before encryption was
+    // turned on or put there by someone other than clinflow, and neither may pass as ours.
+    if (typeof stored === 'string') throw new Error(PLAINTEXT_REFUSED);
+    const { version, bytes } = open(stored, aad);
+    return version === VERSION_BINARY || version === VERSION_BINARY_DEFLATED ? bytes : fromText(bytes.toString('utf8'));
+  };
   return {
     encrypted: true,
     keyId: current.id.toString('hex'),
@@ -193,13 +226,11 @@ export function createPayloadCodec(keys?: Buffer | string | EncryptionKeys, opti
       const deflated = bytes.length >= compressBinaryMin;
       return seal(deflated ? KEYED_BINARY_DEFLATED : KEYED_BINARY, deflated ? deflateRawSync(bytes, { level: 1 }) : bytes, aad);
     },
-    decode(stored, aad) {
-      if (stored === null || stored === undefined) return undefined;
-      // Plaintext while a key is set is refused: it was either written before encryption was
-      // turned on or put there by someone other than clinflow, and neither may pass as ours.
-      if (typeof stored === 'string') throw new Error(PLAINTEXT_REFUSED);
-      const { version, bytes } = open(stored, aad);
-      return version === VERSION_BINARY || version === VERSION_BINARY_DEFLATED ? bytes : fromText(bytes.toString('utf8'));
+    decode,
+    decodeBound(stored, aad) {
+      const version = Buffer.isBuffer(stored) ? (stored[0] ?? 0) : 0;
+      if (version >= VERSION && version <= VERSION_BINARY_DEFLATED) throw unboundRefused(aad);
+      return decode(stored, aad);
     },
     digest: (text) => createHmac('sha256', current.key).update(text).digest('base64url'),
   };
