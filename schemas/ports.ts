@@ -42,7 +42,18 @@ export interface SchedulerPort {
 
 /** EventBridge PutEvents. An entry is durably stored before its result says it was accepted. */
 export interface BusPort {
-  putEvents(entries: PutEventsRequestEntry[]): Promise<{ FailedEntryCount: number; Entries: PutEventsResultEntry[] }>;
+  /** `alongside`: a write to commit in the same transaction as the entries, where the bus can (see BusAtomicWrite). */
+  putEvents(entries: PutEventsRequestEntry[], alongside?: BusAtomicWrite): Promise<{ FailedEntryCount: number; Entries: PutEventsResultEntry[] }>;
+}
+
+/**
+ * A write that must commit with the events or not at all (the `/events` Idempotency-Key answer):
+ * a bus that stores events in SQLite calls `write` inside the transaction that stores them when
+ * `db` is its own database connection; any other bus ignores it, and the caller writes afterwards.
+ */
+export interface BusAtomicWrite {
+  db: unknown;
+  write(result: { FailedEntryCount: number; Entries: PutEventsResultEntry[] }): void;
 }
 
 /** The subset of Step Functions that tasks and triggers use. */

@@ -20,7 +20,7 @@ import type {
 } from '@aws-sdk/client-eventbridge';
 import type { Clock, IdGenerator } from '../../schemas/clock';
 import { ClinflowError } from '../../schemas/errors';
-import type { BusPort, ExecutionPort } from '../../schemas/ports';
+import type { BusAtomicWrite, BusPort, ExecutionPort } from '../../schemas/ports';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/openDatabase';
 import { createPayloadCodec, type PayloadCodec } from '../durable/payloadCodec';
@@ -444,7 +444,7 @@ export class LocalEventBus implements BusPort {
 
   // ---- PutEvents ----
 
-  async putEvents(entries: PutEventsRequestEntry[]): Promise<{ FailedEntryCount: number; Entries: PutEventsResultEntry[] }> {
+  async putEvents(entries: PutEventsRequestEntry[], alongside?: BusAtomicWrite): Promise<{ FailedEntryCount: number; Entries: PutEventsResultEntry[] }> {
     checkPutEventsRequest(entries);
     const now = this.clock.now();
     const results: PutEventsResultEntry[] = [];
@@ -476,6 +476,8 @@ export class LocalEventBus implements BusPort {
         this.route(bus, event, timeMs, now, { archive: true });
         results.push({ EventId: id });
       }
+      // The caller's write commits with the events or not at all (a crash cannot fall between them).
+      if (alongside?.db === this.db) alongside.write({ FailedEntryCount: results.filter((r) => r.ErrorCode !== undefined).length, Entries: results });
     })();
     return { FailedEntryCount: results.filter((r) => r.ErrorCode !== undefined).length, Entries: results };
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PutEventsRequestEntry, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
-import type { BusPort } from '../../schemas/ports';
+import type { BusAtomicWrite, BusPort } from '../../schemas/ports';
 import type { Db } from '../../engine/db/openDatabase';
 
 export interface CapturedEvent {
@@ -29,18 +29,20 @@ export class CaptureBus implements BusPort {
     this.failNext = n;
   }
 
-  async putEvents(entries: PutEventsRequestEntry[]): Promise<{ FailedEntryCount: number; Entries: PutEventsResultEntry[] }> {
+  async putEvents(entries: PutEventsRequestEntry[], alongside?: BusAtomicWrite): Promise<{ FailedEntryCount: number; Entries: PutEventsResultEntry[] }> {
     if (this.failNext > 0) {
       this.failNext -= 1;
       throw new Error('bus unavailable');
     }
-    const results: PutEventsResultEntry[] = this.inner ? (await this.inner.putEvents(entries)).Entries : entries.map(() => ({ EventId: randomUUID() }));
+    // The inner bus commits `alongside` with the events; without one, this bus's own transaction does.
+    const results: PutEventsResultEntry[] = this.inner ? (await this.inner.putEvents(entries, alongside)).Entries : entries.map(() => ({ EventId: randomUUID() }));
     const insert = this.db.prepare('INSERT INTO capture_bus_events (event_id, entry) VALUES (?, ?)');
     this.db.transaction(() => {
       entries.forEach((e, i) => {
         const id = results[i]?.EventId;
         if (id !== undefined) insert.run(id, JSON.stringify(e));
       });
+      if (!this.inner && alongside?.db === this.db) alongside.write({ FailedEntryCount: results.filter((r) => r.ErrorCode !== undefined).length, Entries: results });
     })();
     return { FailedEntryCount: results.filter((r) => r.ErrorCode !== undefined).length, Entries: results };
   }

@@ -12,15 +12,17 @@ export interface StoredResponse {
  * `Idempotency-Key` for `POST /events` (IETF draft-ietf-httpapi-idempotency-key-header): the answer
  * to a request is kept under a hash of the caller and the key, so a client that retries after a
  * connection reset gets the first answer instead of a second set of events. The answer holds event
- * ids only (no detail). Like dedupe keys, a crash between the bus's commit and this record can
- * publish a retry again (at-least-once).
+ * ids only (no detail). The handler records it inside the bus's transaction when the bus shares
+ * this database (the local bus): a crash cannot fall between the events and their answer. With a
+ * bus elsewhere (EventBridge) it is recorded after the bus answered, and a crash between the two
+ * can publish a retry again (at-least-once).
  */
 export class IdempotencyStore {
   private readonly get: (id: string) => { request_digest: string; status: number; body: string } | undefined;
   private readonly put: (id: string, digest: string, status: number, body: string, at: number) => void;
   private readonly purge: (before: number) => number;
 
-  constructor(db: Db) {
+  constructor(readonly db: Db) {
     ensureTriggerSchema(db);
     const get = db.prepare('SELECT request_digest, status, body FROM trigger_events_idempotency WHERE id = ?');
     const put = db.prepare('INSERT OR IGNORE INTO trigger_events_idempotency (id, request_digest, status, body, created_at) VALUES (?, ?, ?, ?, ?)');

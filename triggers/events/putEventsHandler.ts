@@ -127,23 +127,32 @@ async function putEntries(raw: Buffer, res: ServerResponse, deps: PutEventsDeps,
   const size = valid.reduce((n, e) => n + entrySize(e), 0);
   if (size > MAX_REQUEST_BYTES) throw new HttpProblem(413, 'too-costly', `the entries total ${size} bytes; PutEvents takes at most ${MAX_REQUEST_BYTES}`, 'Entries');
 
+  // The answer: each entry's own refusal, or the bus's result for it, in request order.
+  const answer = (stored: readonly PutEventsResultEntry[]): { FailedEntryCount: number; Entries: PutEventsResultEntry[] } => {
+    let next = 0;
+    const Entries = checks.map((c): PutEventsResultEntry => ('error' in c ? c.error : (stored[next++] ?? { ErrorCode: 'InternalFailure', ErrorMessage: 'no result from the bus' })));
+    return { FailedEntryCount: Entries.filter((e) => e.ErrorCode !== undefined).length, Entries };
+  };
+  let recorded = false;
+  const record = (body: { FailedEntryCount: number; Entries: PutEventsResultEntry[] }): void => {
+    recorded = true;
+    if (!idem || body.Entries.some((e) => e.ErrorCode !== undefined && TRANSIENT_ERRORS.has(e.ErrorCode))) return;
+    idem.store.record(idem.id, { requestDigest: idem.digest, status: 200, body: JSON.stringify(body) }, deps.now?.() ?? Date.now());
+  };
   let stored: PutEventsResultEntry[] = [];
   if (valid.length > 0) {
     try {
-      stored = (await deps.bus.putEvents(valid)).Entries;
+      // A bus on the idempotency store's database commits the answer with the events.
+      stored = (await deps.bus.putEvents(valid, idem ? { db: idem.store.db, write: (r) => record(answer(r.Entries)) } : undefined)).Entries;
     } catch {
       throw new HttpProblem(503, 'transient', 'the event bus is unavailable; retry later', undefined, { 'Retry-After': '5' });
     }
   }
-  let next = 0;
-  const Entries = checks.map((c): PutEventsResultEntry => ('error' in c ? c.error : (stored[next++] ?? { ErrorCode: 'InternalFailure', ErrorMessage: 'no result from the bus' })));
-  const FailedEntryCount = Entries.filter((e) => e.ErrorCode !== undefined).length;
-  deps.metrics.inc('clinflow_events_accepted_total', {}, Entries.length - FailedEntryCount);
-  deps.metrics.inc('clinflow_events_failed_total', {}, FailedEntryCount);
-  if (idem && !Entries.some((e) => e.ErrorCode !== undefined && TRANSIENT_ERRORS.has(e.ErrorCode))) {
-    idem.store.record(idem.id, { requestDigest: idem.digest, status: 200, body: JSON.stringify({ FailedEntryCount, Entries }) }, deps.now?.() ?? Date.now());
-  }
-  sendJson(res, 200, { FailedEntryCount, Entries });
+  const result = answer(stored);
+  deps.metrics.inc('clinflow_events_accepted_total', {}, result.Entries.length - result.FailedEntryCount);
+  deps.metrics.inc('clinflow_events_failed_total', {}, result.FailedEntryCount);
+  if (!recorded) record(result);
+  sendJson(res, 200, result);
 }
 
 /** PutEvents entry size as AWS documents it: 14 bytes for Time plus the UTF-8 bytes of the strings. */
