@@ -10,6 +10,9 @@ import { EncryptionKeyMismatch, verifyEncryptionKeys } from '../../engine/durabl
 import { createPayloadCodec, type EncryptionKeys } from '../../engine/durable/payloadCodec';
 import { LocalScheduler } from '../../engine/scheduler/localScheduler';
 import { createRuntime } from '../../cli/runtime/createRuntime';
+import { spawnSync } from 'node:child_process';
+import { CLI, startDev } from './devProcess';
+import { writeWorkflow } from './workflows';
 
 /**
  * Issue 11, at rest: the scheduler's specs and targets, bus events and dedupe keys are ciphertext
@@ -133,4 +136,29 @@ describe('adversarial: data at rest', () => {
       EncryptionKeyMismatch,
     );
   }, 60_000);
+
+  it('clinflow dev: without a key it warns loudly; with one it does not; a wrong key exits 1 with the reason, never ready', async () => {
+    const wf = tempDir();
+    writeWorkflow(wf, 'healthy');
+    const plain = await startDev(wf, tempDir());
+    plain.child.kill('SIGTERM');
+    await plain.exited;
+    expect(plain.output()).toMatch(/^WARNING: CLINFLOW_ENCRYPTION_KEY is not set: workflow data .* is stored UNENCRYPTED/m);
+
+    const data = tempDir();
+    const key = hex();
+    const keyed = await startDev(wf, data, { CLINFLOW_ENCRYPTION_KEY: key });
+    keyed.child.kill('SIGTERM');
+    expect(await keyed.exited).toEqual({ code: 0, signal: null });
+    expect(keyed.output()).not.toMatch(/UNENCRYPTED|not set/);
+
+    const wrong = spawnSync(process.execPath, [CLI, 'dev', '--port', '0', '--data-dir', data, '--workflows', wf, '--no-sandbox', '--fhir-url', 'http://127.0.0.1:9/fhir'], {
+      env: { ...process.env, CLINFLOW_ENCRYPTION_KEY: hex() },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(wrong.status).toBe(1);
+    expect(`${wrong.stdout}${wrong.stderr}`).toMatch(/encrypted with key [0-9a-f]{8}, which is not configured/);
+    expect(wrong.stdout).not.toMatch(/^ready$/m);
+  }, 120_000);
 });

@@ -18,9 +18,10 @@ export interface Dev {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function startDev(workflowsDir: string, dataDir: string): Promise<Dev> {
+/** `env`: added to the process's environment (e.g. CLINFLOW_ENCRYPTION_KEY). */
+export async function startDev(workflowsDir: string, dataDir: string, env: Record<string, string> = {}): Promise<Dev> {
   const child = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--data-dir', dataDir, '--workflows', workflowsDir, '--no-sandbox', '--fhir-url', 'http://127.0.0.1:9/fhir'], {
-    env: { ...process.env, CLINFLOW_EVENTS_TOKEN: EVENTS_TOKEN, CLINFLOW_LOG_LEVEL: 'info' },
+    env: { ...process.env, CLINFLOW_EVENTS_TOKEN: EVENTS_TOKEN, CLINFLOW_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
