@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const repoRoot = resolve(__dirname, '..', '..');
@@ -108,6 +109,13 @@ export function journal(dataDir: string): { executions: ExecutionRow[]; deadLett
   } finally {
     db.close();
   }
+}
+
+/** A live process's peak resident set (VmHWM, Linux), in MB. */
+export function peakRssMb(pid: number): number {
+  const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  if (kb === undefined) throw new Error(`no VmHWM for process ${pid}`);
+  return Number(kb) / 1024;
 }
 
 export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {

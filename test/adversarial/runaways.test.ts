@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, journal, pollHealth, putEvents, sleep, startDev, waitFor, type Dev, type HealthPoller } from './devProcess';
+import { CLI, journal, peakRssMb, pollHealth, putEvents, sleep, startDev, waitFor, type Dev, type HealthPoller } from './devProcess';
 import { RUNAWAYS, writeWorkflow } from './workflows';
 
 const HEALTH_MS = 100;
@@ -72,8 +72,11 @@ describe('adversarial: runaway workflows in clinflow dev', () => {
     expect(by['runaway-regex']).toMatchObject({ status: 'SUCCEEDED' });
     expect(by.healthy).toMatchObject({ status: 'SUCCEEDED' });
     await health.stop();
-    process.stdout.write(`runaways in dev: /health ${summary(health)}\n`);
+    // The issue saw dev pass 3 GB on one runaway; all five together stay well under 1 GB.
+    const peakMb = peakRssMb(dev.child.pid!);
+    process.stdout.write(`runaways in dev: /health ${summary(health)}; peak RSS ${peakMb.toFixed(0)} MB\n`);
     expectHealthy(health);
+    expect(peakMb).toBeLessThan(1024);
 
     // SIGTERM in the middle of another runaway.
     await putEvents(dev.base, [{ Source: 'adv.loop' }]);
