@@ -4,6 +4,7 @@ import { type Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TriggerConfigInput } from '../../schemas/triggerConfig';
+import { describeError } from '../../triggers/http/createTriggerRouter';
 import { type TestServer, rawRequest, startTestServer } from '../../triggers/testing/triggerTestServer';
 
 /**
@@ -121,6 +122,46 @@ describe('adversarial: HTTP edge', () => {
     });
     expect(brackets.status).toBe(200);
     expect(s.bus.events()).toHaveLength(1);
+  });
+
+  it('unauthenticated body reads are limited per source: beyond the limit 429 before the body, other sources unaffected, a slot freed is reusable', async () => {
+    const own = await startTestServer({ ...config, maxUnauthenticatedReadsPerSource: 2 });
+    const port = Number(new URL(own.url).port);
+    const held: Socket[] = [];
+    try {
+      // Two HMAC uploads that promise a body and stall: they hold the source's two read slots.
+      for (let i = 0; i < 2; i++) {
+        const sock = connect(port, '127.0.0.1');
+        sock.on('error', () => undefined);
+        held.push(sock);
+        sock.write(`POST /fhir/notify/mp HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\nX-Signature: ${SIG}\r\nContent-Length: 1000\r\n\r\n{"a":`);
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      // The third is refused before its body is read (Content-Length promises bytes that never come).
+      const third = await holdOpen(port, `POST /fhir/notify/mp HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\nX-Signature: ${SIG}\r\nContent-Length: 1000\r\n\r\n{"a":`);
+      expect(third.answer).toMatch(/^HTTP\/1.1 429/);
+      expect(third.answer).toMatch(/Retry-After: 1/i);
+      expect(third.answer).toContain('OperationOutcome');
+      expect(third.closedAfterMs).toBeLessThan(900);
+      // A bearer-token source is checked before any read and is not limited by mp's readers.
+      const ehr = await fetch(`${own.url}/fhir/notify/ehr`, { method: 'POST', headers: { Authorization: 'Bearer wrong', 'Content-Type': 'application/fhir+json' }, body: '{}' });
+      expect(ehr.status).toBe(401);
+      for (const sock of held) sock.destroy();
+      await new Promise((r) => setTimeout(r, 300));
+      const after = await rawRequest(`${own.url}/fhir/notify/mp`, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json', 'X-Signature': SIG }, chunks: ['{"resourceType":"Patient","id":"p1"}'] });
+      expect(after.status).toBe(401); // read (and refused on its signature), not throttled
+    } finally {
+      for (const sock of held) sock.destroy();
+      await own.stop();
+    }
+  });
+
+  it('an unexpected error is logged by name and code location only, never its message (which may quote the request)', () => {
+    const err = new TypeError('cannot read MedicationRequest/PHIMARK-7781 for Patient/PHIMARK-7781');
+    const logged = JSON.stringify(describeError(err));
+    expect(logged).not.toContain('PHIMARK');
+    expect(describeError(err).name).toBe('TypeError');
+    expect(describeError(err).at[0]).toMatch(/httpEdge\.test\.ts/);
   });
 });
 
