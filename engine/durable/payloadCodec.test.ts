@@ -1,4 +1,5 @@
-import { createPayloadCodec } from './payloadCodec';
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { createPayloadCodec, PayloadBindingError } from './payloadCodec';
 
 describe('payloadCodec', () => {
   const big = { items: Array.from({ length: 2000 }, (_, i) => ({ i, patient: `Patient/${i}` })) };
@@ -58,6 +59,25 @@ describe('payloadCodec', () => {
     expect(enc.decode(sealed, 'table|row-1')).toEqual({ dose: '08:00' });
     expect(() => enc.decode(sealed, 'table|row-2')).toThrow();
     expect(() => enc.decode(sealed)).toThrow();
+  });
+
+  it('decodeBound: a ciphertext bound elsewhere, or not bound at all, is a PayloadBindingError naming the place', () => {
+    const enc = createPayloadCodec(key);
+    const sealed = enc.encode({ dose: '08:00' }, 'table.col|1') as Buffer;
+    expect(enc.decodeBound(sealed, 'table.col|1')).toEqual({ dose: '08:00' });
+    expect(() => enc.decodeBound(sealed, 'table.col|2')).toThrow(PayloadBindingError);
+    expect(() => enc.decodeBound(sealed, 'table.col|2')).toThrow(/stored at table\.col\|2 does not decrypt there/);
+    // Sealed without a row (as journals were before binding): refused where a binding is required.
+    expect(() => enc.decodeBound(enc.encode({ dose: '08:00' }), 'table.col|1')).toThrow(PayloadBindingError);
+    // Version 1 (before key ids): decode still reads it, decodeBound refuses it.
+    const iv = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', key, iv);
+    const body = Buffer.concat([c.update('{"dose":"08:00"}', 'utf8'), c.final()]);
+    const v1 = Buffer.concat([Buffer.of(1), iv, c.getAuthTag(), body]);
+    expect(enc.decode(v1, 'table.col|1')).toEqual({ dose: '08:00' });
+    expect(() => enc.decodeBound(v1, 'table.col|1')).toThrow(/without a row binding/);
+    // Without a key there is nothing to bind: decodeBound reads plain JSON like decode.
+    expect(createPayloadCodec().decodeBound('{"a":1}', 'table.col|1')).toEqual({ a: 1 });
   });
 
   it('rotation: a new key encrypts, old keys still decrypt, an unknown key id is named', () => {
