@@ -79,7 +79,11 @@ export function bindJournalRows(db: Db, codec: PayloadCodec): BindingReport | un
   const bind = db.transaction((): BindingReport | undefined => {
     if (marked.get(SCHEME) !== undefined) return undefined;
     const report: BindingReport = { rebound: 0, unreadable: [] };
-    for (const c of COLUMNS) rebindColumn(db, codec, c, report);
+    const read = { n: 0 };
+    for (const c of COLUMNS) rebindColumn(db, codec, c, report, read);
+    // A key that decrypts nothing is the wrong key (an Engine opened without verifyEncryptionKeys):
+    // marking would make the right key refuse every old row later. Leave the journal as it was.
+    if (read.n === 0 && report.unreadable.length > 0) return report;
     db.prepare('INSERT INTO journal_binding (scheme) VALUES (?)').run(SCHEME);
     return report;
   });
@@ -87,7 +91,7 @@ export function bindJournalRows(db: Db, codec: PayloadCodec): BindingReport | un
   return bind.immediate();
 }
 
-function rebindColumn(db: Db, codec: PayloadCodec, c: Column, report: BindingReport): void {
+function rebindColumn(db: Db, codec: PayloadCodec, c: Column, report: BindingReport, read: { n: number }): void {
   const page = db.prepare(c.page);
   const update = db.prepare(c.update);
   // Execution ids start at 1, so (0, anything) precedes every row.
@@ -99,6 +103,7 @@ function rebindColumn(db: Db, codec: PayloadCodec, c: Column, report: BindingRep
       after = [r.k1, r.k2];
       try {
         codec.decodeBound(r.v, aad);
+        read.n++;
         continue; // already bound here (frames were before the others)
       } catch {
         // written unbound: read it the way it was written
@@ -110,6 +115,7 @@ function rebindColumn(db: Db, codec: PayloadCodec, c: Column, report: BindingRep
         report.unreadable.push(aad);
         continue;
       }
+      read.n++;
       const sealed = Buffer.isBuffer(value) ? codec.encodeBinary(value, aad) : codec.encode(value, aad);
       if (c.keyColumns === 1) update.run(sealed, r.k1);
       else update.run(sealed, r.k1, r.k2);

@@ -195,6 +195,14 @@ describe('adversarial: journal columns bound to their row', () => {
     db.close();
     expect(rewritten).toBeGreaterThan(12);
 
+    // Opened by mistake with another key (no verifyEncryptionKeys in between): nothing decrypts, so
+    // nothing is re-bound and the journal is not marked; the right key still upgrades it below.
+    const wrong = open(randomBytes(32).toString('hex'), first.clock);
+    expect(wrong.engine.store.binding?.rebound).toBe(0);
+    expect(wrong.engine.store.binding?.unreadable.length).toBe(rewritten);
+    expect(wrong.engine.db.prepare('SELECT count(*) FROM journal_binding').pluck().get()).toBe(0);
+    await wrong.engine.close();
+
     // The upgrade: opening with the key re-binds every row, once.
     const second = open(KEY, first.clock, true);
     expect(second.engine.store.binding).toEqual({ rebound: rewritten, unreadable: [] });
