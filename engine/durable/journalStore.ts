@@ -4,6 +4,7 @@ import { ensureSchema, type Db } from '../db/openDatabase';
 import type { Command, ExecutionState, HistoryEventDraft } from '../interpreter/contract';
 import { decodeHistoryChunk, encodeHistoryChunk, type ChunkBuilder, type StoredEvent } from './historyChunk';
 import { HISTORY_DATA_FIELDS } from './historyEvents';
+import { journalIndexSchema } from './journalIndexes';
 import { journalSchema } from './journalSchema';
 import { stateNameDictionary, type StateNameDictionary } from './stateNameDictionary';
 import type { PayloadCodec } from './payloadCodec';
@@ -157,6 +158,7 @@ export class JournalStore {
     readonly codec: PayloadCodec,
   ) {
     ensureSchema(db, 'journal', journalSchema);
+    ensureSchema(db, 'journal_indexes', journalIndexSchema);
     this.memoryHistory = db.memory ? new Map() : undefined;
     const p = (sql: string): Statement => db.prepare(sql);
     this.s = {
