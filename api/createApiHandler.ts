@@ -81,8 +81,11 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
     let caller: VerifiedCaller | undefined;
     let action = operation ?? `${req.method ?? 'GET'} ${path}`;
     let note: AuditNote | undefined;
+    // A change is answered only once its audit row is fsynced; every row is in the WAL (safe from kill -9) before any answer.
+    let mustSync = false;
     const record = (kind: 'data' | 'change' | 'denied', outcome: string, resource: string): void => {
       audit.append({ atMs: now(), accessKey: caller?.accessKeyId ?? accessKeyOf(req), sourceIp, service: protocol.service, action, resource, kind, outcome, requestHash });
+      if (kind === 'change') mustSync = true;
     };
     try {
       try {
@@ -129,10 +132,12 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
       }
       note = auditOf?.(output);
       if (note) record(note.kind, 'ok', note.resource ?? resourceOf(input));
+      if (mustSync) await audit.sync();
       sendAwsJson(res, 200, output ?? {}, protocol.contentType);
     } catch (err) {
       const e = toAwsError(err, protocol);
       if (e.status >= 500) deps.log?.error({ action, error: err instanceof Error ? err.message : String(err) }, 'API call failed');
+      if (mustSync) await audit.sync().catch((syncErr: unknown) => deps.log?.error({ action, error: syncErr instanceof Error ? syncErr.message : String(syncErr) }, 'audit flush failed'));
       sendAwsError(res, e, protocol.contentType);
     }
   }

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { close, fsync, open } from 'node:fs';
+import type { Statement } from 'better-sqlite3';
 import { ensureSchema, type Db } from '../../engine/db/openDatabase';
 
 /**
@@ -85,26 +87,100 @@ export interface VerifyResult {
   firstBad?: { seq: number; reason: string };
 }
 
+/**
+ * Durability: `append` commits the row to the WAL with synchronous=NORMAL, i.e. written to the
+ * operating system (which keeps it through `kill -9`) but not yet fsynced, before the API answers.
+ * Making rows survive power loss as well is group-committed off the event loop: one fsync of the
+ * WAL file on libuv's thread pool covers every row appended before it started, and another starts
+ * as soon as one ends while rows wait, so a power cut loses at most the rows of the last few
+ * milliseconds, and no call waits for a disk flush. `sync()` waits for one that covers every row
+ * so far: the API awaits it before answering a call that changed something.
+ */
+function fsyncFile(path: string, done: (err: NodeJS.ErrnoException | null) => void): void {
+  open(path, 'r', (err, fd) => {
+    if (err) return done(err);
+    fsync(fd, (syncErr) => close(fd, () => done(syncErr)));
+  });
+}
+
 export class AuditLog {
-  constructor(private readonly db: Db) {
+  private readonly insert: Statement;
+  private readonly last: Statement;
+  /** The WAL file whose fsync makes rows durable; undefined in memory (nothing to flush). */
+  private readonly wal: string | undefined;
+  /** Whether the connection syncs at every commit (FULL or EXTRA): then appends relax it to NORMAL. */
+  private readonly relax: number | undefined;
+  private appended = 0;
+  private durable = 0;
+  private flushing = false;
+  private failure: Error | undefined;
+  private waiters: Array<{ upTo: number; resolve: () => void; reject: (err: Error) => void }> = [];
+
+  /** `syncFile`: fsyncs a file without blocking the event loop (default: open, fsync, close on libuv's pool). */
+  constructor(
+    private readonly db: Db,
+    private readonly syncFile: (path: string, done: (err: NodeJS.ErrnoException | null) => void) => void = fsyncFile,
+  ) {
     ensureSchema(db, 'audit', auditSchema);
+    this.insert = db.prepare('INSERT INTO audit_log (seq, at_ms, access_key, source_ip, service, action, resource, kind, outcome, request_hash, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    this.last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+    const walMode = !db.memory && String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
+    this.wal = walMode ? `${db.name}-wal` : undefined;
+    const level = Number(db.pragma('synchronous', { simple: true }));
+    this.relax = walMode && level >= 2 ? level : undefined;
   }
 
-  /**
-   * Appends one row in its own transaction (the database's synchronous=FULL makes it durable
-   * before the API answers, so a kill -9 after the response cannot lose it).
-   */
+  /** Appends one row in its own transaction, in the WAL (kill -9 keeps it) when this returns; see the class comment. */
   append(e: AuditEntry): AuditRow {
-    return this.db.transaction(() => {
-      const last = this.db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
-      const seq = (last?.seq ?? 0) + 1;
-      const prevHash = last?.hash ?? GENESIS;
-      const hash = rowHash(prevHash, e, seq);
-      this.db
-        .prepare('INSERT INTO audit_log (seq, at_ms, access_key, source_ip, service, action, resource, kind, outcome, request_hash, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(seq, e.atMs, e.accessKey, e.sourceIp, e.service, e.action, e.resource, e.kind, e.outcome, e.requestHash, prevHash, hash);
-      return { ...e, seq, prevHash, hash };
-    }).immediate();
+    if (this.relax !== undefined) this.db.pragma('synchronous = NORMAL');
+    let row: AuditRow;
+    try {
+      row = this.db.transaction(() => {
+        const last = this.last.get() as { seq: number; hash: string } | undefined;
+        const seq = (last?.seq ?? 0) + 1;
+        const prevHash = last?.hash ?? GENESIS;
+        const hash = rowHash(prevHash, e, seq);
+        this.insert.run(seq, e.atMs, e.accessKey, e.sourceIp, e.service, e.action, e.resource, e.kind, e.outcome, e.requestHash, prevHash, hash);
+        return { ...e, seq, prevHash, hash };
+      }).immediate();
+    } finally {
+      if (this.relax !== undefined) this.db.pragma(`synchronous = ${this.relax}`);
+    }
+    this.appended += 1;
+    this.flush();
+    return row;
+  }
+
+  /** Resolves once every row appended so far is on disk (fsynced), sharing the flush with other callers. */
+  sync(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    const upTo = this.appended;
+    if (this.wal === undefined || this.durable >= upTo) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ upTo, resolve, reject });
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.wal === undefined || this.flushing || this.durable >= this.appended) return;
+    this.flushing = true;
+    const upTo = this.appended;
+    const done = (err: NodeJS.ErrnoException | null): void => {
+      this.flushing = false;
+      // No WAL file: SQLite checkpointed it into the database file, which it fsynced.
+      if (err && err.code !== 'ENOENT') this.failure = new Error(`audit log: flushing the WAL failed: ${err.message}`);
+      else this.durable = Math.max(this.durable, upTo);
+      const waiting = this.waiters;
+      this.waiters = [];
+      for (const w of waiting) {
+        if (this.failure) w.reject(this.failure);
+        else if (w.upTo <= this.durable) w.resolve();
+        else this.waiters.push(w);
+      }
+      if (!this.failure) this.flush();
+    };
+    this.syncFile(this.wal, done);
   }
 
   list(filter: { resource?: string; accessKey?: string; sinceMs?: number; limit?: number } = {}): AuditRow[] {

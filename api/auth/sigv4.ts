@@ -83,6 +83,18 @@ export function signingKey(secret: string, date: string, region: string, service
   return hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
 }
 
+/** Derived keys change once a day per key, region and service, so they are kept (as the SDKs do when signing). */
+const derivedKeys = new Map<string, Buffer>();
+function cachedSigningKey(secret: string, date: string, region: string, service: string): Buffer {
+  const id = `${date}\n${region}\n${service}\n${secret}`;
+  let key = derivedKeys.get(id);
+  if (!key) {
+    if (derivedKeys.size >= 64) derivedKeys.clear();
+    derivedKeys.set(id, (key = signingKey(secret, date, region, service)));
+  }
+  return key;
+}
+
 /**
  * Verifies an AWS Signature Version 4 `Authorization` header against the known keys and the
  * server's clock. Errors carry the codes AWS's JSON services return for the same faults.
@@ -113,7 +125,7 @@ export function verifySigV4(req: SignedRequest, keys: ReadonlyMap<string, Access
   if (payloadHash !== 'UNSIGNED-PAYLOAD' && payloadHash !== sha256(req.body)) throw new AwsError('InvalidSignatureException', 'The provided x-amz-content-sha256 header does not match what was computed.');
   const scope = `${date}/${region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonicalRequest(req, signedHeaders, payloadHash))].join('\n');
-  const expected = createHmac('sha256', signingKey(key.secretAccessKey, date, region, service)).update(stringToSign, 'utf8').digest();
+  const expected = createHmac('sha256', cachedSigningKey(key.secretAccessKey, date, region, service)).update(stringToSign, 'utf8').digest();
   const given = Buffer.from(m[3] ?? '', 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new AwsError(

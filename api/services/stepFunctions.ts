@@ -3,7 +3,6 @@ import { StepFunctionsError } from '../../engine/durable/apiErrors';
 import { executionArn as makeExecutionArn, parseExecutionArn, parseStateMachineArn, stateMachineArn as makeStateMachineArn } from '../../engine/durable/names';
 import { AwsError } from '../protocol/awsError';
 import { ExecutionQuery } from './executionQuery';
-import { HistoryCache } from './historyCache';
 import { runTestState } from './testState';
 import { ResourceTags } from './resourceTags';
 import { str, type OperationTable } from './operation';
@@ -37,7 +36,6 @@ export function stepFunctionsOperations(deps: StepFunctionsDeps): OperationTable
   const { engine } = deps;
   const query = new ExecutionQuery(engine);
   const tags = new ResourceTags(engine.db);
-  const histories = new HistoryCache(engine);
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const smArnFor = (arn: unknown) => {
     if (typeof arn !== 'string' || arn === '') throw new AwsError('ValidationException', 'stateMachineArn is required');
@@ -107,12 +105,10 @@ export function stepFunctionsOperations(deps: StepFunctionsDeps): OperationTable
     },
     DescribeExecution: { write: false, run: (i) => engine.describeExecution(i as { executionArn: string }), audit: byExecution('data') },
     ListExecutions: { write: false, run: (i) => query.listExecutions(i) },
+    // The journal reads only the chunks a page reaches and builds only the page's events.
     GetExecutionHistory: {
       write: false,
-      run: (i) => {
-        const { row } = executionRow(engine, i.executionArn);
-        return histories.page(row.id, row.next_event, row.revision_id, i) ?? engine.getExecutionHistory(i as { executionArn: string });
-      },
+      run: (i) => engine.getExecutionHistory(i as { executionArn: string }),
       audit: (i) => (i.includeExecutionData === false ? undefined : byExecution('data')(i)),
     },
     StopExecution: { write: true, run: (i) => engine.stopExecution(i as { executionArn: string }), audit: byExecution('change') },

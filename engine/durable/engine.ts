@@ -476,9 +476,9 @@ export class Engine implements ExecutionPort {
     const reverse = req.reverseOrder === true;
     const limit = pageSize(req.maxResults, 100);
     const cursor = decodeToken(req.nextToken) ?? (reverse ? Number.MAX_SAFE_INTEGER : 0);
-    const rows = this.store.historyPage(row.id, reverse, cursor, limit + 1, row.next_event, row.revision_id);
-    const page = rows.slice(0, limit);
     const include = req.includeExecutionData !== false;
+    const rows = this.store.historyPage(row.id, reverse, cursor, limit + 1, row.next_event, row.revision_id, { data: include });
+    const page = rows.slice(0, limit);
     const events = page.map((h) => toHistoryEvent(h.id, h.type, h.ts, h.details, include));
     const last = page[page.length - 1];
     return rows.length > limit && last ? { events, nextToken: encodeToken(last.id) } : { events };

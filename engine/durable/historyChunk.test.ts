@@ -2,7 +2,8 @@ import { seededRandom } from '../clock/ids';
 import { StateEnteredDetails, StateExitedDetails } from '../interpreter/historyDetails';
 import { stateNameDictionary } from './stateNameDictionary';
 import { createExecutionState, step } from '../interpreter';
-import { ChunkBuilder, decodeHistoryChunk, encodeHistoryChunk, isHistoryChunk, type StoredEvent } from './historyChunk';
+import { CHUNK_EVENTS, ChunkBuilder, decodeHistoryChunk, encodeHistoryChunk, isHistoryChunk, type StoredEvent } from './historyChunk';
+import { HISTORY_DATA_FIELDS } from './historyEvents';
 
 const T0 = Date.UTC(2025, 2, 9, 6, 59, 59, 999);
 
@@ -166,5 +167,47 @@ describe('history chunk encoding', () => {
     expect(sink.lastId).toBe(plain.history.length);
     expect(decodeHistoryChunk(sink.finish(), dictionary.names)).toEqual(plain.history);
     expect(sunk.state.status).toBe('SUCCEEDED');
+  });
+
+  it('cuts a long step into chunks of at most CHUNK_EVENTS events, each decoding on its own', () => {
+    const events = passChain(1500, JSON.stringify({ patient: 'Patient/example' })); // 3002 events
+    const dictionary = stateNameDictionary({ StartAt: 'P0', States: Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`P${i}`, { Type: 'Pass', End: true }])) });
+    const builder = new ChunkBuilder(dictionary);
+    for (const ev of events) builder.event(ev.type, ev.timestamp, ev.id, ev.details);
+    expect(builder.size).toBe(events.length);
+    expect(builder.firstId).toBe(1);
+    expect(builder.lastId).toBe(events.length);
+    expect(() => builder.finish()).toThrow(/finishAll/);
+    const chunks = builder.finishAll();
+    expect(chunks.map((c) => [c.first, c.last])).toEqual([
+      [1, CHUNK_EVENTS],
+      [CHUNK_EVENTS + 1, 2 * CHUNK_EVENTS],
+      [2 * CHUNK_EVENTS + 1, events.length],
+    ]);
+    expect(chunks.flatMap((c) => decodeHistoryChunk(c.bytes, dictionary.names))).toEqual(events);
+  });
+
+  it('builds only the selected events: an id range, the first or last few, and without the data fields', () => {
+    const events = passChain(600, JSON.stringify({ patient: 'Patient/example', n: 1 }));
+    events.push({ id: events.length + 1, type: 'TaskScheduled', timestamp: T0, details: { resource: 'arn:r', parameters: { big: [1, 2, 3] }, region: 'us-east-1' } });
+    const bytes = encodeHistoryChunk(events);
+    const all = decodeHistoryChunk(bytes);
+    expect(decodeHistoryChunk(bytes, undefined, { from: 100, to: 400 })).toEqual(all.slice(99, 400));
+    expect(decodeHistoryChunk(bytes, undefined, { from: 100, take: 7 })).toEqual(all.slice(99, 106));
+    expect(decodeHistoryChunk(bytes, undefined, { to: 400, take: 7, fromEnd: true })).toEqual(all.slice(393, 400));
+    expect(decodeHistoryChunk(bytes, undefined, { from: 5000 })).toEqual([]);
+    // JSON-valued details (here `parameters`) are parsed only when asked for.
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      const last = decodeHistoryChunk(bytes, undefined, { from: events.length, skipKeys: HISTORY_DATA_FIELDS });
+      expect(last).toEqual([{ id: events.length, type: 'TaskScheduled', timestamp: T0, details: { resource: 'arn:r', region: 'us-east-1' } }]);
+      expect(parse).not.toHaveBeenCalled();
+      decodeHistoryChunk(bytes, undefined, { from: events.length });
+      expect(parse).toHaveBeenCalledTimes(1);
+    } finally {
+      parse.mockRestore();
+    }
+    const noData = decodeHistoryChunk(bytes, undefined, { from: 2, take: 2, skipKeys: HISTORY_DATA_FIELDS });
+    expect(noData.map((e) => e.details)).toEqual([{ name: 'P0' }, { name: 'P0' }]);
   });
 });

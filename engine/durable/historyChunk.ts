@@ -34,6 +34,15 @@ export type StoredEvent = HistoryEventDraft & { id: number };
  * would cost more than the rest of the encoding.
  */
 export const CHUNK_MAGIC = 0x48; // 'H'
+/** Most events in one chunk (a GetExecutionHistory page holds at most 1000). */
+export const CHUNK_EVENTS = 1024;
+
+/** One stored chunk: its events' ids `first`..`last` and its bytes. */
+export interface EncodedChunk {
+  first: number;
+  last: number;
+  bytes: Buffer;
+}
 const VERSION = 7;
 /** The string text is a JSON array (used when a string is not well-formed UTF-16). */
 const VERSION_JSON_STRINGS = 8;
@@ -114,15 +123,22 @@ const release = (b: Buffer): void => {
 /**
  * Builds one step's chunk event by event. It is the interpreter's history sink in the engine (the
  * Entered/Exited events arrive as values, with no event or details objects made for them), and
- * `encodeHistoryChunk` feeds it drafts.
+ * `encodeHistoryChunk` feeds it drafts. A step longer than `CHUNK_EVENTS` events is cut into
+ * several chunks (`finishAll`), each complete on its own, so a history page reads one or two of
+ * them whatever the step's length.
  */
 export class ChunkBuilder implements HistorySink {
   private readonly dict: ReadonlyMap<string, number> | undefined;
-  private readonly table = new StringTable();
-  private readonly byType = new Map<string, Template[]>();
-  private readonly templates: Template[] = [];
-  private readonly body = new VarintWriter(acquire());
+  private table = new StringTable();
+  private byType = new Map<string, Template[]>();
+  private templates: Template[] = [];
+  private body = new VarintWriter(acquire());
+  /** Events of the open chunk. */
   private count = 0;
+  /** Events of the chunks already cut. */
+  private sealedCount = 0;
+  private readonly sealed: EncodedChunk[] = [];
+  private stepFirst = 0;
   private first = 0;
   private firstTs = 0;
   private prevId = 0;
@@ -137,18 +153,22 @@ export class ChunkBuilder implements HistorySink {
   /** Number of the last state name written by reference (-1: none yet). */
   private prevState = -1;
 
-  constructor(dictionary?: StateNameDictionary) {
+  /** `maxEvents`: events per chunk before the step is cut (Infinity: one chunk, `finish`). */
+  constructor(
+    dictionary?: StateNameDictionary,
+    private readonly maxEvents = CHUNK_EVENTS,
+  ) {
     this.dict = dictionary?.index;
   }
 
   /** Number of events added. */
   get size(): number {
-    return this.count;
+    return this.sealedCount + this.count;
   }
 
   /** Id of the first event added. */
   get firstId(): number {
-    return this.first;
+    return this.sealedCount ? this.stepFirst : this.first;
   }
 
   /** Id of the last event added (0 when none). */
@@ -157,16 +177,19 @@ export class ChunkBuilder implements HistorySink {
   }
 
   entered(type: string, timestamp: number, id: number, name: string, input: string, state?: object): void {
+    if (this.count === this.maxEvents) this.cut();
     this.known(this.knownTemplate(type, 'nameInput'), timestamp, id, name, input, state);
   }
 
   exited(type: string, timestamp: number, id: number, name: string, output: string): void {
+    if (this.count === this.maxEvents) this.cut();
     this.known(this.knownTemplate(type, 'nameOutput'), timestamp, id, name, output, undefined);
   }
 
   event(type: string, timestamp: number, id: number, details: Record<string, unknown> | undefined): void {
     if (details instanceof StateEnteredDetails) return this.entered(type, timestamp, id, details.name, details.input, details.stateDefinition());
     if (details instanceof StateExitedDetails) return this.exited(type, timestamp, id, details.name, details.output);
+    if (this.count === this.maxEvents) this.cut();
     const t = templateOf(this.listOf(type), this.templates, type, details);
     this.header(t, timestamp, id, 0);
     this.prevName = undefined;
@@ -176,8 +199,23 @@ export class ChunkBuilder implements HistorySink {
     for (let k = 0; k < keys.length; k++) putValue(this.body, this.table, details[keys[k]!]);
   }
 
-  /** The chunk, written to `alloc(size)`; the builder is spent afterwards. */
-  finish(alloc: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size)): Buffer {
+  /**
+   * Every chunk of the step, in order; the last one is written to `alloc(size)` (the others were
+   * cut as the step ran). The builder is spent afterwards.
+   */
+  finishAll(alloc?: (size: number) => Buffer): EncodedChunk[] {
+    const first = this.first;
+    const last = this.prevId;
+    return this.count ? [...this.sealed, { first, last, bytes: this.seal(alloc) }] : this.sealed;
+  }
+
+  /** The open chunk (the whole step when it was not cut), written to `alloc(size)`; the builder is spent afterwards. */
+  finish(alloc?: (size: number) => Buffer): Buffer {
+    if (this.sealed.length) throw new Error('the step was cut into several chunks: use finishAll');
+    return this.seal(alloc);
+  }
+
+  private seal(alloc: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size)): Buffer {
     const { table, body } = this;
     const head = new VarintWriter(acquire());
     head.buf[0] = CHUNK_MAGIC;
@@ -215,6 +253,24 @@ export class ChunkBuilder implements HistorySink {
     release(head.buf);
     release(body.buf);
     return out;
+  }
+
+  /** Closes the open chunk and starts the next one with fresh tables (each chunk decodes alone). */
+  private cut(): void {
+    const first = this.first;
+    const last = this.prevId;
+    if (!this.sealedCount) this.stepFirst = first;
+    this.sealedCount += this.count;
+    this.sealed.push({ first, last, bytes: this.seal() });
+    this.table = new StringTable();
+    this.byType = new Map();
+    this.templates = [];
+    this.body = new VarintWriter(acquire());
+    this.count = 0;
+    this.typeA = this.typeB = '';
+    this.listA = this.listB = [];
+    this.prevName = this.prevValue = undefined;
+    this.prevState = -1;
   }
 
   private known(t: Template, timestamp: number, id: number, name: string, value: string, state: object | undefined): void {
@@ -278,14 +334,35 @@ export class ChunkBuilder implements HistorySink {
  * a caller that only hands the bytes on (SQLite copies them) can pass reusable space.
  */
 export function encodeHistoryChunk(events: readonly StoredEvent[], alloc?: (size: number) => Buffer, dictionary?: StateNameDictionary): Buffer {
-  const builder = new ChunkBuilder(dictionary);
+  const builder = new ChunkBuilder(dictionary, Infinity);
   for (const ev of events) builder.event(ev.type, ev.timestamp, ev.id, ev.details);
   return builder.finish(alloc);
 }
 
+/**
+ * Which events of a chunk `decodeHistoryChunk` builds: those with `from <= id <= to`, at most `take`
+ * of them (the first ones, or the last ones with `fromEnd`), leaving out the detail values named in
+ * `skipKeys` (a history page without execution data needs no payload decoded). The whole chunk is
+ * still scanned (its string table follows the events), but only the chosen events are built.
+ */
+export interface ChunkSelection {
+  from?: number;
+  to?: number;
+  take?: number;
+  fromEnd?: boolean;
+  skipKeys?: ReadonlySet<string>;
+}
+
 /** Decodes a chunk; `stateNames` is the dictionary of the execution's revision (needed when the chunk refers to it). */
-export function decodeHistoryChunk(buf: Uint8Array, stateNames?: readonly string[]): StoredEvent[] {
+export function decodeHistoryChunk(buf: Uint8Array, stateNames?: readonly string[], select: ChunkSelection = {}): StoredEvent[] {
   if (!isHistoryChunk(buf)) throw new Error('not a history chunk');
+  const from = select.from ?? -Infinity;
+  const to = select.to ?? Infinity;
+  const take = select.take ?? Infinity;
+  // Taking the first `take` events, recording stops once they are found; taking the last ones, every
+  // event in range is recorded (as a few integers) and only the last `take` are built.
+  const stopAfter = select.fromEnd ? Infinity : take;
+  const skip = select.skipKeys;
   let o = 2;
   const get = (): number => {
     let n = 0;
@@ -314,8 +391,11 @@ export function decodeHistoryChunk(buf: Uint8Array, stateNames?: readonly string
     templates.push({ type, keys });
   }
   // Events come before the strings: resolve every value to a string index (or an integer) first,
-  // replaying the encoder's recently-used list and its count of new strings.
+  // replaying the encoder's recently-used list and its count of new strings. Only the selected
+  // events' values are recorded (`raw`, from `starts`); the previous event's are kept for the
+  // "same values" flag.
   const raw: number[] = [];
+  const starts: number[] = [];
   const shapes: number[] = [];
   const recent: number[] = [];
   const toFront = (p: number, i: number): void => {
@@ -324,6 +404,7 @@ export function decodeHistoryChunk(buf: Uint8Array, stateNames?: readonly string
   };
   let next = 0;
   let prevValues: number[] = [];
+  let values: number[] = [];
   let prevState = -1;
   for (let i = 0; i < nEvents; i++) {
     const h = get();
@@ -332,19 +413,23 @@ export function decodeHistoryChunk(buf: Uint8Array, stateNames?: readonly string
     if (!t) throw new Error('corrupt history chunk');
     if (i > 0) id += h & 1 ? get() : 1;
     if (h & 2) ts += unzigzag(get());
-    shapes.push(shape);
-    raw.push(id, ts);
+    const keep = id >= from && id <= to && starts.length < stopAfter;
+    if (keep) {
+      starts.push(raw.length);
+      shapes.push(shape);
+      raw.push(id, ts);
+    }
     if (!t.keys) {
-      prevValues = [];
+      prevValues.length = 0;
       continue;
     }
     if (h & 4) {
       // The same values as the previous event.
       if (prevValues.length !== t.keys.length) throw new Error('corrupt history chunk');
-      for (const v of prevValues) raw.push(v);
+      if (keep) for (const v of prevValues) raw.push(v);
       continue;
     }
-    const from = raw.length;
+    values.length = 0;
     for (let k = 0; k < t.keys.length; k++) {
       const tag = get();
       const n = Math.floor(tag / 8);
@@ -388,27 +473,27 @@ export function decodeHistoryChunk(buf: Uint8Array, stateNames?: readonly string
         default:
           throw new Error('corrupt history chunk');
       }
-      raw.push(out);
+      values.push(out);
+      if (keep) raw.push(out);
     }
-    prevValues = raw.slice(from);
+    [prevValues, values] = [values, prevValues];
   }
   const nStrings = get();
   const utf16 = buf[1] === VERSION;
-  const lengths: number[] = [];
-  if (utf16) for (let i = 0; i < nStrings; i++) lengths.push(get());
-  const text = Buffer.from(buf.buffer, buf.byteOffset + o, buf.length - o).toString('utf8');
-  let strings: string[];
+  // Strings are cut from the text only when a built event refers to them.
+  const offsets: number[] = [];
   if (utf16) {
-    strings = new Array<string>(nStrings);
     let at = 0;
     for (let i = 0; i < nStrings; i++) {
-      const len = lengths[i]!;
-      strings[i] = text.slice(at, at + len);
-      at += len;
+      offsets.push(at);
+      at += get();
     }
-  } else strings = JSON.parse(text) as string[];
+    offsets.push(at);
+  }
+  const text = Buffer.from(buf.buffer, buf.byteOffset + o, buf.length - o).toString('utf8');
+  const parsed = utf16 ? undefined : (JSON.parse(text) as string[]);
   const str = (i: number): string => {
-    const s = strings[i];
+    const s = parsed ? parsed[i] : i < nStrings ? text.slice(offsets[i], offsets[i + 1]) : undefined;
     if (s === undefined) throw new Error('corrupt history chunk');
     return s;
   };
@@ -419,16 +504,21 @@ export function decodeHistoryChunk(buf: Uint8Array, stateNames?: readonly string
     return s;
   };
   const events: StoredEvent[] = [];
-  let r = 0;
-  for (const shape of shapes) {
-    const t = templates[shape]!;
-    const ev: StoredEvent = { type: str(t.type), timestamp: raw[r + 1]!, id: raw[r]! };
+  const typeNames = new Map<number, string>();
+  const first = Math.max(0, starts.length - take);
+  for (let e = first; e < starts.length; e++) {
+    const t = templates[shapes[e]!]!;
+    let r = starts[e]!;
+    let type = typeNames.get(t.type);
+    if (type === undefined) typeNames.set(t.type, (type = str(t.type)));
+    const ev: StoredEvent = { type, timestamp: raw[r + 1]!, id: raw[r]! };
     r += 2;
     if (t.keys) {
       const details: Record<string, unknown> = {};
       for (const k of t.keys) {
         const key = str(k);
         const v = raw[r++]!;
+        if (skip?.has(key)) continue;
         const n = Math.floor(v / 8);
         const kind = v % 8;
         const value = kind === 0 ? str(n) : kind === 1 ? (JSON.parse(str(n)) as unknown) : kind === 2 ? n : kind === 3 ? -n : stateName(n);

@@ -15,14 +15,15 @@ export interface HistoryEvent {
   [details: string]: unknown;
 }
 
-const DATA_FIELDS = new Set(['input', 'output', 'inputDetails', 'outputDetails', 'parameters']);
+/** The detail fields that carry execution data (left out when `includeExecutionData` is false). */
+export const HISTORY_DATA_FIELDS: ReadonlySet<string> = new Set(['input', 'output', 'inputDetails', 'outputDetails', 'parameters']);
 
 /** The GetExecutionHistory shape of one journal row. */
 export function toHistoryEvent(id: number, type: string, ts: number, details: unknown, includeData: boolean): HistoryEvent {
   const event: HistoryEvent = { timestamp: new Date(ts), type, id, previousEventId: id - 1 };
   if (details !== undefined && details !== null) {
     const d = details as HistoryEventDraft['details'] & object;
-    event[detailsKey(type)] = includeData ? d : Object.fromEntries(Object.entries(d).filter(([k]) => !DATA_FIELDS.has(k)));
+    event[detailsKey(type)] = includeData ? d : Object.fromEntries(Object.entries(d).filter(([k]) => !HISTORY_DATA_FIELDS.has(k)));
   }
   return event;
 }

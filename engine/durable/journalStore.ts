@@ -3,6 +3,8 @@ import type { Statement } from 'better-sqlite3';
 import { ensureSchema, type Db } from '../db/openDatabase';
 import type { Command, ExecutionState, HistoryEventDraft } from '../interpreter/contract';
 import { decodeHistoryChunk, encodeHistoryChunk, type ChunkBuilder, type StoredEvent } from './historyChunk';
+import { HISTORY_DATA_FIELDS } from './historyEvents';
+import { journalIndexSchema } from './journalIndexes';
 import { journalSchema } from './journalSchema';
 import { stateNameDictionary, type StateNameDictionary } from './stateNameDictionary';
 import { type BindingReport, bindJournalRows, journalAad } from './journalBinding';
@@ -157,6 +159,7 @@ export class JournalStore {
     readonly codec: PayloadCodec,
   ) {
     ensureSchema(db, 'journal', journalSchema);
+    ensureSchema(db, 'journal_indexes', journalIndexSchema);
     this.binding = bindJournalRows(db, codec);
     this.memoryHistory = db.memory ? new Map() : undefined;
     const p = (sql: string): Statement => db.prepare(sql);
@@ -188,7 +191,12 @@ export class JournalStore {
       frameDelete: p('DELETE FROM sfn_frames WHERE execution_id = ? AND frame_id = ?'),
       framesDeleteExec: p('DELETE FROM sfn_frames WHERE execution_id = ?'),
       histInsert: p('INSERT OR REPLACE INTO sfn_history (execution_id, first_id, last_id, events) VALUES (?, ?, ?, ?)'),
-      histFwd: p('SELECT first_id, events FROM sfn_history WHERE execution_id = ? AND last_id > ? ORDER BY first_id'),
+      // Both directions seek the primary key: forward from the chunk holding the event after the
+      // cursor (a `last_id > ?` filter would read every earlier chunk of the execution), reversed
+      // from the last chunk starting before it.
+      histFwd: p(
+        'SELECT first_id, events FROM sfn_history WHERE execution_id = ? AND first_id >= coalesce((SELECT max(first_id) FROM sfn_history WHERE execution_id = ? AND first_id <= ?), 0) ORDER BY first_id',
+      ),
       histRev: p('SELECT first_id, events FROM sfn_history WHERE execution_id = ? AND first_id < ? ORDER BY first_id DESC'),
       timerUpsert: p('INSERT OR REPLACE INTO sfn_timers (execution_id, timer_id, fire_at, purpose) VALUES (?, ?, ?, ?)'),
       timerDelete: p('DELETE FROM sfn_timers WHERE execution_id = ? AND timer_id = ?'),
@@ -318,14 +326,21 @@ export class JournalStore {
 
   /**
    * Up to `limit` events after (or, reversed, before) event id `cursor`, of the events before
-   * `nextEvent`; `revisionId` (the execution's) resolves state names.
+   * `nextEvent`; `revisionId` (the execution's) resolves state names. Only the chunks the page
+   * reaches are read, and of those only the page's events are built; `data: false` leaves the
+   * payload fields (`HISTORY_DATA_FIELDS`) out without decoding them.
    */
-  historyPage(execId: number, reverse: boolean, cursor: number, limit: number, nextEvent = Number.MAX_SAFE_INTEGER, revisionId?: number): HistoryRow[] {
+  historyPage(execId: number, reverse: boolean, cursor: number, limit: number, nextEvent = Number.MAX_SAFE_INTEGER, revisionId?: number, options: { data?: boolean } = {}): HistoryRow[] {
     const out: HistoryRow[] = [];
     const names = revisionId === undefined ? undefined : this.stateNames(revisionId)?.names;
-    // In-memory mode stores history encoded too: holding millions of event objects costs more in
-    // garbage collection than encoding them does.
-    for (const chunk of this.decodedChunks(execId, this.chunkRows(execId, reverse, cursor, nextEvent), names)) {
+    const skipKeys = options.data === false ? HISTORY_DATA_FIELDS : undefined;
+    // Forward, the cursor is the last event seen: the chunk holding cursor + 1 comes first.
+    const seek = reverse ? cursor : cursor + 1;
+    for (const row of this.chunkRows(execId, reverse, seek, nextEvent)) {
+      const stored = this.codec.decodeBound(row.events, journalAad.history(execId, row.first_id));
+      const select = reverse ? { to: Math.min(cursor, nextEvent) - 1, take: limit - out.length, fromEnd: true } : { from: cursor + 1, to: nextEvent - 1, take: limit - out.length };
+      // Journals written before the binary chunk format hold a JSON array per step.
+      const chunk = Buffer.isBuffer(stored) ? decodeHistoryChunk(stored, names, skipKeys ? { ...select, skipKeys } : select) : (stored as StoredEvent[]);
       const events = reverse ? chunk.reverse() : chunk;
       for (const { id, type, timestamp: ts, details } of events) {
         if (id >= nextEvent || (reverse ? id >= cursor : id <= cursor)) continue;
@@ -336,20 +351,18 @@ export class JournalStore {
     return out;
   }
 
-  private chunkRows(execId: number, reverse: boolean, cursor: number, nextEvent: number): Iterable<{ first_id: number; events: string | Buffer }> {
-    if (!this.memoryHistory) return (reverse ? this.s.histRev! : this.s.histFwd!).iterate(execId, cursor) as Iterable<{ first_id: number; events: string | Buffer }>;
-    const chunks = [...(this.memoryHistory.get(execId) ?? new Map<number, { last: number; events: Buffer }>()).entries()]
-      .filter(([first, c]) => first < nextEvent && (reverse ? first < cursor : c.last > cursor))
-      .sort((a, b) => (reverse ? b[0] - a[0] : a[0] - b[0]));
-    return chunks.map(([first_id, c]) => ({ first_id, events: c.events }));
+  /** SQLite's plans for the history page reads (for the tests that keep them index seeks). */
+  historyQueryPlans(): { forward: string[]; reverse: string[] } {
+    const plan = (st: Statement, params: number[]): string[] => (this.db.prepare(`EXPLAIN QUERY PLAN ${st.source}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+    return { forward: plan(this.s.histFwd!, [1, 1, 1]), reverse: plan(this.s.histRev!, [1, 1]) };
   }
 
-  private *decodedChunks(execId: number, rows: Iterable<{ first_id: number; events: string | Buffer }>, names: readonly string[] | undefined): Iterable<StoredEvent[]> {
-    for (const row of rows) {
-      const stored = this.codec.decodeBound(row.events, journalAad.history(execId, row.first_id));
-      // Journals written before the binary chunk format hold a JSON array per step.
-      yield Buffer.isBuffer(stored) ? decodeHistoryChunk(stored, names) : (stored as StoredEvent[]);
-    }
+  private chunkRows(execId: number, reverse: boolean, seek: number, nextEvent: number): Iterable<{ first_id: number; events: string | Buffer }> {
+    if (!this.memoryHistory) return (reverse ? this.s.histRev!.iterate(execId, seek) : this.s.histFwd!.iterate(execId, execId, seek)) as Iterable<{ first_id: number; events: string | Buffer }>;
+    const chunks = [...(this.memoryHistory.get(execId) ?? new Map<number, { last: number; events: Buffer }>()).entries()]
+      .filter(([first, c]) => first < nextEvent && (reverse ? first < seek : c.last >= seek))
+      .sort((a, b) => (reverse ? b[0] - a[0] : a[0] - b[0]));
+    return chunks.map(([first_id, c]) => ({ first_id, events: c.events }));
   }
 
   // --- timers and tasks -----------------------------------------------------------------------
@@ -400,7 +413,7 @@ export class JournalStore {
     let id = w.firstEventId;
     if (w.chunk?.size) {
       id = w.chunk.lastId + 1;
-      this.putChunk(execId, w.chunk.firstId, id - 1, w.chunk.finish(this.chunkSpace));
+      for (const c of w.chunk.finishAll(this.chunkSpace)) this.putChunk(execId, c.first, c.last, c.bytes);
     } else if (w.history.length) {
       const events = w.history as StoredEvent[];
       const first = events[0]?.id ?? id;
@@ -481,6 +494,8 @@ export class JournalStore {
     }
     let chunks = this.memoryHistory.get(execId);
     if (!chunks) this.memoryHistory.set(execId, (chunks = new Map()));
+    // Replacing a rolled-back step's chunk: the later chunks that step was cut into are stale too.
+    if (chunks.has(first)) for (const k of chunks.keys()) if (k > first) chunks.delete(k);
     chunks.set(first, { last, events: blob });
   }
 
