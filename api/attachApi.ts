@@ -2,6 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { LocalEventBus } from '../engine/bus/LocalEventBus';
 import type { Engine } from '../engine/durable/engine';
 import type { LocalScheduler } from '../engine/scheduler/localScheduler';
+import type { TaskPort } from '../engine/tasks/taskPort';
 import type { Logger } from '../schemas/ports';
 import { loadLocalCredentials, type LocalCredentials } from './auth/localCredentials';
 import { createApiHandler, type ApiHandler } from './createApiHandler';
@@ -23,7 +24,7 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void;
  */
 export function attachApi(
   server: Server,
-  deps: { engine: Engine; bus: LocalEventBus; scheduler: LocalScheduler; dataDir: string; log?: Logger; renderMetrics?: () => string; env?: NodeJS.ProcessEnv },
+  deps: { engine: Engine; bus: LocalEventBus; scheduler: LocalScheduler; dataDir: string; tasks?: TaskPort; log?: Logger; renderMetrics?: () => string; env?: NodeJS.ProcessEnv },
 ): AttachedApi {
   const credentials = loadLocalCredentials(deps.dataDir, deps.env ?? process.env, true);
   if (!credentials) throw new Error('the AWS API needs keys: set CLINFLOW_ACCESS_KEY_ID and CLINFLOW_SECRET_ACCESS_KEY, or use a data directory');
@@ -31,6 +32,7 @@ export function attachApi(
     engine: deps.engine,
     bus: deps.bus,
     scheduler: deps.scheduler,
+    ...(deps.tasks ? { tasks: deps.tasks } : {}),
     keys: [credentials.operator, ...(credentials.readOnly ? [credentials.readOnly] : []), ...(credentials.service ? [credentials.service] : [])],
     ...(deps.log ? { log: deps.log } : {}),
   });
