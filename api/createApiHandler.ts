@@ -28,6 +28,8 @@ export interface ApiDeps {
   tasks?: TaskPort;
   /** Where the audit trail goes; default: the engine's database. */
   audit?: AuditLog;
+  /** Called after each audit row is written (the optional AuditEvent export follows the trail). */
+  onAudited?: () => void;
 }
 
 export interface ApiHandler {
@@ -86,6 +88,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
     let note: AuditNote | undefined;
     const record = (kind: 'data' | 'change' | 'denied', outcome: string, resource: string): void => {
       audit.append({ atMs: now(), accessKey: caller?.accessKeyId ?? accessKeyOf(req), sourceIp, service: protocol.service, action, resource, kind, outcome, requestHash });
+      deps.onAudited?.();
     };
     try {
       try {
