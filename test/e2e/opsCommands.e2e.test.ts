@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { attachApi, type AttachedApi } from '../../api/attachApi';
-import { main } from '../../cli/main';
+import { jsonOut, runCli } from '../../cli/commands/ops/testing/runCli';
 import { createRuntime, type Runtime } from '../../cli/runtime/createRuntime';
 import { SimulatedClock } from '../../engine/clock/simulatedClock';
 import type { FhirResource } from '../../schemas/fhirPort';
@@ -27,21 +27,9 @@ const clock = new SimulatedClock(START);
 const fhir = () => runtime.ports.fhir;
 
 /** Runs `clinflow …` in-process against this runtime; stdout and stderr captured. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => out.push(String(c)) > 0);
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => err.push(String(c)) > 0);
-  try {
-    const code = await main([...args, '--data-dir', dir, ...(args[0] === 'audit' ? [] : ['--endpoint', runtime.urls.triggers])]);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
+function cli(...args: string[]): ReturnType<typeof runCli> {
+  return runCli([...args, '--data-dir', dir, ...(args[0] === 'audit' ? [] : ['--endpoint', runtime.urls.triggers])]);
 }
-/** The JSON a `--json` command printed (Jest's own notices may share stdout). */
-const json = <T>(text: string): T => JSON.parse(text.slice(text.search(/^[[{]/m))) as T;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'clinflow-ops-e2e-'));
@@ -79,7 +67,7 @@ describe('executions list --key and reminders list --patient', () => {
   it("reminders list --patient shows the order's pending reminders in the patient's local time", async () => {
     const r = await cli('reminders', 'list', '--patient', `Patient/${patient.id}`, '--fhir-url', runtime.urls.fhir, '--json');
     expect(r.code).toBe(0);
-    const rows = json<{ order: string; localTime: string; timeZone: string; at: string; state: string }[]>(r.out);
+    const rows = jsonOut<{ order: string; localTime: string; timeZone: string; at: string; state: string }[]>(r.out);
     // Once daily over a 72-hour horizon: three slots, all ahead of now.
     expect(rows).toHaveLength(3);
     for (const row of rows) {
@@ -101,13 +89,13 @@ describe('executions list --key and reminders list --patient', () => {
     await runtime.advanceTo(clock.now() + 26 * 3_600_000);
     const r = await cli('executions', 'list', '--key', order, '--json');
     expect(r.code).toBe(0);
-    const found = json<{ stateMachineArn: string; status: string }[]>(r.out).map((e) => [e.stateMachineArn.split(':')[6], e.status]);
+    const found = jsonOut<{ stateMachineArn: string; status: string }[]>(r.out).map((e) => [e.stateMachineArn.split(':')[6], e.status]);
     expect(found.filter(([wf]) => wf === 'clinflow-medication-reminders')).toEqual([['clinflow-medication-reminders', 'SUCCEEDED']]);
     expect(found.filter(([wf]) => wf === 'clinflow-reminder-delivery').length).toBeGreaterThanOrEqual(1);
     expect(found.every(([wf]) => wf === 'clinflow-medication-reminders' || wf === 'clinflow-reminder-delivery' || wf === 'clinflow-replenish-reminders')).toBe(true);
     // Another order's key finds none of them.
     const other = await cli('executions', 'list', '--key', 'MedicationRequest/not-this-one', '--json');
-    expect(json<unknown[]>(other.out)).toEqual([]);
+    expect(jsonOut<unknown[]>(other.out)).toEqual([]);
   }, 60_000);
 
   it('executions list --key Appointment/<id> finds the keyed run (correlation index) and its dispatcher', async () => {
@@ -117,7 +105,7 @@ describe('executions list --key and reminders list --patient', () => {
     const key = `Appointment/${appt.id}`;
     expect(runtime.correlations.findByKey(key)).toHaveLength(1);
     const r = await cli('executions', 'list', '--key', key, '--workflow', 'appointment-reminders', '--json');
-    const names = json<{ name: string; status: string }[]>(r.out);
+    const names = jsonOut<{ name: string; status: string }[]>(r.out);
     expect(names).toHaveLength(2);
     const keyed = names.filter((e) => e.name.startsWith(keyNamePrefix(key)));
     expect(keyed).toEqual([expect.objectContaining({ status: 'RUNNING' })]);
@@ -133,7 +121,7 @@ describe('tasks complete|fail on the FHIR server', () => {
     const tasks = await fhir().search('Task', { focus: `Observation/${obs.id}` });
     expect(tasks).toHaveLength(1);
     const task = `Task/${tasks[0]!.id}`;
-    const listed = json<{ fhirTask?: string; executionArn: string; workflow: string; deadline?: string }[]>((await cli('tasks', 'list', '--json')).out).find((t) => t.fhirTask === task);
+    const listed = jsonOut<{ fhirTask?: string; executionArn: string; workflow: string; deadline?: string }[]>((await cli('tasks', 'list', '--json')).out).find((t) => t.fhirTask === task);
     expect(listed).toMatchObject({ workflow: 'clinflow-abnormal-lab' });
     expect(listed?.deadline).toBeDefined();
     return { task, execution: listed!.executionArn };
@@ -160,7 +148,7 @@ describe('tasks complete|fail on the FHIR server', () => {
     const again = await cli('tasks', 'complete', task);
     expect(again.code).toBe(2);
     expect(again.err).toContain(`no execution is waiting on ${task}`);
-    const audit = json<{ action: string; outcome: string; resource: string; kind: string }[]>((await cli('audit', 'list', '--json')).out);
+    const audit = jsonOut<{ action: string; outcome: string; resource: string; kind: string }[]>((await cli('audit', 'list', '--json')).out);
     expect(audit.filter((a) => a.resource === task).map((a) => [a.action, a.outcome])).toEqual([
       ['CompleteHumanTask', 'Refused'],
       ['CompleteHumanTask', 'ok'],
@@ -181,7 +169,7 @@ describe('tasks complete|fail on the FHIR server', () => {
     expect((await fhir().read(task)).status).toBe('on-hold');
     expect(runtime.engine.describeExecution({ executionArn: execution }).status).toBe('RUNNING');
     // The token was given back: the task is still listed as waiting.
-    expect(json<{ fhirTask?: string }[]>((await cli('tasks', 'list', '--json')).out).some((t) => t.fhirTask === task)).toBe(true);
+    expect(jsonOut<{ fhirTask?: string }[]>((await cli('tasks', 'list', '--json')).out).some((t) => t.fhirTask === task)).toBe(true);
 
     const cancelled = await cli('tasks', 'fail', task, '--status', 'cancelled', '--reason', 'duplicate result');
     expect(cancelled).toMatchObject({ code: 0, out: `cancelled ${task} (HumanTask.Cancelled)\n` });

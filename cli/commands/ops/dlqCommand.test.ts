@@ -15,7 +15,7 @@ import { Engine } from '../../../engine/durable/engine';
 import { LocalScheduler } from '../../../engine/scheduler/localScheduler';
 import { fireExecutionId } from '../../../engine/scheduler/schedulerDeliveries';
 import { createTargetInvoker } from '../../../engine/scheduler/targetInvoker';
-import { main } from '../../main';
+import { jsonOut, runCli } from './testing/runCli';
 
 const SM = 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-intake';
 const KEYS = { CLINFLOW_ACCESS_KEY_ID: 'AKIADLQTEST000000001', CLINFLOW_SECRET_ACCESS_KEY: 'dlq-secret-for-tests-only-00000000000000' };
@@ -29,19 +29,9 @@ describe('clinflow dlq list|redrive (local)', () => {
   const clock = new SimulatedClock(Date.UTC(2030, 0, 1, 9, 0, 0));
   const saved = { ...process.env };
 
-  async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const o = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => out.push(String(c)) > 0);
-    const e = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => err.push(String(c)) > 0);
-    try {
-      return { code: await main([...args, '--data-dir', dir]), out: out.join(''), err: err.join('') };
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-    }
+  function cli(...args: string[]): ReturnType<typeof runCli> {
+    return runCli([...args, '--data-dir', dir]);
   }
-  const json = <T>(text: string): T => JSON.parse(text.slice(text.search(/^[[{]/m))) as T;
   const executions = () => engine.listExecutions({ stateMachineArn: SM }).executions.map((e) => e.name).sort();
 
   beforeAll(async () => {
@@ -77,7 +67,7 @@ describe('clinflow dlq list|redrive (local)', () => {
   it('lists the dead letters of both, without payloads', async () => {
     const r = await cli('dlq', 'list', '--json');
     expect(r.code).toBe(0);
-    const rows = json<{ ref: string; from: string; target: string; error: string }[]>(r.out);
+    const rows = jsonOut<{ ref: string; from: string; target: string; error: string }[]>(r.out);
     expect(rows.map((x) => [x.ref, x.from, x.target, x.error])).toEqual([
       ['bus:1', 'rule/intake', SM, 'StateMachineDoesNotExist'],
       ['bus:2', 'rule/intake', SM, 'StateMachineDoesNotExist'],
@@ -88,8 +78,8 @@ describe('clinflow dlq list|redrive (local)', () => {
 
   it('--dry-run changes nothing and is not an audited change', async () => {
     const r = await cli('dlq', 'redrive', '--all', '--dry-run', '--json');
-    expect(json<{ ref: string; outcome: string }[]>(r.out).map((x) => x.outcome)).toEqual(['would redrive', 'would redrive', 'would redrive']);
-    expect(json<unknown[]>((await cli('dlq', 'list', '--json')).out)).toHaveLength(3);
+    expect(jsonOut<{ ref: string; outcome: string }[]>(r.out).map((x) => x.outcome)).toEqual(['would redrive', 'would redrive', 'would redrive']);
+    expect(jsonOut<unknown[]>((await cli('dlq', 'list', '--json')).out)).toHaveLength(3);
     expect(new AuditLog(db).list().filter((a) => a.action === 'RedriveDeadLetter')).toEqual([]);
   });
 
@@ -112,7 +102,7 @@ describe('clinflow dlq list|redrive (local)', () => {
     // Two hours later: past the schedule's one-minute maximum event age, aged from the redrive instead.
     clock.advance(2 * 3_600_000);
     const rest = await cli('dlq', 'redrive', '--all', '--json');
-    expect(json<{ ref: string; outcome: string }[]>(rest.out).map((x) => [x.ref, x.outcome])).toEqual([
+    expect(jsonOut<{ ref: string; outcome: string }[]>(rest.out).map((x) => [x.ref, x.outcome])).toEqual([
       ['bus:1', 'redriven'],
       ['scheduler:1', 'redriven'],
     ]);
@@ -124,7 +114,7 @@ describe('clinflow dlq list|redrive (local)', () => {
     expect(names).toHaveLength(3);
     // The schedule's occurrence starts under its own execution id, as its first attempt would have.
     expect(names).toContain(fireExecutionId('arn:aws:scheduler:us-east-1:000000000000:schedule/default/nightly', nominal));
-    expect(json<unknown[]>((await cli('dlq', 'list', '--json')).out)).toEqual([]);
+    expect(jsonOut<unknown[]>((await cli('dlq', 'list', '--json')).out)).toEqual([]);
     expect(
       new AuditLog(db)
         .list()

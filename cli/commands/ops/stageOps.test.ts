@@ -20,7 +20,7 @@ import { DescribeExecutionCommand, ExecutionAlreadyExists, ListExecutionsCommand
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { keyNamePrefix } from '../../../tasks/correlation/correlationNames';
-import { main } from '../../main';
+import { jsonOut, runCli } from './testing/runCli';
 
 const ACCOUNT = '123456789012';
 const QUEUE = `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/clinflow-prod-dlq`;
@@ -47,19 +47,9 @@ describe('ops commands against a stage (AWS mocked)', () => {
   const sqs = mockClient(SQSClient);
   const sfn = mockClient(SFNClient);
   const lambda = mockClient(LambdaClient);
-  async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const o = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => out.push(String(c)) > 0);
-    const e = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => err.push(String(c)) > 0);
-    try {
-      return { code: await main([...args, '--stage', 'prod', '--region', 'eu-west-1']), out: out.join(''), err: err.join('') };
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-    }
+  function cli(...args: string[]): ReturnType<typeof runCli> {
+    return runCli([...args, '--stage', 'prod', '--region', 'eu-west-1']);
   }
-  const json = <T>(text: string): T => JSON.parse(text.slice(text.search(/^[[{]/m))) as T;
 
   beforeEach(() => {
     sqs.reset();
@@ -75,7 +65,7 @@ describe('ops commands against a stage (AWS mocked)', () => {
   it('dlq list --stage samples the queue, names each kind, and leaves every message visible', async () => {
     const r = await cli('dlq', 'list', '--json');
     expect(r.code).toBe(0);
-    expect(json<{ id: string; source: string; target: string; error: string }[]>(r.out).map((x) => [x.id, x.source, x.target, x.error])).toEqual([
+    expect(jsonOut<{ id: string; source: string; target: string; error: string }[]>(r.out).map((x) => [x.id, x.source, x.target, x.error])).toEqual([
       ['m-bus', 'bus', MACHINE, 'ThrottlingException'],
       ['m-sched', 'scheduler', DELIVERY, 'AWS.Scheduler.InternalServerError'],
       ['m-lambda', 'lambda', `${RESUME}:$LATEST`, 'RetriesExhausted'],
@@ -94,7 +84,7 @@ describe('ops commands against a stage (AWS mocked)', () => {
 
   it('dlq redrive --all --dry-run starts and deletes nothing', async () => {
     const r = await cli('dlq', 'redrive', '--all', '--dry-run', '--json');
-    expect(json<{ id: string; outcome: string }[]>(r.out).map((x) => [x.id, x.outcome])).toEqual([
+    expect(jsonOut<{ id: string; outcome: string }[]>(r.out).map((x) => [x.id, x.outcome])).toEqual([
       ['m-bus', 'would redrive'],
       ['m-sched', 'would redrive'],
       ['m-lambda', 'would redrive'],
@@ -112,7 +102,7 @@ describe('ops commands against a stage (AWS mocked)', () => {
     sfn.on(StartExecutionCommand, { stateMachineArn: DELIVERY }).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
     const r = await cli('dlq', 'redrive', '--all', '--json');
     expect(r.code).toBe(0);
-    expect(json<{ id: string; outcome: string }[]>(r.out).map((x) => [x.id, x.outcome])).toEqual([
+    expect(jsonOut<{ id: string; outcome: string }[]>(r.out).map((x) => [x.id, x.outcome])).toEqual([
       ['m-bus', 'redriven'],
       ['m-sched', 'already started'],
       ['m-lambda', 'redriven'],
@@ -133,7 +123,7 @@ describe('ops commands against a stage (AWS mocked)', () => {
     sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     const r = await cli('dlq', 'redrive', 'm-bus', '--json');
     expect(r.code).toBe(1);
-    expect(json<{ id: string; outcome: string; error?: string }[]>(r.out)).toEqual([{ id: 'm-bus', source: 'bus', target: MACHINE, outcome: 'failed', error: 'ThrottlingException' }]);
+    expect(jsonOut<{ id: string; outcome: string; error?: string }[]>(r.out)).toEqual([{ id: 'm-bus', source: 'bus', target: MACHINE, outcome: 'failed', error: 'ThrottlingException' }]);
     expect(sqs.commandCalls(DeleteMessageCommand)).toHaveLength(0);
     expect(sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input.ReceiptHandle).sort()).toEqual(['rh-bus', 'rh-lambda', 'rh-odd', 'rh-sched']);
   });
@@ -147,7 +137,7 @@ describe('ops commands against a stage (AWS mocked)', () => {
     sfn.on(DescribeExecutionCommand, { executionArn: exec('unrelated').executionArn }).resolves({ ...exec('unrelated'), input: '{"detail":{"reference":"MedicationRequest/m2"}}' });
     const r = await cli('executions', 'list', '--key', 'MedicationRequest/m1', '--json');
     expect(r.code).toBe(0);
-    expect(json<{ name: string }[]>(r.out).map((e) => e.name).sort()).toEqual([keyed, 'by-input'].sort());
+    expect(jsonOut<{ name: string }[]>(r.out).map((e) => e.name).sort()).toEqual([keyed, 'by-input'].sort());
     expect(sfn.commandCalls(DescribeExecutionCommand).map((c) => c.args[0].input.executionArn?.split(':')[7])).toEqual(['by-input', 'unrelated']);
   });
 });
