@@ -10,7 +10,7 @@ export const SOURCE_LIMITS = {
    */
   bytes: 4 * 1024 * 1024,
   /**
-   * Nested YAML collections (maps and lists): 100. The deepest shipped workflow nests 9; steps
+   * Nested YAML collections (maps and lists): 100. The deepest shipped workflow nests 8; steps
    * inside steps add two or three levels each, a FHIR resource in `with:` about ten.
    */
   depth: 100,

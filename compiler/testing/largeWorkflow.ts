@@ -16,7 +16,7 @@ steps:
 `;
 
 /** 13 steps, ids suffixed with the block number `b`; the last goes on to block `b + 1` by falling through. */
-function block(b: number): string {
+function block(b: number, mistakes: boolean): string {
   return `  - id: read${b}
     description: Read the order again (block ${b}).
     call: fhir.read
@@ -76,19 +76,24 @@ function block(b: number): string {
     next: next${b}
   - id: gone${b}
     set:
-      gone${b}: "{% $error ? $error.Error : 'inactive' %}"
+      gone${b}: "{% $error ? $error.Error : 'inactive' %}"${mistakes ? `\n      typo${b}: "{% $raed${b}.id %}"\n    next: nxet${b}` : ''}
   - id: next${b}
     set:
       last: "{% $done${b} %}"
 `;
 }
 
-export const STEPS_PER_BLOCK = 13;
+const STEPS_PER_BLOCK = 13;
 
-/** A workflow of at least `steps` steps (whole blocks of 13), about 120 bytes of YAML a step; `steps` is the exact count. */
-export function largeWorkflow(steps: number): { source: string; steps: number } {
-  const blocks = Math.max(1, Math.ceil(steps / STEPS_PER_BLOCK));
+/**
+ * A workflow of exactly `steps` steps (at least 13): whole blocks, then `set:` steps; about 120
+ * bytes of YAML a step. With `mistakes`, each block also reads a misspelt variable and jumps to a
+ * misspelt step id (a warning and an error with a suggestion each), as a file being written does.
+ */
+export function largeWorkflow(steps: number, opts: { mistakes?: boolean } = {}): string {
+  const blocks = Math.max(1, Math.floor(steps / STEPS_PER_BLOCK));
   const parts = [HEADER];
-  for (let b = 0; b < blocks; b++) parts.push(block(b));
-  return { source: parts.join(''), steps: blocks * STEPS_PER_BLOCK };
+  for (let b = 0; b < blocks; b++) parts.push(block(b, opts.mistakes ?? false));
+  for (let i = blocks * STEPS_PER_BLOCK; i < steps; i++) parts.push(`  - id: tail${i}\n    set:\n      tail${i}: ${i}\n`);
+  return parts.join('');
 }
