@@ -22,7 +22,8 @@ function dynamicAt(value: unknown, rel: readonly PropertyKey[]): boolean {
 /** Checks literal task inputs against the task's zod input schema; expressions are checked at run time. */
 export function checkTaskInputs(spec: TaskSpec, inputs: unknown, path: PathSegment[], reporter: Reporter, what: string): void {
   if (inputs === undefined) inputs = {};
-  if (isExpression(inputs)) return;
+  // Not a map (a list, a number): the schema check already says so in the author's words.
+  if (isExpression(inputs) || !isRecord(inputs)) return;
   const shape = spec.input instanceof z.ZodObject ? (spec.input.shape as Record<string, unknown>) : undefined;
   if (shape && isRecord(inputs)) {
     for (const key of Object.keys(inputs)) {

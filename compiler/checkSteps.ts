@@ -7,7 +7,7 @@ import { checkTaskInputs } from './checkInputs';
 import { durationSeconds } from './duration';
 import type { Reporter } from './reporter';
 import { isRecord } from './schemaDiagnostics';
-import { suggest } from './suggest';
+import { suggest, SuggestionIndex } from './suggest';
 import { collectSteps, type StepInfo } from './walkSteps';
 import { formatPath, type PathSegment } from './yamlSource';
 
@@ -15,8 +15,8 @@ const RESERVED_IDS = new Set<string>([...BUILTIN_VARIABLES, 'index']);
 const AWAIT_TASK = 'tasks.await';
 
 /** Semantic checks over the (possibly malformed) steps: ids, jumps, tasks, inputs, expressions, errors, timeouts. */
-export function checkSteps(root: Record<string, unknown>, reporter: Reporter): StepInfo[] {
-  const steps = collectSteps(root);
+export function checkSteps(root: Record<string, unknown>, reporter: Reporter, collected?: StepInfo[]): StepInfo[] {
+  const steps = collected ?? collectSteps(root);
   const byId = new Map<string, StepInfo>();
   for (const s of steps) {
     if (s.id === undefined) continue;
@@ -27,46 +27,79 @@ export function checkSteps(root: Record<string, unknown>, reporter: Reporter): S
     } else byId.set(s.id, s);
     if (RESERVED_IDS.has(s.id)) reporter.error([...s.path, 'id'], `'${s.id}' is reserved ($${s.id} is a built-in variable); choose another id`, { code: 'reserved-id' });
   }
-  const defs = variableDefs(steps);
-  for (const s of steps) {
-    checkJumps(s, byId, reporter);
-    checkStep(s, reporter, knownAt(s, defs), steps);
+  const variables = new Variables(steps);
+  const jumps = new JumpTargets(byId);
+  for (const [i, s] of steps.entries()) {
+    checkJumps(s, jumps, reporter);
+    checkStep(s, reporter, variables.knownAt(s), steps.slice(i + 1, i + 1 + s.descendants));
   }
   return steps;
 }
 
-interface VariableDef {
-  name: string;
-  /** `root`, or the forEach / parallel-branch scope (a path) it is confined to. */
-  scope: string;
-  scopeLabel: string;
-}
+/**
+ * Every variable's definitions (step ids, `set:` names, forEach items), by name and scope. A name
+ * defined in `root` or in one of a step's enclosing scopes is visible to it (ASL variable scoping);
+ * asking costs the step's nesting depth, not the file's size.
+ */
+class Variables {
+  /** name → scope → label of that scope (insertion order: the first definition's). */
+  private readonly scopesOf = new Map<string, Map<string, string>>();
+  private readonly names: SuggestionIndex;
 
-function variableDefs(steps: readonly StepInfo[]): VariableDef[] {
-  const defs: VariableDef[] = BUILTIN_VARIABLES.map((name) => ({ name, scope: 'root', scopeLabel: 'the workflow' }));
-  for (const s of steps) {
-    const here = { scope: s.scope, scopeLabel: s.scopeLabel };
-    if (s.id) defs.push({ name: s.id, ...here });
-    if (s.kind === 'set' && isRecord(s.raw.set)) for (const k of Object.keys(s.raw.set)) defs.push({ name: k, ...here });
-    if (s.kind === 'forEach') {
-      const inner = { scope: formatPath(s.path), scopeLabel: `forEach '${s.id ?? '?'}'` };
-      defs.push({ name: typeof s.raw.as === 'string' ? s.raw.as : 'item', ...inner }, { name: 'index', ...inner });
+  constructor(steps: readonly StepInfo[]) {
+    for (const name of BUILTIN_VARIABLES) this.define(name, 'root', 'the workflow');
+    for (const s of steps) {
+      if (s.id) this.define(s.id, s.scope, s.scopeLabel);
+      if (s.kind === 'set' && isRecord(s.raw.set)) for (const k of Object.keys(s.raw.set)) this.define(k, s.scope, s.scopeLabel);
+      if (s.kind === 'forEach') {
+        const scope = formatPath(s.path);
+        const label = `forEach '${s.id ?? '?'}'`;
+        this.define(typeof s.raw.as === 'string' ? s.raw.as : 'item', scope, label);
+        this.define('index', scope, label);
+      }
     }
+    this.names = new SuggestionIndex(this.scopesOf.keys());
   }
-  return defs;
+
+  private define(name: string, scope: string, label: string): void {
+    let scopes = this.scopesOf.get(name);
+    if (!scopes) this.scopesOf.set(name, (scopes = new Map()));
+    if (!scopes.has(scope)) scopes.set(scope, label);
+  }
+
+  knownAt(s: StepInfo): Known {
+    const visible = (name: string): boolean => {
+      const scopes = this.scopesOf.get(name);
+      return scopes !== undefined && s.scopes.some((sc) => scopes.has(sc));
+    };
+    return {
+      visible,
+      elsewhere: (name) => {
+        if (visible(name)) return undefined;
+        let label: string | undefined;
+        for (const l of this.scopesOf.get(name)?.values() ?? []) label = l;
+        return label;
+      },
+      closest: (name) => this.names.suggest(name, visible),
+    };
+  }
 }
 
-/** A variable is visible in its own scope and the scopes nested in it (ASL variable scoping). */
-function knownAt(s: StepInfo, defs: readonly VariableDef[]): Known {
-  const at = formatPath(s.path);
-  const visible = new Set<string>();
-  const elsewhere = new Map<string, string>();
-  for (const d of defs) {
-    if (d.scope === 'root' || at.startsWith(`${d.scope}.`)) visible.add(d.name);
-    else elsewhere.set(d.name, d.scopeLabel);
+/** Step ids by scope, with "did you mean" indexes built on the first mistake that needs them. */
+class JumpTargets {
+  private readonly indexes = new Map<string, SuggestionIndex>();
+  private all: SuggestionIndex | undefined;
+  constructor(readonly byId: ReadonlyMap<string, StepInfo>) {}
+
+  closest(target: string, scope: string): string | undefined {
+    let index = this.indexes.get(scope);
+    if (!index) {
+      const ids: string[] = [];
+      for (const [id, st] of this.byId) if (st.scope === scope) ids.push(id);
+      this.indexes.set(scope, (index = new SuggestionIndex(ids)));
+    }
+    return index.suggest(target) ?? (this.all ??= new SuggestionIndex(this.byId.keys())).suggest(target);
   }
-  for (const v of visible) elsewhere.delete(v);
-  return { visible, elsewhere };
 }
 
 function jumpTargets(s: StepInfo): { path: PathSegment[]; target: string }[] {
@@ -85,12 +118,11 @@ function jumpTargets(s: StepInfo): { path: PathSegment[]; target: string }[] {
   return out;
 }
 
-function checkJumps(s: StepInfo, byId: ReadonlyMap<string, StepInfo>, reporter: Reporter): void {
+function checkJumps(s: StepInfo, jumps: JumpTargets, reporter: Reporter): void {
   for (const { path, target } of jumpTargets(s)) {
-    const t = byId.get(target);
+    const t = jumps.byId.get(target);
     if (!t) {
-      const sameScope = [...byId.values()].filter((x) => x.scope === s.scope).map((x) => x.id ?? '');
-      reporter.error(path, `no step '${target}' to go to`, { code: 'missing-step', suggestion: suggest(target, sameScope) ?? suggest(target, byId.keys()) });
+      reporter.error(path, `no step '${target}' to go to`, { code: 'missing-step', suggestion: jumps.closest(target, s.scope) });
     } else if (t.scope !== s.scope) {
       reporter.error(path, `'${target}' is in ${t.scopeLabel}; a step in ${s.scopeLabel} can only go to steps of the same scope`, { code: 'cross-scope-jump' });
     } else if (target === s.id && path[path.length - 1] === 'next') {
@@ -105,7 +137,8 @@ function listOf(v: unknown): [unknown, number | undefined][] {
   return Array.isArray(v) ? v.map((x, i) => [x, i] as [unknown, number]) : [[v, undefined]];
 }
 
-function checkStep(s: StepInfo, reporter: Reporter, known: Known, all: readonly StepInfo[]): void {
+/** `nested`: the steps inside this one (a forEach's or parallel's raise its errors). */
+function checkStep(s: StepInfo, reporter: Reporter, known: Known, nested: readonly StepInfo[]): void {
   const p = s.path;
   const raw = s.raw;
   let spec: TaskSpec | undefined;
@@ -131,7 +164,7 @@ function checkStep(s: StepInfo, reporter: Reporter, known: Known, all: readonly 
   if (s.kind === 'fail' && isRecord(raw.fail)) checkValue(raw.fail, [...p, 'fail'], reporter, known);
   if (s.kind === 'wait') checkWait(raw.wait, [...p, 'wait'], reporter, known);
   checkTimeouts(s, reporter);
-  if (raw.retry !== undefined || raw.catch !== undefined) checkErrorNames(s, spec, reporter, all);
+  if (raw.retry !== undefined || raw.catch !== undefined) checkErrorNames(s, spec, reporter, nested);
 }
 
 function checkWait(w: unknown, path: PathSegment[], reporter: Reporter, known: Known): void {
@@ -160,12 +193,10 @@ function checkTimeouts(s: StepInfo, reporter: Reporter): void {
 const ALL_KNOWN_ERRORS = [...StatesErrorNames, ...TaskErrorNames];
 
 /** Errors a step can raise: its task's, any fail: inside it, and the runtime's (States.*). */
-function raisable(s: StepInfo, spec: TaskSpec | undefined, all: readonly StepInfo[]): Set<string> {
+function raisable(s: StepInfo, spec: TaskSpec | undefined, nested: readonly StepInfo[]): Set<string> {
   const names = new Set<string>(spec?.errors ?? []);
   if (s.kind === 'forEach' || s.kind === 'parallel') {
-    const prefix = JSON.stringify(s.path).slice(0, -1);
-    for (const inner of all) {
-      if (inner === s || !JSON.stringify(inner.path).startsWith(prefix)) continue;
+    for (const inner of nested) {
       if (inner.kind === 'call' && typeof inner.raw.call === 'string') for (const e of taskCatalogue.get(inner.raw.call)?.errors ?? []) names.add(e);
       if (inner.kind === 'await') for (const e of taskCatalogue.get(AWAIT_TASK)?.errors ?? []) names.add(e);
       if (inner.kind === 'fail' && isRecord(inner.raw.fail) && typeof inner.raw.fail.error === 'string') names.add(inner.raw.fail.error);
@@ -174,8 +205,8 @@ function raisable(s: StepInfo, spec: TaskSpec | undefined, all: readonly StepInf
   return names;
 }
 
-function checkErrorNames(s: StepInfo, spec: TaskSpec | undefined, reporter: Reporter, all: readonly StepInfo[]): void {
-  const can = raisable(s, spec, all);
+function checkErrorNames(s: StepInfo, spec: TaskSpec | undefined, reporter: Reporter, nested: readonly StepInfo[]): void {
+  const can = raisable(s, spec, nested);
   const what = s.kind === 'call' && spec ? spec.name : `step '${s.id ?? '?'}'`;
   for (const key of ['retry', 'catch'] as const) {
     const entries = listOf(s.raw[key]);

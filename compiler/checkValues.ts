@@ -8,11 +8,22 @@ import type { PathSegment } from './yamlSource';
 /** Variables every expression may use besides step outputs and `set:` names. */
 export const BUILTIN_VARIABLES = ['event', 'error', 'states'] as const;
 
-/** The variables a step can see, and those defined only inside a forEach/parallel it is not in. */
+/**
+ * The variables a step can see, asked name by name: building the set of every visible name for
+ * every step would make checking a file quadratic in its step count.
+ */
 export interface Known {
-  visible: ReadonlySet<string>;
-  /** name → where it is defined (e.g. "forEach 'remind'"), for names visible elsewhere only. */
-  elsewhere: ReadonlyMap<string, string>;
+  visible(name: string): boolean;
+  /** Where `name` is defined (e.g. "forEach 'remind'") when it is defined only in scopes the step is not in. */
+  elsewhere(name: string): string | undefined;
+  /** The visible name closest to `name`, for "did you mean". */
+  closest(name: string): string | undefined;
+}
+
+/** A fixed set of visible names (e.g. the correlation key sees only $event and $states). */
+export function knownNames(names: readonly string[]): Known {
+  const set = new Set(names);
+  return { visible: (n) => set.has(n), elsewhere: () => undefined, closest: (n) => suggest(n, set) };
 }
 
 /**
@@ -63,8 +74,8 @@ function checkExpression(body: string, path: PathSegment[], reporter: Reporter, 
     });
   }
   for (const [name, offsets] of variableReferences(parsed.ast)) {
-    if (known.visible.has(name)) continue;
-    const where = known.elsewhere.get(name);
+    if (known.visible(name)) continue;
+    const where = known.elsewhere(name);
     if (where !== undefined) {
       reporter.warning(path, `$${name} is set only inside ${where}; outside it, use that step's output (a list)`, { code: 'variable-scope', innerOffset: start + (offsets[0] ?? 0) });
       continue;
@@ -72,7 +83,7 @@ function checkExpression(body: string, path: PathSegment[], reporter: Reporter, 
     reporter.warning(path, `unknown variable $${name}: not a step id, a set: variable, a forEach item or $event`, {
       code: 'unknown-variable',
       innerOffset: start + (offsets[0] ?? 0),
-      suggestion: ((s) => (s ? `$${s}` : undefined))(suggest(name, known.visible)),
+      suggestion: ((s) => (s ? `$${s}` : undefined))(known.closest(name)),
     });
   }
 }

@@ -61,16 +61,37 @@ interface AstNode {
   [k: string]: unknown;
 }
 
-/** Parses JSONata; returns the AST or the parser's complaint. */
-export function parseJsonata(body: string): { ast: AstNode } | { problem: ExpressionProblem } {
+type Parsed = { ast: AstNode } | { problem: ExpressionProblem };
+
+/** Parses of the compile in progress: checking and emitting both parse every expression; once is enough. */
+let parses: Map<string, Parsed> | undefined;
+
+/** Runs `fn` with each distinct expression parsed at most once (the ASTs are only read), then forgets them. */
+export function withParseCache<T>(fn: () => T): T {
+  const outer = parses;
+  parses = outer ?? new Map();
   try {
-    return { ast: jsonata(body).ast() as AstNode };
+    return fn();
+  } finally {
+    parses = outer;
+  }
+}
+
+/** Parses JSONata; returns the AST or the parser's complaint. */
+export function parseJsonata(body: string): Parsed {
+  const hit = parses?.get(body);
+  if (hit) return hit;
+  let out: Parsed;
+  try {
+    out = { ast: jsonata(body).ast() as AstNode };
   } catch (e) {
     const err = e as { message?: string; position?: number; token?: string };
     const problem: ExpressionProblem = { message: `JSONata syntax error: ${err.message ?? String(e)}` };
     if (typeof err.position === 'number') problem.offset = err.position;
-    return { problem };
+    out = { problem };
   }
+  parses?.set(body, out);
+  return out;
 }
 
 /** Where each variable is referenced: name → 0-based start offsets in the body. Locally bound names are left out. */

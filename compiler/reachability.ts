@@ -8,8 +8,8 @@ export function unreachableStates(def: { StartAt?: unknown; States?: unknown }):
     const map = states as Record<string, State>;
     const seen = new Set<string>();
     const queue = typeof startAt === 'string' ? [startAt] : [];
-    while (queue.length) {
-      const name = queue.shift() as string;
+    for (let head = 0; head < queue.length; head++) {
+      const name = queue[head] as string;
       if (seen.has(name) || !(name in map)) continue;
       seen.add(name);
       const s = map[name] ?? {};

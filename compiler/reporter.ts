@@ -15,6 +15,9 @@ export interface ReportOptions {
 /** Collects diagnostics for one file, placing each at its YAML position. */
 export class Reporter {
   readonly diagnostics: Diagnostic[] = [];
+  /** `line:col:message` of each diagnostic, so saying a problem once costs no scan of the others. */
+  private readonly said = new Set<string>();
+  private errors = 0;
   constructor(
     readonly file: string,
     readonly source: YamlSource,
@@ -25,8 +28,11 @@ export class Reporter {
     const d: Diagnostic = { file: this.file, line: pos.line, col: pos.col, severity, path: formatPath(path), message, code: opts.code ?? 'check' };
     if (opts.suggestion !== undefined) d.suggestion = opts.suggestion;
     // The same problem can be found twice (e.g. by the schema and a semantic check); say it once.
-    if (this.diagnostics.some((x) => x.line === d.line && x.col === d.col && x.message === d.message)) return;
+    const key = `${d.line}:${d.col}:${d.message}`;
+    if (this.said.has(key)) return;
+    this.said.add(key);
     this.diagnostics.push(d);
+    if (severity === 'error') this.errors++;
   }
   error(path: readonly PathSegment[], message: string, opts?: ReportOptions): void {
     this.report('error', path, message, opts);
@@ -35,7 +41,7 @@ export class Reporter {
     this.report('warning', path, message, opts);
   }
   get hasErrors(): boolean {
-    return this.diagnostics.some((d) => d.severity === 'error');
+    return this.errors > 0;
   }
   /** Sorted by position, so output reads top to bottom. */
   sorted(): Diagnostic[] {

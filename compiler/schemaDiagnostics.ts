@@ -10,8 +10,11 @@ import {
   WORKFLOW_KEYS,
   WorkflowSchema,
   type StepKind,
+  type Workflow,
 } from '../schemas/workflow';
 import type { Reporter } from './reporter';
+import { isRecord } from './isRecord';
+import { durationHint, literalHint, resourceTypeHint, typeHint } from './shapeHints';
 import { suggest } from './suggest';
 import type { PathSegment } from './yamlSource';
 
@@ -20,9 +23,7 @@ type Issue = z.core.$ZodIssue;
 const STEP_LIST_KEYS = new Set(['steps', 'do', 'then', 'else', 'otherwise']);
 const ALL_STEP_KEYS = [...new Set(Object.values(STEP_KEYS).flat())];
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export { isRecord };
 
 /** The action key of a step object (`call`, `if`, …), or undefined when it has none. */
 export function stepKind(v: unknown): StepKind | undefined {
@@ -87,16 +88,16 @@ function cleanMessage(message: string): string {
   return message.replace(/^Invalid input: /, '');
 }
 
-/** Checks the workflow against the zod schema and reports every issue at its YAML position. */
-export function checkSchema(root: unknown, reporter: Reporter): boolean {
+/** Checks the workflow against the zod schema and reports every issue at its YAML position; the parsed workflow when it holds. */
+export function checkSchema(root: unknown, reporter: Reporter): Workflow | undefined {
   if (!isRecord(root)) {
     reporter.error([], 'a workflow file must be a YAML mapping with workflow, version, trigger and steps', { code: 'schema' });
-    return false;
+    return undefined;
   }
   const result = WorkflowSchema.safeParse(root);
-  if (result.success) return true;
+  if (result.success) return result.data;
   mapIssues(result.error.issues, [], root, reporter);
-  return false;
+  return undefined;
 }
 
 function mapIssues(issues: readonly Issue[], base: readonly PathSegment[], root: unknown, reporter: Reporter): void {
@@ -120,10 +121,29 @@ function mapIssues(issues: readonly Issue[], base: readonly PathSegment[], root:
         }
         break;
       }
-      case 'invalid_format':
+      case 'invalid_format': {
         // Our regex messages name what is expected ("a duration such as PT2H"); zod's own start with "Invalid".
-        reporter.error(path, /^Invalid/.test(issue.message) ? issue.message : `expected ${issue.message}`, { code: 'schema' });
+        const message = /^Invalid/.test(issue.message) ? issue.message : `expected ${issue.message}`;
+        const value = valueAt(root, path);
+        if (/a duration such as/.test(issue.message)) {
+          const fix = durationHint(value);
+          const unitless = typeof value === 'string' && /^\d+$/.test(value.trim());
+          reporter.error(path, unitless ? `a duration needs a unit: ${value.trim()}s, ${value.trim()}m, ${value.trim()}h or ${value.trim()}d (or a number without quotes, for seconds)` : message, { code: 'schema', suggestion: fix });
+        } else if (/FHIR resource type/.test(issue.message)) {
+          reporter.error(path, message, { code: 'schema', suggestion: resourceTypeHint(value) });
+        } else reporter.error(path, message, { code: 'schema' });
         break;
+      }
+      case 'invalid_type': {
+        const hint = typeHint(valueAt(root, path), [issue.expected], path);
+        reporter.error(path, hint.message, { code: 'schema', suggestion: hint.suggestion });
+        break;
+      }
+      case 'invalid_value': {
+        const hint = literalHint(valueAt(root, path), issue.values, path);
+        reporter.error(path, hint.message, { code: 'schema', suggestion: hint.suggestion });
+        break;
+      }
       default:
         reporter.error(path, cleanMessage(issue.message), { code: 'schema' });
     }
@@ -172,8 +192,19 @@ function mapUnion(issue: Extract<Issue, { code: 'invalid_union' }>, path: PathSe
   const expected = [
     ...new Set(options.flatMap((errs) => errs.filter((e) => e.code === 'invalid_type').map((e) => (e as { expected?: string }).expected ?? '?'))),
   ];
-  const what = path[path.length - 1] === 'then' || path[path.length - 1] === 'else' || path[path.length - 1] === 'otherwise' ? 'a step id or a list of steps' : expected.join(' or ');
-  reporter.error(path, `expected ${what}`, { code: 'schema' });
+  const last = path[path.length - 1];
+  if ((last === 'then' || last === 'else' || last === 'otherwise') && isRecord(value) && 'id' in value) {
+    // A branch given one step as a map: it needs the list's `- `.
+    const hint = typeHint(value, ['array'], path);
+    reporter.error(path, `expected a step id or a list of steps; ${hint.message.replace(/^expected a list of steps, not a single step: /, 'not a single step: ')}`, { code: 'schema', suggestion: hint.suggestion });
+    return;
+  }
+  if (last === 'then' || last === 'else' || last === 'otherwise') {
+    reporter.error(path, 'expected a step id or a list of steps', { code: 'schema' });
+    return;
+  }
+  const hint = typeHint(value, expected, path);
+  reporter.error(path, hint.message, { code: 'schema', suggestion: hint.suggestion });
 }
 
 function depth(errs: readonly Issue[]): number {

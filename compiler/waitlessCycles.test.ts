@@ -31,7 +31,8 @@ describe('validate: loops with no wait, call or await', () => {
     const big = 'x'.repeat(1_100_000);
     const r = compile(`${header}steps:\n  - id: a\n    set: { blob: "${big}" }\n`, 't.yaml');
     expect(r.artifact).toBeUndefined();
-    expect(r.diagnostics).toEqual([expect.objectContaining({ severity: 'error', code: 'definition-size', line: 1, col: 1 })]);
-    expect(r.diagnostics[0]?.message).toContain('1 MB definition quota');
+    // At the step that makes it large (line 4: `- id: a`), naming the quota's value.
+    expect(r.diagnostics).toEqual([expect.objectContaining({ severity: 'error', code: 'definition-size', line: 4, col: 5, path: 'steps[0]' })]);
+    expect(r.diagnostics[0]?.message).toContain("over AWS's 1 MB definition quota (1048576 bytes); its largest part is step 'a'");
   });
 });

@@ -35,7 +35,10 @@ export function waitlessCycles(def: { StartAt?: unknown; States?: unknown }): st
   return out;
 }
 
-/** Tarjan's algorithm, iterative enough for any workflow (recursion depth = longest chain). */
+/**
+ * Tarjan's algorithm with an explicit stack: a chain of 10 000 `set:` steps is 10 000 states deep,
+ * past what recursion on the call stack survives.
+ */
 function stronglyConnected(edges: ReadonlyMap<string, string[]>): string[][] {
   let counter = 0;
   const index = new Map<string, number>();
@@ -43,28 +46,42 @@ function stronglyConnected(edges: ReadonlyMap<string, string[]>): string[][] {
   const stack: string[] = [];
   const onStack = new Set<string>();
   const out: string[][] = [];
-  const visit = (v: string): void => {
-    index.set(v, counter);
-    low.set(v, counter++);
-    stack.push(v);
-    onStack.add(v);
-    for (const w of edges.get(v) ?? []) {
-      if (!index.has(w)) {
-        visit(w);
-        low.set(v, Math.min(low.get(v)!, low.get(w)!));
-      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+  for (const root of edges.keys()) {
+    if (index.has(root)) continue;
+    // Each frame: a state and how many of its edges have been followed.
+    const frames: { v: string; next: number }[] = [];
+    const enter = (v: string): void => {
+      index.set(v, counter);
+      low.set(v, counter++);
+      stack.push(v);
+      onStack.add(v);
+      frames.push({ v, next: 0 });
+    };
+    enter(root);
+    while (frames.length) {
+      const frame = frames[frames.length - 1]!;
+      const targets = edges.get(frame.v) ?? [];
+      if (frame.next < targets.length) {
+        const w = targets[frame.next++]!;
+        if (!index.has(w)) enter(w);
+        else if (onStack.has(w)) low.set(frame.v, Math.min(low.get(frame.v)!, index.get(w)!));
+        continue;
+      }
+      frames.pop();
+      const v = frame.v;
+      const parent = frames[frames.length - 1];
+      if (parent) low.set(parent.v, Math.min(low.get(parent.v)!, low.get(v)!));
+      if (low.get(v) === index.get(v)) {
+        const scc: string[] = [];
+        let w: string | undefined;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          scc.push(w);
+        } while (w !== v);
+        out.push(scc);
+      }
     }
-    if (low.get(v) === index.get(v)) {
-      const scc: string[] = [];
-      let w: string | undefined;
-      do {
-        w = stack.pop()!;
-        onStack.delete(w);
-        scc.push(w);
-      } while (w !== v);
-      out.push(scc);
-    }
-  };
-  for (const v of edges.keys()) if (!index.has(v)) visit(v);
+  }
   return out;
 }

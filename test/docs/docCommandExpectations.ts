@@ -92,13 +92,13 @@ export const DOC_COMMAND_EXPECTATIONS: Readonly<Record<string, CommandExpectatio
     },
     prints: ['npm run check', 'npm run typecheck && npm run lint'],
   },
-  'npm run bench -- engine|bus|ingest|api': {
+  'npm run bench -- engine|bus|ingest|api|compiler': {
     instead: {
       run: 'npm run bench -- no-such-benchmark',
-      why: 'each benchmark takes minutes and is not part of npm test (the README says so); asking for an unknown one lists the ones that exist, which must be the four the README names',
+      why: 'each benchmark takes minutes and is not part of npm test (the README says so); asking for an unknown one lists the ones that exist, which must be the five the README names',
     },
     exit: 1,
-    prints: ['have: api, bus, engine, ingest'],
+    prints: ['have: api, bus, compiler, engine, ingest'],
   },
   'npx clinflow conformance <suite> FILE [--json]': {
     instead: { run: 'npx clinflow conformance timing ../shared/conformance/timing/vectors.json', why: '<suite> and FILE are placeholders: one suite, the shared Timing vectors' },
