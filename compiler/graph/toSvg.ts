@@ -12,6 +12,8 @@ const MAX_TEXT = 260;
 const PAD_X = 12;
 const PAD_Y = 8;
 const LINE = 16;
+/** Sum of the spans (in steps, source order) of the catch edges dagre lays out; see toSvg. */
+const LAYOUT_CATCH_SPAN = 40;
 
 interface Line {
   text: string;
@@ -128,8 +130,20 @@ export function toSvg(graph: WorkflowGraph, options: SvgOptions = {}): string {
   for (const grp of graph.groups) g.setNode(grp.id, { width: 0, height: 0, label: grp.label });
   for (const grp of graph.groups) if (grp.parent !== undefined) g.setParent(grp.id, grp.parent);
   for (const n of graph.nodes) if (n.group !== undefined) g.setParent(n.id, n.group);
+  // Catch edges join the layout while their spans (in source order) stay small; the others are drawn
+  // after it, as quiet curves on the right. A long edge costs dagre a dummy node on every rank it
+  // crosses: 100 steps each catching into the last took 19 s to lay out with them, 1 s without.
+  const index = new Map(graph.nodes.map((n, i) => [n.id, i]));
+  const span = (e: GraphEdge) => Math.abs((index.get(e.to) ?? 0) - (index.get(e.from) ?? 0));
+  const routed = new Set<number>();
+  let budget = LAYOUT_CATCH_SPAN;
+  for (const i of graph.edges.map((e, i) => i).filter((i) => graph.edges[i]!.quiet).sort((a, b) => span(graph.edges[a]!) - span(graph.edges[b]!) || a - b)) {
+    budget -= span(graph.edges[i]!);
+    if (budget < 0) routed.add(i);
+  }
   const edgeLines = new Map<number, string[]>();
   graph.edges.forEach((e, i) => {
+    if (routed.has(i)) return;
     const size = e.quiet ? 10 : 11;
     const l = e.label !== undefined ? wrap(e.label, 220, size, 3) : [];
     edgeLines.set(i, l);
@@ -140,7 +154,27 @@ export function toSvg(graph: WorkflowGraph, options: SvgOptions = {}): string {
 
   const header: Line[] = [...wrap(graph.name, 600, 15, 1).map((text) => ({ text, size: 15, weight: 'bold' as const, colour: '#111827' })), ...(graph.description !== undefined ? wrap(graph.description, Math.max(400, (g.graph().width ?? 0) - 32), 12, 3).map((text) => ({ text, size: 12, colour: '#374151' })) : [])];
   const headerHeight = header.length * LINE + 12;
-  const gw = g.graph().width ?? 0;
+  const curves = new Map<number, { d: string; x: number; y: number; label: string }>();
+  const laidOut = g.graph().width ?? 0;
+  let right = laidOut;
+  const labelled = new Set<string>();
+  [...routed].forEach((i, k) => {
+    const e = graph.edges[i]!;
+    const a = g.node(e.from);
+    const b = g.node(e.to);
+    const [sx, sy, tx, ty] = [(a.x ?? 0) + a.width / 2, a.y ?? 0, (b.x ?? 0) + b.width / 2, b.y ?? 0];
+    // Out past every node, then back in to the target's right side; one label per target and errors.
+    const bulge = laidOut + 8 + 10 * (k % 6);
+    const key = `${e.to}\u0000${e.label ?? ''}`;
+    const label = labelled.has(key) ? '' : (wrap(e.label ?? '', 200, 10, 1)[0] ?? '');
+    labelled.add(key);
+    const dir = ty >= sy ? 1 : -1;
+    const c = Math.min(6, Math.abs(ty - sy) / 2);
+    const d = `M${r(sx)},${r(sy)} H${r(bulge - c)} Q${r(bulge)},${r(sy)} ${r(bulge)},${r(sy + dir * c)} V${r(ty - dir * c)} Q${r(bulge)},${r(ty)} ${r(bulge - c)},${r(ty)} H${r(tx + 2)}`;
+    curves.set(i, { d, x: bulge + 4, y: (sy + ty) / 2, label });
+    right = Math.max(right, bulge + 8 + textWidth(label, 10) + 16);
+  });
+  const gw = right;
   const gh = g.graph().height ?? 0;
   const showLegend = options.stepStatus !== undefined;
   const leg = legend(headerHeight + gh);
@@ -167,6 +201,14 @@ export function toSvg(graph: WorkflowGraph, options: SvgOptions = {}): string {
   // Normal edges over quiet ones, so the happy path reads first.
   const order = graph.edges.map((e, i) => [e, i] as [GraphEdge, number]).sort((a, b) => Number(b[0].quiet) - Number(a[0].quiet));
   for (const [e, i] of order) {
+    // The label in full on hover: the picture may have cut a long condition.
+    const title = e.label !== undefined ? `<title>${escapeXml(clip(e.label, 2000))}</title>` : '';
+    const curve = curves.get(i);
+    if (curve) {
+      const label = curve.label ? `<rect x="${r(curve.x - 2)}" y="${r(curve.y - 9)}" width="${textWidth(curve.label, 10) + 4}" height="13" fill="#ffffff" fill-opacity="0.9"/><text x="${r(curve.x)}" y="${r(curve.y + 1)}" font-size="10" fill="#6b7280" text-anchor="start">${escapeXml(curve.label)}</text>` : '';
+      out.push(`<g class="cf-edge cf-edge-${e.kind} cf-quiet cf-routed" data-from="${escapeXml(e.from)}" data-to="${escapeXml(e.to)}">${title}<path d="${curve.d}" fill="none" stroke="#9ca3af" stroke-width="1" stroke-dasharray="5 4" marker-end="url(#cf-arrow-quiet)"/>${label}</g>`);
+      continue;
+    }
     const d = g.edge({ v: e.from, w: e.to, name: String(i) });
     if (!d.points?.length) continue;
     const stroke = e.quiet ? 'stroke="#9ca3af" stroke-width="1" stroke-dasharray="5 4"' : 'stroke="#374151" stroke-width="1.5"';
@@ -179,8 +221,6 @@ export function toSvg(graph: WorkflowGraph, options: SvgOptions = {}): string {
       parts.push(`<rect x="${r(d.x - w / 2)}" y="${r(d.y - h / 2)}" width="${r(w)}" height="${r(h)}" rx="3" fill="#ffffff" fill-opacity="0.9"/>`);
       parts.push(l.map((t, k) => `<text x="${r(d.x)}" y="${r(d.y! - h / 2 + 2 + k * 14 + size)}" font-size="${size}" fill="${e.quiet ? '#6b7280' : '#1f2937'}"${e.quiet ? '' : ' font-style="italic"'}>${escapeXml(t)}</text>`).join(''));
     }
-    // The label in full on hover: the picture may have cut a long condition.
-    const title = e.label !== undefined ? `<title>${escapeXml(clip(e.label, 2000))}</title>` : '';
     out.push(`<g class="cf-edge cf-edge-${e.kind}${e.quiet ? ' cf-quiet' : ''}" data-from="${escapeXml(e.from)}" data-to="${escapeXml(e.to)}">${title}${parts.join('')}</g>`);
   }
   for (const n of graph.nodes) {
