@@ -77,7 +77,12 @@ function fail(field: string, message: string, expected: unknown, actual: unknown
 function countOrList(field: string, expected: number | Record<string, unknown>[] | undefined, actual: readonly object[], out: ExpectationFailure[]): void {
   if (expected === undefined) return;
   if (typeof expected === 'number') {
-    if (actual.length !== expected) out.push(fail(field, `expected ${expected} ${field}, got ${actual.length}`, expected, actual.length === 0 ? 0 : actual));
+    if (actual.length !== expected) {
+      // The count, and the last few items (what came after the expected ones is usually the news).
+      const tail = actual.slice(Math.max(expected, actual.length - 3));
+      const more = actual.length > expected && tail.length ? [`  … the last ${tail.length === 1 ? '' : `${tail.length} `}of ${actual.length}:`, ...lineDiff(undefined, tail).map((l) => `  ${l.slice(2)}`).filter((l) => l.trim() !== '(nothing)')] : [];
+      out.push({ field, message: `expected ${expected} ${field}, got ${actual.length}`, expected, actual: actual.length, diff: [...lineDiff(expected, actual.length), ...more] });
+    }
     return;
   }
   if (!partialMatch(expected, actual)) out.push(fail(field, actual.length === expected.length ? `${field} differ` : `expected ${expected.length} ${field}, got ${actual.length}`, expected, project(expected, actual)));

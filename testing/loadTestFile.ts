@@ -37,7 +37,7 @@ function knownKeys(path: readonly PathSegment[]): string[] {
   const last = names[names.length - 1];
   const byParent: Record<string, string[]> = {
     '': Object.keys(WorkflowTestFile.shape),
-    tests: ['name', 'description', 'start', 'fixtures', 'trigger', 'mock', 'answers', 'changes', 'runFor', 'expect'],
+    tests: ['name', 'description', 'start', 'fixtures', 'load', 'trigger', 'mock', 'answers', 'changes', 'runFor', 'expect'],
     expect: ['triggered', 'status', 'path', 'reached', 'notReached', 'outputs', 'output', 'error', 'tasks', 'messages', 'schedules', 'executions'],
     trigger: ['event', 'resource', 'interaction', 'schedule'],
     answers: ['at', 'step', 'status'],
@@ -81,7 +81,8 @@ export function loadTestFile(file: string, displayName = file): LoadedTestFile {
   const source = parseYamlSource(text);
   const reporter = new Reporter(displayName, source);
   const fallbackName = basename(file).replace(/\.test\.ya?ml$/, '');
-  for (const e of source.doc.errors) {
+  // The first YAML error only: the ones after it are usually its echo.
+  for (const e of source.doc.errors.slice(0, 1)) {
     const p = source.lineCounter.linePos(e.pos[0]);
     reporter.error([], e.message.split('\n')[0] ?? e.message, { code: 'yaml', position: { line: p.line, col: p.col } });
   }

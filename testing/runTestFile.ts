@@ -44,7 +44,7 @@ export async function runTestCase(spec: WorkflowTestFile, test: WorkflowTestCase
   const env = await WorkflowTestEnvironment.create({
     workflow: ctx.workflow,
     workflowsDir: ctx.workflowsDir,
-    ...(spec.load ? { load: spec.load } : {}),
+    ...(test.load ?? spec.load ? { load: test.load ?? spec.load ?? [] } : {}),
     ...(test.start !== undefined ? { start: test.start } : spec.start !== undefined ? { start: spec.start } : {}),
     fixtures,
     ...(test.mock ? { mock: test.mock } : {}),
@@ -52,7 +52,9 @@ export async function runTestCase(spec: WorkflowTestFile, test: WorkflowTestCase
   const failures: ExpectationFailure[] = [];
   try {
     const trig = test.trigger;
-    if ('event' in trig) await env.startWithEvent(trig.event);
+    if (trig === undefined) {
+      /* started by the timeline's changes, through the real trigger */
+    } else if ('event' in trig) await env.startWithEvent(trig.event);
     else if ('resource' in trig) await env.startFromResource(trig.resource as string | FhirResource, trig.interaction ?? 'update');
     else await env.startAsScheduled();
     const timeline: TimelineItem[] = [

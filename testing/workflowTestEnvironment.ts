@@ -307,7 +307,8 @@ export class WorkflowTestEnvironment {
       primary = summaries.find((s) => !s.internalEnd?.startsWith('correlation.')) ?? summaries[0];
     }
     return {
-      triggered: this.started?.triggered ?? false,
+      // Without a direct start, the workflow was triggered when any execution of it ran.
+      triggered: this.started ? this.started.triggered : (executions[this.workflow.name] ?? 0) > 0,
       ...(this.started && !this.started.triggered ? { reason: this.started.reason } : {}),
       ...(primary ? { execution: primary } : {}),
       executions,
