@@ -74,6 +74,34 @@ function fail(field: string, message: string, expected: unknown, actual: unknown
   return { field, message, expected, actual, diff: lineDiff(expected, actual) };
 }
 
+/**
+ * Lists match in order, except that items that happened at the same instant (`at`) may come in any
+ * order: concurrent work (a forEach with concurrency) has no order of its own. Returns the actual
+ * list reordered to line up with the expectation where that makes it match.
+ */
+export function alignSameInstant(expected: readonly unknown[], actual: readonly object[]): object[] {
+  if (expected.length !== actual.length) return [...actual];
+  const out = [...actual];
+  let i = 0;
+  while (i < out.length) {
+    const at = (out[i] as { at?: unknown }).at;
+    let j = i + 1;
+    while (j < out.length && at !== undefined && (out[j] as { at?: unknown }).at === at) j++;
+    const group = out.slice(i, j);
+    const used = new Set<number>();
+    const picked: object[] = [];
+    for (let k = i; k < j; k++) {
+      const idx = group.findIndex((g, gi) => !used.has(gi) && partialMatch(expected[k], g));
+      if (idx < 0) break;
+      used.add(idx);
+      picked.push(group[idx] as object);
+    }
+    if (picked.length === group.length) out.splice(i, group.length, ...picked);
+    i = j;
+  }
+  return out;
+}
+
 function countOrList(field: string, expected: number | Record<string, unknown>[] | undefined, actual: readonly object[], out: ExpectationFailure[]): void {
   if (expected === undefined) return;
   if (typeof expected === 'number') {
@@ -85,7 +113,8 @@ function countOrList(field: string, expected: number | Record<string, unknown>[]
     }
     return;
   }
-  if (!partialMatch(expected, actual)) out.push(fail(field, actual.length === expected.length ? `${field} differ` : `expected ${expected.length} ${field}, got ${actual.length}`, expected, project(expected, actual)));
+  const aligned = alignSameInstant(expected, actual);
+  if (!partialMatch(expected, aligned)) out.push(fail(field, actual.length === expected.length ? `${field} differ` : `expected ${expected.length} ${field}, got ${actual.length}`, expected, project(expected, aligned)));
 }
 
 /** Every expectation that does not hold (empty: the test passed). Only what `expect` names is checked. */
