@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { WorkflowTestEnvironment, runTestFile, loadTestFile, partialMatch, lineDiff, exitCodeOf, formatTestResult } from 'clinflow/testing';
 import type { FhirResource } from '../schemas/fhirPort';
+import { workflowTestJsonSchema } from './testJsonSchema';
 
 const ROOT = join(__dirname, '..');
 const WORKFLOWS = join(ROOT, 'workflows');
@@ -113,6 +114,12 @@ describe('runTestFile', () => {
     const loaded = loadTestFile(join(dir, 'x.test.yaml'), 'x.test.yaml');
     expect(loaded.spec).toBeUndefined();
     expect(loaded.diagnostics).toEqual([expect.objectContaining({ file: 'x.test.yaml', line: 6, col: 7, message: "unknown key 'stauts'", suggestion: 'status' })]);
+  });
+});
+
+describe('the editor schema of test files', () => {
+  it('schemas/workflowTest.schema.json is current (regenerate: npx clinflow schema --tests --out schemas/workflowTest.schema.json)', () => {
+    expect(readFileSync(join(ROOT, 'schemas', 'workflowTest.schema.json'), 'utf8')).toBe(workflowTestJsonSchema());
   });
 });
 

@@ -25,7 +25,7 @@ export function registerSchema(program: Command, setExit: SetExit): void {
           current = '';
         }
         const fresh = current === text;
-        process.stderr.write(fresh ? `${opts.out} is up to date\n` : `${opts.out} is stale: run npm run schema\n`);
+        process.stderr.write(fresh ? `${opts.out} is up to date\n` : `${opts.out} is stale: run ${opts.tests ? `npx clinflow schema --tests --out ${opts.out}` : 'npm run schema'}\n`);
         return setExit(fresh ? 0 : 1);
       }
       writeFileSync(opts.out, text);
