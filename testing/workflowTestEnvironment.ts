@@ -255,9 +255,8 @@ export class WorkflowTestEnvironment {
    */
   async runUntilDone(untilMs = this.clock.now() + MAX_RUN_MS): Promise<void> {
     for (let i = 0; i < 100_000; i++) {
-      const running = this.runtime.engine.listExecutions({ stateMachineArn: this.stateMachineArn, statusFilter: 'RUNNING', maxResults: 1 }).executions.length > 0;
-      if (!running) return;
-      const next = [this.runtime.engine.nextTimerAt(), this.runtime.bus.nextDueAt(), this.runtime.scheduler.nextDueAt()].filter((t): t is number => t !== undefined).sort((a, b) => a - b)[0];
+      if (!this.isRunning()) return;
+      const next = this.nextDueAt();
       if (next === undefined || next > untilMs) {
         // Nothing will happen before the limit (e.g. a human task nobody answers): jump there.
         if (untilMs > this.clock.now() && untilMs !== Infinity) await this.advanceTo(untilMs);
@@ -265,6 +264,16 @@ export class WorkflowTestEnvironment {
       }
       await this.advanceTo(Math.max(next, this.clock.now() + 1));
     }
+  }
+
+  /** True while the workflow under test has an execution running. */
+  isRunning(): boolean {
+    return this.runtime.engine.listExecutions({ stateMachineArn: this.stateMachineArn, statusFilter: 'RUNNING', maxResults: 1 }).executions.length > 0;
+  }
+
+  /** The next instant anything is due: an engine timer, a bus delivery or a schedule. */
+  nextDueAt(): number | undefined {
+    return [this.runtime.engine.nextTimerAt(), this.runtime.bus.nextDueAt(), this.runtime.scheduler.nextDueAt()].filter((t): t is number => t !== undefined).sort((a, b) => a - b)[0];
   }
 
   /** A person sets the status of the FHIR Task that `step` created, on the FHIR server (the real resume path follows). */

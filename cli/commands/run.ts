@@ -170,9 +170,8 @@ async function playAnswers(env: WorkflowTestEnvironment, answers: Answer[], unti
   // Unanswered "as soon as" answers: step through time until their Task appears or the run ends.
   for (let i = 0; i < 10_000 && asap.some((a) => !a.done); i++) {
     const before = env.clock.now();
-    const running = env.runtime.engine.listExecutions({ stateMachineArn: env.stateMachineArn, statusFilter: 'RUNNING', maxResults: 1 }).executions.length > 0;
-    if (!running) break;
-    const next = [env.runtime.engine.nextTimerAt(), env.runtime.bus.nextDueAt(), env.runtime.scheduler.nextDueAt()].filter((t): t is number => t !== undefined).sort((x, y) => x - y)[0];
+    if (!env.isRunning()) break;
+    const next = env.nextDueAt();
     if (next === undefined || next > until) break;
     await env.advanceTo(Math.max(next, before + 1));
     await tryAsap();
