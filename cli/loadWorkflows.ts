@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { compile, type CompileResult } from '../compiler/compile';
 import type { CompiledWorkflow } from '../schemas/artifacts';
 import type { Diagnostic } from '../schemas/diagnostic';
+import { isWorkflowTestFile } from '../schemas/workflowTest';
 
 /** A usage problem (a path that doesn't exist, a bad option): exit code 2. */
 export class UsageError extends Error {}
@@ -17,7 +18,7 @@ export function workflowFiles(paths: readonly string[]): string[] {
         if (name.startsWith('.') || name === 'node_modules') continue;
         visit(join(p, name), false);
       }
-    } else if (explicit || /\.ya?ml$/.test(p)) out.push(p);
+    } else if (explicit || (/\.ya?ml$/.test(p) && !isWorkflowTestFile(p))) out.push(p); // tests beside workflows are not workflows
   };
   for (const p of paths) visit(p, true);
   return out;

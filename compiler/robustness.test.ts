@@ -4,7 +4,7 @@ import { compile } from './compile';
 
 const WORKFLOWS = join(__dirname, '..', 'workflows');
 const sources = readdirSync(WORKFLOWS)
-  .filter((f) => f.endsWith('.yaml'))
+  .filter((f) => f.endsWith('.yaml') && !f.endsWith('.test.yaml'))
   .sort()
   .map((f) => [f, readFileSync(join(WORKFLOWS, f), 'utf8')] as const);
 

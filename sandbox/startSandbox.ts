@@ -15,6 +15,8 @@ export interface SandboxOptions {
   port?: number;
   /** Synthetic data to load at start; false for an empty server. */
   seed?: SeedOptions | false;
+  /** More resources (each with an id) to load at start, after the seed; like the seed they notify nobody. */
+  resources?: Resource[];
   /** Require a bearer token: static tokens and/or tokens issued to SMART backend clients. */
   auth?: { bearerTokens?: string[]; smartClients?: SmartClientRegistration[]; tokenLifetimeSeconds?: number };
   /** Where to send change notifications (Medplum rest-hook format). */
@@ -73,6 +75,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     seed = seedSynthetic({ at: now(), ...(options.seed ?? {}) });
     for (const r of seed.resources) await repo.updateResource(r);
   }
+  for (const r of options.resources ?? []) await repo.updateResource(r);
   const notifier = options.notify ? new MedplumNotifier(options.notify) : undefined;
   if (notifier) repo.onChange = (c) => notifier.enqueue(c);
 

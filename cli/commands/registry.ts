@@ -9,6 +9,7 @@ import { registerOps } from './ops/registerOps';
 import { registerRun } from './run';
 import { registerSchema } from './schema';
 import { registerServe } from './serve';
+import { registerTest } from './test';
 import { registerValidate } from './validate';
 
 /** Each command module adds itself here; `setExit` raises the process exit code (max wins). */
@@ -24,6 +25,7 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerDev(program, setExit);
   registerDemo(program, setExit);
   registerRun(program, setExit);
+  registerTest(program, setExit);
   registerServe(program, setExit);
   registerOps(program, setExit);
 }

@@ -73,7 +73,7 @@ describe('clinflow validate / compile / graph / schema', () => {
     const r = clinflow('compile', 'workflows', '--out', out, '--json');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as { written: string[] };
-    const workflows = readdirSync(join(ROOT, 'workflows')).filter((f) => f.endsWith('.yaml'));
+    const workflows = readdirSync(join(ROOT, 'workflows')).filter((f) => f.endsWith('.yaml') && !f.endsWith('.test.yaml'));
     expect(report.written).toHaveLength(workflows.length * 3);
     const asl = readdirSync(out).filter((f) => f.endsWith('.asl.json'));
     expect(asl).toHaveLength(workflows.length);

@@ -22,7 +22,7 @@ import { createLogger, type ClinflowLogger } from '../../engine/log/createLogger
 import { createTargetInvoker } from '../../engine/scheduler/targetInvoker';
 import { LocalScheduler } from '../../engine/scheduler/localScheduler';
 import { SchedulerTimerDriver } from '../../engine/scheduler/schedulerTimerDriver';
-import { LocalTaskPort } from '../../engine/tasks/localTaskPort';
+import { LocalTaskPort, type LocalTaskHandler } from '../../engine/tasks/localTaskPort';
 import { TIMEZONE_EXTENSION_URL } from '../../sandbox/seedSynthetic';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/startSandbox';
 import { createFhirPortRouter } from '../../tasks/fhir/createFhirPortRouter';
@@ -63,6 +63,8 @@ export interface RuntimeOptions {
   notifyChannels?: Record<string, NotifyPort>;
   /** Bearer tokens for `POST /events`. */
   eventTokens?: string[];
+  /** Wraps each task function as it is registered (`clinflow test`: record calls, script results). */
+  wrapTask?: (taskName: string, handler: LocalTaskHandler) => LocalTaskHandler;
 }
 
 export interface Runtime {
@@ -223,7 +225,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       },
     },
   });
-  for (const [name, handler] of handlers) taskPort.registerTask(name, handler);
+  for (const [name, handler] of handlers) taskPort.registerTask(name, options.wrapTask ? options.wrapTask(name, handler) : handler);
 
   // Human tasks: a change to a FHIR Task resumes the execution parked on it.
   bus.putRule({ Name: 'clinflow-human-task-resume', EventPattern: JSON.stringify({ source: ['clinflow.fhir'], detail: { resourceType: ['Task'] } }), State: 'ENABLED' });

@@ -79,6 +79,23 @@ export const DOC_COMMAND_EXPECTATIONS: Readonly<Record<string, CommandExpectatio
   'npx clinflow graph abnormal-lab --format svg --out abnormal-lab.svg': { prints: ['wrote abnormal-lab.svg'], creates: ['abnormal-lab.svg'] },
   'npx clinflow tasks describe notify.send': { prints: [/^notify\.send: Send a message/m, /^ {2}recipient +string \(required\)$/m, 'Errors: Notify.DeliveryFailed', 'Idempotent: yes'] },
 
+  // README: Testing a workflow
+  'npx clinflow test': { prints: [/^workflows\/medication-reminders\.test\.yaml$/m, /^ {2}✓ a 90-day course is reminded once a day/m, /^\d+ passed, 0 failed \(\d+ files/m], timeoutMs: 600_000 },
+  'npx clinflow test abnormal-lab': { prints: [/^ {2}✓ accepted within the hour, nobody is paged/m, /^4 passed, 0 failed/m], timeoutMs: 180_000 },
+  'npx clinflow run medication-reminders --resource workflows/fixtures/medication-order.json --fixtures workflows/fixtures/medication-reminders.bundle.json --at 2026-03-09T14:00:00Z': {
+    prints: [/^path: order → replaceOld → plan → schedule$/m, /^schedules created: 3$/m, /^SUCCEEDED$/m],
+    timeoutMs: 180_000,
+  },
+  'npx clinflow run medication-reminders --resource workflows/fixtures/medication-order-unknown.json --fixtures workflows/fixtures/medication-reminders.bundle.json': {
+    exit: 1,
+    prints: [/^FAILED at step order: FHIR\.NotFound — read MedicationRequest failed with HTTP 404$/m],
+    timeoutMs: 180_000,
+  },
+  'npx clinflow run abnormal-lab --resource workflows/fixtures/critical-potassium.json --fixtures workflows/fixtures/abnormal-lab.bundle.json --answer acknowledge=accepted@20m': {
+    prints: [/^path: observation → acknowledge$/m, /from acknowledge: accepted — Critical potassium 6\.8 mmol\/L: review and act$/m, /^SUCCEEDED$/m],
+    timeoutMs: 180_000,
+  },
+
   // README: Development table
   'npm run typecheck': {
     instead: {
