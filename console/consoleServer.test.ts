@@ -406,6 +406,32 @@ describe('reveal and actions, in the audit trail', () => {
   });
 });
 
+describe('reminders', () => {
+  it("shows an order's pending reminders in the patient's local time, with the policy that placed them", async () => {
+    const group = 'clinflow-reminders';
+    if (!(await runtime.scheduler.listScheduleGroups()).ScheduleGroups.some((g) => g.Name === group)) await runtime.scheduler.createScheduleGroup({ Name: group });
+    const at = '2030-03-10T13:00:00.000Z'; // 09:00 in New York (EDT, after the March change)
+    await runtime.scheduler.createSchedule({
+      Name: 'console-test-slot',
+      GroupName: group,
+      ScheduleExpression: 'at(2030-03-10T13:00:00)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: { Arn: smArn('console-fail'), RoleArn: 'arn:aws:iam::000000000000:role/clinflow-scheduler', Input: JSON.stringify({ order: 'MedicationRequest/rem-1', slot: 'morning', at, timeZone: 'America/New_York', policyVersion: '3', key: 'k' }) },
+    });
+    const c = await signIn(TOKENS.viewer);
+    const page = await (await get(c, `/console/reminders?order=${encodeURIComponent('MedicationRequest/rem-1')}`)).text();
+    const row = /<tr data-testid="reminder-row">([\s\S]*?)<\/tr>/.exec(page)?.[1] ?? '';
+    expect(row).toContain('<td>MedicationRequest/rem-1</td><td>morning</td>');
+    expect(row).toMatch(/9:00 a\.m\. \(America\/New_York\)|09:00 \(America\/New_York\)/);
+    expect(row).toContain(`<time datetime="${at}" data-patient-zone="America/New_York">`);
+    expect(row).toContain('reminder policy v3');
+    const none = await (await get(c, `/console/reminders?order=${encodeURIComponent('MedicationRequest/other')}`)).text();
+    expect(none).toMatch(/id="empty-state"[^>]*>No pending reminders for MedicationRequest\/other/);
+    const bad = await get(c, '/console/reminders?order=Patient/1');
+    expect(bad.status).toBe(400);
+  });
+});
+
 describe('dead letters', () => {
   it('lists a dead letter with its reason and an operator redrives it (audited)', async () => {
     runtime.bus.putRule({ Name: 'console-test-dead', EventPattern: JSON.stringify({ source: ['console.test'] }), State: 'ENABLED' });

@@ -266,7 +266,7 @@ export function sdkConsoleBackend(conn: Connection, local?: LocalExtras, now: ()
       else if (q.patient) throw new Error("finding a patient's orders needs the FHIR server; search by order on AWS");
       else orders = new Set();
       const rows = await listReminders(conn, orders);
-      return rows.map((r): PendingReminder => ({ order: r.order, slot: r.slot, atMs: Date.parse(r.at), timeZone: r.timeZone, schedule: r.schedule, state: r.state, policy: `${conn.reminderGroup} · ${r.schedule.replace(/-[^-]+$/, '')}` }));
+      return rows.map((r): PendingReminder => ({ order: r.order, slot: r.slot, atMs: Date.parse(r.at), timeZone: r.timeZone, schedule: r.schedule, state: r.state, policy: r.policyVersion ? `reminder policy v${r.policyVersion} (schedule group ${conn.reminderGroup})` : `schedule group ${conn.reminderGroup}` }));
     },
     async listDeadLetters() {
       if (!local) throw new Error("a stage's dead letters are in its SQS DLQ: open it in the SQS console");
