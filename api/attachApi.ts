@@ -2,7 +2,9 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { LocalEventBus } from '../engine/bus/LocalEventBus';
 import type { Engine } from '../engine/durable/engine';
 import type { LocalScheduler } from '../engine/scheduler/localScheduler';
+import type { TaskPort } from '../engine/tasks/taskPort';
 import type { Logger } from '../schemas/ports';
+import { AuditEventExporter } from './audit/auditEventExport';
 import { loadLocalCredentials, type LocalCredentials } from './auth/localCredentials';
 import { createApiHandler, type ApiHandler } from './createApiHandler';
 import { ExecutionLifecycle } from './lifecycle/executionLifecycle';
@@ -11,6 +13,8 @@ export interface AttachedApi {
   api: ApiHandler;
   credentials: LocalCredentials;
   lifecycle: ExecutionLifecycle;
+  /** The AuditEvent export, when CLINFLOW_AUDIT_FHIR_URL (or `auditFhirUrl`) names a FHIR server. */
+  auditExport?: AuditEventExporter;
   detach(): void;
 }
 
@@ -23,14 +27,21 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void;
  */
 export function attachApi(
   server: Server,
-  deps: { engine: Engine; bus: LocalEventBus; scheduler: LocalScheduler; dataDir: string; log?: Logger; renderMetrics?: () => string; env?: NodeJS.ProcessEnv },
+  deps: { engine: Engine; bus: LocalEventBus; scheduler: LocalScheduler; dataDir: string; tasks?: TaskPort; auditFhirUrl?: string; log?: Logger; renderMetrics?: () => string; env?: NodeJS.ProcessEnv },
 ): AttachedApi {
   const credentials = loadLocalCredentials(deps.dataDir, deps.env ?? process.env, true);
   if (!credentials) throw new Error('the AWS API needs keys: set CLINFLOW_ACCESS_KEY_ID and CLINFLOW_SECRET_ACCESS_KEY, or use a data directory');
+  const auditFhirUrl = deps.auditFhirUrl ?? (deps.env ?? process.env).CLINFLOW_AUDIT_FHIR_URL;
+  const auditExport = auditFhirUrl ? new AuditEventExporter(deps.engine.db, auditFhirUrl) : undefined;
+  // Failures are logged and retried with the next audited call: the local trail stays the record.
+  const exportAudit = (): void =>
+    void auditExport?.exportPending().catch((err: unknown) => deps.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'AuditEvent export failed; retried after the next audited call'));
   const api = createApiHandler({
     engine: deps.engine,
     bus: deps.bus,
     scheduler: deps.scheduler,
+    ...(deps.tasks ? { tasks: deps.tasks } : {}),
+    ...(auditExport ? { onAudited: exportAudit } : {}),
     keys: [credentials.operator, ...(credentials.readOnly ? [credentials.readOnly] : []), ...(credentials.service ? [credentials.service] : [])],
     ...(deps.log ? { log: deps.log } : {}),
   });
@@ -48,10 +59,12 @@ export function attachApi(
   };
   server.removeAllListeners('request');
   server.on('request', handler);
+  exportAudit();
   return {
     api,
     credentials,
     lifecycle,
+    ...(auditExport ? { auditExport } : {}),
     detach() {
       lifecycle.close();
       server.off('request', handler);

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LocalEventBus } from '../engine/bus/LocalEventBus';
 import type { Engine } from '../engine/durable/engine';
 import type { LocalScheduler } from '../engine/scheduler/localScheduler';
+import type { TaskPort } from '../engine/tasks/taskPort';
 import { ClinflowError } from '../schemas/errors';
 import type { Logger } from '../schemas/ports';
 import { AuditLog, hashRequest } from './audit/auditLog';
@@ -23,8 +24,12 @@ export interface ApiDeps {
   /** Wall-clock ms for signature skew checks (never the simulated engine clock). */
   now?: () => number;
   log?: Logger;
+  /** The runtime's task functions (TestState of a Task state without a mock). */
+  tasks?: TaskPort;
   /** Where the audit trail goes; default: the engine's database. */
   audit?: AuditLog;
+  /** Called after each audit row is written (the optional AuditEvent export follows the trail). */
+  onAudited?: () => void;
 }
 
 export interface ApiHandler {
@@ -70,7 +75,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
   const keys = new Map(deps.keys.map((k) => [k.accessKeyId, k]));
   const now = deps.now ?? Date.now;
   const audit = deps.audit ?? new AuditLog(deps.engine.db);
-  const sfn = stepFunctionsOperations({ engine: deps.engine });
+  const sfn = stepFunctionsOperations({ engine: deps.engine, ...(deps.tasks ? { tasks: deps.tasks } : {}) });
   const events: OperationTable = deps.bus ? eventBridgeOperations(deps.bus) : {};
   let inFlight = 0;
 
@@ -83,6 +88,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
     let note: AuditNote | undefined;
     const record = (kind: 'data' | 'change' | 'denied', outcome: string, resource: string): void => {
       audit.append({ atMs: now(), accessKey: caller?.accessKeyId ?? accessKeyOf(req), sourceIp, service: protocol.service, action, resource, kind, outcome, requestHash });
+      deps.onAudited?.();
     };
     try {
       try {

@@ -126,6 +126,11 @@ export class AuditLog {
     return (this.db.prepare(sql).all(...params, filter.limit ?? 100) as DbRow[]).map(fromDb);
   }
 
+  /** Rows after `seq`, oldest first (what an exporter trails). */
+  after(seq: number, limit: number): AuditRow[] {
+    return (this.db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as DbRow[]).map(fromDb);
+  }
+
   /** Walks the chain from the first row: every link and every hash must match. */
   verify(): VerifyResult {
     let prev = GENESIS;

@@ -1,5 +1,6 @@
 import type { Engine } from '../../engine/durable/engine';
 import { StepFunctionsError } from '../../engine/durable/apiErrors';
+import type { TaskPort } from '../../engine/tasks/taskPort';
 import { executionArn as makeExecutionArn, parseExecutionArn, parseStateMachineArn, stateMachineArn as makeStateMachineArn } from '../../engine/durable/names';
 import { AwsError } from '../protocol/awsError';
 import { ExecutionQuery } from './executionQuery';
@@ -13,6 +14,8 @@ export interface StepFunctionsDeps {
   /** Real-time waiting for StartSyncExecution (ms); the executions run on the engine's own clock. */
   syncTimeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** The runtime's task functions, which TestState calls for a Task state without a mock. */
+  tasks?: TaskPort;
 }
 
 const FINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
@@ -140,7 +143,7 @@ export function stepFunctionsOperations(deps: StepFunctionsDeps): OperationTable
         return {};
       },
     },
-    TestState: { write: true, run: (i) => runTestState(i), audit: () => ({ kind: 'data' }) },
+    TestState: { write: true, run: (i) => runTestState(i, deps.tasks), audit: () => ({ kind: 'data' }) },
     TagResource: {
       write: true,
       run: (i) => {

@@ -50,7 +50,7 @@ export async function runDev(opts: DevOptions, out: (line: string) => void = (l)
   // The AWS APIs (Step Functions, EventBridge, Scheduler) share the port, SigV4-signed with the local keys.
   const { attachApi } = require('../../api/attachApi') as typeof import('../../api/attachApi');
   const { profileHint } = require('../../api/auth/localCredentials') as typeof import('../../api/auth/localCredentials');
-  const attached = attachApi(runtime.triggers.server, { engine: runtime.engine, bus: runtime.bus, scheduler: runtime.scheduler, dataDir: resolve(opts.dataDir), log, renderMetrics: () => runtime.triggers.router.metrics.render() });
+  const attached = attachApi(runtime.triggers.server, { engine: runtime.engine, bus: runtime.bus, scheduler: runtime.scheduler, tasks: runtime.tasks, dataDir: resolve(opts.dataDir), log, renderMetrics: () => runtime.triggers.router.metrics.render() });
   // The web console at /console, on the same port, over the same services and audit trail.
   const { startLocalConsole } = require('../console/startLocalConsole') as typeof import('../console/startLocalConsole');
   const consoleUi = startLocalConsole(runtime.triggers.server, {

@@ -73,6 +73,8 @@ export interface Runtime {
   sandbox: Sandbox | undefined;
   ports: TaskPorts;
   dev: ReturnType<typeof createDevChannel>;
+  /** The task functions the engine calls (TestState calls them too). */
+  tasks: LocalTaskPort;
   /** Correlation keys of keyed executions (search by key: `correlations.findByKey`). */
   correlations: CorrelationStore;
   urls: { triggers: string; fhirNotify: string; fhir: string };
@@ -264,6 +266,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     sandbox,
     ports,
     dev,
+    tasks: taskPort,
     correlations,
     urls: { triggers: `http://${address.address}:${address.port}`, fhirNotify: notifyUrl, fhir: fhirBase },
     get deployments() {
