@@ -18,6 +18,15 @@ export interface TaskSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType =
    * `input` may be looser so the handler can refuse a value with a named error (`Notify.InvalidMessage`).
    */
   literalInput?: z.ZodType;
+  /**
+   * Whether calling it again with the same input (a retry, a re-delivered invocation) has the effect
+   * of one call, and how; docs/tasks.md and `clinflow tasks describe` show it.
+   */
+  idempotent?: { safe: boolean; how: string };
+  /** The FHIR REST interactions it makes, in words (`read the reference`, `create Communication`); empty when none. */
+  fhirInteractions?: readonly string[];
+  /** Added by the compiler (the trigger guard, await steps, correlation); a workflow does not `call:` it. */
+  compilerOnly?: boolean;
 }
 
 export type TaskHandler<S extends TaskSpec> = (input: z.infer<S['input']>, ctx: TaskContext) => Promise<z.infer<S['output']>>;

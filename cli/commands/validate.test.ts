@@ -116,6 +116,79 @@ describe('clinflow validate / compile / graph / schema', () => {
   });
 });
 
+/** The text a person sees in each SVG node (its <text> lines joined, XML unescaped), by data-step. */
+function svgNodeTexts(svg: string): Map<string, string> {
+  const unescape = (t: string) => t.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  return new Map([...svg.matchAll(/<g class="cf-node[^"]*" data-step="([^"]+)">([\s\S]*?)<\/g>/g)].map((m) => [unescape(m[1]!), [...m[2]!.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => unescape(t[1]!)).join(' ')]));
+}
+
+describe('clinflow graph', () => {
+  let out: string;
+  beforeAll(() => {
+    out = mkdtempSync(join(tmpdir(), 'clinflow-graph-'));
+  });
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('--format svg draws the where: line and the step descriptions, and no $states internals', () => {
+    // The command as the issue's "done when" types it, through the real entry point.
+    const r = clinflow('graph', 'workflows/abnormal-lab.yaml', '--format', 'svg');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*>/);
+    expect(r.stdout.trimEnd().endsWith('</svg>')).toBe(true);
+    const texts = svgNodeTexts(r.stdout);
+    const source = readFileSync(join(ROOT, 'workflows/abnormal-lab.yaml'), 'utf8');
+    const where = /^\s+where: "(.*)"$/m.exec(source)?.[1];
+    expect(where).toBeDefined();
+    expect(texts.get('#trigger')).toContain(`where: ${where!}`);
+    const described = [...source.matchAll(/^ {2}- id: (\w+)\n {4}description: (.+)$/gm)];
+    expect(described.map((m) => m[1])).toEqual(['acknowledge', 'escalate']);
+    for (const [, id, description] of described) expect(texts.get(id!)).toContain(description);
+    expect(texts.get('acknowledge')).toContain('up to 1 hour');
+    expect(r.stdout).not.toMatch(/\$states|trigger\.(read|where|match)|\.expire|3600/);
+  });
+
+  it('takes a workflow name, writes --out, and refuses what it cannot draw', async () => {
+    const target = join(out, 'nested', 'd.dot');
+    const w = await inProcess('graph', 'discharge-follow-up', '--format', 'dot', '--out', target);
+    expect(w).toMatchObject({ code: 0, stdout: `wrote ${target}\n` });
+    expect(readFileSync(target, 'utf8')).toMatch(/^digraph "discharge-follow-up" \{\n/);
+    expect(readFileSync(target, 'utf8')).toContain('s_pause [label="pause\\nwait 2 days\\nFollow up two days after discharge."');
+    const j = await inProcess('graph', 'nightly-overdue-tasks', '--json');
+    expect(JSON.parse(j.stdout)).toMatchObject({ file: 'workflows/nightly-overdue-tasks.yaml', format: 'mermaid', graph: expect.stringMatching(/^flowchart TD\n/) });
+    const unknown = await inProcess('graph', 'no-such-workflow');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no workflow named no-such-workflow in workflows/');
+    expect((await inProcess('graph', 'workflows')).code).toBe(2);
+    const broken = await inProcess('graph', 'compiler/fixtures/unknown-task.yaml');
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain("compiler/fixtures/unknown-task.yaml:5:11: error: unknown task 'reminders.plna'");
+    expect(broken.stdout).toBe('');
+  });
+});
+
+describe('clinflow tasks describe', () => {
+  it('prints a task of the catalogue: inputs with types and defaults, output, errors, idempotency, FHIR interactions', async () => {
+    const r = await inProcess('tasks', 'describe', 'fhir.search');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('fhir.search: Search a resource type, following Bundle.link[next] up to maxPages pages.');
+    expect(r.stdout).toMatch(/^ {2}resourceType +string \(required\)$/m);
+    expect(r.stdout).toMatch(/^ {2}maxPages +integer 1–100 \(default 10\)$/m);
+    expect(r.stdout).toMatch(/^ {2}resources +object \{resourceType, id\?, …\}\[\] \(required\)$/m);
+    expect(r.stdout).toContain('Errors: FHIR.NotFound, FHIR.Gone, FHIR.Conflict');
+    expect(r.stdout).toContain('Idempotent: yes: a search changes nothing');
+    expect(r.stdout).toContain('  - search-type: GET [type]?params');
+    const j = await inProcess('tasks', 'describe', 'notify.send', '--json');
+    expect(JSON.parse(j.stdout)).toMatchObject({ name: 'notify.send', idempotent: { safe: true }, errors: expect.arrayContaining(['Notify.InvalidMessage']) });
+  });
+
+  it('refuses an unknown task with exit 2 and a suggestion', async () => {
+    const r = await inProcess('tasks', 'describe', 'fhir.raed');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no task named fhir.raed (did you mean fhir.read?)');
+  });
+});
+
 describe('colour', () => {
   const d = { file: 'w.yaml', line: 3, col: 5, severity: 'error' as const, path: 'steps[0].call', message: "unknown task 'x'", code: 'unknown-task' };
   it('paints severities only when asked, and keeps the text otherwise identical', async () => {

@@ -102,6 +102,7 @@ describe('toSvg', () => {
     expect(text).toContain('up to 1 hour');
     expect(svg).not.toMatch(/\$states|trigger\.read|trigger\.where|trigger\.match|172800|3600s/);
     for (const id of ['observation', 'acknowledge', 'escalate']) expect(svg).toContain(`data-step="${id}"`);
+    expect(svg).toMatch(/<g class="cf-edge cf-edge-catch cf-quiet" data-from="acknowledge" data-to="escalate"><title>HumanTask\.TimedOut, HumanTask\.Rejected, HumanTask\.Cancelled, HumanTask\.Failed, HumanTask\.EnteredInError<\/title><path [^>]*stroke-dasharray/);
   });
 
   it('shows each step status by colour and by words, with a legend', () => {

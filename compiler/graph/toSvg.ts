@@ -1,6 +1,6 @@
 import dagre from '@dagrejs/dagre';
 import type { GraphEdge, GraphNode, StepStatus, WorkflowGraph } from './model';
-import { escapeXml, textWidth, wrap } from './text';
+import { clip, escapeXml, textWidth, wrap } from './text';
 
 export interface SvgOptions {
   /** What happened to each step of one execution, keyed by step id; drawn by colour and by a text and line cue. */
@@ -179,7 +179,9 @@ export function toSvg(graph: WorkflowGraph, options: SvgOptions = {}): string {
       parts.push(`<rect x="${r(d.x - w / 2)}" y="${r(d.y - h / 2)}" width="${r(w)}" height="${r(h)}" rx="3" fill="#ffffff" fill-opacity="0.9"/>`);
       parts.push(l.map((t, k) => `<text x="${r(d.x)}" y="${r(d.y! - h / 2 + 2 + k * 14 + size)}" font-size="${size}" fill="${e.quiet ? '#6b7280' : '#1f2937'}"${e.quiet ? '' : ' font-style="italic"'}>${escapeXml(t)}</text>`).join(''));
     }
-    out.push(`<g class="cf-edge cf-edge-${e.kind}${e.quiet ? ' cf-quiet' : ''}" data-from="${escapeXml(e.from)}" data-to="${escapeXml(e.to)}">${parts.join('')}</g>`);
+    // The label in full on hover: the picture may have cut a long condition.
+    const title = e.label !== undefined ? `<title>${escapeXml(clip(e.label, 2000))}</title>` : '';
+    out.push(`<g class="cf-edge cf-edge-${e.kind}${e.quiet ? ' cf-quiet' : ''}" data-from="${escapeXml(e.from)}" data-to="${escapeXml(e.to)}">${title}${parts.join('')}</g>`);
   }
   for (const n of graph.nodes) {
     const p = g.node(n.id);

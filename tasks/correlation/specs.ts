@@ -29,6 +29,9 @@ export const correlationClaim = {
     stopped: z.array(z.string()),
   }),
   errors: [...CorrelationErrorNames],
+  idempotent: { safe: true, how: 'the keyed execution has a name derived from the key and the event: starting it again is refused by Step Functions as already existing and counts as started' },
+  fhirInteractions: [],
+  compilerOnly: true,
 } satisfies TaskSpec;
 
 export const correlationTaskSpecs = [correlationClaim] as const;

@@ -19,6 +19,8 @@ export const fhirRead = {
   input: z.object({ reference: Reference, server: Server }),
   output: Resource,
   errors: FhirErrorNames,
+  idempotent: { safe: true, how: 'a read changes nothing' },
+  fhirInteractions: ['read: GET [type]/[id]'],
 } satisfies TaskSpec;
 
 export const fhirVread = {
@@ -27,6 +29,8 @@ export const fhirVread = {
   input: z.object({ reference: Reference, versionId: z.string().min(1), server: Server }),
   output: Resource,
   errors: FhirErrorNames,
+  idempotent: { safe: true, how: 'a read changes nothing' },
+  fhirInteractions: ['vread: GET [type]/[id]/_history/[versionId]'],
 } satisfies TaskSpec;
 
 export const fhirSearch = {
@@ -35,6 +39,8 @@ export const fhirSearch = {
   input: z.object({ resourceType: z.string().regex(/^[A-Z][A-Za-z]+$/), params: SearchParams.default({}), maxPages: z.number().int().min(1).max(100).default(10), server: Server }),
   output: z.object({ resources: z.array(Resource), total: z.number().int().optional() }),
   errors: FhirErrorNames,
+  idempotent: { safe: true, how: 'a search changes nothing' },
+  fhirInteractions: ['search-type: GET [type]?params, then each Bundle.link[next] page'],
 } satisfies TaskSpec;
 
 export const fhirCreate = {
@@ -43,6 +49,8 @@ export const fhirCreate = {
   input: z.object({ resource: Resource, ifNoneExist: z.string().optional(), server: Server }),
   output: Resource,
   errors: FhirErrorNames,
+  idempotent: { safe: true, how: "a conditional create (If-None-Exist on ifNoneExist, or on a tag holding the call's idempotency key): a retry finds the resource the first attempt made" },
+  fhirInteractions: ['create: POST [type] with If-None-Exist', 'create Provenance (when attribution is on)'],
 } satisfies TaskSpec;
 
 export const fhirUpdate = {
@@ -51,6 +59,8 @@ export const fhirUpdate = {
   input: z.object({ resource: Resource, ifMatch: z.string().optional(), server: Server }),
   output: Resource,
   errors: FhirErrorNames,
+  idempotent: { safe: true, how: "the resource is tagged with the call's idempotency key; a retry whose first attempt landed (If-Match then fails) finds its tag and returns the current version" },
+  fhirInteractions: ['update: PUT [type]/[id], with If-Match when ifMatch is given', 'create Provenance (when attribution is on)'],
 } satisfies TaskSpec;
 
 export const fhirPatch = {
@@ -59,6 +69,8 @@ export const fhirPatch = {
   input: z.object({ reference: Reference, patch: z.array(JsonPatchOp).min(1), ifMatch: z.string().optional(), server: Server }),
   output: Resource,
   errors: FhirErrorNames,
+  idempotent: { safe: false, how: 'a JSON Patch may apply twice (add to a list); pass ifMatch so a repeated patch fails with FHIR.Conflict instead' },
+  fhirInteractions: ['patch: PATCH [type]/[id] (JSON Patch), with If-Match when ifMatch is given', 'create Provenance (when attribution is on)'],
 } satisfies TaskSpec;
 
 export const fhirDelete = {
@@ -67,6 +79,8 @@ export const fhirDelete = {
   input: z.object({ reference: Reference, server: Server }),
   output: z.object({ deleted: z.literal(true), reference: z.string() }),
   errors: FhirErrorNames,
+  idempotent: { safe: true, how: 'a retried delete that finds the resource already gone (FHIR.Gone) succeeds' },
+  fhirInteractions: ['delete: DELETE [type]/[id]', 'create Provenance (when attribution is on)'],
 } satisfies TaskSpec;
 
 export const fhirTransaction = {
@@ -75,6 +89,8 @@ export const fhirTransaction = {
   input: z.object({ bundle: z.looseObject({ resourceType: z.literal('Bundle'), type: z.enum(['transaction', 'batch']) }), server: Server }),
   output: Resource,
   errors: FhirErrorNames,
+  idempotent: { safe: true, how: "its POST entries become conditional creates on the call's idempotency key; PUT and DELETE entries repeat to the same state" },
+  fhirInteractions: ['transaction or batch: POST [base] with the Bundle'],
 } satisfies TaskSpec;
 
 export const fhirTaskSpecs = [fhirRead, fhirVread, fhirSearch, fhirCreate, fhirUpdate, fhirPatch, fhirDelete, fhirTransaction] as const;

@@ -14,6 +14,9 @@ export const fhirpathTest = {
   }),
   output: z.object({ matches: z.boolean() }),
   errors: ['FHIRPath.Invalid'],
+  idempotent: { safe: true, how: 'a pure evaluation' },
+  fhirInteractions: [],
+  compilerOnly: true,
 } satisfies TaskSpec;
 
 export const fhirpathTaskSpecs = [fhirpathTest] as const;

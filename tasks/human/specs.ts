@@ -26,6 +26,8 @@ export const tasksCreate = {
   input: HumanTaskInput,
   output: z.object({ task: z.string() }),
   errors: FhirErrorNames,
+  idempotent: { safe: true, how: "the Task is a conditional create on an identifier from the call's idempotency key: a retry finds the Task the first attempt made" },
+  fhirInteractions: ['create Task (If-None-Exist on its identifier)'],
 } satisfies TaskSpec;
 
 /** The errors an await step can end with when the person does not act (see resumeOnTaskChange.ts, expireHumanTask.ts). */
@@ -45,6 +47,9 @@ export const tasksAwait = {
   output: z.object({ task: z.string(), status: z.enum(['accepted', 'in-progress', 'completed']), output: z.unknown().optional() }),
   errors: [...HUMAN_TASK_ERRORS, 'States.Timeout', 'States.HeartbeatTimeout', ...FhirErrorNames],
   callback: true,
+  idempotent: { safe: true, how: 'as tasks.create; the callback token is stored once per Task' },
+  fhirInteractions: ['create Task (If-None-Exist on its identifier)', 'read the Task when the FHIR server reports it changed, to resume the step'],
+  compilerOnly: true,
 } satisfies TaskSpec;
 
 export const tasksExpire = {
@@ -53,6 +58,9 @@ export const tasksExpire = {
   input: z.object({ awaitKey: z.string().min(1), error: z.string().default('States.Timeout') }),
   output: z.object({}),
   errors: ['HumanTask.TimedOut'],
+  idempotent: { safe: true, how: 'only a Task still open is cancelled, so a second call changes nothing; it always ends by failing with HumanTask.TimedOut' },
+  fhirInteractions: ['search Task?identifier=… (the await step\'s Task)', 'update Task to cancelled with a statusReason (If-Match on its version)'],
+  compilerOnly: true,
 } satisfies TaskSpec;
 
 export const humanTaskSpecs = [tasksCreate, tasksAwait, tasksExpire] as const;

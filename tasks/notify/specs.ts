@@ -18,6 +18,8 @@ export const notifySend = {
   literalInput: notifySendInput.extend({ body: z.string().min(1) }),
   output: z.object({ deliveryId: z.string(), communication: z.string().optional() }),
   errors: ['Notify.DeliveryFailed', 'Notify.InvalidRecipient', 'Notify.InvalidMessage', ...FhirErrorNames],
+  idempotent: { safe: true, how: "the Communication is a conditional create on the call's idempotency key; a completed one is not sent again, and the channel dedupes a re-send by key" },
+  fhirInteractions: ['create Communication (If-None-Exist on the idempotency key)', 'update Communication to completed (or not-done when delivery fails)'],
 } satisfies TaskSpec;
 
 export const notifyTaskSpecs = [notifySend] as const;

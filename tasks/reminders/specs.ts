@@ -37,6 +37,8 @@ export const remindersPlan = {
   }),
   output: ReminderPlan,
   errors: ['Reminder.InvalidTiming', 'Reminder.NoTimeZone', ...FhirErrorNames],
+  idempotent: { safe: true, how: 'a pure calculation from the order and the policy; it reads the patient for their time zone' },
+  fhirInteractions: ['read the Patient (subject) for its time zone extension, when timeZone is not given'],
 } satisfies TaskSpec;
 
 export const remindersSchedule = {
@@ -45,6 +47,8 @@ export const remindersSchedule = {
   input: z.object({ plan: ReminderPlan }),
   output: z.object({ created: z.number().int(), existing: z.number().int(), scheduleNames: z.array(z.string()) }),
   errors: [],
+  idempotent: { safe: true, how: 'schedule names derive from order, version and slot: a schedule that exists already is counted as existing, not made twice' },
+  fhirInteractions: [],
 } satisfies TaskSpec;
 
 export const remindersCancel = {
@@ -53,6 +57,8 @@ export const remindersCancel = {
   input: z.object({ order: z.string(), keepVersionId: z.string().optional() }),
   output: z.object({ deleted: z.number().int() }),
   errors: [],
+  idempotent: { safe: true, how: 'deleting schedules that are already gone deletes nothing' },
+  fhirInteractions: [],
 } satisfies TaskSpec;
 
 export const remindersSend = {
@@ -61,6 +67,8 @@ export const remindersSend = {
   input: z.object({ order: z.string(), versionId: z.string(), slot: z.string(), at: IsoInstant, channel: z.string().optional() }),
   output: z.object({ sent: z.boolean(), communication: z.string().optional(), skippedReason: z.string().optional() }),
   errors: ['Reminder.OrderNotActive', ...FhirErrorNames, 'Notify.DeliveryFailed'],
+  idempotent: { safe: true, how: 'the Communication is a conditional create on an identifier from the slot key; a completed one means already sent, and the channel dedupes a re-send by key' },
+  fhirInteractions: ['read the MedicationRequest (is it still active, still this version?)', 'create Communication (If-None-Exist on the slot identifier)', 'update Communication to completed'],
 } satisfies TaskSpec;
 
 export const remindersReplenish = {
@@ -69,6 +77,8 @@ export const remindersReplenish = {
   input: z.object({ horizonHours: z.number().positive().max(24 * 90).default(72) }),
   output: z.object({ orders: z.number().int(), created: z.number().int() }),
   errors: [...FhirErrorNames, ...ReminderErrorNames],
+  idempotent: { safe: true, how: 'it creates only the schedules that are missing (names derive from order, version and slot)' },
+  fhirInteractions: ['search MedicationRequest?status=active', 'read each order\'s Patient for its time zone'],
 } satisfies TaskSpec;
 
 export const reminderTaskSpecs = [remindersPlan, remindersSchedule, remindersCancel, remindersSend, remindersReplenish] as const;

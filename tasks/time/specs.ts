@@ -33,6 +33,8 @@ export const timeFormat = {
     offset: z.string(),
   }),
   errors: [...TimeErrorNames],
+  idempotent: { safe: true, how: 'a pure calculation' },
+  fhirInteractions: [],
 } satisfies TaskSpec;
 
 export const timeTaskSpecs = [timeFormat] as const;

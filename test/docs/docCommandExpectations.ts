@@ -78,6 +78,8 @@ export const DOC_COMMAND_EXPECTATIONS: Readonly<Record<string, CommandExpectatio
     creates: ['dist/abnormal-lab.asl.json', 'dist/abnormal-lab.trigger.json', 'dist/abnormal-lab.manifest.json'],
   },
   'npx clinflow graph workflows/abnormal-lab.yaml --format mermaid': { prints: [/^flowchart TD$/m, 'x_trigger>"trigger<br/>FHIR Observation: create, update<br/>where: '] },
+  'npx clinflow graph abnormal-lab --format svg --out abnormal-lab.svg': { prints: ['wrote abnormal-lab.svg'], creates: ['abnormal-lab.svg'] },
+  'npx clinflow tasks describe notify.send': { prints: [/^notify\.send: Send a message/m, /^ {2}recipient +string \(required\)$/m, 'Errors: Notify.DeliveryFailed', 'Idempotent: yes'] },
 
   // README: Development table
   'npm run typecheck': {
@@ -102,6 +104,8 @@ export const DOC_COMMAND_EXPECTATIONS: Readonly<Record<string, CommandExpectatio
     exit: 1,
     prints: ['have: api, bus, engine, ingest'],
   },
+  // The copy is the committed repository: its generated docs must already be current.
+  'npm run docs': { prints: ['generated docs are up to date'] },
   'npx clinflow conformance <suite> FILE [--json]': {
     instead: { run: 'npx clinflow conformance timing ../shared/conformance/timing/vectors.json', why: '<suite> and FILE are placeholders: one suite, the shared Timing vectors' },
     needsShared: 'conformance/timing/vectors.json',

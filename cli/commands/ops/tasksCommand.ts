@@ -10,6 +10,7 @@ import { openLocalDatabase } from './localDatabase';
 import { addConnectionOptions, connect, UsageError, type Connection, type ConnectionOptions } from './opsConnection';
 import { formatTable, toJson } from './output';
 import { runOps } from './runOps';
+import { registerTasksDescribe } from './tasksDescribe';
 
 export interface WaitingTask {
   executionArn: string;
@@ -131,6 +132,7 @@ async function endTask(opts: EndOptions, target: string, ending: TaskEnding, det
 
 export function registerTasks(program: Command, setExit: SetExit): void {
   const cmd = program.command('tasks').description('Human tasks executions wait on: list them, complete or fail them by hand.');
+  registerTasksDescribe(cmd, setExit);
   addConnectionOptions(cmd.command('list').description('waiting human tasks with their FHIR Task and deadline').option('--workflow <name>', 'only this workflow').option('--limit <n>', 'running executions to look at', '200')).action(
     (opts: ConnectionOptions & { workflow?: string; limit: string }) =>
       runOps(setExit, async () => {
