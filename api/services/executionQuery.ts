@@ -52,9 +52,10 @@ interface Plan {
 
 /**
  * ListExecutions as AWS defines it (state machine, `statusFilter`, `redriveFilter`, paging, most
- * recent start first), plus clinflow's own filters for the ops commands: `clinflowReference` (a
- * FHIR reference the input named, across every state machine when no ARN is given) and
- * `clinflowStartedAfter`. `nextToken` is a keyset cursor (start time and id of the page's last
+ * recent start first), plus clinflow's own filters for the ops commands and the console:
+ * `clinflowReference` (a FHIR reference the input named, across every state machine when no ARN is
+ * given), `clinflowAllStateMachines` (every state machine), `clinflowStartedAfter` and
+ * `clinflowStartedBefore`. `nextToken` is a keyset cursor (start time and id of the page's last
  * execution), so every page is one seek into an index of `engine/durable/journalIndexes.ts`, never
  * an OFFSET; `explain` shows the plan a request gets.
  */
@@ -119,7 +120,7 @@ export class ExecutionQuery {
       if (!sm) throw new StepFunctionsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${input.stateMachineArn}'`);
       where.push('e.state_machine_id = ?');
       params.push(sm.id);
-    } else if (typeof ref !== 'string') throw new AwsError('ValidationException', 'stateMachineArn is required');
+    } else if (typeof ref !== 'string' && input.clinflowAllStateMachines !== true) throw new AwsError('ValidationException', 'stateMachineArn is required');
     if (typeof ref === 'string') {
       // CROSS JOIN keeps the reference's few rows as the outer loop: left to itself the planner
       // may walk every execution of the state machine and probe the references for each.
@@ -146,6 +147,10 @@ export class ExecutionQuery {
       where.push('e.start_ms >= ?');
       params.push(Math.floor(input.clinflowStartedAfter * 1000));
     }
+    if (typeof input.clinflowStartedBefore === 'number') {
+      where.push('e.start_ms < ?');
+      params.push(Math.floor(input.clinflowStartedBefore * 1000));
+    }
     const cursor = decodeToken(input.nextToken, this.startOf);
     if (cursor) {
       // A row value: SQLite seeks the index to the cursor and walks on from there.
@@ -156,7 +161,7 @@ export class ExecutionQuery {
     if (max !== undefined && max !== null && (typeof max !== 'number' || !Number.isInteger(max) || max < 0 || max > 1000)) throw new AwsError('ValidationException', 'maxResults must be an integer between 0 and 1000');
     const limit = typeof max === 'number' && max > 0 ? max : 100;
     params.push(limit + 1);
-    const sql = `SELECT e.id, e.state_machine_id, e.name, e.status, e.start_ms, e.stop_ms, e.redrive_count, e.redrive_ms, e.version FROM ${from} WHERE ${where.join(' AND ')} ORDER BY e.start_ms DESC, e.id DESC LIMIT ?`;
+    const sql = `SELECT e.id, e.state_machine_id, e.name, e.status, e.start_ms, e.stop_ms, e.redrive_count, e.redrive_ms, e.version FROM ${from}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY e.start_ms DESC, e.id DESC LIMIT ?`;
     return { sql, params, limit };
   }
 }

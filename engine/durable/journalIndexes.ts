@@ -11,4 +11,8 @@ export const journalIndexSchema: readonly string[] = [
   `CREATE INDEX IF NOT EXISTS sfn_executions_by_start ON sfn_executions(state_machine_id, start_ms, id);
    CREATE INDEX IF NOT EXISTS sfn_executions_by_status_start ON sfn_executions(state_machine_id, status, start_ms, id);
    CREATE INDEX IF NOT EXISTS sfn_executions_redriven ON sfn_executions(state_machine_id, start_ms, id) WHERE redrive_count > 0;`,
+  // The console and `executions list` without a workflow list across every state machine: the
+  // same keyset walk with no state machine prefix.
+  `CREATE INDEX IF NOT EXISTS sfn_executions_all_by_start ON sfn_executions(start_ms, id);
+   CREATE INDEX IF NOT EXISTS sfn_executions_all_by_status_start ON sfn_executions(status, start_ms, id);`,
 ];

@@ -15,6 +15,8 @@ export interface PendingReminder {
   at: string;
   schedule: string;
   state: string;
+  /** The reminder policy version that planned it (the console shows it). */
+  policyVersion?: string;
 }
 
 /** The orders of a patient, from the FHIR server (MedicationRequest?subject=…). */
@@ -42,7 +44,7 @@ export async function listReminders(conn: Connection, orders: ReadonlySet<string
     const page = await conn.scheduler.send(new ListSchedulesCommand({ GroupName: conn.reminderGroup, MaxResults: 100, ...(NextToken ? { NextToken } : {}) }));
     for (const s of page.Schedules ?? []) {
       const full = await conn.scheduler.send(new GetScheduleCommand({ Name: s.Name, GroupName: conn.reminderGroup }));
-      let fire: { order?: string; slot?: string; at?: string; timeZone?: string };
+      let fire: { order?: string; slot?: string; at?: string; timeZone?: string; policyVersion?: string };
       try {
         fire = JSON.parse(full.Target?.Input ?? '{}') as typeof fire;
       } catch {
@@ -51,7 +53,7 @@ export async function listReminders(conn: Connection, orders: ReadonlySet<string
       if (!fire.order || !orders.has(fire.order) || !fire.at) continue;
       const zone = fire.timeZone ?? 'UTC';
       const local = DateTime.fromISO(fire.at, { zone: 'utc' }).setZone(zone);
-      out.push({ order: fire.order, slot: fire.slot ?? '', localTime: local.isValid ? local.toFormat('yyyy-MM-dd HH:mm ZZZZ') : fire.at, timeZone: zone, at: fire.at, schedule: s.Name ?? '', state: s.State ?? '' });
+      out.push({ order: fire.order, slot: fire.slot ?? '', localTime: local.isValid ? local.toFormat('yyyy-MM-dd HH:mm ZZZZ') : fire.at, timeZone: zone, at: fire.at, schedule: s.Name ?? '', state: s.State ?? '', ...(fire.policyVersion ? { policyVersion: fire.policyVersion } : {}) });
     }
     NextToken = page.NextToken;
   } while (NextToken);
