@@ -6,6 +6,7 @@ import { sequentialIds } from '../../engine/clock/ids';
 import { SimulatedClock } from '../../engine/clock/simulatedClock';
 import { Engine } from '../../engine/durable/engine';
 import { ExecutionQuery } from './executionQuery';
+import { journalIndexSchema } from '../../engine/durable/journalIndexes';
 
 const WAIT = JSON.stringify({ StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 3600, End: true } } });
 const token = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -77,6 +78,14 @@ describe('ExecutionQuery', () => {
       expect({ input, plan }).toEqual({ input, plan: expect.stringContaining(`SEARCH e USING INDEX ${index} (state_machine_id=?`) });
       expect({ input, plan }).toEqual({ input, plan: expect.not.stringMatching(/\bSCAN\b|TEMP B-TREE/) });
     }
+    // Across every state machine (the console, `executions list` without a workflow): the same seek, no prefix.
+    for (const [input, index] of [[{}, 'sfn_executions_all_by_start'], [{ statusFilter: 'FAILED', nextToken: deep }, 'sfn_executions_all_by_status_start']] as const) {
+      const plan = query.explain({ clinflowAllStateMachines: true, ...input }).join('\n');
+      expect({ input, plan }).toEqual({ input, plan: expect.stringContaining(`USING INDEX ${index}`) });
+      // With no filter at all the first page walks the index backwards until LIMIT (`SCAN … USING
+      // INDEX`): that is the seek; what must never appear is a sort or a walk of the table itself.
+      expect({ input, plan }).toEqual({ input, plan: expect.not.stringMatching(/TEMP B-TREE|\bSCAN e$|\bSCAN e\n/) });
+    }
     // By reference: the reference's rows drive (a sort of those few), never a walk of the state machine's executions.
     const byRef = query.explain({ stateMachineArn, clinflowReference: 'MedicationRequest/m3', nextToken: deep });
     expect(byRef[0]).toMatch(/^SEARCH r USING PRIMARY KEY \(ref=\?\)/);
@@ -109,8 +118,8 @@ describe('journal_indexes migration', () => {
       raw.close();
       const again = new Engine({ database: file, clock: new SimulatedClock(Date.UTC(2030, 0, 1)), ids: sequentialIds() });
       const indexes = (again.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sfn_executions' ORDER BY name").pluck().all() as string[]).filter((n) => n.startsWith('sfn_executions_'));
-      expect(indexes).toEqual(expect.arrayContaining(['sfn_executions_by_start', 'sfn_executions_by_status_start', 'sfn_executions_redriven']));
-      expect(again.db.prepare("SELECT version FROM schema_versions WHERE module = 'journal_indexes'").pluck().get()).toBe(1);
+      expect(indexes).toEqual(expect.arrayContaining(['sfn_executions_by_start', 'sfn_executions_by_status_start', 'sfn_executions_redriven', 'sfn_executions_all_by_start', 'sfn_executions_all_by_status_start']));
+      expect(again.db.prepare("SELECT version FROM schema_versions WHERE module = 'journal_indexes'").pluck().get()).toBe(journalIndexSchema.length);
       expect(new ExecutionQuery(again).listExecutions({ stateMachineArn }).executions.map((e) => e.name)).toEqual(['before']);
       await again.close();
     } finally {
