@@ -109,17 +109,23 @@ export async function startDevRig(options: DevRigOptions = {}): Promise<DevRig> 
       sandbox: { port: 0, seed: { seed: 7, patients: options.patients ?? 5, at: START_MS } },
     });
     const rt = runtime;
+    // Resources the EHR (the test) and the workflows create get sequential ids, like the journal's
+    // execution names: the same on every run, so are the pages that show them.
+    const fhirIds = sequentialIds('f0000000');
+    if (rt.sandbox) rt.sandbox.repo.generateId = () => fhirIds.next();
     const api = attachApi(rt.triggers.server, { engine: rt.engine, bus: rt.bus, scheduler: rt.scheduler, dataDir, log, env: options.env ?? {}, renderMetrics: () => rt.triggers.router.metrics.render() });
     const idle = async (): Promise<void> => {
       // A notification can start an execution whose step writes to FHIR, which notifies again.
       for (let round = 0; round < 100; round++) {
+        // A wake-up armed for now fires on the next macrotask: let it.
+        await new Promise((r) => setTimeout(r, 0));
         const before = rt.sandbox?.notifications.deliveries.length ?? 0;
         await rt.sandbox?.notifications.drain();
         await rt.bus.deliverDue();
         await rt.engine.runUntilIdle();
         await rt.sandbox?.notifications.drain();
-        const due = rt.bus.nextDueAt();
-        if ((rt.sandbox?.notifications.deliveries.length ?? 0) === before && (due === undefined || due > clock.now())) return;
+        const due = [rt.bus.nextDueAt(), rt.engine.nextTimerAt()].filter((t): t is number => t !== undefined && t <= clock.now());
+        if ((rt.sandbox?.notifications.deliveries.length ?? 0) === before && due.length === 0) return;
       }
       throw new Error('the runtime did not become idle after 100 rounds');
     };
@@ -131,7 +137,18 @@ export async function startDevRig(options: DevRigOptions = {}): Promise<DevRig> 
       baseUrl: rt.urls.triggers,
       idle,
       async advance(ms) {
-        clock.advance(ms);
+        // Timer by timer, as `clinflow dev` would live through the interval: a retry armed by
+        // a retry that fired on the way fires too.
+        const target = clock.now() + ms;
+        await idle();
+        for (;;) {
+          const next = [rt.engine.nextTimerAt(), rt.bus.nextDueAt()].filter((t): t is number => t !== undefined && t <= target).sort((a, b) => a - b)[0];
+          if (next === undefined) break;
+          clock.set(Math.max(next, clock.now()));
+          wakeup.poke();
+          await idle();
+        }
+        clock.set(target);
         wakeup.poke();
         await idle();
       },

@@ -53,10 +53,10 @@ export function seedExecutions(engine: Engine, options: SeedOptions): SeedResult
         failed++;
         const cause = `Observation/seed-${n} was not found on the FHIR server (synthetic seed data)`;
         history.push({ type: 'ExecutionFailed', timestamp: stop, details: { error: 'FHIR.NotFound', cause } });
-        store.writeStep({ execId, revisionId: sm.revision_id, firstEventId: 1, history, state: { ...running, status, historyCount: 2 }, changedFrames: [], removedFrames: [], commands: [{ type: 'ExecutionEnded', status, error: 'FHIR.NotFound', cause }], now: stop, fresh: true });
+        store.writeStep({ execId, revisionId: sm.revision_id, firstEventId: 1, history, state: { ...running, status, historyCount: 2 }, changedFrames: [], removedFrames: [], persisted: new Set(), commands: [{ type: 'ExecutionEnded', status, error: 'FHIR.NotFound', cause }], now: stop, fresh: true });
       } else {
         history.push({ type: 'ExecutionSucceeded', timestamp: stop, details: { output: '{"acknowledged":true}' } });
-        store.writeStep({ execId, revisionId: sm.revision_id, firstEventId: 1, history, state: { ...running, status, historyCount: 2 }, changedFrames: [], removedFrames: [], commands: [{ type: 'ExecutionEnded', status, output: { acknowledged: true } }], now: stop, fresh: true });
+        store.writeStep({ execId, revisionId: sm.revision_id, firstEventId: 1, history, state: { ...running, status, historyCount: 2 }, changedFrames: [], removedFrames: [], persisted: new Set(), commands: [{ type: 'ExecutionEnded', status, output: { acknowledged: true } }], now: stop, fresh: true });
       }
     }
   })();
