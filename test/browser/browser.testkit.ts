@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppeteer-core';
 import { attachApi, type AttachedApi } from '../../api/attachApi';
 import { sequentialIds } from '../../engine/clock/ids';
 import { SimulatedClock } from '../../engine/clock/simulatedClock';
@@ -200,7 +200,7 @@ export interface ConsolePage {
 }
 
 /** A new tab with the fixed viewport, the viewer's time zone and reduced motion, its errors recorded. */
-export async function openPage(browser: Browser, origin: string): Promise<ConsolePage> {
+export async function openPage(browser: Browser | BrowserContext, origin: string): Promise<ConsolePage> {
   const page = await browser.newPage();
   page.setDefaultTimeout(BROWSER_MS);
   page.setDefaultNavigationTimeout(BROWSER_MS);
