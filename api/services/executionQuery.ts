@@ -35,8 +35,10 @@ function decodeToken(token: unknown): number {
 
 /**
  * ListExecutions as AWS defines it (state machine, `statusFilter`, `redriveFilter`, paging, newest
- * first), plus clinflow's own filters for the ops commands: `clinflowReference` (a FHIR reference
- * the input named, across every state machine when no ARN is given) and `clinflowStartedAfter`.
+ * first), plus clinflow's own filters for the ops commands and the console: `clinflowReference` (a
+ * FHIR reference the input named, across every state machine when no ARN is given),
+ * `clinflowAllStateMachines` (every state machine, newest first), `clinflowStartedAfter` and
+ * `clinflowStartedBefore`.
  */
 export class ExecutionQuery {
   private readonly refs: ExecutionRefIndex;
@@ -57,7 +59,7 @@ export class ExecutionQuery {
       if (!sm) throw new StepFunctionsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${input.stateMachineArn}'`);
       where.push('e.state_machine_id = ?');
       params.push(sm.id);
-    } else if (typeof ref !== 'string') throw new AwsError('ValidationException', 'stateMachineArn is required');
+    } else if (typeof ref !== 'string' && input.clinflowAllStateMachines !== true) throw new AwsError('ValidationException', 'stateMachineArn is required');
     if (typeof ref === 'string') {
       this.refs.catchUp();
       from = 'ops_execution_refs r JOIN sfn_executions e ON e.id = r.execution_id';
@@ -77,6 +79,10 @@ export class ExecutionQuery {
     if (typeof input.clinflowStartedAfter === 'number') {
       where.push('e.start_ms >= ?');
       params.push(Math.floor(input.clinflowStartedAfter * 1000));
+    }
+    if (typeof input.clinflowStartedBefore === 'number') {
+      where.push('e.start_ms < ?');
+      params.push(Math.floor(input.clinflowStartedBefore * 1000));
     }
     const max = input.maxResults;
     if (max !== undefined && max !== null && (typeof max !== 'number' || !Number.isInteger(max) || max < 0 || max > 1000)) throw new AwsError('ValidationException', 'maxResults must be an integer between 0 and 1000');

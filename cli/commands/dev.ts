@@ -51,12 +51,28 @@ export async function runDev(opts: DevOptions, out: (line: string) => void = (l)
   const { attachApi } = require('../../api/attachApi') as typeof import('../../api/attachApi');
   const { profileHint } = require('../../api/auth/localCredentials') as typeof import('../../api/auth/localCredentials');
   const attached = attachApi(runtime.triggers.server, { engine: runtime.engine, bus: runtime.bus, scheduler: runtime.scheduler, dataDir: resolve(opts.dataDir), log, renderMetrics: () => runtime.triggers.router.metrics.render() });
+  // The web console at /console, on the same port, over the same services and audit trail.
+  const { startLocalConsole } = require('../console/startLocalConsole') as typeof import('../console/startLocalConsole');
+  const consoleUi = startLocalConsole(runtime.triggers.server, {
+    engine: runtime.engine,
+    bus: runtime.bus,
+    scheduler: runtime.scheduler,
+    dataDir: resolve(opts.dataDir),
+    workflowsDir: resolve(opts.workflows),
+    fhirBase: runtime.urls.fhir,
+    ...(keys ? { encryptionKey: String(keys.key) } : {}),
+    readiness: () => ({ workflows: runtime.workflowsReady() }),
+    renderMetrics: () => runtime.triggers.router.metrics.render() + attached.lifecycle.render(),
+    audit: attached.api.audit,
+    log,
+  });
   for (const d of runtime.diagnostics) out(formatDiagnostic(d));
   out(`clinflow dev: ${runtime.deployments.length} workflows loaded (${runtime.deployments.map((d) => d.workflow).join(', ')})`);
   out(`  FHIR notifications  POST ${runtime.urls.fhirNotify}`);
   out(`  events (PutEvents)  POST ${runtime.urls.triggers}/events${process.env.CLINFLOW_EVENTS_TOKEN ? '' : '  (set CLINFLOW_EVENTS_TOKEN to enable)'}`);
   out(`  health / metrics    GET  ${runtime.urls.triggers}/health  ${runtime.urls.triggers}/metrics`);
   for (const line of profileHint(attached.credentials, runtime.urls.triggers)) out(line);
+  out(`  web console         ${runtime.urls.triggers}/console${consoleUi.generatedToken ? `  (token for this run: ${consoleUi.generatedToken})` : '  (sign in with your CLINFLOW_CONSOLE_TOKEN(S) token)'}`);
   out(`  FHIR server         ${runtime.urls.fhir}${runtime.sandbox ? '  (sandbox, synthetic data)' : ''}`);
   out(`  data                ${resolve(opts.dataDir)}${speed > 1 ? `   clock: ${speed}× real time` : ''}`);
 
@@ -77,6 +93,7 @@ export async function runDev(opts: DevOptions, out: (line: string) => void = (l)
   return async () => {
     watcher.close();
     await reloading;
+    consoleUi.detach();
     attached.detach();
     await runtime.close();
   };

@@ -49,6 +49,8 @@ export const DOC_COMMAND_EXPECTATIONS: Readonly<Record<string, CommandExpectatio
       /FHIR notifications {2}POST http:\/\/127\.0\.0\.1:\d+\/fhir\/notify\/sandbox/,
       /events \(PutEvents\) {2}POST http:\/\/127\.0\.0\.1:\d+\/events {2}\(set CLINFLOW_EVENTS_TOKEN to enable\)/,
       /health \/ metrics {4}GET {2}http:\/\/127\.0\.0\.1:\d+\/health {2}http:\/\/127\.0\.0\.1:\d+\/metrics/,
+      // No CLINFLOW_CONSOLE_TOKEN(S): a console token is generated for the run and printed once.
+      /web console {9}http:\/\/127\.0\.0\.1:\d+\/console {2}\(token for this run: [A-Za-z0-9_-]{32}\)/,
       /FHIR server {9}http:\/\/127\.0\.0\.1:\d+\/fhir {2}\(sandbox, synthetic data\)/,
       /data {16}\S+\.clinflow/,
       /^ready$/m,
