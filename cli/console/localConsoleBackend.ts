@@ -25,6 +25,8 @@ export interface LocalConsoleDeps {
   renderMetrics: () => string;
   /** Puts a dead letter back on its way (i14-ops' `dlq redrive`); absent: the view says so. */
   redriveDeadLetter?: (source: 'bus' | 'scheduler', id: number) => Promise<void>;
+  /** The runtime's clock (escalation states are relative to it); default the wall clock. */
+  now?: () => number;
 }
 
 /** `name{labels} value` lines of a Prometheus text exposition, without comments. */
@@ -106,5 +108,5 @@ export function localConsoleBackend(deps: LocalConsoleDeps): ConsoleBackend {
       return { ready: Object.values(checks).every(Boolean), checks, metrics: parseMetrics(deps.renderMetrics()) };
     },
     marker: () => `${(maxStmt.get() as { id: number | null }).id ?? 0}:${changes}`,
-  });
+  }, deps.now);
 }
