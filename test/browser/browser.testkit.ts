@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppeteer-core';
 import { attachApi, type AttachedApi } from '../../api/attachApi';
+import { startLocalConsole } from '../../cli/console/startLocalConsole';
 import { sequentialIds } from '../../engine/clock/ids';
 import { SimulatedClock } from '../../engine/clock/simulatedClock';
 import type { Wakeup } from '../../engine/clock/systemClock';
@@ -82,7 +83,9 @@ export interface DevRigOptions {
   workflowsDir?: string;
   /** Synthetic patients in the sandbox (dev's default is 5). */
   patients?: number;
-  /** Extra environment the console reads (its tokens); never the process's own. */
+  /** Serve the web console at /console, as `dev` does. */
+  console?: boolean;
+  /** The environment the AWS API and the console read (the console's tokens); never the process's own. */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -113,7 +116,25 @@ export async function startDevRig(options: DevRigOptions = {}): Promise<DevRig> 
     // execution names: the same on every run, so are the pages that show them.
     const fhirIds = sequentialIds('f0000000');
     if (rt.sandbox) rt.sandbox.repo.generateId = () => fhirIds.next();
-    const api = attachApi(rt.triggers.server, { engine: rt.engine, bus: rt.bus, scheduler: rt.scheduler, dataDir, log, env: options.env ?? {}, renderMetrics: () => rt.triggers.router.metrics.render() });
+    const env = options.env ?? {};
+    const api = attachApi(rt.triggers.server, { engine: rt.engine, bus: rt.bus, scheduler: rt.scheduler, dataDir, log, env, renderMetrics: () => rt.triggers.router.metrics.render() });
+    // As cli/commands/dev.ts attaches it, on the runtime's (simulated) clock.
+    const consoleUi = options.console
+      ? startLocalConsole(rt.triggers.server, {
+          engine: rt.engine,
+          bus: rt.bus,
+          scheduler: rt.scheduler,
+          dataDir,
+          workflowsDir: options.workflowsDir ?? join(REPO, 'workflows'),
+          fhirBase: rt.urls.fhir,
+          readiness: () => ({ workflows: rt.workflowsReady() }),
+          renderMetrics: () => rt.triggers.router.metrics.render() + api.lifecycle.render(),
+          audit: api.api.audit,
+          log,
+          env,
+          now: () => clock.now(),
+        })
+      : undefined;
     const idle = async (): Promise<void> => {
       // A notification can start an execution whose step writes to FHIR, which notifies again.
       for (let round = 0; round < 100; round++) {
@@ -153,6 +174,7 @@ export async function startDevRig(options: DevRigOptions = {}): Promise<DevRig> 
         await idle();
       },
       async close() {
+        consoleUi?.detach();
         api.detach();
         await rt.close();
         rmSync(dataDir, { recursive: true, force: true });
@@ -211,7 +233,8 @@ export async function openPage(browser: Browser | BrowserContext, origin: string
   const offOrigin: string[] = [];
   page.on('pageerror', (err) => errors.push(`page error: ${err instanceof Error ? err.message : String(err)}`));
   page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console error: ${msg.text()}`);
+    // The browser asks for /favicon.ico by itself; the console serves none, and no page asked for it.
+    if (msg.type() === 'error' && !msg.location().url?.endsWith('/favicon.ico')) errors.push(`console error: ${msg.text()}${msg.location().url ? ` (${msg.location().url})` : ''}`);
   });
   page.on('request', (req) => {
     const url = req.url();
