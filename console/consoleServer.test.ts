@@ -259,11 +259,27 @@ describe('one execution', () => {
     const arn = failedArns[3] ?? '';
     const text = await (await get(c, `/console/executions/${encodeURIComponent(arn)}`)).text();
     expect(text).toMatch(/<li data-step="readOrder" data-status="failed"/);
+    // The graph, drawn from the YAML steps, marks the same step failed (in colour and in words).
+    expect(text).toMatch(/<figure id="graph" class="graph"><svg [^>]*role="img"/);
+    expect(text).toMatch(/<g class="cf-node cf-kind-task cf-status-failed" data-step="readOrder">/);
     expect(text).toMatch(/id="execution-status"><span class="badge status-failed" data-status="FAILED">/);
     expect(text).toMatch(/id="execution-error"/);
     expect(text).not.toMatch(/missing-3/); // the input (PHI) is nowhere in the page
     expect(text).not.toMatch(/id="redrive-form"|class="reveal/);
     expect(text).toMatch(/id="no-reveal"/);
+  });
+});
+
+describe('workflows', () => {
+  it('lists each workflow with its trigger as written, and draws its steps', async () => {
+    const c = await signIn(TOKENS.viewer);
+    const list = await (await get(c, '/console/workflows')).text();
+    expect(list).toMatch(/data-workflow="console-fail"/);
+    expect(list).toMatch(/data-count-status="FAILED"><span class="badge status-failed" data-status="FAILED">failed<\/span> \d+/);
+    const one = await (await get(c, '/console/workflows/console-review')).text();
+    expect(one).toMatch(/<li data-step="review" class="step depth-0"><strong>review<\/strong> <span class="muted">a person: until completed · timeout 1h<\/span>/);
+    expect(one).toMatch(/<svg [^>]*role="img"/);
+    expect((await get(c, '/console/workflows/nope')).status).toBe(404);
   });
 });
 

@@ -97,7 +97,7 @@ describe('clinflow validate / compile / graph / schema', () => {
     const m = await inProcess('graph', 'workflows/discharge-follow-up.yaml');
     expect(m.code).toBe(0);
     expect(m.stdout).toMatch(/^flowchart TD\n/);
-    expect(m.stdout).toContain('"reachable"');
+    expect(m.stdout).toContain('s_reachable{"reachable<br/>if"}');
     const d = await inProcess('graph', 'workflows/discharge-follow-up.yaml', '--format', 'dot');
     expect(d.stdout).toMatch(/^digraph "discharge-follow-up" \{/);
     const s = await inProcess('schema');

@@ -3,6 +3,7 @@ import type { LocalEventBus } from '../../engine/bus/LocalEventBus';
 import { CorrelationStore } from '../../engine/correlation/correlationStore';
 import type { Engine } from '../../engine/durable/engine';
 import type { LocalScheduler } from '../../engine/scheduler/localScheduler';
+import type { Logger } from '../../schemas/ports';
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { ExecutionQuery } from '../../api/services/executionQuery';
 import { stepFunctionsOperations } from '../../api/services/stepFunctions';
@@ -23,6 +24,7 @@ export interface LocalConsoleDeps {
   encryptionKey?: string;
   readiness: () => Record<string, boolean>;
   renderMetrics: () => string;
+  log?: Logger;
   /** Puts a dead letter back on its way (i14-ops' `dlq redrive`); absent: the view says so. */
   redriveDeadLetter?: (source: 'bus' | 'scheduler', id: number) => Promise<void>;
   /** The runtime's clock (escalation states are relative to it); default the wall clock. */
@@ -51,6 +53,16 @@ export function localConsoleBackend(deps: LocalConsoleDeps): ConsoleBackend {
   const key = deps.encryptionKey;
   const callbacks = createCallbackStore(engine.db, key ? { encryptionKey: Buffer.from(key, /^[0-9a-f]{64}$/i.test(key) ? 'hex' : 'base64') } : {});
   const conn = inProcessConnection(sfn, deps.scheduler, deps.dataDir);
+  // Bring the FHIR-reference index up to date now, not on the first search (a journal that was never
+  // indexed costs ~45 ms per 1 000 executions once; the progress mark is kept in the database).
+  const warm = setTimeout(() => {
+    try {
+      query.listExecutions({ clinflowReference: 'Patient/warm-up', maxResults: 1 });
+    } catch (err) {
+      deps.log?.warn({ error: err instanceof Error ? err.message : String(err) }, 'console: indexing execution references failed');
+    }
+  }, 0);
+  warm.unref();
   let changes = 0;
   engine.onLifecycle(() => {
     changes += 1;

@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import type { AuditLog } from '../../api/audit/auditLog';
-import type { Logger } from '../../schemas/ports';
 import { attachConsole } from '../../console/attachConsole';
 import { loadConsoleTokens } from '../../console/auth/consoleTokens';
 import { localConsoleBackend, type LocalConsoleDeps } from './localConsoleBackend';
@@ -9,7 +8,7 @@ import { localConsoleBackend, type LocalConsoleDeps } from './localConsoleBacken
  * The console of `clinflow dev`/`serve`, on the trigger server's port: the local backend, the
  * console tokens (one generated for this run when none is configured), the API's audit trail.
  */
-export function startLocalConsole(server: Server, deps: LocalConsoleDeps & { audit: AuditLog; log?: Logger; env?: NodeJS.ProcessEnv }): { generatedToken?: string; detach(): void } {
+export function startLocalConsole(server: Server, deps: LocalConsoleDeps & { audit: AuditLog; env?: NodeJS.ProcessEnv }): { generatedToken?: string; detach(): void } {
   const tokens = loadConsoleTokens(deps.env ?? process.env, deps.dataDir, true);
   const attached = attachConsole(server, {
     backend: localConsoleBackend(deps),

@@ -67,7 +67,9 @@ interface Live {
 /** An execution started or ended: what lifecycle logs and metrics need, never its input or output. */
 export type LifecycleEvent =
   | { type: 'started'; executionArn: string; stateMachineName: string; executionName: string; version?: number; at: number }
-  | { type: 'ended'; executionArn: string; stateMachineName: string; executionName: string; version?: number; status: string; error?: string; startedAt: number; at: number };
+  | { type: 'ended'; executionArn: string; stateMachineName: string; executionName: string; version?: number; status: string; error?: string; startedAt: number; at: number }
+  /** A task invocation answered (callback tasks: when handed over); durations on the engine's clock. */
+  | { type: 'task'; executionArn: string; stateMachineName: string; resource: string; ok: boolean; error?: string; startedAt: number; at: number };
 
 type Guard = { timerId?: string; taskId?: string; consume?: boolean };
 /** A step's result; `chunk` holds its history when the interpreter wrote it to the journal's encoder. */
@@ -895,6 +897,7 @@ export class Engine implements ExecutionPort {
     const tasks = this.tasks;
     this.inflightTasks.add(key);
     const run = (async (): Promise<void> => {
+      const startedAt = this.clock.now();
       const outcome = tasks
         ? await tasks
             .invoke({
@@ -909,6 +912,7 @@ export class Engine implements ExecutionPort {
             .catch((err: unknown) => ({ ok: false as const, error: 'States.Runtime', cause: err instanceof Error ? err.message : String(err) }))
         : { ok: false as const, error: 'States.Runtime', cause: 'no task port is configured' };
       if (this.closing) return;
+      this.emit({ type: 'task', executionArn: arn, stateMachineName: arn.split(':')[6] ?? '', resource: cmd.resource, ok: outcome.ok, ...(outcome.ok ? {} : { error: outcome.error }), startedAt, at: this.clock.now() });
       if (cmd.taskToken !== undefined && outcome.ok) {
         // A callback task is complete only when SendTask* arrives; just record the delivery.
         await this.committer.commit(() => this.store.markDelivered(execId, cmd.taskId));

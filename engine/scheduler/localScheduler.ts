@@ -21,7 +21,7 @@ import type { Db } from '../db/openDatabase';
 import { createPayloadCodec, type PayloadCodec } from '../durable/payloadCodec';
 import { atInstant, nextOccurrence, parseScheduleExpression, validateScheduleExpression, type ScheduleExpression } from './scheduleExpression';
 import { conflictException, notFoundException, validationException } from './schedulerErrors';
-import { SchedulerDeliveries, type DeadLetter } from './schedulerDeliveries';
+import { fireExecutionId, SchedulerDeliveries, type DeadLetter } from './schedulerDeliveries';
 import { ensureSchedulerSchema, type ScheduleRow } from './schedulerStore';
 import type { TargetInvoker } from './targetInvoker';
 import { validateScheduleInput, type StoredSpec } from './validateScheduleInput';
@@ -369,7 +369,7 @@ export class LocalScheduler implements SchedulerPort {
   private fireOne(row: ScheduleRow, now: number): void {
     const spec = this.openSpec(row);
     const nominal = row.next_nominal_ms ?? now;
-    const executionId = createHash('sha256').update(`${row.arn}|${nominal}`).digest('hex').slice(0, 32);
+    const executionId = fireExecutionId(row.arn, nominal);
     this.deliveries.enqueue(row.arn, spec.Target, nominal, row.next_due_ms ?? now, executionId);
     const e = parseScheduleExpression(spec.ScheduleExpression);
     const next = e.kind === 'at' ? undefined : this.occurrenceAfter(e, spec, row.anchor_ms, nominal, false);

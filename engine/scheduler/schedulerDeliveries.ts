@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Target } from '@aws-sdk/client-scheduler';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../db/openDatabase';
@@ -14,6 +15,11 @@ const DELIVERY_LEASE_MS = 60_000;
 /** Back-off between delivery attempts: 1 s, 2 s, 4 s … capped at 5 minutes. */
 export function retryDelayMs(attempt: number): number {
   return Math.min(1000 * 2 ** (attempt - 1), 300_000);
+}
+
+/** The execution id of one occurrence (`<aws.scheduler.execution-id>`, the started execution's name): the same on every attempt. */
+export function fireExecutionId(scheduleArn: string, nominalMs: number): string {
+  return createHash('sha256').update(`${scheduleArn}|${nominalMs}`).digest('hex').slice(0, 32);
 }
 
 export interface DeliveryOutcome {
@@ -83,7 +89,10 @@ export class SchedulerDeliveries {
     const target = this.codec.decode(d.target, targetAad(d.schedule_arn, d.nominal_ms)) as Target;
     const maxAgeMs = (target.RetryPolicy?.MaximumEventAgeInSeconds ?? DEFAULT_MAX_AGE_S) * 1000;
     const maxRetries = target.RetryPolicy?.MaximumRetryAttempts ?? DEFAULT_MAX_RETRIES;
-    if (now - d.nominal_ms > maxAgeMs) {
+    // A dead letter redriven by an operator (`clinflow dlq redrive`, redriven_at 0 until its first
+    // attempt here) is aged from that attempt, not from its occurrence.
+    const bornMs = d.redriven_at === 0 ? now : (d.redriven_at ?? d.nominal_ms);
+    if (now - bornMs > maxAgeMs) {
       this.deadLetter(d, target, d.attempt - 1, 'MaximumEventAgeExceeded', d.last_error, now);
       out.deadLettered += 1;
       return;
@@ -95,12 +104,13 @@ export class SchedulerDeliveries {
     } catch (err) {
       const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       const retryAt = now + retryDelayMs(d.attempt);
-      if (d.attempt > maxRetries || retryAt - d.nominal_ms > maxAgeMs) {
+      if (d.attempt > maxRetries || retryAt - bornMs > maxAgeMs) {
         this.deadLetter(d, target, d.attempt, d.attempt > maxRetries ? 'RetriesExhausted' : 'MaximumEventAgeExceeded', message, now);
         out.deadLettered += 1;
         return;
       }
       this.sql('UPDATE scheduler_deliveries SET attempt = attempt + 1, due_ms = ?, last_error = ? WHERE id = ?').run(retryAt, message, d.id);
+      if (d.redriven_at === 0) this.sql('UPDATE scheduler_deliveries SET redriven_at = ? WHERE id = ?').run(bornMs, d.id);
       out.retried += 1;
     }
   }

@@ -53,6 +53,8 @@ export interface DeliveryRow {
   due_ms: number;
   execution_id: string;
   last_error: string | null;
+  /** Set on a dead letter put back by `clinflow dlq redrive` (ensureSchema module `scheduler-redrive`). */
+  redriven_at?: number | null;
 }
 
 export interface DeadLetterRow {

@@ -77,7 +77,7 @@ export const DOC_COMMAND_EXPECTATIONS: Readonly<Record<string, CommandExpectatio
     prints: [/(\d+) of \1 workflows compiled to dist\/: 0 errors/],
     creates: ['dist/abnormal-lab.asl.json', 'dist/abnormal-lab.trigger.json', 'dist/abnormal-lab.manifest.json'],
   },
-  'npx clinflow graph workflows/abnormal-lab.yaml --format mermaid': { prints: [/^flowchart TD$/m, 'wf_trigger'] },
+  'npx clinflow graph workflows/abnormal-lab.yaml --format mermaid': { prints: [/^flowchart TD$/m, 'x_trigger>"trigger<br/>FHIR Observation: create, update<br/>where: '] },
 
   // README: Development table
   'npm run typecheck': {

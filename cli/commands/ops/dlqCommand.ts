@@ -1,63 +1,91 @@
 import type { Command } from 'commander';
+import { listDeadLetters as listLocal, parseDeadLetterRef, redriveDeadLetter } from '../../../api/services/deadLetterRedrive';
 import type { SetExit } from '../registry';
-import { UsageError } from './opsConnection';
+import { auditLocally } from './localAudit';
 import { openLocalDatabase } from './localDatabase';
+import { addConnectionOptions, connect, UsageError, type ConnectionOptions } from './opsConnection';
 import { formatTable, toJson } from './output';
 import { runOps } from './runOps';
+import { listStageDeadLetters, redriveStageDeadLetters } from './stageDlq';
 
-interface DeadLetterView {
-  source: 'bus' | 'scheduler';
-  id: number;
-  target: string;
-  error: string;
-  attempts: number;
-  failedAt: string;
-  /** The rule or schedule that was delivering. */
-  from: string;
-}
-
-/** Dead letters of the local bus and scheduler (the local stand-ins for the stage's SQS DLQ), without their payloads. */
-export function listDeadLetters(dataDir: string): DeadLetterView[] {
+/** Dead letters of the local bus and scheduler, without their payloads. */
+export function listDeadLetters(dataDir: string): ReturnType<typeof listLocal> {
   const db = openLocalDatabase(dataDir);
   try {
-    const has = (t: string): boolean => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t) !== undefined;
-    const out: DeadLetterView[] = [];
-    if (has('bus_dead_letters')) {
-      for (const r of db.prepare('SELECT id, rule, target_arn, target_id, error_code, attempts, failed_at FROM bus_dead_letters ORDER BY id').all() as Record<string, string | number | null>[]) {
-        out.push({ source: 'bus', id: Number(r.id), target: String(r.target_arn ?? r.target_id), error: String(r.error_code), attempts: Number(r.attempts), failedAt: new Date(Number(r.failed_at)).toISOString(), from: `rule/${String(r.rule)}` });
-      }
-    }
-    if (has('scheduler_dead_letters')) {
-      for (const r of db.prepare('SELECT id, schedule_arn, target, reason, attempts, dead_at_ms FROM scheduler_dead_letters ORDER BY id').all() as Record<string, string | number | null>[]) {
-        let target = '';
-        try {
-          target = String((JSON.parse(String(r.target)) as { Arn?: string }).Arn ?? '');
-        } catch {
-          target = '';
-        }
-        out.push({ source: 'scheduler', id: Number(r.id), target, error: String(r.reason), attempts: Number(r.attempts), failedAt: new Date(Number(r.dead_at_ms)).toISOString(), from: String(r.schedule_arn).split(':').pop() ?? '' });
-      }
-    }
-    return out;
+    return listLocal(db);
   } finally {
     db.close();
   }
 }
 
+const parseLimit = (text: string): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError('--limit must be an integer from 1 to 1000');
+  return n;
+};
+
+interface RedriveOptions extends ConnectionOptions {
+  all?: boolean;
+  dryRun?: boolean;
+  limit: string;
+}
+
+/**
+ * Locally: puts dead letters (`bus:<id>`, `scheduler:<id>`, or `--all`) back in their delivery
+ * queue, where the running server (or the next start) delivers them again; each redrive is audited.
+ * On a stage: the SQS DLQ (stageDlq.ts), whose calls CloudTrail records under the caller's identity.
+ */
+async function redrive(ref: string | undefined, opts: RedriveOptions): Promise<number> {
+  if ((ref === undefined) === !opts.all) throw new UsageError('give one dead letter (see `clinflow dlq list`) or --all');
+  const limit = parseLimit(opts.limit);
+  if (opts.stage !== undefined) {
+    const rows = await redriveStageDeadLetters(connect(opts), { ...(ref ? { id: ref } : {}), dryRun: Boolean(opts.dryRun), limit });
+    if (ref !== undefined && rows.length === 0) throw new UsageError(`no message ${ref} among the first ${limit} of the stage DLQ`);
+    process.stdout.write(opts.json ? toJson(rows) : formatTable(rows as unknown as Record<string, string>[], ['id', 'source', 'target', 'outcome', 'error']));
+    return rows.some((r) => r.outcome === 'failed') ? 1 : 0;
+  }
+  const one = ref === undefined ? undefined : parseDeadLetterRef(ref);
+  if (ref !== undefined && !one) throw new UsageError(`${ref}: a dead letter is bus:<id> or scheduler:<id> (see \`clinflow dlq list\`)`);
+  const db = openLocalDatabase(opts.dataDir);
+  let rows;
+  try {
+    const all = listLocal(db);
+    const chosen = one ? all.filter((d) => d.source === one.source && d.id === one.id) : all.slice(0, limit);
+    if (one && chosen.length === 0) throw new UsageError(`no dead letter ${ref}`);
+    rows = chosen.map((d) => ({ ref: d.ref, from: d.from, target: d.target, error: d.error, outcome: opts.dryRun ? 'would redrive' : redriveDeadLetter(db, d, Date.now()) ? 'redriven' : 'gone' }));
+  } finally {
+    db.close();
+  }
+  if (!opts.dryRun) for (const r of rows) auditLocally(opts.dataDir, { action: 'RedriveDeadLetter', resource: `dlq/${r.ref}`, outcome: r.outcome === 'redriven' ? 'ok' : 'NotFound', params: { ref: r.ref } });
+  process.stdout.write(opts.json ? toJson(rows) : formatTable(rows, ['ref', 'from', 'target', 'error', 'outcome']));
+  return 0;
+}
+
 export function registerDlq(program: Command, setExit: SetExit): void {
-  const cmd = program.command('dlq').description('Dead letters: deliveries that failed for good.');
-  cmd
-    .command('list')
-    .description('dead letters of the local bus and scheduler (no payloads: they may hold PHI)')
-    .option('--data-dir <dir>', 'local data directory', '.clinflow')
-    .option('--stage <stage>', 'a deployed stage (its SQS DLQ): not supported yet')
-    .option('--json', 'machine-readable JSON output')
-    .action((opts: { dataDir: string; stage?: string; json?: boolean }) =>
-      runOps(setExit, () => {
-        if (opts.stage) throw new UsageError('dlq list --stage: reading a stage\'s SQS DLQ is not supported yet; use the SQS console or `aws sqs receive-message`');
-        const rows = listDeadLetters(opts.dataDir);
-        process.stdout.write(opts.json ? toJson(rows) : formatTable(rows as unknown as Record<string, string | number>[], ['source', 'id', 'from', 'target', 'error', 'attempts', 'failedAt']));
-        return Promise.resolve();
-      }),
-    );
+  const cmd = program.command('dlq').description('Dead letters: deliveries that failed for good. List them, and redrive them once the cause is fixed.');
+  addConnectionOptions(
+    cmd
+      .command('list')
+      .description('dead letters of the local bus and scheduler, or of a stage\'s SQS DLQ (no payloads: they may hold PHI)')
+      .option('--limit <n>', 'at most n (a stage\'s queue is sampled: SQS returns what it has at hand)', '100'),
+  ).action((opts: ConnectionOptions & { limit: string }) =>
+    runOps(setExit, async () => {
+      const limit = parseLimit(opts.limit);
+      if (opts.stage !== undefined) {
+        const rows = (await listStageDeadLetters(connect(opts), limit)).map(({ id, source, from, target, error }) => ({ id, source, from, target, error }));
+        process.stdout.write(opts.json ? toJson(rows) : formatTable(rows, ['id', 'source', 'from', 'target', 'error']));
+        return;
+      }
+      const rows = listDeadLetters(opts.dataDir).slice(0, limit);
+      process.stdout.write(opts.json ? toJson(rows) : formatTable(rows as unknown as Record<string, string | number>[], ['ref', 'from', 'target', 'error', 'attempts', 'failedAt']));
+    }),
+  );
+  addConnectionOptions(
+    cmd
+      .command('redrive [deadLetter]')
+      .description('deliver dead letters again: one (bus:<id>, scheduler:<id>; on a stage its SQS MessageId) or --all')
+      .option('--all', 'every dead letter (up to --limit)')
+      .option('--dry-run', 'show what would be redriven, change nothing')
+      .option('--limit <n>', 'at most n', '100'),
+  ).action((ref: string | undefined, opts: RedriveOptions) => runOps(setExit, () => redrive(ref, opts)));
 }

@@ -11,6 +11,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { referencesIn } from '../../../api/services/executionRefs';
+import { keyNamePrefix } from '../../../tasks/correlation/correlationNames';
 import type { SetExit } from '../registry';
 import { addConnectionOptions, connect, UsageError, type Connection, type ConnectionOptions } from './opsConnection';
 import { formatRecord, formatTable, parseSince, show, toJson } from './output';
@@ -58,14 +59,15 @@ async function stateMachineArns(sfn: SFNClient, name?: string): Promise<string[]
 
 /**
  * Executions newest first, across workflows unless one is named. `--key REF` finds the runs a FHIR
- * reference started: the local server answers from its index; on AWS the inputs are read
- * (DescribeExecution) and matched, bounded by the page size.
+ * reference started and the runs keyed by it (`correlation.key`): the local server answers from its
+ * index. On AWS a keyed run is known by its name (`ck-<sha256(key)>-…`, see correlationNames.ts),
+ * any other run by reading its input (DescribeExecution), bounded by the page size.
  */
 export async function listExecutions(conn: Connection, opts: Omit<ListOptions, keyof ConnectionOptions>): Promise<ExecutionListItem[]> {
   const limit = Number(opts.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be an integer from 1 to 1000');
   if (opts.status !== undefined && !STATUSES.includes(opts.status)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
-  if (opts.key !== undefined && !/^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(opts.key)) throw new UsageError('--key must be a FHIR reference such as MedicationRequest/123');
+  if (opts.key !== undefined && !/^[^\s]{1,256}$/.test(opts.key)) throw new UsageError('--key must be a FHIR reference such as MedicationRequest/123, or a correlation key (no spaces, at most 256 characters)');
   let since: number | undefined;
   try {
     since = opts.since === undefined ? undefined : parseSince(opts.since);
@@ -92,7 +94,7 @@ export async function listExecutions(conn: Connection, opts: Omit<ListOptions, k
           nextToken = undefined;
           break;
         }
-        if (opts.key !== undefined) {
+        if (opts.key !== undefined && !(e.name ?? '').startsWith(keyNamePrefix(opts.key))) {
           const d = await conn.sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
           let input: unknown;
           try {

@@ -2,7 +2,9 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { loadLocalCredentials } from '../../../api/auth/localCredentials';
 
 /** Options every ops command takes: where the API is and how to sign. */
@@ -19,6 +21,11 @@ export interface Connection {
   sfn: SFNClient;
   events: EventBridgeClient;
   scheduler: SchedulerClient;
+  /** The stage's DLQ and its sources (deployed stages only). */
+  sqs: SQSClient;
+  lambda: LambdaClient;
+  /** The deployed stage's name; undefined for the local server or a bare --endpoint. */
+  stage?: string | undefined;
   /** The local server (clinflow dev/serve): its extensions (search by FHIR reference) are available. */
   local: boolean;
   region: string;
@@ -63,6 +70,9 @@ export function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = proces
     sfn: new SFNClient({ ...config, disableHostPrefix: endpoint !== undefined }),
     events: new EventBridgeClient(config),
     scheduler: new SchedulerClient(config),
+    sqs: new SQSClient(config),
+    lambda: new LambdaClient(config),
+    stage,
     local: !aws,
     region,
     dataDir,
