@@ -10,8 +10,11 @@ import type { Page } from 'puppeteer-core';
 
 export const SCREENSHOT_DIR = resolve(__dirname, '..', '..', 'docs', 'console');
 
-/** Writes `docs/console/<name>.png` of the viewport as it is now; returns the path. */
-export async function saveScreenshot(page: Page, name: string): Promise<string> {
+/**
+ * Writes `docs/console/<name>.png` of the viewport as it is now; returns the path. `endAfter` cuts
+ * the picture below that element (e.g. before latency histograms, which differ on every run).
+ */
+export async function saveScreenshot(page: Page, name: string, endAfter?: string): Promise<string> {
   if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`screenshot name '${name}': lowercase letters, digits and dashes only`);
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   // No blinking caret or hover state in the picture, and every web font in place.
@@ -19,6 +22,10 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   await page.mouse.move(0, 0);
   await page.evaluate('document.fonts.ready.then(() => true)');
   const path = join(SCREENSHOT_DIR, `${name}.png`);
-  await page.screenshot({ path, type: 'png', captureBeyondViewport: false });
+  const bottom = endAfter === undefined ? undefined : ((await page.evaluate(`(() => { const e = document.querySelector(${JSON.stringify(endAfter)}); return e ? Math.ceil(e.getBoundingClientRect().bottom) : -1; })()`)) as number);
+  if (bottom !== undefined && !(bottom > 0)) throw new Error(`screenshot ${name}: nothing matches ${endAfter}`);
+  const viewport = page.viewport();
+  const clip = bottom === undefined || !viewport ? undefined : { x: 0, y: 0, width: viewport.width, height: Math.min(viewport.height, bottom + 8) };
+  await page.screenshot({ path, type: 'png', captureBeyondViewport: false, ...(clip ? { clip } : {}) });
   return path;
 }
