@@ -83,6 +83,8 @@ export interface RevealedData {
   output?: string;
 }
 
+export type TaskResult = { ending: 'completed'; output: Record<string, unknown> } | { ending: 'rejected' | 'failed' | 'cancelled'; reason: string };
+
 export interface WaitingTask {
   executionArn: string;
   workflow: string;
@@ -132,8 +134,11 @@ export interface ConsoleBackend {
   revealData(arn: string, eventId?: number): Promise<RevealedData>;
   stop(arn: string, error: string, cause: string): Promise<void>;
   redrive(arn: string): Promise<void>;
-  /** Sends the human task's result (success with output JSON, or failure with error and cause). */
-  completeTask(fhirTask: string, result: { output: string } | { error: string; cause: string }): Promise<void>;
+  /**
+   * Ends a human task as the clinical path would: the FHIR Task moves to `ending` on its server
+   * (where FHIR's Task state machine allows it), then the execution resumes with that result.
+   */
+  completeTask(fhirTask: string, result: TaskResult): Promise<void>;
   listTasks(): Promise<WaitingTask[]>;
   listReminders(query: { order?: string; patient?: string }): Promise<PendingReminder[]>;
   listDeadLetters(): Promise<DeadLetter[]>;

@@ -42,6 +42,7 @@ steps:
 `;
 
 let runtime: Runtime;
+let clock: SimulatedClock;
 let dir: string;
 let base: string;
 let consoleUi: { detach(): void };
@@ -92,15 +93,15 @@ beforeAll(async () => {
   mkdirSync(workflows);
   writeFileSync(join(workflows, 'console-fail.yaml'), FAILING);
   writeFileSync(join(workflows, 'console-review.yaml'), REVIEW);
-  runtime = await createRuntime({ dataDir: join(dir, 'data'), workflowsDir: workflows, clock: new SimulatedClock(START), sandbox: { seed: { seed: 3, patients: 1, at: START } } });
+  runtime = await createRuntime({ dataDir: join(dir, 'data'), workflowsDir: workflows, clock: (clock = new SimulatedClock(START)), sandbox: { seed: { seed: 3, patients: 1, at: START } } });
   audit = new AuditLog(runtime.engine.db);
   consoleUi = startLocalConsole(runtime.triggers.server, {
     engine: runtime.engine,
-    bus: runtime.bus,
     scheduler: runtime.scheduler,
     dataDir: join(dir, 'data'),
     workflowsDir: workflows,
     fhirBase: runtime.urls.fhir,
+    now: () => clock.now(),
     readiness: () => ({ workflows: runtime.workflowsReady() }),
     renderMetrics: () => runtime.triggers.router.metrics.render(),
     audit,
@@ -374,7 +375,10 @@ describe('reveal and actions, in the audit trail', () => {
   });
 
   it('a clinician completes a human task from the inbox and the workflow resumes', async () => {
-    const arn = await start('console-review', 'review-1', { order: 'MedicationRequest/rev-1', patient: 'Patient/p-console' });
+    // A synthetic patient and order on the FHIR sandbox: the Task the step creates refers to them.
+    const patient = await runtime.ports.fhir.create({ resourceType: 'Patient', name: [{ family: 'Synthetic', given: ['Consoleperson'] }] });
+    const order = await runtime.ports.fhir.create({ resourceType: 'MedicationRequest', status: 'active', intent: 'order', medicationCodeableConcept: { text: 'Synthetic medicine' }, subject: { reference: `Patient/${patient.id}` } });
+    const arn = await start('console-review', 'review-1', { order: `MedicationRequest/${order.id}`, patient: `Patient/${patient.id}` });
     await runtime.settle();
     expect(describe_(arn).status).toBe('RUNNING');
     const c = await signIn(TOKENS.clinician);
@@ -384,14 +388,48 @@ describe('reveal and actions, in the audit trail', () => {
     expect(task?.escalation).toBe('on-time');
     const inbox = await (await get(c, '/console/tasks')).text();
     expect(inbox).toContain(`data-task="${task?.fhirTask}"`);
+    const notObject = await post(c, '/console/actions/task-success', { task: task?.fhirTask ?? '', output: '[1]' });
+    expect(notObject.status).toBe(400);
     const res = await post(c, '/console/actions/task-success', { task: task?.fhirTask ?? '', output: '{"reviewed":true}' });
     expect(res.status).toBe(200);
     await runtime.settle();
-    expect(describe_(arn).status).toBe('SUCCEEDED');
+    const d = describe_(arn);
+    expect(d.status).toBe('SUCCEEDED');
+    // The FHIR Task itself is completed on its server, with the result, as the clinical path would.
+    const fhirTask = await runtime.ports.fhir.read(task?.fhirTask ?? '');
+    expect(fhirTask.status).toBe('completed');
+    expect(fhirTask.output).toEqual([{ type: { text: 'reviewed' }, valueBoolean: true }]);
     expect(auditRows(task?.fhirTask ?? '').map((r) => [r.accessKey, r.action, r.outcome])).toEqual([['console:clara', 'SendTaskSuccess', 'ok']]);
     const again = await post(c, '/console/actions/task-success', { task: task?.fhirTask ?? '', output: '{}' });
     expect(again.status).toBe(400);
     expect(((await again.json()) as { message: string }).message).toMatch(/no execution is waiting on Task\//);
+  });
+});
+
+describe('dead letters', () => {
+  it('lists a dead letter with its reason and an operator redrives it (audited)', async () => {
+    runtime.bus.putRule({ Name: 'console-test-dead', EventPattern: JSON.stringify({ source: ['console.test'] }), State: 'ENABLED' });
+    runtime.bus.putTargets({ Rule: 'console-test-dead', Targets: [{ Id: 'nowhere', Arn: 'arn:aws:lambda:us-east-1:000000000000:function:nowhere', RetryPolicy: { MaximumRetryAttempts: 0 } }] });
+    await runtime.bus.putEvents([{ Source: 'console.test', DetailType: 'Test', Detail: '{}' }]);
+    await runtime.settle();
+    const c = await signIn(TOKENS.operator);
+    const page = await (await get(c, '/console/dead-letters')).text();
+    const id = /data-testid="dead-letter-row" data-id="bus\/(\d+)"/.exec(page)?.[1];
+    expect(id).toBeDefined();
+    expect(page).toMatch(/rule\/console-test-dead/);
+    const viewer = await signIn(TOKENS.viewer);
+    expect((await post(viewer, '/console/actions/dlq-redrive', { source: 'bus', id: id ?? '' })).status).toBe(403);
+    const res = await post(c, '/console/actions/dlq-redrive', { source: 'bus', id: id ?? '' });
+    expect(res.status).toBe(200);
+    expect(await (await get(c, '/console/dead-letters')).text()).not.toContain(`data-id="bus/${id}"`);
+    expect(auditRows(`dead-letter:bus/${id}`).map((r) => [r.accessKey, r.action, r.kind, r.outcome])).toEqual([
+      ['console:otto', 'RedriveDeadLetter', 'change', 'ok'],
+      ['console:vera', 'RedriveDeadLetter', 'denied', 'Forbidden'],
+    ]);
+    const again = await post(c, '/console/actions/dlq-redrive', { source: 'bus', id: id ?? '' });
+    expect(again.status).toBe(400);
+    expect(((await again.json()) as { message: string }).message).toMatch(/there is no dead letter bus:\d+/);
+    await runtime.settle();
   });
 });
 

@@ -5,7 +5,7 @@ import type { Logger } from '../schemas/ports';
 import { consoleScript, consoleStyles, type Asset } from './assets/consoleAssets';
 import { matchToken, type ConsoleToken, type Role } from './auth/consoleTokens';
 import { csrfMatches, SESSION_COOKIE, SessionStore, SignInLimiter, type Session } from './auth/sessions';
-import { EXECUTION_STATUSES, type ConsoleBackend, type ExecutionFilter, type ExecutionStatus } from './consoleBackend';
+import { EXECUTION_STATUSES, type ConsoleBackend, type ExecutionFilter, type ExecutionStatus, type TaskResult } from './consoleBackend';
 import { BodyError, cookieOf, readFields, redirect, send, sendHtml, sendJson, securityHeaders, type Reply } from './http/respond';
 import { executionPage } from './views/executionView';
 import { executionRows, executionsPage } from './views/executionsView';
@@ -425,22 +425,23 @@ export function createConsoleHandler(deps: ConsoleDeps): ConsoleHandler {
         if (!/^Task\/[A-Za-z0-9\-.]{1,64}$/.test(task)) throw new HttpError(400, 'ValidationError', 'task must be a FHIR Task reference, e.g. Task/123');
         const success = path.endsWith('success');
         refuse('clinician', 'send task results', success ? 'SendTaskSuccess' : 'SendTaskFailure', task);
-        let result: { output: string } | { error: string; cause: string };
+        let result: TaskResult;
         if (success) {
-          const output = (fields.output ?? '').trim() || '{}';
+          let output: unknown;
           try {
-            JSON.parse(output);
+            output = JSON.parse((fields.output ?? '').trim() || '{}');
           } catch {
             throw new HttpError(400, 'ValidationError', 'the task result must be JSON, e.g. {"outcome": "done"}');
           }
-          result = { output };
+          if (output === null || typeof output !== 'object' || Array.isArray(output)) throw new HttpError(400, 'ValidationError', 'the task result must be a JSON object of named values, e.g. {"outcome": "done"}');
+          result = { ending: 'completed', output: output as Record<string, unknown> };
         } else {
-          const error = (fields.error ?? '').trim() || 'HumanTask.Rejected';
-          if (!ERROR_NAME.test(error)) throw new HttpError(400, 'ValidationError', 'the error name may hold letters, digits, . _ - (up to 128)');
-          result = { error, cause: (fields.cause ?? '').slice(0, 1000) };
+          const ending = fields.ending || 'rejected';
+          if (ending !== 'rejected' && ending !== 'failed' && ending !== 'cancelled') throw new HttpError(400, 'ValidationError', 'ending must be rejected, failed or cancelled');
+          result = { ending, reason: (fields.reason ?? '').slice(0, 1000) };
         }
         await act(success ? 'SendTaskSuccess' : 'SendTaskFailure', task, 'change', () => backend.completeTask(task, result));
-        return done(success ? `${task} completed: the workflow resumes.` : `${task} failed with ${'error' in result ? result.error : ''}: the workflow handles it.`);
+        return done(result.ending === 'completed' ? `${task} completed: the workflow resumes.` : `${task} ${result.ending}: the workflow handles it as a failed human task.`);
       }
       case '/console/actions/dlq-redrive': {
         const source = fields.source;

@@ -28,11 +28,11 @@ beforeAll(async () => {
   seedExecutions(runtime.engine, 'clinflow-seeded', 100_000, START);
   ({ detach } = startLocalConsole(runtime.triggers.server, {
     engine: runtime.engine,
-    bus: runtime.bus,
     scheduler: runtime.scheduler,
     dataDir: join(dir, 'data'),
     workflowsDir: join(dir, 'workflows'),
     fhirBase: 'http://127.0.0.1:9/fhir',
+    now: () => START,
     readiness: () => ({}),
     renderMetrics: () => '',
     audit: new AuditLog(runtime.engine.db),
@@ -68,8 +68,8 @@ it('renders the first page of 100 000 executions in under 1 s, filtered or not',
     expect(html).toMatch(/data-testid="execution-row"/);
   }
   // The newest first, and the reference search finds exactly its execution.
-  const first = await (await fetch(`${base}/console/api/executions?limit=1`, { headers: { cookie } })).json();
-  expect(first.items[0].name).toBe('seed-0099999');
+  const first = (await (await fetch(`${base}/console/api/executions?limit=1`, { headers: { cookie } })).json()) as { items: { name: string }[] };
+  expect(first.items[0]?.name).toBe('seed-0099999');
   process.stdout.write(`console executions list, 100 000 executions, first render (ms): ${JSON.stringify(Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])))}\n`);
   for (const [label, ms] of Object.entries(timings)) expect([label, ms < 1000]).toEqual([label, true]);
 }, 300_000);

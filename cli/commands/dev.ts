@@ -55,11 +55,11 @@ export async function runDev(opts: DevOptions, out: (line: string) => void = (l)
   const { startLocalConsole } = require('../console/startLocalConsole') as typeof import('../console/startLocalConsole');
   const consoleUi = startLocalConsole(runtime.triggers.server, {
     engine: runtime.engine,
-    bus: runtime.bus,
     scheduler: runtime.scheduler,
     dataDir: resolve(opts.dataDir),
     workflowsDir: resolve(opts.workflows),
     fhirBase: runtime.urls.fhir,
+    now: () => clock.now(),
     ...(keys ? { encryptionKey: String(keys.key) } : {}),
     readiness: () => ({ workflows: runtime.workflowsReady() }),
     renderMetrics: () => runtime.triggers.router.metrics.render() + attached.lifecycle.render(),

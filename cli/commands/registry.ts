@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerCompile } from './compile';
 import { registerConformance } from './conformance';
+import { registerConsole } from './console';
 import { registerDemo } from './demo';
 import { registerDeploy } from './deploy';
 import { registerDev } from './dev';
@@ -26,4 +27,5 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerRun(program, setExit);
   registerServe(program, setExit);
   registerOps(program, setExit);
+  registerConsole(program, setExit);
 }

@@ -1,4 +1,6 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { LocalScheduler } from '../../engine/scheduler/localScheduler';
@@ -33,7 +35,10 @@ export function inProcessConnection(sfn: OperationTable, scheduler: LocalSchedul
   };
   return {
     sfn: sfnClient as unknown as SFNClient,
+    // The console never asks these in-process (dead letters are read from the journal directly).
     events: {} as EventBridgeClient,
+    sqs: {} as SQSClient,
+    lambda: {} as LambdaClient,
     scheduler: schedulerClient as unknown as SchedulerClient,
     local: true,
     region: 'us-east-1',

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
-import type { LocalEventBus } from '../../engine/bus/LocalEventBus';
 import { CorrelationStore } from '../../engine/correlation/correlationStore';
 import type { Engine } from '../../engine/durable/engine';
 import type { LocalScheduler } from '../../engine/scheduler/localScheduler';
 import type { Logger } from '../../schemas/ports';
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { listDeadLetters, redriveDeadLetter } from '../../api/services/deadLetterRedrive';
 import { ExecutionQuery } from '../../api/services/executionQuery';
+import { createFhirPortRouter } from '../../tasks/fhir/createFhirPortRouter';
+import { endFhirTask, failureError, outputValues, taskOutputEntries } from '../commands/ops/fhirTaskEnding';
 import { stepFunctionsOperations } from '../../api/services/stepFunctions';
 import type { ConsoleBackend, DeadLetter, ExecutionStatus, HealthReport } from '../../console/consoleBackend';
 import { createCallbackStore } from '../../tasks/human/callbackStore';
@@ -15,20 +17,17 @@ import { sdkConsoleBackend } from './sdkConsoleBackend';
 
 export interface LocalConsoleDeps {
   engine: Engine;
-  bus: LocalEventBus;
   scheduler: LocalScheduler;
   dataDir: string;
   workflowsDir: string;
   /** FHIR server base (a patient's orders for the reminders view). */
   fhirBase: string;
+  /** The runtime's clock (FHIR Task times must not run behind the Task's own, e.g. under `--speed`). */
+  now: () => number;
   encryptionKey?: string;
   readiness: () => Record<string, boolean>;
   renderMetrics: () => string;
   log?: Logger;
-  /** Puts a dead letter back on its way (i14-ops' `dlq redrive`); absent: the view says so. */
-  redriveDeadLetter?: (source: 'bus' | 'scheduler', id: number) => Promise<void>;
-  /** The runtime's clock (escalation states are relative to it); default the wall clock. */
-  now?: () => number;
 }
 
 /** `name{labels} value` lines of a Prometheus text exposition, without comments. */
@@ -53,6 +52,7 @@ export function localConsoleBackend(deps: LocalConsoleDeps): ConsoleBackend {
   const key = deps.encryptionKey;
   const callbacks = createCallbackStore(engine.db, key ? { encryptionKey: Buffer.from(key, /^[0-9a-f]{64}$/i.test(key) ? 'hex' : 'base64') } : {});
   const conn = inProcessConnection(sfn, deps.scheduler, deps.dataDir);
+  const fhir = createFhirPortRouter([{ name: 'default', baseUrl: deps.fhirBase }], { now: deps.now });
   // Bring the FHIR-reference index up to date now, not on the first search (a journal that was never
   // indexed costs ~45 ms per 1 000 executions once; the progress mark is kept in the database).
   const warm = setTimeout(() => {
@@ -87,12 +87,20 @@ export function localConsoleBackend(deps: LocalConsoleDeps): ConsoleBackend {
       return undefined;
     },
     waitingTaskOf: (arn) => (waitingStmt.get(arn) as { task: string } | undefined)?.task,
+    // As `clinflow tasks complete|fail` does: claim the token (so the Task's own change notification
+    // resumes nothing twice), end the FHIR Task, resume with the result a Task change would give.
     async completeTask(fhirTask, result) {
-      const entry = callbacks.claim(fhirTask, Date.now());
+      const output = result.ending === 'completed' ? taskOutputEntries(result.output) : undefined;
+      const entry = callbacks.claim(fhirTask, deps.now());
       if (!entry) throw new Error(`no execution is waiting on ${fhirTask} (it was completed already, or never existed)`);
       try {
-        if ('output' in result) await conn.sfn.send(new SendTaskSuccessCommand({ taskToken: entry.taskToken, output: result.output }));
-        else await conn.sfn.send(new SendTaskFailureCommand({ taskToken: entry.taskToken, error: result.error, cause: result.cause }));
+        await endFhirTask(fhir, fhirTask, result.ending, { ...(output ? { output } : {}), ...(result.ending !== 'completed' && result.reason ? { reason: result.reason } : {}), now: deps.now() });
+        if (result.ending === 'completed') {
+          const values = output && output.length > 0 ? { output: outputValues(output) } : {};
+          await conn.sfn.send(new SendTaskSuccessCommand({ taskToken: entry.taskToken, output: JSON.stringify({ task: fhirTask, status: 'completed', ...values }) }));
+        } else {
+          await conn.sfn.send(new SendTaskFailureCommand({ taskToken: entry.taskToken, error: failureError(result.ending), cause: JSON.stringify({ task: fhirTask, status: result.ending }) }));
+        }
       } catch (err) {
         callbacks.release(fhirTask);
         throw err;
@@ -106,14 +114,12 @@ export function localConsoleBackend(deps: LocalConsoleDeps): ConsoleBackend {
       for (const e of bundle.entry ?? []) if (e.resource?.id) out.add(`MedicationRequest/${e.resource.id}`);
       return out;
     },
-    deadLetters(): DeadLetter[] {
-      const bus = deps.bus.listDeadLetters().map((d): DeadLetter => ({ source: 'bus', id: d.id, from: `rule ${d.rule}`, target: d.targetArn ?? d.targetId, reason: `${d.errorCode}: ${d.errorMessage}`, attempts: d.attempts, failedMs: d.failedAt }));
-      const sched = deps.scheduler.deadLetters().map((d): DeadLetter => ({ source: 'scheduler', id: Number(d.id), from: `schedule ${String(d.schedule_arn).split('/').slice(-2).join('/')}`, target: d.target.Arn ?? '', reason: String(d.reason), attempts: Number(d.attempts), failedMs: Number(d.dead_at_ms) }));
-      return [...bus, ...sched].sort((a, b) => b.failedMs - a.failedMs);
-    },
+    deadLetters: (): DeadLetter[] =>
+      listDeadLetters(engine.db)
+        .map((d): DeadLetter => ({ source: d.source, id: d.id, from: d.from, target: d.target, reason: d.error, attempts: d.attempts, failedMs: Date.parse(d.failedAt) }))
+        .sort((a, b) => b.failedMs - a.failedMs),
     async redriveDeadLetter(source, id) {
-      if (!deps.redriveDeadLetter) throw new Error('redriving dead letters is not available in this build; the dead letter is kept');
-      await deps.redriveDeadLetter(source, id);
+      if (!redriveDeadLetter(engine.db, { source, id }, deps.now())) throw new Error(`there is no dead letter ${source}:${id} (it was redriven already?)`);
     },
     health() {
       const checks = { database: true, ...deps.readiness() };

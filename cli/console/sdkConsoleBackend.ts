@@ -9,7 +9,7 @@ import {
   StopExecutionCommand,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
-import type { ConsoleBackend, DeadLetter, ExecutionDetail, ExecutionFilter, ExecutionItem, ExecutionPage, ExecutionStatus, HealthReport, HistoryItem, PendingReminder, RevealedData, WaitingTask, WorkflowSummary } from '../../console/consoleBackend';
+import type { ConsoleBackend, DeadLetter, ExecutionDetail, ExecutionFilter, ExecutionItem, ExecutionPage, ExecutionStatus, HealthReport, HistoryItem, PendingReminder, RevealedData, TaskResult, WaitingTask, WorkflowSummary } from '../../console/consoleBackend';
 import { listReminders } from '../commands/ops/remindersCommand';
 import { listWaitingTasks } from '../commands/ops/tasksCommand';
 import type { Connection } from '../commands/ops/opsConnection';
@@ -23,7 +23,7 @@ export interface LocalExtras {
   countsByStatus(stateMachineName: string): Partial<Record<ExecutionStatus, number>>;
   workflowSource(workflow: string): { file: string; text: string } | undefined;
   waitingTaskOf(executionArn: string): string | undefined;
-  completeTask(fhirTask: string, result: { output: string } | { error: string; cause: string }): Promise<void>;
+  completeTask(fhirTask: string, result: TaskResult): Promise<void>;
   ordersOfPatient(patient: string): Promise<Set<string>>;
   deadLetters(): DeadLetter[];
   redriveDeadLetter(source: 'bus' | 'scheduler', id: number): Promise<void>;

@@ -78,8 +78,8 @@ ${
 }
 ${
   clinician && d.waitingTask
-    ? html`<form id="task-success-form" method="post" action="/console/actions/task-success">${csrfField(session)}<input type="hidden" name="task" value="${d.waitingTask}"><input type="hidden" name="return" value="${self}"><label>Task result (JSON) <textarea name="output" rows="2">{}</textarea></label> <button type="submit" id="task-success">Send task success</button></form>
-<form id="task-failure-form" method="post" action="/console/actions/task-failure">${csrfField(session)}<input type="hidden" name="task" value="${d.waitingTask}"><input type="hidden" name="return" value="${self}"><label>Error <input name="error" value="HumanTask.Rejected"></label> <label>Cause <input name="cause" maxlength="1000"></label> <button type="submit" id="task-failure">Send task failure</button></form>`
+    ? html`<form id="task-success-form" method="post" action="/console/actions/task-success">${csrfField(session)}<input type="hidden" name="task" value="${d.waitingTask}"><input type="hidden" name="return" value="${self}"><label>Task result (JSON object of named values) <textarea name="output" rows="2">{}</textarea></label> <button type="submit" id="task-success">Send task success</button></form>
+<form id="task-failure-form" method="post" action="/console/actions/task-failure">${csrfField(session)}<input type="hidden" name="task" value="${d.waitingTask}"><input type="hidden" name="return" value="${self}"><label>Ending <select name="ending" id="task-ending"><option value="rejected">rejected (not accepted)</option><option value="failed">failed (accepted, could not be done)</option><option value="cancelled">cancelled</option></select></label> <label>Reason (no patient data) <input name="reason" maxlength="1000"></label> <button type="submit" id="task-failure">Send task failure</button></form>`
     : ''
 }
 </div>

@@ -25,7 +25,7 @@ ${
             ? html`<td>${
                 t.fhirTask
                   ? html`<form method="post" action="/console/actions/task-success" class="inline task-complete">${csrfField(opts.session)}<input type="hidden" name="task" value="${t.fhirTask}"><input type="hidden" name="return" value="/console/tasks"><label class="sr-only" for="out-${t.fhirTask}">Result JSON for ${t.fhirTask}</label><input id="out-${t.fhirTask}" name="output" value="{}" size="10"> <button type="submit">Complete</button></form>
-<form method="post" action="/console/actions/task-failure" class="inline task-fail">${csrfField(opts.session)}<input type="hidden" name="task" value="${t.fhirTask}"><input type="hidden" name="return" value="/console/tasks"><button type="submit">Reject</button></form>`
+<form method="post" action="/console/actions/task-failure" class="inline task-fail">${csrfField(opts.session)}<input type="hidden" name="task" value="${t.fhirTask}"><input type="hidden" name="ending" value="rejected"><input type="hidden" name="return" value="/console/tasks"><button type="submit">Reject</button></form>`
                   : ''
               }</td>`
             : ''
