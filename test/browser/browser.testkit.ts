@@ -122,7 +122,6 @@ export async function startDevRig(options: DevRigOptions = {}): Promise<DevRig> 
     const consoleUi = options.console
       ? startLocalConsole(rt.triggers.server, {
           engine: rt.engine,
-          bus: rt.bus,
           scheduler: rt.scheduler,
           dataDir,
           workflowsDir: options.workflowsDir ?? join(REPO, 'workflows'),
