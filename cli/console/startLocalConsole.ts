@@ -15,6 +15,8 @@ export function startLocalConsole(server: Server, deps: LocalConsoleDeps & { aud
     tokens: tokens.tokens,
     audit: (e) => void deps.audit.append(e),
     ...(deps.log ? { log: deps.log } : {}),
+    // Sessions on the runtime's clock too (a test's simulated one, or `dev --speed N`'s).
+    now: deps.now,
   });
   return { ...(tokens.generated ? { generatedToken: tokens.generated } : {}), detach: () => attached.detach() };
 }

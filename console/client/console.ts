@@ -7,7 +7,9 @@ const csrf = (): string => document.querySelector<HTMLMetaElement>('meta[name="c
 
 function localTimes(root: ParentNode): void {
   const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const fmt = (zone: string): Intl.DateTimeFormat => new Intl.DateTimeFormat(undefined, { timeZone: zone, dateStyle: 'medium', timeStyle: 'medium', timeZoneName: 'short' });
+  // Components, not dateStyle/timeStyle: those may not be combined with timeZoneName (a TypeError
+  // that stopped the whole script in Chromium; found by test/browser/console.test.ts).
+  const fmt = (zone: string): Intl.DateTimeFormat => new Intl.DateTimeFormat(undefined, { timeZone: zone, year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
   root.querySelectorAll<HTMLTimeElement>('time[datetime]').forEach((el) => {
     if (el.dataset.local === '1') return;
     const d = new Date(el.dateTime);

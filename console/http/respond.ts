@@ -10,7 +10,10 @@ export function securityHeaders(secure: boolean): Record<string, string> {
   return {
     'Content-Security-Policy': CONTENT_SECURITY_POLICY,
     'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
+    // Not `no-referrer`: under it Chromium sends `Origin: null` with a same-origin form POST, and
+    // the CSRF origin check then refuses every form (sign-in included). `same-origin` still sends
+    // no referrer to any other site (found by test/browser/console.test.ts).
+    'Referrer-Policy': 'same-origin',
     'X-Frame-Options': 'DENY',
     'Cross-Origin-Opener-Policy': 'same-origin',
     'Cross-Origin-Resource-Policy': 'same-origin',
