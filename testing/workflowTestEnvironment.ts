@@ -106,6 +106,8 @@ export function resolveWorkflowFile(nameOrPath: string, workflowsDir: string): s
 export class WorkflowTestEnvironment {
   readonly schedules: CreatedSchedule[] = [];
   private readonly fixtureRefs = new Set<string>();
+  /** A FHIR server others use (`fhirUrl`): only this run's Tasks are ours to list. */
+  private sharedServer = false;
   private started: StartResult | undefined;
   private startedAtMs = 0;
 
@@ -179,6 +181,7 @@ export class WorkflowTestEnvironment {
     let seq = 0;
     const env = new WorkflowTestEnvironment(runtime, clock, compiled, fhirTriggerOf(main), options.executionName ?? (() => `test-${++seq}`), tmp, calls, messages);
     for (const r of options.fixtures ?? []) env.fixtureRefs.add(`${r.resourceType}/${String(r.id)}`);
+    env.sharedServer = options.fhirUrl !== undefined;
     env.recordSchedules();
     env.startedAtMs = clock.now();
     return env;
@@ -346,7 +349,11 @@ export class WorkflowTestEnvironment {
 
   private async createdTasks(): Promise<CreatedTask[]> {
     const stepOf = new Map(this.calls.filter((c) => c.task === 'tasks.await' || c.task === 'tasks.create').map((c) => [idempotencyCode(c.idempotencyKey), c.step]));
-    const all = await this.runtime.ports.fhir.search('Task', { _count: '200' }, { maxPages: 20 });
+    // The in-process sandbox holds only this run and its fixtures; a shared server is searched by this
+    // run's Task identifiers alone (none when no step made a Task: an unreachable server is not asked).
+    const all = this.sharedServer
+      ? (await Promise.all([...stepOf.keys()].map((code) => this.runtime.ports.fhir.search('Task', { identifier: `${HUMAN_TASK_SYSTEM}|${code}` })))).flat()
+      : await this.runtime.ports.fhir.search('Task', { _count: '200' }, { maxPages: 20 });
     const ref = (v: unknown) => (v as { reference?: string } | undefined)?.reference;
     return all
       .filter((t) => !this.fixtureRefs.has(`Task/${String(t.id)}`))

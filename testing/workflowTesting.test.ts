@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { WorkflowTestEnvironment, runTestFile, loadTestFile, partialMatch, lineDiff, exitCodeOf, formatTestResult } from 'clinflow/testing';
 import type { FhirResource } from '../schemas/fhirPort';
 import { workflowTestJsonSchema } from './testJsonSchema';
+import { startSandbox } from '../sandbox/startSandbox';
 
 const ROOT = join(__dirname, '..');
 const WORKFLOWS = join(ROOT, 'workflows');
@@ -71,6 +72,28 @@ describe('WorkflowTestEnvironment', () => {
       expect(observed.messages).toEqual([]);
     } finally {
       await env.close();
+    }
+  }, 120_000);
+
+  it('against a shared FHIR server (fhirUrl) lists only the Tasks this run made, not everyone else\'s', async () => {
+    const sandbox = await startSandbox({ seed: false });
+    try {
+      const fixtures = (JSON.parse(readFileSync(join(WORKFLOWS, 'fixtures', 'abnormal-lab.bundle.json'), 'utf8')) as { entry: { resource: FhirResource }[] }).entry.map((e) => e.resource);
+      for (const r of [...fixtures, { resourceType: 'Task', id: 'someone-elses', status: 'requested', intent: 'order', description: 'Synthetic: not this run' }]) {
+        const res = await fetch(`${sandbox.baseUrl}/${r.resourceType}/${String(r.id)}`, { method: 'PUT', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(r) });
+        expect(res.ok).toBe(true);
+      }
+      const env = await WorkflowTestEnvironment.create({ workflow: join(WORKFLOWS, 'abnormal-lab.yaml'), fhirUrl: sandbox.baseUrl, start: '2026-03-09T14:00:00Z' });
+      try {
+        await env.startFromResource('Observation/k-critical', 'create');
+        await env.runUntilDone(env.startMs + 3 * 3_600_000);
+        const observed = await env.observe();
+        expect(observed.tasks).toEqual([expect.objectContaining({ step: 'acknowledge', owner: 'CareTeam/renal-care-team' })]);
+      } finally {
+        await env.close();
+      }
+    } finally {
+      await sandbox.close();
     }
   }, 120_000);
 

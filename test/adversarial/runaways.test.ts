@@ -173,7 +173,7 @@ describe('adversarial: runaway workflows in clinflow dev', () => {
     const rssMb = Number(/maxrss-kb (\d+)/.exec(out)?.[1]) / 1024;
     process.stdout.write(`clinflow run ${name}: ${ms.toFixed(0)} ms, peak RSS ${rssMb.toFixed(0)} MB\n`);
     expect(code).toBe(1);
-    expect(out).toMatch(name === 'runaway-loop' ? new RegExp(`FAILED: States\\.Runtime — The execution reached the ${HISTORY_CAUSE.replace(/[()]/g, '\\$&')}`) : /FAILED: States\.QueryEvaluationError — .*D1012/);
+    expect(out).toMatch(name === 'runaway-loop' ? new RegExp(`FAILED at step \\w+: States\\.Runtime — The execution reached the ${HISTORY_CAUSE.replace(/[()]/g, '\\$&')}`) : /FAILED at step recurse: States\.QueryEvaluationError — .*D1012/);
     expect(ms).toBeLessThan(60_000);
     expect(rssMb).toBeGreaterThan(0);
     expect(rssMb).toBeLessThan(1024);
