@@ -10,15 +10,19 @@ const FAILED = /(TaskFailed|TaskTimedOut|LambdaFunctionFailed|LambdaFunctionTime
 /**
  * Each step's status from the history (oldest first): entered → running, a callback task or a Wait
  * state not yet exited → waiting, exited → succeeded, a failure while in it → failed (even when a
- * catch moved on); steps never entered are left out (the graph shows them as not reached).
+ * catch moved on); steps never entered are left out (the graph shows them as not reached). A redrive
+ * starts a failed step again: entering it after `ExecutionRedriven` replaces its `failed`.
  */
 export function stepStatusFrom(history: readonly HistoryItem[], executionStatus: string): ExecutionDetail['stepStatus'] {
   const out: Record<string, StepStatus> = {};
   let current: string | undefined;
+  let redriven = new Set<string>();
   for (const e of history) {
-    if (e.type.endsWith('StateEntered') && e.state) {
+    if (e.type === 'ExecutionRedriven') {
+      redriven = new Set(Object.keys(out).filter((step) => out[step] === 'failed'));
+    } else if (e.type.endsWith('StateEntered') && e.state) {
       current = stepOf(e.state);
-      if (out[current] !== 'failed') out[current] = e.type === 'WaitStateEntered' ? 'waiting' : 'running';
+      if (out[current] !== 'failed' || redriven.delete(current)) out[current] = e.type === 'WaitStateEntered' ? 'waiting' : 'running';
     } else if (e.type.endsWith('StateExited') && e.state) {
       const step = stepOf(e.state);
       if (out[step] !== 'failed') out[step] = 'succeeded';
