@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { CorrelationStore } from '../../engine/correlation/correlationStore';
 import type { Engine } from '../../engine/durable/engine';
 import type { LocalScheduler } from '../../engine/scheduler/localScheduler';
@@ -82,7 +83,8 @@ export function localConsoleBackend(deps: LocalConsoleDeps): ConsoleBackend {
     workflowSource(workflow) {
       for (const file of workflowFiles([deps.workflowsDir])) {
         const text = readFileSync(file, 'utf8');
-        if (new RegExp(`^workflow:\\s*['"]?${workflow.replace(/[^a-z0-9-]/gi, '')}['"]?\\s*$`, 'm').test(text)) return { file, text };
+        // Named from the project (workflows/x.yaml), not the machine's absolute path.
+        if (new RegExp(`^workflow:\\s*['"]?${workflow.replace(/[^a-z0-9-]/gi, '')}['"]?\\s*$`, 'm').test(text)) return { file: relative(dirname(resolve(deps.workflowsDir)), file), text };
       }
       return undefined;
     },

@@ -339,6 +339,8 @@ describeWithBrowser('the web console in Chromium', (chromium) => {
     async ({ view, path, shot, endAfter }) => {
       await visit(page, `${rig.baseUrl}${path.replace('PATIENT', encodeURIComponent(s.patient))}`);
       expect(await page.$eval('h1', (h) => h.textContent?.length ?? 0)).toBeGreaterThan(0);
+      // The workflow's file is named from the project, never by the machine's absolute path.
+      if (view === 'workflow') expect(await textOf(page, 'p.muted code')).toBe('workflows/abnormal-lab.yaml');
       await checkView(tab, view, shot, endAfter);
     },
     BROWSER_TEST_MS,
