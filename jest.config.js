@@ -6,7 +6,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.data/'],
   moduleFileExtensions: ['ts', 'js', 'json', 'cjs'],
   testTimeout: 30000,
-  // The other reporters name the suites skipped because ../shared is absent (test/support/sharedCorpus.ts)
+  // The second reporter names the suites skipped because ../shared is absent (test/support/sharedCorpus.ts)
   // or because Chromium is (test/browser/chromium.ts).
-  reporters: ['default', '<rootDir>/test/support/sharedCorpusReporter.cjs', '<rootDir>/test/support/browserAbsentReporter.cjs'],
+  reporters: ['default', '<rootDir>/test/support/absentReporter.cjs'],
 };

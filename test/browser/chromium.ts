@@ -2,12 +2,12 @@
  * Where the browser tests find Chromium, and what they do when it is missing. Browsers cannot be
  * downloaded here: the tests drive Debian's `chromium` package (`apt-get install -y chromium`)
  * through puppeteer-core. A machine without it skips the browser suites with the reason, and the
- * run ends with one line naming them (browserAbsentReporter.cjs); CI installs the package and sets
+ * run ends with one line naming them (test/support/absentReporter.cjs); CI installs the package and sets
  * CLINFLOW_REQUIRE_BROWSER=1, which turns an absent browser into a failing test instead.
  */
 import { accessSync, constants } from 'node:fs';
 
-/** Prefix of a skipped suite's name; browserAbsentReporter.cjs looks for it. */
+/** Prefix of a skipped suite's name; test/support/absentReporter.cjs looks for it. */
 export const BROWSER_ABSENT_MARK = '[browser absent]';
 
 /**

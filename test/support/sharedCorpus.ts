@@ -1,13 +1,13 @@
 /**
  * The external conformance corpora live beside the repository (`../shared`, or `CLINFLOW_SHARED`),
  * not in it. A fresh clone has no `../shared`: the suites that need it are skipped with the reason,
- * and the run ends with one line naming them (sharedCorpusReporter.cjs). CI sets
+ * and the run ends with one line naming them (absentReporter.cjs). CI sets
  * CLINFLOW_REQUIRE_SHARED=1, which turns an absent corpus into a failing test instead.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-/** Prefix of a skipped suite's name; sharedCorpusReporter.cjs looks for it. */
+/** Prefix of a skipped suite's name; absentReporter.cjs looks for it. */
 export const SHARED_ABSENT_MARK = '[shared corpus absent]';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
