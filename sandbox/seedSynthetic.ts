@@ -1,5 +1,6 @@
 import type { CareTeam, MedicationRequest, Observation, Patient, Practitioner, Resource } from '@medplum/fhirtypes';
 import { seededRandom } from '../engine/clock/ids';
+import type { FhirResource } from '../schemas/fhirPort';
 
 /** The Patient extension carrying an IANA time zone (FHIR core `tz-code`; the reminders' default too). */
 export const TIMEZONE_EXTENSION_URL = 'http://hl7.org/fhir/StructureDefinition/tz-code';
@@ -42,6 +43,19 @@ const MEDS = [
  */
 /** The potassium result the sandbox seeds (LOINC 2823-3, serum or plasma), as the shipped abnormal-lab workflow matches it. */
 export const SEED_POTASSIUM_CODING = { system: 'http://loinc.org', code: '2823-3', display: 'Potassium [Moles/volume] in Serum or Plasma' } as const;
+
+/** A final laboratory potassium result (mmol/L, UCUM) for `patient`, taken at `at`: what the seed, the demo and the tests create. */
+export function potassiumObservation(patient: string, value: number, at: string): Observation & FhirResource {
+  return {
+    resourceType: 'Observation',
+    status: 'final',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
+    code: { coding: [{ ...SEED_POTASSIUM_CODING }] },
+    subject: { reference: patient },
+    effectiveDateTime: at,
+    valueQuantity: { value, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
+  };
+}
 
 export function seedSynthetic(options: SeedOptions = {}): SeedResult {
   const rand = seededRandom(options.seed ?? 42);
@@ -106,14 +120,8 @@ export function seedSynthetic(options: SeedOptions = {}): SeedResult {
     const high = i === count;
     const value = high ? 6.4 : Math.round((3.6 + rand() * 1.3) * 10) / 10;
     const obs: Observation = {
-      resourceType: 'Observation',
+      ...potassiumObservation(`Patient/${id}`, value, `${day(-1)}T08:00:00Z`),
       id: `obs-k-${i}`,
-      status: 'final',
-      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
-      code: { coding: [{ ...SEED_POTASSIUM_CODING }] },
-      subject: { reference: `Patient/${id}` },
-      effectiveDateTime: `${day(-1)}T08:00:00Z`,
-      valueQuantity: { value, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
       referenceRange: [{ low: { value: 3.5, unit: 'mmol/L' }, high: { value: 5.1, unit: 'mmol/L' } }],
       interpretation: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: high ? 'H' : 'N' }] }],
     };

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { FhirResource } from '../../schemas/fhirPort';
 import type { SimulatedClock } from '../../engine/clock/simulatedClock';
-import { SEED_POTASSIUM_CODING, TIMEZONE_EXTENSION_URL } from '../../sandbox/seedSynthetic';
+import { potassiumObservation, TIMEZONE_EXTENSION_URL } from '../../sandbox/seedSynthetic';
 import type { Runtime } from '../runtime/createRuntime';
 import { runAppointmentSection, type DemoSection } from './appointmentSection';
 
@@ -95,15 +95,7 @@ async function orderLabel(fhir: Runtime['ports']['fhir'], reference: string): Pr
  */
 async function criticalPotassium(rt: Runtime, clock: SimulatedClock, patient: string, label: string, acceptAfterMinutes?: number): Promise<AbnormalLabOutcome> {
   const fhir = rt.ports.fhir;
-  const obs = await fhir.create({
-    resourceType: 'Observation',
-    status: 'final',
-    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
-    code: { coding: [{ ...SEED_POTASSIUM_CODING }] },
-    subject: { reference: patient },
-    effectiveDateTime: new Date(clock.now()).toISOString(),
-    valueQuantity: { value: 6.8, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
-  });
+  const obs = await fhir.create(potassiumObservation(patient, 6.8, new Date(clock.now()).toISOString()));
   const observation = `Observation/${obs.id}`;
   await rt.settle();
   const task = (await fhir.search('Task', { focus: observation }))[0];

@@ -8,7 +8,7 @@
  *  - A critical potassium result: `abnormal-lab` waits in its `acknowledge` step on a care-team Task.
  *  - A medication order changed: `medication-reminders` planned and scheduled its reminders.
  */
-import { SEED_POTASSIUM_CODING } from '../../sandbox/seedSynthetic';
+import { potassiumObservation } from '../../sandbox/seedSynthetic';
 import type { DevRig } from './browser.testkit';
 
 const DAY = 86_400_000;
@@ -53,15 +53,7 @@ export async function buildScenario(rig: DevRig): Promise<Scenario> {
   const failedArn = onlyExecution(rig, 'discharge-follow-up', 'FAILED');
 
   // A critical potassium result for the same patient.
-  const obs = await fhir.create({
-    resourceType: 'Observation',
-    status: 'final',
-    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
-    code: { coding: [{ ...SEED_POTASSIUM_CODING }] },
-    subject: { reference: patient },
-    effectiveDateTime: new Date(rig.clock.now()).toISOString(),
-    valueQuantity: { value: 6.8, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
-  });
+  const obs = await fhir.create(potassiumObservation(patient, 6.8, new Date(rig.clock.now()).toISOString()));
   const observation = `Observation/${String(obs.id)}`;
   await rig.idle();
   const waitingArn = onlyExecution(rig, 'abnormal-lab', 'RUNNING');
