@@ -57,15 +57,8 @@ export interface HistoryItem {
   hasData: boolean;
 }
 
-export interface ExecutionDetail {
-  executionArn: string;
+export interface ExecutionDetail extends ExecutionItem {
   stateMachineArn: string;
-  workflow: string;
-  name: string;
-  status: string;
-  startMs: number;
-  stopMs?: number;
-  redriveCount: number;
   redriveStatus?: string;
   error?: string;
   cause?: string;
