@@ -35,10 +35,19 @@ export function parseJsonBody(body: Buffer): Record<string, unknown> {
  * is the default timestamp format of awsJson1_0, awsJson1_1 and restJson1 bodies.
  */
 export function toAwsJson(value: unknown): string {
-  return JSON.stringify(value, function replacer(this: Record<string, unknown>, key: string, v: unknown) {
-    const original = this[key];
-    return original instanceof Date ? original.getTime() / 1000 : v;
-  });
+  // One walk, then JSON.stringify without a replacer: a replacer function takes V8 off its fast path
+  // and doubled the cost of a 1000-event history page.
+  return JSON.stringify(epochSeconds(value));
+}
+
+function epochSeconds(value: unknown): unknown {
+  if (value instanceof Date) return value.getTime() / 1000;
+  if (Array.isArray(value)) return value.map(epochSeconds);
+  if (value === null || typeof value !== 'object') return value;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = epochSeconds(v);
+  return out;
 }
 
 export function sendAwsJson(res: ServerResponse, status: number, body: unknown, contentType: string): void {
