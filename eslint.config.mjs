@@ -1,7 +1,21 @@
-// Typed lint rules and no import cycles.
+// Typed lint rules, no import cycles, and the layers of layers.json.
+import { readFileSync } from 'node:fs';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
+
+// The layers of docs/DESIGN.md's layout table (layers.json), enforced: each folder may import
+// schemas/, core/ and the folders listed; any other project import fails `npm run check`. Tests,
+// test kits and the testing/ helpers may import anything (they build runtimes, as cli/ does).
+const { folders: FOLDERS, mayImport: MAY_IMPORT } = JSON.parse(readFileSync(new URL('./layers.json', import.meta.url), 'utf8'));
+const layerZones = Object.entries(MAY_IMPORT).map(([folder, allowed]) => {
+  const own = folder === 'schemas' ? ['schemas'] : folder === 'core' ? ['core', 'schemas'] : [folder, 'core', 'schemas', ...allowed];
+  return {
+    target: `./${folder}`,
+    from: FOLDERS.filter((f) => !own.includes(f) && !own.some((o) => f.startsWith(`${o}/`)) && !folder.startsWith(`${f}/`)).map((f) => `./${f}`),
+    message: `layers (docs/DESIGN.md): ${folder}/ may import ${own.filter((o) => o !== folder).join(', ') || 'no other project folder'}.`,
+  };
+});
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.data/**', 'bin/**', 'coverage/**', 'tasks/fhir/vendor/**', '*.config.js', '*.config.mjs', 'test/support/*.cjs'] },
@@ -24,6 +38,11 @@ export default tseslint.config(
       '@typescript-eslint/no-base-to-string': 'off',
     },
     settings: { 'import-x/resolver': { node: { extensions: ['.ts', '.js'] } } },
+  },
+  {
+    files: ['**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.testkit.ts', '**/testing/**', 'test/**', 'bench/**'],
+    rules: { 'import-x/no-restricted-paths': ['error', { zones: layerZones }] },
   },
   {
     // Commands load their heavy modules on use, so `clinflow --help` and `validate` stay fast.

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { LocalEventBus } from '../engine/bus/LocalEventBus';
 import type { Engine } from '../engine/durable/engine';
 import type { LocalScheduler } from '../engine/scheduler/localScheduler';
-import type { TaskPort } from '../engine/tasks/taskPort';
+import type { TaskPort } from '../schemas/taskPort';
 import type { Logger } from '../schemas/ports';
 import { AuditEventExporter } from './audit/auditEventExport';
 import { loadLocalCredentials, type LocalCredentials } from './auth/localCredentials';

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LocalEventBus } from '../engine/bus/LocalEventBus';
 import type { Engine } from '../engine/durable/engine';
 import type { LocalScheduler } from '../engine/scheduler/localScheduler';
-import type { TaskPort } from '../engine/tasks/taskPort';
+import type { TaskPort } from '../schemas/taskPort';
 import { ClinflowError } from '../schemas/errors';
 import type { Logger } from '../schemas/ports';
 import { AuditLog, hashRequest } from './audit/auditLog';

@@ -12,8 +12,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sequentialIds } from '../engine/clock/ids';
-import { SimulatedClock } from '../engine/clock/simulatedClock';
+import { sequentialIds } from '../core/clock/ids';
+import { SimulatedClock } from '../core/clock/simulatedClock';
 import { Engine } from '../engine/durable/engine';
 
 type Def = Record<string, unknown>;

@@ -13,10 +13,10 @@ import { Agent, type Server, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../engine/db/openDatabase';
+import { openDatabase } from '../core/db/openDatabase';
 import { LocalEventBus } from '../engine/bus/LocalEventBus';
-import { uuidIds } from '../engine/clock/ids';
-import { systemClock } from '../engine/clock/systemClock';
+import { uuidIds } from '../core/clock/ids';
+import { systemClock } from '../core/clock/systemClock';
 import { createHttpServer } from '../triggers/http/createHttpServer';
 
 const TOKEN = 'bench-token';

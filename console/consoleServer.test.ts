@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../api/audit/auditLog';
-import { SimulatedClock } from '../engine/clock/simulatedClock';
+import { SimulatedClock } from '../core/clock/simulatedClock';
 import { createRuntime, type Runtime } from '../cli/runtime/createRuntime';
 import { startLocalConsole } from '../cli/console/startLocalConsole';
 import { CONTENT_SECURITY_POLICY } from './http/respond';

@@ -1,4 +1,4 @@
-import { createLogger, type ClinflowLogger } from '../engine/log/createLogger';
+import { createLogger, type ClinflowLogger } from '../core/log/createLogger';
 
 /** A real (redacting) logger whose JSON lines are kept in memory, for the no-PHI-in-logs assertions. */
 export function captureLog(): { log: ClinflowLogger; lines: string[]; text(): string } {

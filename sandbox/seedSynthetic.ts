@@ -1,5 +1,5 @@
 import type { CareTeam, MedicationRequest, Observation, Patient, Practitioner, Resource } from '@medplum/fhirtypes';
-import { seededRandom } from '../engine/clock/ids';
+import { seededRandom } from '../core/clock/ids';
 import type { FhirResource } from '../schemas/fhirPort';
 
 /** The Patient extension carrying an IANA time zone (FHIR core `tz-code`; the reminders' default too). */

@@ -1,6 +1,6 @@
 /**
  * Time and identity are injected. Nothing in compiler/ or engine/ reads the wall clock or
- * randomness directly; production passes the system adapters (engine/clock), tests a simulated clock.
+ * randomness directly; production passes the system adapters (core/clock), tests a simulated clock.
  */
 export interface Clock {
   /** Milliseconds since the Unix epoch. */

@@ -1,4 +1,4 @@
-import { openDatabase } from '../engine/db/openDatabase';
+import { openDatabase } from '../core/db/openDatabase';
 import { taskCatalogue } from './catalogue';
 import { createTaskHandlers } from './handlers';
 import { createCallbackStore } from './human/callbackStore';

@@ -5,7 +5,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { createRuntime, type Runtime } from '../cli/runtime/createRuntime';
 import { compile } from '../compiler/compile';
 import { parseYamlSource } from '../compiler/yamlSource';
-import { SimulatedClock } from '../engine/clock/simulatedClock';
+import { SimulatedClock } from '../core/clock/simulatedClock';
 import type { CompiledWorkflow } from '../schemas/artifacts';
 import type { Diagnostic } from '../schemas/diagnostic';
 import { ClinflowError } from '../schemas/errors';

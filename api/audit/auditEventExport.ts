@@ -1,4 +1,4 @@
-import { ensureSchema, type Db } from '../../engine/db/openDatabase';
+import { ensureSchema, type Db } from '../../core/db/openDatabase';
 import type { AuditRow } from './auditLog';
 import { AuditLog } from './auditLog';
 

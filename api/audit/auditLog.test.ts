@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DescribeExecutionCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { openDatabase, type Db } from '../../engine/db/openDatabase';
+import { openDatabase, type Db } from '../../core/db/openDatabase';
 import { startApiFixture } from '../testing/apiFixture';
 import { AuditLog, type AuditEntry } from './auditLog';
 
@@ -32,7 +32,7 @@ describe('AuditLog durability', () => {
   it('keeps every appended row through kill -9 of the writing process, chain intact', async () => {
     const file = join(dir, 'killed.db');
     const code = `
-      const { openDatabase } = require('./engine/db/openDatabase.ts');
+      const { openDatabase } = require('./core/db/openDatabase.ts');
       const { AuditLog } = require('./api/audit/auditLog.ts');
       const log = new AuditLog(openDatabase(${JSON.stringify(file)}));
       for (let i = 1; i <= 40; i++) log.append({ atMs: i, accessKey: 'AKIATEST', sourceIp: '127.0.0.1', service: 'states', action: 'DescribeExecution', resource: 'arn:e' + i, kind: 'data', outcome: 'ok', requestHash: '0'.repeat(64) });

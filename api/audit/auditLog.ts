@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { close, fsync, open } from 'node:fs';
 import type { Statement } from 'better-sqlite3';
-import { ensureSchema, type Db } from '../../engine/db/openDatabase';
+import { ensureSchema, type Db } from '../../core/db/openDatabase';
 
 /**
  * The audit trail (HIPAA §164.312(b)), ensureSchema module `audit`: one row per API call that

@@ -10,13 +10,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalEventBus } from '../../engine/bus/LocalEventBus';
-import { sequentialIds } from '../../engine/clock/ids';
-import { SimulatedClock } from '../../engine/clock/simulatedClock';
-import { openDatabase, type Db } from '../../engine/db/openDatabase';
+import { sequentialIds } from '../../core/clock/ids';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
+import { openDatabase, type Db } from '../../core/db/openDatabase';
 import { Engine } from '../../engine/durable/engine';
 import { LocalScheduler } from '../../engine/scheduler/localScheduler';
 import { createTargetInvoker } from '../../engine/scheduler/targetInvoker';
-import type { TaskInvocation, TaskOutcome } from '../../engine/tasks/taskPort';
+import type { TaskInvocation, TaskOutcome } from '../../schemas/taskPort';
 import type { Logger } from '../../schemas/ports';
 import { attachApi, type AttachedApi } from '../attachApi';
 

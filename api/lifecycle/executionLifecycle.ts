@@ -1,4 +1,4 @@
-import type { Db } from '../../engine/db/openDatabase';
+import type { Db } from '../../core/db/openDatabase';
 import type { Engine, LifecycleEvent } from '../../engine/durable/engine';
 import type { Logger } from '../../schemas/ports';
 

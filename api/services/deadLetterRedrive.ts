@@ -1,4 +1,4 @@
-import { ensureSchema, type Db } from '../../engine/db/openDatabase';
+import { ensureSchema, type Db } from '../../core/db/openDatabase';
 import { fireExecutionId } from '../../engine/scheduler/schedulerDeliveries';
 
 export type DeadLetterSource = 'bus' | 'scheduler';

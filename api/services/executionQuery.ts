@@ -1,4 +1,4 @@
-import { ensureSchema } from '../../engine/db/openDatabase';
+import { ensureSchema } from '../../core/db/openDatabase';
 import type { Engine } from '../../engine/durable/engine';
 import { StepFunctionsError } from '../../engine/durable/apiErrors';
 import { executionArn as makeExecutionArn, parseStateMachineArn, stateMachineArn as makeStateMachineArn } from '../../engine/durable/names';

@@ -1,5 +1,5 @@
-import { sequentialIds } from '../../engine/clock/ids';
-import { SimulatedClock } from '../../engine/clock/simulatedClock';
+import { sequentialIds } from '../../core/clock/ids';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
 import { CorrelationStore } from '../../engine/correlation/correlationStore';
 import { Engine } from '../../engine/durable/engine';
 import { ExecutionQuery } from './executionQuery';

@@ -1,4 +1,4 @@
-import { ensureSchema, type Db } from '../../engine/db/openDatabase';
+import { ensureSchema, type Db } from '../../core/db/openDatabase';
 import { AwsError } from '../protocol/awsError';
 import { opsSchema } from './opsSchema';
 

@@ -1,6 +1,6 @@
 import type { Engine } from '../../engine/durable/engine';
 import { StepFunctionsError } from '../../engine/durable/apiErrors';
-import type { TaskPort } from '../../engine/tasks/taskPort';
+import type { TaskPort } from '../../schemas/taskPort';
 import { executionArn as makeExecutionArn, parseExecutionArn, parseStateMachineArn, stateMachineArn as makeStateMachineArn } from '../../engine/durable/names';
 import { AwsError } from '../protocol/awsError';
 import { ExecutionQuery } from './executionQuery';

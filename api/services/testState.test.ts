@@ -5,7 +5,7 @@
  * MaxAttempts), catchers CAUGHT_ERROR; DEBUG and TRACE add `inspectionData`.
  */
 import { TestStateCommand } from '@aws-sdk/client-sfn';
-import type { TaskInvocation, TaskOutcome } from '../../engine/tasks/taskPort';
+import type { TaskInvocation, TaskOutcome } from '../../schemas/taskPort';
 import { startApiFixture } from '../testing/apiFixture';
 import { runTestState } from './testState';
 

@@ -1,10 +1,10 @@
 import { readPath } from '../../engine/asl/jsonpath';
 import { applyPayloadTemplate } from '../../engine/asl/payloadTemplate';
-import { sequentialIds } from '../../engine/clock/ids';
-import { SimulatedClock } from '../../engine/clock/simulatedClock';
+import { sequentialIds } from '../../core/clock/ids';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
 import { Engine } from '../../engine/durable/engine';
 import { errorMatches } from '../../engine/interpreter/retryPolicy';
-import type { TaskInvocation, TaskOutcome, TaskPort } from '../../engine/tasks/taskPort';
+import type { TaskInvocation, TaskOutcome, TaskPort } from '../../schemas/taskPort';
 import { AwsError } from '../protocol/awsError';
 
 const TESTABLE = new Set(['Pass', 'Choice', 'Wait', 'Succeed', 'Fail', 'Task']);

@@ -4,13 +4,13 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { LocalEventBus } from '../../engine/bus/LocalEventBus';
-import { sequentialIds } from '../../engine/clock/ids';
-import { SimulatedClock } from '../../engine/clock/simulatedClock';
-import { openDatabase, type Db } from '../../engine/db/openDatabase';
+import { sequentialIds } from '../../core/clock/ids';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
+import { openDatabase, type Db } from '../../core/db/openDatabase';
 import { Engine } from '../../engine/durable/engine';
 import { LocalScheduler } from '../../engine/scheduler/localScheduler';
 import { createTargetInvoker } from '../../engine/scheduler/targetInvoker';
-import type { TaskInvocation, TaskOutcome } from '../../engine/tasks/taskPort';
+import type { TaskInvocation, TaskOutcome } from '../../schemas/taskPort';
 import type { AccessKey } from '../auth/sigv4';
 import { createApiHandler, type ApiHandler } from '../createApiHandler';
 

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { watch } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatDiagnostic } from '../../schemas/diagnostic';
-import { fastClock, systemClock, systemWakeup } from '../../engine/clock/systemClock';
-import { createLogger } from '../../engine/log/createLogger';
+import { fastClock, systemClock, systemWakeup } from '../../core/clock/systemClock';
+import { createLogger } from '../../core/log/createLogger';
 import { encryptionKeysFromEnv } from '../../engine/durable/encryptionKeys';
 import type { SetExit } from './registry';
 

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../api/audit/auditLog';
-import { openDatabase } from '../../engine/db/openDatabase';
+import { openDatabase } from '../../core/db/openDatabase';
 import { OPERATOR, startApiFixture, type ApiFixture } from '../../api/testing/apiFixture';
 import { runConsole } from '../commands/console';
 

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { SimulatedClock } from '../../engine/clock/simulatedClock';
+import type { SimulatedClock } from '../../core/clock/simulatedClock';
 import { TIMEZONE_EXTENSION_URL } from '../../sandbox/seedSynthetic';
 import { keyNamePrefix } from '../../tasks/correlation/correlationNames';
 import type { Runtime } from '../runtime/createRuntime';

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { FhirResource } from '../../schemas/fhirPort';
-import type { SimulatedClock } from '../../engine/clock/simulatedClock';
+import type { SimulatedClock } from '../../core/clock/simulatedClock';
 import { potassiumObservation, TIMEZONE_EXTENSION_URL } from '../../sandbox/seedSynthetic';
 import type { Runtime } from '../runtime/createRuntime';
 import { runAppointmentSection, type DemoSection } from './appointmentSection';

@@ -1,5 +1,5 @@
 import { GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { systemClock } from '../../engine/clock/systemClock';
+import { systemClock } from '../../core/clock/systemClock';
 import type { AsyncCallbackStore, CallbackEntry } from '../../tasks/human/callbackStore';
 import { CALLBACK_TTL_ATTRIBUTE } from '../names';
 

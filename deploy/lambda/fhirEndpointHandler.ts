@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { systemClock } from '../../engine/clock/systemClock';
-import { createLogger } from '../../engine/log/createLogger';
+import { systemClock } from '../../core/clock/systemClock';
+import { createLogger } from '../../core/log/createLogger';
 import { awsBusPort } from '../aws/ports/awsBusPort';
 import { createDynamoDedupe } from './dynamoDedupe';
 import { createFhirEndpoint, endpointConfigFromEnv, type FunctionUrlEvent, type FunctionUrlResult } from './fhirEndpoint';

@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { systemClock } from '../../engine/clock/systemClock';
-import { createLogger } from '../../engine/log/createLogger';
+import { systemClock } from '../../core/clock/systemClock';
+import { createLogger } from '../../core/log/createLogger';
 import { FhirChangeDetail } from '../../schemas/fhirChangeEvent';
 import type { FhirPort } from '../../schemas/fhirPort';
 import { createFhirPortRouter } from '../../tasks/fhir/createFhirPortRouter';

@@ -4,9 +4,9 @@ import path from 'node:path';
 import type { StartExecutionCommandInput } from '@aws-sdk/client-sfn';
 import { ClinflowError } from '../../schemas/errors';
 import type { ExecutionPort } from '../../schemas/ports';
-import { sequentialIds } from '../clock/ids';
-import { SimulatedClock } from '../clock/simulatedClock';
-import { openDatabase, type Db } from '../db/openDatabase';
+import { sequentialIds } from '../../core/clock/ids';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
+import { openDatabase, type Db } from '../../core/db/openDatabase';
 import { LocalEventBus, type LocalEventBusOptions } from './LocalEventBus';
 import { MAX_PUT_EVENTS_BYTES } from './putEventsEntries';
 

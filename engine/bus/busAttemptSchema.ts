@@ -1,4 +1,4 @@
-import { ensureSchema, type Db } from '../db/openDatabase';
+import { ensureSchema, type Db } from '../../core/db/openDatabase';
 
 /**
  * Durable attempt marks on bus deliveries: `started_at` is written before a target is invoked and

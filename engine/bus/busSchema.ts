@@ -1,4 +1,4 @@
-import { ensureSchema, type Db } from '../db/openDatabase';
+import { ensureSchema, type Db } from '../../core/db/openDatabase';
 
 /**
  * The bus's tables. Events and their pending deliveries are written in the transaction that

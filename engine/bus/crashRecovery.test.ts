@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { StartExecutionCommandInput } from '@aws-sdk/client-sfn';
-import { sequentialIds } from '../clock/ids';
-import { SimulatedClock } from '../clock/simulatedClock';
-import { openDatabase } from '../db/openDatabase';
+import { sequentialIds } from '../../core/clock/ids';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
+import { openDatabase } from '../../core/db/openDatabase';
 import { LocalEventBus } from './LocalEventBus';
 
 const root = resolve(__dirname, '..', '..');

@@ -1,6 +1,6 @@
-import { sequentialIds } from '../clock/ids';
-import { SimulatedClock } from '../clock/simulatedClock';
-import { openDatabase, type Db } from '../db/openDatabase';
+import { sequentialIds } from '../../core/clock/ids';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
+import { openDatabase, type Db } from '../../core/db/openDatabase';
 import { LocalEventBus, MAX_INTERRUPTED_ATTEMPTS } from './LocalEventBus';
 
 /**

@@ -1,7 +1,7 @@
 import type { StartExecutionCommandInput } from '@aws-sdk/client-sfn';
-import { sequentialIds } from '../clock/ids';
-import { systemClock } from '../clock/systemClock';
-import { openDatabase } from '../db/openDatabase';
+import { sequentialIds } from '../../core/clock/ids';
+import { systemClock } from '../../core/clock/systemClock';
+import { openDatabase } from '../../core/db/openDatabase';
 import { LocalEventBus } from './LocalEventBus';
 import { startDelivery } from './realTimerDelivery';
 

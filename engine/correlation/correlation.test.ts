@@ -9,8 +9,8 @@ import { createRuntime, type Runtime } from '../../cli/runtime/createRuntime';
 import { compile } from '../../compiler/compile';
 import { cancelByKey, lookupByKey } from '../../tasks/correlation/correlate';
 import { keyNamePrefix } from '../../tasks/correlation/correlationNames';
-import { SimulatedClock } from '../clock/simulatedClock';
-import { openDatabase } from '../db/openDatabase';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
+import { openDatabase } from '../../core/db/openDatabase';
 import { CorrelationStore } from './correlationStore';
 import { localCorrelationPort } from './localCorrelationPort';
 

@@ -1,4 +1,4 @@
-import { ensureSchema, type Db } from '../db/openDatabase';
+import { ensureSchema, type Db } from '../../core/db/openDatabase';
 
 /** One execution that runs for a business key (see tasks/correlation). */
 export interface KeyedExecution {

@@ -1,5 +1,5 @@
-import { ensureSchema, type Db } from '../db/openDatabase';
-import { type EncryptionKeys, keyCheckValue, keyEntryOf } from './payloadCodec';
+import { ensureSchema, type Db } from '../../core/db/openDatabase';
+import { type EncryptionKeys, keyCheckValue, keyEntryOf } from '../../core/db/payloadCodec';
 
 /** A data directory's keys do not match the configuration: the process must not start. */
 export class EncryptionKeyMismatch extends Error {

@@ -7,14 +7,14 @@ import type {
 import type { Clock, IdGenerator } from '../../schemas/clock';
 import { ClinflowError } from '../../schemas/errors';
 import type { ExecutionPort, Logger } from '../../schemas/ports';
-import { uuidIds } from '../clock/ids';
-import { deferToNextTurn, monotonicMs, systemRandom, yieldToEventLoop, type Wakeup } from '../clock/systemClock';
-import { openDatabase, type Db } from '../db/openDatabase';
+import { uuidIds } from '../../core/clock/ids';
+import { deferToNextTurn, monotonicMs, systemRandom, yieldToEventLoop, type Wakeup } from '../../core/clock/systemClock';
+import { openDatabase, type Db } from '../../core/db/openDatabase';
 import type { Command, ExecutionInfo, ExecutionState, InterpreterEvent, StepEnvironment, StepResult } from '../interpreter/contract';
 import { MAX_DEFINITION_BYTES, MAX_HISTORY_EVENTS } from '../interpreter/budgets';
 import { StepAbort } from '../interpreter/failures';
 import { createExecutionState, step } from '../interpreter/index';
-import type { TaskPort } from '../tasks/taskPort';
+import type { TaskPort } from '../../schemas/taskPort';
 import { StepFunctionsError, validationError } from './apiErrors';
 import { validateDefinitionText } from './definitionCheck';
 import { GroupCommit } from './groupCommit';
@@ -22,13 +22,13 @@ import { ChunkBuilder } from './historyChunk';
 import { toHistoryEvent, type HistoryEvent } from './historyEvents';
 import { JournalStore, metaOf, type ExecutionRow, type StepWrite } from './journalStore';
 import { assertValidName, executionArn as makeExecutionArn, parseExecutionArn, parseStateMachineArn, stateMachineArn as makeStateMachineArn } from './names';
-import { createPayloadCodec, type EncryptionKeys } from './payloadCodec';
+import { createPayloadCodec, type EncryptionKeys } from '../../core/db/payloadCodec';
 
 export interface EngineOptions {
   /** A file path, `:memory:` (the in-memory mode) or an open database. */
   database: string | Db;
   clock: Clock;
-  /** Real-clock wake-ups (engine/clock/systemClock). Omit with a simulated clock: tests call advanceTo/runUntilIdle. */
+  /** Real-clock wake-ups (core/clock/systemClock). Omit with a simulated clock: tests call advanceTo/runUntilIdle. */
   wakeup?: Wakeup;
   ids?: IdGenerator;
   random?: () => number;
@@ -597,7 +597,7 @@ export class Engine implements ExecutionPort {
   /** Simulated clock only: moves time to `ms`, firing every timer due on the way in order. */
   async advanceTo(ms: number): Promise<void> {
     const clock = this.clock as Clock & { set?: (ms: number) => number };
-    if (typeof clock.set !== 'function') throw new Error('advanceTo needs a simulated clock (engine/clock/simulatedClock)');
+    if (typeof clock.set !== 'function') throw new Error('advanceTo needs a simulated clock (core/clock/simulatedClock)');
     await this.runUntilIdle();
     for (;;) {
       const next = this.store.nextTimerAt();

@@ -1,4 +1,4 @@
-import type { Db } from '../db/openDatabase';
+import type { Db } from '../../core/db/openDatabase';
 
 /**
  * Group commit: writes queued in the same turn of the event loop share one SQLite transaction (one

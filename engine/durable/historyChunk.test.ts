@@ -1,4 +1,4 @@
-import { seededRandom } from '../clock/ids';
+import { seededRandom } from '../../core/clock/ids';
 import { StateEnteredDetails, StateExitedDetails } from '../interpreter/historyDetails';
 import { stateNameDictionary } from './stateNameDictionary';
 import { createExecutionState, step } from '../interpreter';

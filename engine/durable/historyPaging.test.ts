@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sequentialIds } from '../clock/ids';
-import { SimulatedClock } from '../clock/simulatedClock';
+import { sequentialIds } from '../../core/clock/ids';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
 import { Engine } from './engine';
 import { CHUNK_EVENTS } from './historyChunk';
 import { HISTORY_DATA_FIELDS } from './historyEvents';

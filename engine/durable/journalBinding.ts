@@ -1,5 +1,5 @@
-import { ensureSchema, type Db } from '../db/openDatabase';
-import type { PayloadCodec } from './payloadCodec';
+import { ensureSchema, type Db } from '../../core/db/openDatabase';
+import type { PayloadCodec } from '../../core/db/payloadCodec';
 
 /**
  * Associated data of the journal's ciphertexts: table(.column), then the row's key, free-form parts

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createExecutionState } from '../interpreter';
 import type { HistoryEventDraft } from '../interpreter/contract';
 import { JournalStore, metaOf } from './journalStore';
-import { createPayloadCodec } from './payloadCodec';
+import { createPayloadCodec } from '../../core/db/payloadCodec';
 
 const T0 = Date.UTC(2025, 0, 1);
 

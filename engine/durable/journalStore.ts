@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
-import { ensureSchema, type Db } from '../db/openDatabase';
+import { ensureSchema, type Db } from '../../core/db/openDatabase';
 import type { Command, ExecutionState, HistoryEventDraft } from '../interpreter/contract';
 import { decodeHistoryChunk, encodeHistoryChunk, type ChunkBuilder, type StoredEvent } from './historyChunk';
 import { HISTORY_DATA_FIELDS } from './historyEvents';
@@ -8,7 +8,7 @@ import { journalIndexSchema } from './journalIndexes';
 import { journalSchema } from './journalSchema';
 import { stateNameDictionary, type StateNameDictionary } from './stateNameDictionary';
 import { type BindingReport, bindJournalRows, journalAad } from './journalBinding';
-import type { PayloadCodec } from './payloadCodec';
+import type { PayloadCodec } from '../../core/db/payloadCodec';
 
 export interface StateMachineRow {
   id: number;

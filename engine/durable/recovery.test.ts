@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sequentialIds } from '../clock/ids';
-import { SimulatedClock } from '../clock/simulatedClock';
-import { systemClock, systemWakeup } from '../clock/systemClock';
-import { LocalTaskPort } from '../tasks/localTaskPort';
+import { sequentialIds } from '../../core/clock/ids';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
+import { systemClock, systemWakeup } from '../../core/clock/systemClock';
+import { LocalTaskPort } from '../../tasks/localTaskPort';
 import { Engine } from './engine';
 import { LAMBDA, machine } from './testing/engineFixture';
 

@@ -1,5 +1,5 @@
 import { DateTime, type IANAZone } from 'luxon';
-import { resolveLocal } from './zonedTime';
+import { resolveLocal } from '../../core/time/zonedTime';
 
 /** A parsed 6-field AWS cron expression: `cron(minutes hours day-of-month month day-of-week year)`. */
 export interface AwsCron {

@@ -6,7 +6,7 @@ export { SchedulerTimerDriver } from './schedulerTimerDriver';
 
 import type { Clock } from '../../schemas/clock';
 import type { BusPort, ExecutionPort } from '../../schemas/ports';
-import type { Db } from '../db/openDatabase';
+import type { Db } from '../../core/db/openDatabase';
 import { LocalScheduler as Scheduler } from './localScheduler';
 import { createTargetInvoker as invoker, type TargetInvoker as Invoker } from './targetInvoker';
 

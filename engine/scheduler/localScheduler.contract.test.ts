@@ -1,6 +1,6 @@
 import { describeSchedulerPortContract } from '../../test/contracts/schedulerPortContract';
-import { SimulatedClock } from '../clock/simulatedClock';
-import { openDatabase } from '../db/openDatabase';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
+import { openDatabase } from '../../core/db/openDatabase';
 import { LocalScheduler } from './localScheduler';
 
 describeSchedulerPortContract('LocalScheduler', async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CreateScheduleCommandInput, Target } from '@aws-sdk/client-scheduler';
-import { openDatabase } from '../db/openDatabase';
+import { openDatabase } from '../../core/db/openDatabase';
 import { LocalScheduler } from './localScheduler';
 import type { FireContext } from './targetInvoker';
 import { createTargetInvoker } from './targetInvoker';

@@ -1,7 +1,7 @@
 import { IANAZone } from 'luxon';
 import type { ValidationIssue } from '../../schemas/errors';
 import { CronSyntaxError, nextCronTime, parseAwsCron, type AwsCron } from './awsCron';
-import { isValidTimeZone, resolveLocal } from './zonedTime';
+import { isValidTimeZone, resolveLocal } from '../../core/time/zonedTime';
 
 export type ScheduleExpression =
   | { kind: 'at'; year: number; month: number; day: number; hour: number; minute: number; second: number }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Target } from '@aws-sdk/client-scheduler';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Db } from '../db/openDatabase';
-import { createPayloadCodec, type PayloadCodec } from '../durable/payloadCodec';
+import type { Db } from '../../core/db/openDatabase';
+import { createPayloadCodec, type PayloadCodec } from '../../core/db/payloadCodec';
 import type { DeadLetterRow, DeliveryRow } from './schedulerStore';
 import type { TargetInvoker } from './targetInvoker';
 

@@ -1,4 +1,4 @@
-import { ensureSchema, type Db } from '../db/openDatabase';
+import { ensureSchema, type Db } from '../../core/db/openDatabase';
 
 /** Tables of the local scheduler. Next fire times live here, not in memory timers. */
 export function ensureSchedulerSchema(db: Db): void {

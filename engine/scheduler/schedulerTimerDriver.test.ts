@@ -1,4 +1,4 @@
-import { openDatabase } from '../db/openDatabase';
+import { openDatabase } from '../../core/db/openDatabase';
 import { LocalScheduler } from './localScheduler';
 import { SchedulerTimerDriver } from './schedulerTimerDriver';
 

@@ -2,10 +2,10 @@
  * The issue's bars at workflow level: the durable engine runs ASL Task states whose handlers call the
  * sandbox over HTTP. Retry/Catch are the engine's; idempotency and error names are the FHIR tasks'.
  */
-import { openDatabase } from '../../engine/db/openDatabase';
+import { openDatabase } from '../../core/db/openDatabase';
 import { LAMBDA, machine, testEngine } from '../../engine/durable/testing/engineFixture';
-import { LocalTaskPort } from '../../engine/tasks/localTaskPort';
-import { SimulatedClock } from '../../engine/clock/simulatedClock';
+import { LocalTaskPort } from '../localTaskPort';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
 import { captureLog } from '../../sandbox/captureLog';
 import { startSandbox, type Sandbox } from '../../sandbox/startSandbox';
 import { createTaskHandlers } from '../handlers';

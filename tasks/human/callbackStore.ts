@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { AckStatus } from './taskStatus';
-import { ensureSchema, type Db } from '../../engine/db/openDatabase';
+import { ensureSchema, type Db } from '../../core/db/openDatabase';
 
 /** A parked `tasks.await` execution: which callback token a FHIR Task resumes. */
 export interface CallbackEntry {

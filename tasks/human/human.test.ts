@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SendTaskFailureCommandInput, SendTaskSuccessCommandInput } from '@aws-sdk/client-sfn';
-import { openDatabase, type Db } from '../../engine/db/openDatabase';
+import { openDatabase, type Db } from '../../core/db/openDatabase';
 import { ClinflowError } from '../../schemas/errors';
 import type { FhirChangeDetail } from '../../schemas/fhirChangeEvent';
 import type { FhirResource } from '../../schemas/fhirPort';

@@ -1,7 +1,7 @@
 import type { Target } from '@aws-sdk/client-scheduler';
 import { DateTime } from 'luxon';
-import { SimulatedClock } from '../../engine/clock/simulatedClock';
-import { openDatabase } from '../../engine/db/openDatabase';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
+import { openDatabase } from '../../core/db/openDatabase';
 import { LocalScheduler } from '../../engine/scheduler/localScheduler';
 import { FhirError } from '../../schemas/errors';
 import type { FhirPort, FhirResource } from '../../schemas/fhirPort';

@@ -7,7 +7,7 @@ import type { RemindersConfig } from './reminderConfig';
 import type { ReminderPlan, remindersPlan } from './specs';
 import { expandTiming } from './timing/expandTiming';
 import type { FhirTiming } from './timing/fhirTiming';
-import { isValidTimeZone } from './timing/zonedTime';
+import { isValidTimeZone } from '../../core/time/zonedTime';
 
 type PlanInput = z.infer<(typeof remindersPlan)['input']>;
 

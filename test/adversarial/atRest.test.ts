@@ -3,11 +3,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalEventBus } from '../../engine/bus/LocalEventBus';
-import { uuidIds } from '../../engine/clock/ids';
-import { SimulatedClock } from '../../engine/clock/simulatedClock';
-import { type Db, openDatabase } from '../../engine/db/openDatabase';
+import { uuidIds } from '../../core/clock/ids';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
+import { type Db, openDatabase } from '../../core/db/openDatabase';
 import { EncryptionKeyMismatch, verifyEncryptionKeys } from '../../engine/durable/encryptionKeys';
-import { createPayloadCodec, type EncryptionKeys } from '../../engine/durable/payloadCodec';
+import { createPayloadCodec, type EncryptionKeys } from '../../core/db/payloadCodec';
 import { LocalScheduler } from '../../engine/scheduler/localScheduler';
 import { createRuntime } from '../../cli/runtime/createRuntime';
 import { spawnSync } from 'node:child_process';

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { seededRandom } from '../../engine/clock/ids';
+import { seededRandom } from '../../core/clock/ids';
 import { EVENTS_TOKEN, startDev, waitFor, type Dev } from './devProcess';
 import { writeWorkflow } from './workflows';
 

@@ -2,14 +2,14 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sequentialIds } from '../../engine/clock/ids';
-import { SimulatedClock } from '../../engine/clock/simulatedClock';
-import { openDatabase } from '../../engine/db/openDatabase';
+import { sequentialIds } from '../../core/clock/ids';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
+import { openDatabase } from '../../core/db/openDatabase';
 import { Engine } from '../../engine/durable/engine';
 import { journalAad } from '../../engine/durable/journalBinding';
-import { createPayloadCodec, PayloadBindingError } from '../../engine/durable/payloadCodec';
+import { createPayloadCodec, PayloadBindingError } from '../../core/db/payloadCodec';
 import { LAMBDA, machine } from '../../engine/durable/testing/engineFixture';
-import { LocalTaskPort } from '../../engine/tasks/localTaskPort';
+import { LocalTaskPort } from '../../tasks/localTaskPort';
 
 /**
  * Issue 11, at rest: every journal column that holds execution data (execution input, output and

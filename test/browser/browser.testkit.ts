@@ -12,10 +12,10 @@ import { join, resolve } from 'node:path';
 import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppeteer-core';
 import { attachApi, type AttachedApi } from '../../api/attachApi';
 import { startLocalConsole } from '../../cli/console/startLocalConsole';
-import { sequentialIds } from '../../engine/clock/ids';
-import { SimulatedClock } from '../../engine/clock/simulatedClock';
-import type { Wakeup } from '../../engine/clock/systemClock';
-import { createLogger } from '../../engine/log/createLogger';
+import { sequentialIds } from '../../core/clock/ids';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
+import type { Wakeup } from '../../core/clock/systemClock';
+import { createLogger } from '../../core/log/createLogger';
 import { createRuntime, type Runtime } from '../../cli/runtime/createRuntime';
 
 /** Browser operations on a loaded machine (2 cores, eight engineers): generous, never a reason to weaken an assertion. */

@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
-import { SimulatedClock } from '../../engine/clock/simulatedClock';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
 import { Engine } from '../../engine/durable/engine';
-import { seededRandom } from '../../engine/clock/ids';
+import { seededRandom } from '../../core/clock/ids';
 import { pickOutcome, referenceRun, type Outcome } from './referenceRun';
 import { executionInput } from './workload';
 

@@ -6,9 +6,9 @@
  * write from the bus, as a bus on another database (EventBridge) would: the control.
  */
 import { LocalEventBus } from '../../engine/bus/LocalEventBus';
-import { uuidIds } from '../../engine/clock/ids';
-import { systemClock } from '../../engine/clock/systemClock';
-import { openDatabase } from '../../engine/db/openDatabase';
+import { uuidIds } from '../../core/clock/ids';
+import { systemClock } from '../../core/clock/systemClock';
+import { openDatabase } from '../../core/db/openDatabase';
 import type { BusPort } from '../../schemas/ports';
 import { createHttpServer } from '../../triggers/http/createHttpServer';
 

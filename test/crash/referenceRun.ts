@@ -1,7 +1,7 @@
-import { sequentialIds } from '../../engine/clock/ids';
-import { SimulatedClock } from '../../engine/clock/simulatedClock';
+import { sequentialIds } from '../../core/clock/ids';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
 import { Engine } from '../../engine/durable/engine';
-import { LocalTaskPort } from '../../engine/tasks/localTaskPort';
+import { LocalTaskPort } from '../../tasks/localTaskPort';
 import { approvalFor, executionInput, registerHandlers, workflows, type EffectStore } from './workload';
 
 export interface Outcome {

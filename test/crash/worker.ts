@@ -5,9 +5,9 @@
  */
 import Database from 'better-sqlite3';
 import { Engine } from '../../engine/durable/engine';
-import { uuidIds } from '../../engine/clock/ids';
-import { fastClock } from '../../engine/clock/systemClock';
-import { LocalTaskPort } from '../../engine/tasks/localTaskPort';
+import { uuidIds } from '../../core/clock/ids';
+import { fastClock } from '../../core/clock/systemClock';
+import { LocalTaskPort } from '../../tasks/localTaskPort';
 import { approvalFor, executionInput, registerHandlers, workflows, type EffectStore } from './workload';
 
 const journalFile = process.env.CRASH_JOURNAL ?? '';

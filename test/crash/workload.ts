@@ -4,7 +4,7 @@
  * handlers whose side effects are keyed by the engine's idempotency key.
  */
 import { ClinflowError } from '../../schemas/errors';
-import type { LocalTaskPort } from '../../engine/tasks/localTaskPort';
+import type { LocalTaskPort } from '../../tasks/localTaskPort';
 
 const fn = (name: string): string => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
 

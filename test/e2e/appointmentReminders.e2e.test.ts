@@ -7,7 +7,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime, type Runtime } from '../../cli/runtime/createRuntime';
-import { SimulatedClock } from '../../engine/clock/simulatedClock';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
 import { keyNamePrefix } from '../../tasks/correlation/correlationNames';
 
 const ROOT = join(__dirname, '..', '..');

@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SimulatedClock } from '../../engine/clock/simulatedClock';
-import { createLogger } from '../../engine/log/createLogger';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
+import { createLogger } from '../../core/log/createLogger';
 import { demoProblems } from '../../cli/commands/demo';
 import { DEMO_START, runDemoScenario, type DemoSummary } from '../../cli/demo/runDemoScenario';
 import { createRuntime, type Runtime } from '../../cli/runtime/createRuntime';

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SimulatedClock } from '../../engine/clock/simulatedClock';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
 import { createRuntime, type Runtime } from '../../cli/runtime/createRuntime';
 
 const WORKFLOW = `

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime, type Runtime } from '../../cli/runtime/createRuntime';
-import { SimulatedClock } from '../../engine/clock/simulatedClock';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
 
 const WORKFLOW = `workflow: nan-reminder
 version: 1

@@ -12,7 +12,7 @@ import { DateTime } from 'luxon';
 import { attachApi, type AttachedApi } from '../../api/attachApi';
 import { jsonOut, runCli } from '../../cli/commands/ops/testing/runCli';
 import { createRuntime, type Runtime } from '../../cli/runtime/createRuntime';
-import { SimulatedClock } from '../../engine/clock/simulatedClock';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
 import type { FhirResource } from '../../schemas/fhirPort';
 import { SEED_POTASSIUM_CODING, TIMEZONE_EXTENSION_URL } from '../../sandbox/seedSynthetic';
 import { keyNamePrefix } from '../../tasks/correlation/correlationNames';

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SimulatedClock } from '../../engine/clock/simulatedClock';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
 import { createRuntime, type Runtime } from '../../cli/runtime/createRuntime';
 import type { FhirResource } from '../../schemas/fhirPort';
 import { SEED_POTASSIUM_CODING, TIMEZONE_EXTENSION_URL } from '../../sandbox/seedSynthetic';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PutEventsRequestEntry, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import type { BusAtomicWrite, BusPort } from '../../schemas/ports';
-import type { Db } from '../../engine/db/openDatabase';
+import type { Db } from '../../core/db/openDatabase';
 
 export interface CapturedEvent {
   seq: number;

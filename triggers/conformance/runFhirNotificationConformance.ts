@@ -6,10 +6,10 @@ import { type ConformanceCaseResult, type ConformanceSummary, summarize } from '
 import { FhirChangeDetail } from '../../schemas/fhirChangeEvent';
 import type { BusPort } from '../../schemas/ports';
 import type { TriggerConfigInput } from '../../schemas/triggerConfig';
-import { type Db, openDatabase } from '../../engine/db/openDatabase';
+import { type Db, openDatabase } from '../../core/db/openDatabase';
 import { LocalEventBus } from '../../engine/bus/LocalEventBus';
-import { uuidIds } from '../../engine/clock/ids';
-import { systemClock } from '../../engine/clock/systemClock';
+import { uuidIds } from '../../core/clock/ids';
+import { systemClock } from '../../core/clock/systemClock';
 import { createHttpServer } from '../http/createHttpServer';
 import { CaptureBus } from './captureBus';
 import { startFixtureFhirServer } from './fixtureFhirServer';

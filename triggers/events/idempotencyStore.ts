@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../../engine/db/openDatabase';
+import type { Db } from '../../core/db/openDatabase';
 import { ensureTriggerSchema } from '../fhir/triggerSchema';
 
 export interface StoredResponse {

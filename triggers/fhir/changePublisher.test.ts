@@ -1,6 +1,6 @@
 import type { PutEventsRequestEntry, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import type { BusPort } from '../../schemas/ports';
-import { openDatabase } from '../../engine/db/openDatabase';
+import { openDatabase } from '../../core/db/openDatabase';
 import { HttpProblem } from '../http/httpProblem';
 import { ChangePublisher } from './changePublisher';
 import type { ResourceChange } from './resourceChange';

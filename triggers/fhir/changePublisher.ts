@@ -1,7 +1,7 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { BusPort } from '../../schemas/ports';
 import type { Clock } from '../../schemas/clock';
-import type { Db } from '../../engine/db/openDatabase';
+import type { Db } from '../../core/db/openDatabase';
 import { HttpProblem } from '../http/httpProblem';
 import { DedupeStore } from './dedupeStore';
 import type { ResourceChange } from './resourceChange';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../../engine/db/openDatabase';
+import type { Db } from '../../core/db/openDatabase';
 import { ensureTriggerSchema } from './triggerSchema';
 
 const sha256 = (key: string): string => createHash('sha256').update(key).digest('base64url');

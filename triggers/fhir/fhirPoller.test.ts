@@ -1,6 +1,6 @@
 import { FhirChangeDetail } from '../../schemas/fhirChangeEvent';
 import type { SourceConfig } from '../../schemas/triggerConfig';
-import { type Db, openDatabase } from '../../engine/db/openDatabase';
+import { type Db, openDatabase } from '../../core/db/openDatabase';
 import { CaptureBus } from '../conformance/captureBus';
 import { type FixtureFhirServer, startFixtureFhirServer } from '../conformance/fixtureFhirServer';
 import { ChangePublisher } from './changePublisher';

@@ -1,7 +1,7 @@
 import type { Clock } from '../../schemas/clock';
 import type { Logger } from '../../schemas/ports';
 import type { SourceConfig } from '../../schemas/triggerConfig';
-import type { Db } from '../../engine/db/openDatabase';
+import type { Db } from '../../core/db/openDatabase';
 import type { ChangePublisher } from './changePublisher';
 import { interactionFromVersion } from './parseRestHook';
 import { PollStore } from './pollStore';

@@ -1,4 +1,4 @@
-import type { Db } from '../../engine/db/openDatabase';
+import type { Db } from '../../core/db/openDatabase';
 import { ensureTriggerSchema } from './triggerSchema';
 
 /** Durable polling state: a `_lastUpdated` watermark per source and query, and pending query-back requests. */

@@ -1,4 +1,4 @@
-import { openDatabase } from '../../engine/db/openDatabase';
+import { openDatabase } from '../../core/db/openDatabase';
 import { SubscriptionProgressStore } from './subscriptionProgress';
 
 const SUB = 'https://ehr.example.org/fhir/Subscription/s1';

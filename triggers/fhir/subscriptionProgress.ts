@@ -1,4 +1,4 @@
-import type { Db } from '../../engine/db/openDatabase';
+import type { Db } from '../../core/db/openDatabase';
 import type { SubscriptionProgress } from './resourceChange';
 import { ensureTriggerSchema } from './triggerSchema';
 

@@ -1,6 +1,6 @@
-import { type Db, ensureSchema } from '../../engine/db/openDatabase';
+import { type Db, ensureSchema } from '../../core/db/openDatabase';
 
-/** The triggers module's tables (engine/db ensureSchema, module `triggers`). Append only. */
+/** The triggers module's tables (core/db ensureSchema, module `triggers`). Append only. */
 const TRIGGER_MIGRATIONS: readonly string[] = [
   `CREATE TABLE trigger_dedupe (dedupe_key TEXT PRIMARY KEY, event_id TEXT NOT NULL, published_at INTEGER NOT NULL);
    CREATE INDEX trigger_dedupe_published_at ON trigger_dedupe (published_at);

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { openDatabase } from '../../engine/db/openDatabase';
+import { openDatabase } from '../../core/db/openDatabase';
 
 const root = resolve(__dirname, '..', '..');
 const TOKEN = 'crash-token';

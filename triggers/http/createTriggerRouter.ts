@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../schemas/clock';
 import type { BusPort, Logger } from '../../schemas/ports';
 import type { TriggerConfig } from '../../schemas/triggerConfig';
-import { type Db, openDatabase } from '../../engine/db/openDatabase';
+import { type Db, openDatabase } from '../../core/db/openDatabase';
 import { IdempotencyStore } from '../events/idempotencyStore';
 import { handlePutEvents } from '../events/putEventsHandler';
 import { ChangePublisher } from '../fhir/changePublisher';

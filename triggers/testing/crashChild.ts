@@ -3,10 +3,10 @@
  * directory, publishing to the real local bus, and prints its port. The parent kills it with SIGKILL mid-load.
  */
 import { join } from 'node:path';
-import { openDatabase } from '../../engine/db/openDatabase';
+import { openDatabase } from '../../core/db/openDatabase';
 import { LocalEventBus } from '../../engine/bus/LocalEventBus';
-import { uuidIds } from '../../engine/clock/ids';
-import { systemClock } from '../../engine/clock/systemClock';
+import { uuidIds } from '../../core/clock/ids';
+import { systemClock } from '../../core/clock/systemClock';
 import { createHttpServer } from '../http/createHttpServer';
 
 export const CRASH_TOKEN = 'crash-token';

@@ -6,10 +6,10 @@
  */
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { openDatabase } from '../../engine/db/openDatabase';
+import { openDatabase } from '../../core/db/openDatabase';
 import { LocalEventBus } from '../../engine/bus/LocalEventBus';
-import { uuidIds } from '../../engine/clock/ids';
-import { systemClock } from '../../engine/clock/systemClock';
+import { uuidIds } from '../../core/clock/ids';
+import { systemClock } from '../../core/clock/systemClock';
 import { createHttpServer } from '../http/createHttpServer';
 
 export const EDGE_SECRET = 'edge-secret';

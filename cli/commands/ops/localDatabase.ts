@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase, type Db } from '../../../engine/db/openDatabase';
+import { openDatabase, type Db } from '../../../core/db/openDatabase';
 import { UsageError } from './opsConnection';
 
 /** The local data directory's database, for what only lives locally (audit trail, dead letters, task callbacks). */

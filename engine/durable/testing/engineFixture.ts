@@ -1,6 +1,6 @@
-import { sequentialIds } from '../../clock/ids';
-import { SimulatedClock } from '../../clock/simulatedClock';
-import { LocalTaskPort } from '../../tasks/localTaskPort';
+import { sequentialIds } from '../../../core/clock/ids';
+import { SimulatedClock } from '../../../core/clock/simulatedClock';
+import { LocalTaskPort } from '../../../tasks/localTaskPort';
 import { Engine, type EngineOptions } from '../engine';
 
 /** An engine on a simulated clock with a local task port, for tests. */

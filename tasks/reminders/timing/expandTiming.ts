@@ -4,7 +4,7 @@ import type { FhirTiming, TimingRepeat } from './fhirTiming';
 import { GTS_ABBREVIATION_SYSTEM, reminderPolicyV1_1, type ReminderPolicy } from './reminderPolicy';
 import { checkTimingInvariants } from './timingInvariants';
 import { ELAPSED_UNIT_MS, fhirDateTimeBound, normalizeUnit, reminderWindow, type ReminderWindow } from './timingWindow';
-import { isValidTimeZone, localToInstant } from './zonedTime';
+import { isValidTimeZone, localToInstant } from '../../../core/time/zonedTime';
 
 export interface ExpandTimingOptions {
   /**

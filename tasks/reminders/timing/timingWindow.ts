@@ -1,6 +1,6 @@
 import { DateTime, type IANAZone } from 'luxon';
 import { ReminderError } from '../../../schemas/errors';
-import { localToInstant } from './zonedTime';
+import { localToInstant } from '../../../core/time/zonedTime';
 
 export interface FhirDuration {
   value?: number;

@@ -1,6 +1,6 @@
 /**
  * The real-time adapters: the only place in engine/ that reads the wall clock or arms a real timer.
- * Everything else receives a Clock and a Wakeup, so tests swap in engine/clock/simulatedClock.
+ * Everything else receives a Clock and a Wakeup, so tests swap in core/clock/simulatedClock.
  */
 import type { Clock } from '../../schemas/clock';
 

@@ -1,5 +1,5 @@
-import { FhirError } from '../../schemas/errors';
-import { SimulatedClock } from '../clock/simulatedClock';
+import { FhirError } from '../schemas/errors';
+import { SimulatedClock } from '../core/clock/simulatedClock';
 import { functionNameOf, LocalTaskPort } from './localTaskPort';
 
 const inv = (resource: string, payload: unknown, extra: Record<string, unknown> = {}) => ({

@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import type { Clock } from '../../schemas/clock';
-import { ClinflowError } from '../../schemas/errors';
-import type { ExecutionPort, Logger, TaskContext, TaskPorts } from '../../schemas/ports';
-import { taskNameFromResource, type TaskSpec } from '../../schemas/task';
-import { taskCatalogue } from '../../tasks/catalogue';
-import type { TaskInvocation, TaskOutcome, TaskPort } from './taskPort';
+import type { Clock } from '../schemas/clock';
+import { ClinflowError } from '../schemas/errors';
+import type { ExecutionPort, Logger, TaskContext, TaskPorts } from '../schemas/ports';
+import { taskNameFromResource, type TaskSpec } from '../schemas/task';
+import { taskCatalogue } from './catalogue';
+import type { TaskInvocation, TaskOutcome, TaskPort } from '../schemas/taskPort';
 
 export type LocalTaskHandler = (payload: unknown, ctx: TaskContext) => Promise<unknown>;
 

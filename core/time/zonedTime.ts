@@ -29,6 +29,11 @@ export function resolveLocal(zone: IANAZone, y: number, mo: number, d: number, h
   return { epochMs: Math.min(...candidates), inGap: false };
 }
 
+/** Local wall-clock minutes of a day → an instant, under the same rules (policy P5: a gap moves forward, a repeated time takes its first occurrence). */
+export function localToInstant(zone: IANAZone, y: number, mo: number, d: number, minuteOfDay: number): number {
+  return resolveLocal(zone, y, mo, d, 0, minuteOfDay).epochMs;
+}
+
 const validity = new Map<string, boolean>();
 
 /** IANAZone.isValidZone builds an Intl formatter (about 1 ms); the answer per name never changes. */
