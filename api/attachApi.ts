@@ -27,7 +27,17 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void;
  */
 export function attachApi(
   server: Server,
-  deps: { engine: Engine; bus: LocalEventBus; scheduler: LocalScheduler; dataDir: string; tasks?: TaskPort; auditFhirUrl?: string; log?: Logger; renderMetrics?: () => string; env?: NodeJS.ProcessEnv },
+  deps: {
+    engine: Engine;
+    bus: LocalEventBus;
+    scheduler: LocalScheduler;
+    dataDir: string;
+    tasks?: TaskPort;
+    auditFhirUrl?: string;
+    log?: Logger;
+    renderMetrics?: () => string;
+    env?: NodeJS.ProcessEnv;
+  },
 ): AttachedApi {
   const credentials = loadLocalCredentials(deps.dataDir, deps.env ?? process.env, true);
   if (!credentials) throw new Error('the AWS API needs keys: set CLINFLOW_ACCESS_KEY_ID and CLINFLOW_SECRET_ACCESS_KEY, or use a data directory');
@@ -35,7 +45,9 @@ export function attachApi(
   const auditExport = auditFhirUrl ? new AuditEventExporter(deps.engine.db, auditFhirUrl) : undefined;
   // Failures are logged and retried with the next audited call: the local trail stays the record.
   const exportAudit = (): void =>
-    void auditExport?.exportPending().catch((err: unknown) => deps.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'AuditEvent export failed; retried after the next audited call'));
+    void auditExport
+      ?.exportPending()
+      .catch((err: unknown) => deps.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'AuditEvent export failed; retried after the next audited call'));
   const api = createApiHandler({
     engine: deps.engine,
     bus: deps.bus,

@@ -116,13 +116,19 @@ describe('Step Functions API over HTTP (awsJson1_0, SigV4)', () => {
 
   it('runs StartSyncExecution on an EXPRESS state machine and TestState on one state', async () => {
     const sfn = f.sfn();
-    const express = f.engine.createStateMachine({ name: 'clinflow-express', type: 'EXPRESS', definition: JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', Result: { ok: 1 }, End: true } } }) });
+    const express = f.engine.createStateMachine({
+      name: 'clinflow-express',
+      type: 'EXPRESS',
+      definition: JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', Result: { ok: 1 }, End: true } } }),
+    });
     const sync = await sfn.send(new StartSyncExecutionCommand({ stateMachineArn: express.stateMachineArn, input: '{}' }));
     expect(sync).toMatchObject({ status: 'SUCCEEDED', output: '{"ok":1}' });
     const choice = JSON.stringify({ Type: 'Choice', Choices: [{ Variable: '$.n', NumericGreaterThan: 5, Next: 'Big' }], Default: 'Small' });
     const t = await sfn.send(new TestStateCommand({ definition: choice, roleArn: 'arn:aws:iam::000000000000:role/x', input: '{"n":9}' }));
     expect(t).toMatchObject({ status: 'SUCCEEDED', nextState: 'Big', output: '{"n":9}' });
-    const pass = await sfn.send(new TestStateCommand({ definition: JSON.stringify({ Type: 'Pass', Parameters: { 'x.$': '$.a' }, Next: 'N' }), roleArn: 'arn:aws:iam::000000000000:role/x', input: '{"a":2}' }));
+    const pass = await sfn.send(
+      new TestStateCommand({ definition: JSON.stringify({ Type: 'Pass', Parameters: { 'x.$': '$.a' }, Next: 'N' }), roleArn: 'arn:aws:iam::000000000000:role/x', input: '{"a":2}' }),
+    );
     expect(pass).toMatchObject({ status: 'SUCCEEDED', nextState: 'N', output: '{"x":2}' });
   });
 
@@ -178,7 +184,10 @@ describe('audit trail of API calls', () => {
     const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: waitArn, name: 'audited', input: '{"patient":"Patient/p1","secretish":"Ada Lovelace"}' }));
     await sfn.send(new DescribeExecutionCommand({ executionArn }));
     await sfn.send(new ListStateMachinesCommand({}));
-    await f.sfn(READ_ONLY).send(new StopExecutionCommand({ executionArn })).catch(() => undefined);
+    await f
+      .sfn(READ_ONLY)
+      .send(new StopExecutionCommand({ executionArn }))
+      .catch(() => undefined);
     const rows = f.api.audit.list().reverse();
     expect(rows.map((r) => [r.action, r.kind, r.outcome, r.resource, r.accessKey])).toEqual([
       ['StartExecution', 'change', 'ok', executionArn, OPERATOR.accessKeyId],

@@ -71,7 +71,10 @@ function minimalClient(endpoint: string): { call(operation: string, input: objec
   return {
     call(operation, input) {
       const body = JSON.stringify(input);
-      const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+      const amzDate = new Date()
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d{3}/, '');
       const date = amzDate.slice(0, 8);
       const headers: Record<string, string> = { host: url.host, 'content-type': 'application/x-amz-json-1.0', 'x-amz-date': amzDate, 'x-amz-target': `AWSStepFunctions.${operation}` };
       const signedHeaders = Object.keys(headers).sort();
@@ -79,7 +82,9 @@ function minimalClient(endpoint: string): { call(operation: string, input: objec
       const scope = `${date}/us-east-1/states/aws4_request`;
       const canonical = canonicalRequest({ method: 'POST', url: '/', headers, body: Buffer.from(body) }, signedHeaders, payloadHash);
       const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
-      const signature = createHmac('sha256', signingKey(OPERATOR.secretAccessKey, date, 'us-east-1', 'states')).update(toSign).digest('hex');
+      const signature = createHmac('sha256', signingKey(OPERATOR.secretAccessKey, date, 'us-east-1', 'states'))
+        .update(toSign)
+        .digest('hex');
       headers.authorization = `AWS4-HMAC-SHA256 Credential=${OPERATOR.accessKeyId}/${scope}, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`;
       return new Promise((resolve, reject) => {
         const req = request({ host: url.hostname, port: url.port, method: 'POST', path: '/', headers: { ...headers, 'content-length': Buffer.byteLength(body) }, agent }, (res) => {
@@ -116,7 +121,15 @@ function seed(f: ApiFixture, total: number): { stateMachineArn: string; smId: nu
   f.db.transaction(() => {
     for (let j = 0; j < total; j++) {
       const startMs = start + Math.floor(j / 3) * 1000 + (j % 3 === 2 ? 1 : 0);
-      const id = f.engine.store.insertExecution({ smId: sm.id, revisionId: sm.revision_id, name: `e${j}`, inputText: `{"detail":{"reference":"MedicationRequest/m${j % 100_000}"}}`, inputDigest: 'd', startMs, meta: '{}' });
+      const id = f.engine.store.insertExecution({
+        smId: sm.id,
+        revisionId: sm.revision_id,
+        name: `e${j}`,
+        inputText: `{"detail":{"reference":"MedicationRequest/m${j % 100_000}"}}`,
+        inputDigest: 'd',
+        startMs,
+        meta: '{}',
+      });
       const status = statuses[j % 10] ?? 'SUCCEEDED';
       if (status !== 'RUNNING') end.run(status, startMs + 500, j % 1000 === 7 ? 1 : 0, id);
     }
@@ -153,7 +166,8 @@ async function listExecutions(sfn: SFNClient, stateMachineArn: string, total: nu
   out(`  a page among the oldest 3000:            ${stats(deep)}\n`);
   const [, catchUp] = await timed(() => sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 100, clinflowReference: 'MedicationRequest/m1' } as never)));
   const byRef: number[] = [];
-  for (let i = 0; i < 50; i++) byRef.push((await timed(() => sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 100, clinflowReference: `MedicationRequest/m${i * 17}` } as never))))[1]);
+  for (let i = 0; i < 50; i++)
+    byRef.push((await timed(() => sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 100, clinflowReference: `MedicationRequest/m${i * 17}` } as never))))[1]);
   out(`  clinflowReference (10 runs each):        ${stats(byRef)}; the first call indexed the ${total} inputs in ${(catchUp / 1000).toFixed(1)} s\n`);
   return quantile(plain, 0.5);
 }
@@ -162,10 +176,16 @@ async function history(f: ApiFixture, sfn: SFNClient, out: (s: string) => void):
   // A ~25 000-event execution: a Map over 6 000 items of one Pass state (4 events an item), run in one step.
   const big = f.engine.createStateMachine({
     name: 'bench-history',
-    definition: JSON.stringify({ StartAt: 'M', States: { M: { Type: 'Map', ItemsPath: '$.items', MaxConcurrency: 0, ItemProcessor: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }, ResultSelector: { n: 1 }, End: true } } }),
+    definition: JSON.stringify({
+      StartAt: 'M',
+      States: { M: { Type: 'Map', ItemsPath: '$.items', MaxConcurrency: 0, ItemProcessor: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }, ResultSelector: { n: 1 }, End: true } },
+    }),
   });
   const t1 = performance.now();
-  const { executionArn } = await f.engine.startExecution({ stateMachineArn: big.stateMachineArn, input: JSON.stringify({ items: Array.from({ length: 6000 }, (_, i) => ({ item: i, patient: `Patient/p${i % 50}` })) }) });
+  const { executionArn } = await f.engine.startExecution({
+    stateMachineArn: big.stateMachineArn,
+    input: JSON.stringify({ items: Array.from({ length: 6000 }, (_, i) => ({ item: i, patient: `Patient/p${i % 50}` })) }),
+  });
   await f.engine.runUntilIdle();
   const d = f.engine.describeExecution({ executionArn });
   const first = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1, reverseOrder: true }));
@@ -255,11 +275,12 @@ async function describe(f: ApiFixture, sfn: SFNClient, executionArn: string, sec
   const server = await rate(seconds, raw);
   // Attribution only: the same replayed request without its audit row.
   const append = f.api.audit.append.bind(f.api.audit);
-  f.api.audit.append = ((e) => ({ ...e, seq: 0, prevHash: '', hash: '' }));
+  f.api.audit.append = (e) => ({ ...e, seq: 0, prevHash: '', hash: '' });
   const unaudited = await rate(seconds, raw);
   f.api.audit.append = append;
   agent.destroy();
-  const line = (label: string, r: { perSecond: number; cpuUs: number }): string => `  ${label.padEnd(52)}${r.perSecond.toFixed(0).padStart(8)}/s  ${r.cpuUs.toFixed(0).padStart(6)} µs CPU/call  ratio ${(inProcess.perSecond / r.perSecond).toFixed(1)}x\n`;
+  const line = (label: string, r: { perSecond: number; cpuUs: number }): string =>
+    `  ${label.padEnd(52)}${r.perSecond.toFixed(0).padStart(8)}/s  ${r.cpuUs.toFixed(0).padStart(6)} µs CPU/call  ratio ${(inProcess.perSecond / r.perSecond).toFixed(1)}x\n`;
   out('DescribeExecution (one execution, sequential calls, one keep-alive connection):\n');
   out(line('in process (engine.describeExecution)', inProcess));
   out(line('over HTTP, SDK client (SigV4, audited)', sdk));

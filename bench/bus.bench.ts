@@ -13,7 +13,20 @@ import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { PatternMatcher } from '../engine/bus/pattern/PatternMatcher';
 import { FHIR_EVENT_DETAIL_TYPE, FHIR_EVENT_SOURCE, type FhirChangeDetail } from '../schemas/fhirChangeEvent';
 
-const RESOURCE_TYPES = ['MedicationRequest', 'MedicationStatement', 'MedicationAdministration', 'Observation', 'Encounter', 'Appointment', 'ServiceRequest', 'Task', 'Condition', 'Procedure', 'CarePlan', 'DiagnosticReport'];
+const RESOURCE_TYPES = [
+  'MedicationRequest',
+  'MedicationStatement',
+  'MedicationAdministration',
+  'Observation',
+  'Encounter',
+  'Appointment',
+  'ServiceRequest',
+  'Task',
+  'Condition',
+  'Procedure',
+  'CarePlan',
+  'DiagnosticReport',
+];
 const STATUSES = ['active', 'completed', 'stopped', 'cancelled', 'on-hold', 'draft', 'entered-in-error', 'final', 'preliminary', 'booked'];
 const SERVERS = Array.from({ length: 25 }, (_, i) => `https://ehr${i}.example.org/fhir`);
 
@@ -22,7 +35,7 @@ interface Rng {
 }
 function rng(seed: number): Rng {
   let s = seed >>> 0;
-  return { next: () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) };
+  return { next: () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 };
 }
 function pick<T>(r: Rng, list: readonly T[]): T {
   return list[Math.floor(r.next() * list.length)] as T;
@@ -39,7 +52,10 @@ export function fhirRule(i: number): Record<string, unknown> {
     case 1:
       return { ...base, detail: { server: [server], resourceType: [rt], attributes: { status: [{ 'anything-but': ['stopped', 'cancelled', 'entered-in-error'] }] } } };
     case 2:
-      return { ...base, detail: { server: [{ prefix: server.slice(0, -5) }], resourceType: [{ prefix: rt.slice(0, 4) }], attributes: { status: [{ exists: true }], priority: [{ numeric: ['>=', i % 5] }] } } };
+      return {
+        ...base,
+        detail: { server: [{ prefix: server.slice(0, -5) }], resourceType: [{ prefix: rt.slice(0, 4) }], attributes: { status: [{ exists: true }], priority: [{ numeric: ['>=', i % 5] }] } },
+      };
     default:
       return { ...base, detail: { server: [server], resourceType: [rt], attributes: { status: [STATUSES[i % STATUSES.length]], dose: [{ numeric: ['>', i % 40, '<=', (i % 40) + 20] }] } } };
   }
@@ -123,8 +139,10 @@ export async function run(args: string[]): Promise<void> {
   // The machine is shared: JSON.parse of the same entries shows how much CPU this run actually got.
   const parse = measure(Math.min(seconds, 1), (n) => (JSON.parse((entries[n % entries.length] as PutEventsRequestEntry).Detail ?? '{}') ? 1 : 0));
   process.stdout.write(`calibration: JSON.parse of one entry's Detail ${fmt(parse.perSecond).trim()}/s wall, ${fmt(parse.perCpuSecond).trim()}/s CPU\n`);
-  process.stdout.write('ev/s wall = events per elapsed second; ev/s CPU = events per second of this process\'s CPU time\n');
-  process.stdout.write(`${'rules'.padStart(6)} ${'clinflow wall'.padStart(14)} ${'clinflow CPU'.padStart(13)} ${'peer wall'.padStart(11)} ${'peer CPU'.padStart(11)} ${'ratio(CPU)'.padStart(11)}  agreement\n`);
+  process.stdout.write("ev/s wall = events per elapsed second; ev/s CPU = events per second of this process's CPU time\n");
+  process.stdout.write(
+    `${'rules'.padStart(6)} ${'clinflow wall'.padStart(14)} ${'clinflow CPU'.padStart(13)} ${'peer wall'.padStart(11)} ${'peer CPU'.padStart(11)} ${'ratio(CPU)'.padStart(11)}  agreement\n`,
+  );
   for (const count of [1, 100, 1000]) {
     const matcher = new PatternMatcher();
     const rules = Array.from({ length: count }, (_, i) => fhirRule(i));
@@ -136,7 +154,11 @@ export async function run(args: string[]): Promise<void> {
     const sample = entries.slice(0, 200);
     sample.forEach((e, n) => {
       const ours = matcher.matches(toEvent(e, n)).sort().join(',');
-      const theirs = subscribers.filter((s) => peer.verifyIsSubscribed(s, e)).map((s) => s.functionKey).sort().join(',');
+      const theirs = subscribers
+        .filter((s) => peer.verifyIsSubscribed(s, e))
+        .map((s) => s.functionKey)
+        .sort()
+        .join(',');
       if (ours === theirs) agree++;
     });
 

@@ -40,7 +40,9 @@ function measure(source: string, runs: number): Timing & { diagnostics: number }
 export async function run(args: string[]): Promise<void> {
   const runs = Math.max(1, arg(args, 'runs', 2));
   const mistakes = args.includes('--mistakes');
-  const load = loadavg().map((l) => l.toFixed(1)).join(' ');
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
   process.stdout.write(`load average ${load} on this machine: times under load are upper bounds; the ratio is the measure\n`);
   compile(largeWorkflow(200, { mistakes }), 'warm-up.yaml');
   const results = new Map<number, Timing>();

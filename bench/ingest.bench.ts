@@ -53,7 +53,14 @@ function send(agent: Agent, port: number, i: number, offset: number): Promise<nu
   const payload = body(i + offset);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, method: 'PUT', path: `/fhir/notify/ehr/MedicationRequest/med-${i + offset}`, agent, headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/fhir+json', 'Content-Length': Buffer.byteLength(payload) } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'PUT',
+        path: `/fhir/notify/ehr/MedicationRequest/med-${i + offset}`,
+        agent,
+        headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/fhir+json', 'Content-Length': Buffer.byteLength(payload) },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));

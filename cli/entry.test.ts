@@ -34,65 +34,89 @@ describe('clinflow starts however it is started', () => {
   });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it('node bin/clinflow.cjs: --help and help exit 0 with the usage; an unknown option or no command exits 2', () => {
-    const help = run(process.execPath, ['bin/clinflow.cjs', '--help'], ROOT);
-    expect(help.code).toBe(0);
-    expect(help.stdout).toContain('Usage: clinflow');
-    const bad = run(process.execPath, ['bin/clinflow.cjs', '--no-such-option'], ROOT);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("unknown option '--no-such-option'");
-    // No command at all is a usage error (the usage goes to stderr); asking for help is not.
-    const bare = run(process.execPath, ['bin/clinflow.cjs'], ROOT);
-    expect(bare.code).toBe(2);
-    expect(bare.stderr).toContain('Usage: clinflow');
-    const helpCmd = run(process.execPath, ['bin/clinflow.cjs', 'help', 'validate'], ROOT);
-    expect(helpCmd.code).toBe(0);
-    expect(helpCmd.stdout).toContain('Usage: clinflow validate');
-  }, TIMEOUT);
+  it(
+    'node bin/clinflow.cjs: --help and help exit 0 with the usage; an unknown option or no command exits 2',
+    () => {
+      const help = run(process.execPath, ['bin/clinflow.cjs', '--help'], ROOT);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain('Usage: clinflow');
+      const bad = run(process.execPath, ['bin/clinflow.cjs', '--no-such-option'], ROOT);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain("unknown option '--no-such-option'");
+      // No command at all is a usage error (the usage goes to stderr); asking for help is not.
+      const bare = run(process.execPath, ['bin/clinflow.cjs'], ROOT);
+      expect(bare.code).toBe(2);
+      expect(bare.stderr).toContain('Usage: clinflow');
+      const helpCmd = run(process.execPath, ['bin/clinflow.cjs', 'help', 'validate'], ROOT);
+      expect(helpCmd.code).toBe(0);
+      expect(helpCmd.stdout).toContain('Usage: clinflow validate');
+    },
+    TIMEOUT,
+  );
 
-  it('npx clinflow: validate workflows/ exits 0 and says how many it checked', () => {
-    const r = run('npx', ['clinflow', 'validate', 'workflows/'], ROOT);
-    expect(r.code).toBe(0);
-    expect(r.out).toMatch(/\d+ workflow files checked: 0 errors/);
-  }, TIMEOUT);
+  it(
+    'npx clinflow: validate workflows/ exits 0 and says how many it checked',
+    () => {
+      const r = run('npx', ['clinflow', 'validate', 'workflows/'], ROOT);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/\d+ workflow files checked: 0 errors/);
+    },
+    TIMEOUT,
+  );
 
-  it('npx clinflow validate on a broken file exits 1 with file:line:col', () => {
-    const r = run('npx', ['clinflow', 'validate', broken], ROOT);
-    expect(r.code).toBe(1);
-    expect(r.out).toMatch(/broken\.yaml:6:\d+: error: /);
-  }, TIMEOUT);
+  it(
+    'npx clinflow validate on a broken file exits 1 with file:line:col',
+    () => {
+      const r = run('npx', ['clinflow', 'validate', broken], ROOT);
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/broken\.yaml:6:\d+: error: /);
+    },
+    TIMEOUT,
+  );
 
-  it('npm exec clinflow: --version exits 0 and prints the version; a usage error exits 2', () => {
-    const v = run('npm', ['exec', '--', 'clinflow', '--version'], ROOT);
-    expect(v.code).toBe(0);
-    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
-    const u = run('npm', ['exec', '--', 'clinflow', 'validate', '--no-such-option'], ROOT);
-    expect(u.code).toBe(2);
-  }, TIMEOUT);
+  it(
+    'npm exec clinflow: --version exits 0 and prints the version; a usage error exits 2',
+    () => {
+      const v = run('npm', ['exec', '--', 'clinflow', '--version'], ROOT);
+      expect(v.code).toBe(0);
+      expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+      const u = run('npm', ['exec', '--', 'clinflow', 'validate', '--no-such-option'], ROOT);
+      expect(u.code).toBe(2);
+    },
+    TIMEOUT,
+  );
 
-  it('a global install (npm i -g . into a temporary prefix) puts a working `clinflow` on the PATH', () => {
-    const prefix = join(tmp, 'global');
-    const inst = run('npm', ['install', '--global', '--prefix', prefix, ROOT], ROOT);
-    expect(inst.code).toBe(0);
-    const bin = join(prefix, 'bin');
-    const r = run('clinflow', ['validate', broken], tmp, { PATH: `${bin}:${process.env.PATH ?? ''}` });
-    expect(r.code).toBe(1);
-    expect(r.out).toMatch(/broken\.yaml:6:\d+: error: /);
-  }, TIMEOUT);
+  it(
+    'a global install (npm i -g . into a temporary prefix) puts a working `clinflow` on the PATH',
+    () => {
+      const prefix = join(tmp, 'global');
+      const inst = run('npm', ['install', '--global', '--prefix', prefix, ROOT], ROOT);
+      expect(inst.code).toBe(0);
+      const bin = join(prefix, 'bin');
+      const r = run('clinflow', ['validate', broken], tmp, { PATH: `${bin}:${process.env.PATH ?? ''}` });
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/broken\.yaml:6:\d+: error: /);
+    },
+    TIMEOUT,
+  );
 
-  it("another project's node_modules/.bin/clinflow (a file: dependency), directly and via npx", () => {
-    const proj = join(tmp, 'consumer');
-    mkdirSync(proj);
-    writeFileSync(join(proj, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, dependencies: { clinflow: `file:${ROOT}` } }));
-    // install-links=false: link the checkout (its own node_modules come with it) instead of
-    // packing it and fetching ~300 dependencies from the registry.
-    const inst = run('npm', ['install', '--install-links=false', '--ignore-scripts'], proj);
-    expect(inst.code).toBe(0);
-    const direct = run(join(proj, 'node_modules', '.bin', 'clinflow'), ['validate', broken], proj);
-    expect(direct.code).toBe(1);
-    expect(direct.out).toMatch(/broken\.yaml:6:\d+: error: /);
-    const viaNpx = run('npx', ['clinflow', '--help'], proj);
-    expect(viaNpx.code).toBe(0);
-    expect(viaNpx.stdout).toContain('Usage: clinflow');
-  }, TIMEOUT);
+  it(
+    "another project's node_modules/.bin/clinflow (a file: dependency), directly and via npx",
+    () => {
+      const proj = join(tmp, 'consumer');
+      mkdirSync(proj);
+      writeFileSync(join(proj, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, dependencies: { clinflow: `file:${ROOT}` } }));
+      // install-links=false: link the checkout (its own node_modules come with it) instead of
+      // packing it and fetching ~300 dependencies from the registry.
+      const inst = run('npm', ['install', '--install-links=false', '--ignore-scripts'], proj);
+      expect(inst.code).toBe(0);
+      const direct = run(join(proj, 'node_modules', '.bin', 'clinflow'), ['validate', broken], proj);
+      expect(direct.code).toBe(1);
+      expect(direct.out).toMatch(/broken\.yaml:6:\d+: error: /);
+      const viaNpx = run('npx', ['clinflow', '--help'], proj);
+      expect(viaNpx.code).toBe(0);
+      expect(viaNpx.stdout).toContain('Usage: clinflow');
+    },
+    TIMEOUT,
+  );
 });

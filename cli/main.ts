@@ -7,11 +7,7 @@ import { registerCommands } from './commands/registry';
  * guard of its own (a path-dependent guard once made `npx clinflow` do nothing and exit 0).
  */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = new Command('clinflow')
-    .description('Event-driven clinical workflow automation: YAML workflows → ASL, run locally or on AWS.')
-    .version('0.1.0')
-    .showHelpAfterError()
-    .exitOverride();
+  const program = new Command('clinflow').description('Event-driven clinical workflow automation: YAML workflows → ASL, run locally or on AWS.').version('0.1.0').showHelpAfterError().exitOverride();
   let exitCode = 0;
   registerCommands(program, (code) => {
     exitCode = Math.max(exitCode, code);

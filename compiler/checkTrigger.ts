@@ -40,9 +40,13 @@ export function checkTrigger(root: Record<string, unknown>, reporter: Reporter):
         reporter.warning(path, 'a delete event carries no resource attributes, so deletes never match this condition', { code: 'fhirpath' });
       }
       if (!r.analysis.exact && on.includes('delete')) {
-        reporter.error(path, 'this condition needs the resource, which a delete no longer has: keep to equality, in, exists and startsWith on the routing attributes, or handle deletes in a separate workflow', {
-          code: 'fhirpath',
-        });
+        reporter.error(
+          path,
+          'this condition needs the resource, which a delete no longer has: keep to equality, in, exists and startsWith on the routing attributes, or handle deletes in a separate workflow',
+          {
+            code: 'fhirpath',
+          },
+        );
       }
     }
   }
@@ -53,7 +57,7 @@ export function checkTrigger(root: Record<string, unknown>, reporter: Reporter):
     if (expr !== undefined) {
       facts.scheduleExpression = expr;
       for (const issue of validateScheduleExpression(expr, zone)) {
-        const key = issue.path === 'ScheduleExpressionTimezone' ? 'timezone' : ['cron', 'rate', 'at'].find((k) => k in schedule) ?? 'cron';
+        const key = issue.path === 'ScheduleExpressionTimezone' ? 'timezone' : (['cron', 'rate', 'at'].find((k) => k in schedule) ?? 'cron');
         reporter.error(['trigger', 'schedule', key], issue.message, { code: 'schedule' });
       }
     }

@@ -90,8 +90,8 @@ function checkExpression(body: string, path: PathSegment[], reporter: Reporter, 
 
 /** What authors coming from JavaScript or FHIRPath reach for, and the JSONata that does it. */
 const FUNCTION_EQUIVALENTS: Readonly<Record<string, string>> = {
-  startsWith: "$substring(text, 0, $length(prefix)) = prefix",
-  endsWith: "$substring(text, -$length(suffix)) = suffix",
+  startsWith: '$substring(text, 0, $length(prefix)) = prefix',
+  endsWith: '$substring(text, -$length(suffix)) = suffix',
   includes: '$contains',
   indexOf: '$contains',
   toUpperCase: '$uppercase',
@@ -101,9 +101,9 @@ const FUNCTION_EQUIVALENTS: Readonly<Record<string, string>> = {
   parseInt: '$parseInteger or $number',
   parseFloat: '$number',
   toString: '$string',
-  concat: "$append, or & for text",
+  concat: '$append, or & for text',
   format: 'the time.format task for dates, $formatNumber for numbers',
-  formatDate: 'the time.format task (a time in the person\'s zone and language)',
+  formatDate: "the time.format task (a time in the person's zone and language)",
   date: 'the time.format task, or $toMillis/$fromMillis',
   today: '$now()',
   size: '$count or $length',

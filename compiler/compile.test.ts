@@ -13,7 +13,9 @@ const aslValidator = require('asl-validator') as (def: unknown) => { isValid: bo
 
 const ROOT = join(__dirname, '..');
 const WORKFLOWS = join(ROOT, 'workflows');
-const shipped = readdirSync(WORKFLOWS).filter((f) => f.endsWith('.yaml') && !f.endsWith('.test.yaml')).sort();
+const shipped = readdirSync(WORKFLOWS)
+  .filter((f) => f.endsWith('.yaml') && !f.endsWith('.test.yaml'))
+  .sort();
 
 function compileShipped(name: string) {
   const file = `workflows/${name}`;
@@ -28,7 +30,16 @@ const states = (def: Record<string, unknown>) => def.States as Record<string, St
 describe('shipped workflows', () => {
   it('ship the workflows the issue asks for', () => {
     expect(shipped).toEqual(
-      expect.arrayContaining(['medication-reminders.yaml', 'cancel-reminders.yaml', 'abnormal-lab.yaml', 'discharge-follow-up.yaml', 'nightly-overdue-tasks.yaml', 'reminder-delivery.yaml', 'replenish-reminders.yaml', 'cancel-reminders-on-delete.yaml']),
+      expect.arrayContaining([
+        'medication-reminders.yaml',
+        'cancel-reminders.yaml',
+        'abnormal-lab.yaml',
+        'discharge-follow-up.yaml',
+        'nightly-overdue-tasks.yaml',
+        'reminder-delivery.yaml',
+        'replenish-reminders.yaml',
+        'cancel-reminders-on-delete.yaml',
+      ]),
     );
   });
 
@@ -86,7 +97,10 @@ describe('ASL mapping', () => {
     const wf = compileShipped('abnormal-lab.yaml');
     const s = states(wf.definition);
     expect(wf.definition.StartAt).toBe('trigger.read');
-    expect(s['trigger.where']).toMatchObject({ Resource: taskFunctionArn('fhirpath.test'), Arguments: { expression: "code.coding.where(system = 'http://loinc.org' and (code = '2823-3' or code = '6298-4')).exists() and valueQuantity.value > 6.0" } });
+    expect(s['trigger.where']).toMatchObject({
+      Resource: taskFunctionArn('fhirpath.test'),
+      Arguments: { expression: "code.coding.where(system = 'http://loinc.org' and (code = '2823-3' or code = '6298-4')).exists() and valueQuantity.value > 6.0" },
+    });
     expect(s['trigger.match']).toMatchObject({ Type: 'Choice', Choices: [{ Next: 'observation' }], Default: 'trigger.skipped' });
     expect(wf.manifest.routingAttributes).toEqual({ Observation: ['valueQuantity.value'] });
     expect(wf.manifest.tasks).toEqual(expect.arrayContaining(['fhir.read', 'fhirpath.test', 'tasks.await', 'tasks.expire', 'notify.send']));
@@ -94,13 +108,25 @@ describe('ASL mapping', () => {
     expect(ack.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
     expect(ack.TimeoutSeconds).toBe(3600);
     expect(ack.HeartbeatSeconds).toBeUndefined();
-    expect(ack.Arguments).toMatchObject({ FunctionName: taskFunctionArn('tasks.await'), Payload: { owner: 'CareTeam/renal-care-team', priority: 'stat', until: 'accepted', taskToken: '{% $states.context.Task.Token %}' } });
+    expect(ack.Arguments).toMatchObject({
+      FunctionName: taskFunctionArn('tasks.await'),
+      Payload: { owner: 'CareTeam/renal-care-team', priority: 'stat', until: 'accepted', taskToken: '{% $states.context.Task.Token %}' },
+    });
     // A timeout first cancels the Task (acknowledge.expire), which fails with HumanTask.TimedOut into the step's own catch.
     const key = (ack.Arguments as { Payload: { awaitKey: string } }).Payload.awaitKey;
     expect(key).toContain('$states.context.State.EnteredTime');
-    expect((ack.Catch as State[])[0]).toEqual({ ErrorEquals: ['States.Timeout', 'States.HeartbeatTimeout'], Next: 'acknowledge.expire', Output: { awaitKey: key, error: '{% $states.errorOutput.Error %}' } });
+    expect((ack.Catch as State[])[0]).toEqual({
+      ErrorEquals: ['States.Timeout', 'States.HeartbeatTimeout'],
+      Next: 'acknowledge.expire',
+      Output: { awaitKey: key, error: '{% $states.errorOutput.Error %}' },
+    });
     expect((ack.Catch as State[])[1]).toMatchObject({ ErrorEquals: expect.arrayContaining(['HumanTask.TimedOut', 'HumanTask.Rejected']), Next: 'escalate' });
-    expect(s['acknowledge.expire']).toMatchObject({ Type: 'Task', Resource: taskFunctionArn('tasks.expire'), Arguments: { awaitKey: '{% $states.input.awaitKey %}', error: '{% $states.input.error %}' }, End: true });
+    expect(s['acknowledge.expire']).toMatchObject({
+      Type: 'Task',
+      Resource: taskFunctionArn('tasks.expire'),
+      Arguments: { awaitKey: '{% $states.input.awaitKey %}', error: '{% $states.input.error %}' },
+      End: true,
+    });
     expect((s['acknowledge.expire']!.Catch as State[])[0]).toMatchObject({ ErrorEquals: expect.arrayContaining(['HumanTask.TimedOut']), Next: 'escalate' });
   });
 
@@ -180,7 +206,10 @@ steps:
   });
 
   it('an if that ends the workflow on one branch goes to a Succeed state (a Choice cannot end)', () => {
-    const r = compile('workflow: w\nversion: 1\nsteps:\n  - id: check\n    if: $event.go = true\n    then:\n      - { id: go, call: notify.send, with: { recipient: Patient/1, body: x } }\n', 'w.yaml');
+    const r = compile(
+      'workflow: w\nversion: 1\nsteps:\n  - id: check\n    if: $event.go = true\n    then:\n      - { id: go, call: notify.send, with: { recipient: Patient/1, body: x } }\n',
+      'w.yaml',
+    );
     expect(r.diagnostics).toEqual([]);
     const s = states(r.artifact!.definition);
     expect(s.check!.Default).toBe('workflow.end');

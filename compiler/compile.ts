@@ -32,10 +32,7 @@ function yamlErrorOffset(source: string, message: string, offset: number): numbe
  * What to point at when the definition is too large: the description (the state machine's Comment)
  * or the step whose state (with the states nested in it) is largest. Measured only when over.
  */
-function largestPart(
-  definition: Record<string, unknown>,
-  stepNamed: (name: string) => StepInfo | undefined,
-): { path: PathSegment[]; what: string; bytes: number; advice: string } {
+function largestPart(definition: Record<string, unknown>, stepNamed: (name: string) => StepInfo | undefined): { path: PathSegment[]; what: string; bytes: number; advice: string } {
   const size = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? '', 'utf8');
   let best: { path: PathSegment[]; what: string; bytes: number; advice: string } = { path: [], what: 'the workflow', bytes: 0, advice: 'split the workflow' };
   if (typeof definition.Comment === 'string') best = { path: ['description'], what: 'the description', bytes: size(definition.Comment), advice: 'shorten it' };
@@ -90,7 +87,11 @@ function compileSource(source: string, fileName: string): CompileResult {
   const collected = collectSteps(root);
   const over = collected[SOURCE_LIMITS.steps];
   if (over) {
-    reporter.error(over.path, `step ${SOURCE_LIMITS.steps + 1}: a workflow has at most ${SOURCE_LIMITS.steps} steps, nested ones included (AWS's 1 MB definition quota holds no more); split the workflow`, { code: 'step-count' });
+    reporter.error(
+      over.path,
+      `step ${SOURCE_LIMITS.steps + 1}: a workflow has at most ${SOURCE_LIMITS.steps} steps, nested ones included (AWS's 1 MB definition quota holds no more); split the workflow`,
+      { code: 'step-count' },
+    );
     return { diagnostics: reporter.sorted() };
   }
   const wf = checkSchema(root, reporter);
@@ -125,15 +126,21 @@ function compileSource(source: string, fileName: string): CompileResult {
     const first = members[0];
     if (first) {
       const names = members.map((m) => `'${m.id}'`).join(', ');
-      reporter.warning([...first.path, 'id'], `steps ${names} loop with no wait, call or await on the loop: unless a condition leaves it, the execution fails at AWS's 25 000 history events`, { code: 'waitless-loop' });
+      reporter.warning([...first.path, 'id'], `steps ${names} loop with no wait, call or await on the loop: unless a condition leaves it, the execution fails at AWS's 25 000 history events`, {
+        code: 'waitless-loop',
+      });
     }
   }
   const definitionBytes = Buffer.byteLength(JSON.stringify(definition), 'utf8');
   if (definitionBytes > MAX_DEFINITION_BYTES) {
     const largest = largestPart(definition, stepNamed);
-    reporter.error(largest.path, `the compiled state machine is ${definitionBytes} bytes, over AWS's 1 MB definition quota (${MAX_DEFINITION_BYTES} bytes); its largest part is ${largest.what} (${largest.bytes} bytes): ${largest.advice}`, {
-      code: 'definition-size',
-    });
+    reporter.error(
+      largest.path,
+      `the compiled state machine is ${definitionBytes} bytes, over AWS's 1 MB definition quota (${MAX_DEFINITION_BYTES} bytes); its largest part is ${largest.what} (${largest.bytes} bytes): ${largest.advice}`,
+      {
+        code: 'definition-size',
+      },
+    );
   }
   if (reporter.hasErrors) return { diagnostics: reporter.sorted() };
 

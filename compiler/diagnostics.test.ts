@@ -52,9 +52,7 @@ describe('fixtures: every problem of a file in one run, at file:line:col, with s
   });
 
   it('names an unknown task with the closest catalogued one', () => {
-    expect(lines(fixture('unknown-task.yaml'))).toEqual([
-      "compiler/fixtures/unknown-task.yaml:5:11: error: unknown task 'reminders.plna' [steps[0].call] (did you mean reminders.plan?)",
-    ]);
+    expect(lines(fixture('unknown-task.yaml'))).toEqual(["compiler/fixtures/unknown-task.yaml:5:11: error: unknown task 'reminders.plna' [steps[0].call] (did you mean reminders.plan?)"]);
   });
 });
 
@@ -97,7 +95,12 @@ describe('semantic checks', () => {
   });
   it('checks cron, rate, at and time zones', () => {
     const cron = check('trigger:\n  schedule: { cron: "0 2 * * *", timezone: Europe/Lodnon }\nsteps:\n  - { id: a, set: { x: 1 } }\n');
-    expect(cron.filter((d) => d.code === 'schedule').map((d) => d.path).sort()).toEqual(['trigger.schedule.cron', 'trigger.schedule.timezone']);
+    expect(
+      cron
+        .filter((d) => d.code === 'schedule')
+        .map((d) => d.path)
+        .sort(),
+    ).toEqual(['trigger.schedule.cron', 'trigger.schedule.timezone']);
     expect(find(check('trigger:\n  schedule: { rate: "5 weeks" }\nsteps:\n  - { id: a, set: { x: 1 } }\n'), /rate/)).toMatchObject({ path: 'trigger.schedule.rate' });
     expect(find(check('trigger:\n  schedule: { at: "2026-02-30T09:00:00" }\nsteps:\n  - { id: a, set: { x: 1 } }\n'), /at\(/)).toMatchObject({ path: 'trigger.schedule.at' });
     expect(find(check('trigger:\n  schedule: { cron: "0 2 * * ? *", rate: "1 day" }\nsteps:\n  - { id: a, set: { x: 1 } }\n'), /exactly one of cron, rate or at/)).toBeDefined();
@@ -107,7 +110,7 @@ describe('semantic checks', () => {
     expect(find(check('trigger:\n  event: { source: lab }\nsteps:\n  - { id: a, set: { x: 1 } }\n'), /invalid event pattern/)).toMatchObject({ path: 'trigger.event' });
   });
   it('refuses a guard-needing where on deletes', () => {
-    const ds = check("trigger:\n  fhir: { resource: Observation, on: [delete], where: \"value.ofType(Quantity).value > 5\" }\nsteps:\n  - { id: a, set: { x: 1 } }\n");
+    const ds = check('trigger:\n  fhir: { resource: Observation, on: [delete], where: "value.ofType(Quantity).value > 5" }\nsteps:\n  - { id: a, set: { x: 1 } }\n');
     expect(find(ds, /delete no longer has/)).toMatchObject({ path: 'trigger.fhir.where' });
   });
   it('warns about retry/catch on errors the step cannot raise, and enforces States.ALL rules', () => {
@@ -143,7 +146,7 @@ describe('one run, every problem', () => {
     expect(ds.map((d) => d.code).sort()).toEqual(['unknown-task', 'unreachable']);
   });
   it('warns that deletes never match attribute filters', () => {
-    const ds = check("trigger:\n  fhir: { resource: MedicationRequest, on: [update, delete], where: \"status = 'stopped'\" }\nsteps:\n  - { id: a, set: { x: 1 } }\n");
+    const ds = check('trigger:\n  fhir: { resource: MedicationRequest, on: [update, delete], where: "status = \'stopped\'" }\nsteps:\n  - { id: a, set: { x: 1 } }\n');
     expect(ds).toEqual([expect.objectContaining({ severity: 'warning', path: 'trigger.fhir.where', message: expect.stringContaining('deletes never match') as string })]);
   });
 });
@@ -162,6 +165,6 @@ describe('variable scope', () => {
 
 describe('triggers', () => {
   it('says a workflow has one trigger when two kinds are given', () => {
-    expect(find(check("trigger:\n  fhir: { resource: Encounter }\n  event: { source: [x] }\nsteps:\n  - { id: a, set: { x: 1 } }\n"), /one trigger: fhir or event/)).toMatchObject({ path: 'trigger' });
+    expect(find(check('trigger:\n  fhir: { resource: Encounter }\n  event: { source: [x] }\nsteps:\n  - { id: a, set: { x: 1 } }\n'), /one trigger: fhir or event/)).toMatchObject({ path: 'trigger' });
   });
 });

@@ -151,14 +151,14 @@ function emitStep(step: Step, scope: Scope, successor: Target): void {
   } else if ('if' in step) {
     const s = base(step, 'Choice');
     scope.states[step.id] = s;
-    const after: Target = step.end ? END : step.next ?? successor;
+    const after: Target = step.end ? END : (step.next ?? successor);
     const then = scope.choiceTarget(branchTarget(step.then, scope, after));
     s.Choices = [{ Condition: condition(step.if), Next: then }];
     s.Default = scope.choiceTarget(branchTarget(step.else, scope, after));
   } else if ('choose' in step) {
     const s = base(step, 'Choice');
     scope.states[step.id] = s;
-    const after: Target = step.end ? END : step.next ?? successor;
+    const after: Target = step.end ? END : (step.next ?? successor);
     s.Choices = step.choose.map((c) => ({ Condition: condition(c.when), Next: scope.choiceTarget(branchTarget(c.then, scope, after)) }));
     s.Default = scope.choiceTarget(branchTarget(step.otherwise, scope, after));
   } else if ('wait' in step) {

@@ -39,7 +39,10 @@ export function emitTrigger(wf: Workflow, where: WhereAnalysis | undefined): Tri
     state: s.enabled === false ? 'DISABLED' : 'ENABLED',
   };
   // Scheduler takes start and end as instants; the YAML may give them as local times in the zone.
-  const instant = (v: string) => DateTime.fromISO(v, { zone: s.timezone ?? 'UTC' }).toUTC().toISO({ suppressMilliseconds: true }) ?? v;
+  const instant = (v: string) =>
+    DateTime.fromISO(v, { zone: s.timezone ?? 'UTC' })
+      .toUTC()
+      .toISO({ suppressMilliseconds: true }) ?? v;
   if (s.start !== undefined) artifact.startDate = instant(s.start);
   if (s.end !== undefined) artifact.endDate = instant(s.end);
   if (s.input !== undefined) artifact.input = s.input;

@@ -6,7 +6,6 @@ import Ajv from 'ajv';
 import { taskCatalogue } from '../tasks/catalogue';
 import { workflowJsonSchema } from './jsonSchema';
 
-
 const ROOT = join(__dirname, '..');
 const schema = JSON.parse(workflowJsonSchema()) as { definitions: { Step: { anyOf: { properties: Record<string, { enum?: string[]; enumDescriptions?: string[] }> }[] } } };
 const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(schema);

@@ -43,7 +43,12 @@ describe('JSONata function set (AWS Step Functions: JSONata 2.0.6 without $eval,
   });
 
   it('accepts every function of the set, locally bound functions, and offsets as zones', () => {
-    for (const expr of ["$hash('a', 'SHA-256') & $uuid() & $string($range(1, 3)) & $string($partition([1, 2], 1))", '($f := function($v) { $v + 1 }; $f(1))', "$fromMillis(0, '[H01]', '+0100')", "$map([1], $string)"]) {
+    for (const expr of [
+      "$hash('a', 'SHA-256') & $uuid() & $string($range(1, 3)) & $string($partition([1, 2], 1))",
+      '($f := function($v) { $v + 1 }; $f(1))',
+      "$fromMillis(0, '[H01]', '+0100')",
+      '$map([1], $string)',
+    ]) {
       const r = compile(workflow(expr), 'w.yaml');
       expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     }

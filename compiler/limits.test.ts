@@ -13,7 +13,12 @@ describe('limits: each refusal names its limit at file:line:col', () => {
   it('refuses a file over 4 MiB before parsing it, where it crosses the limit', () => {
     const source = `${header}description: ${'x'.repeat(5_000_000)}\nsteps:\n  - { id: a, set: { x: 1 } }\n`;
     expect(only(source)).toEqual([
-      expect.objectContaining({ code: 'file-size', line: 3, col: SOURCE_LIMITS.bytes - header.length + 1, message: expect.stringContaining(`over the limit of ${SOURCE_LIMITS.bytes} bytes (4 MiB)`) as string }),
+      expect.objectContaining({
+        code: 'file-size',
+        line: 3,
+        col: SOURCE_LIMITS.bytes - header.length + 1,
+        message: expect.stringContaining(`over the limit of ${SOURCE_LIMITS.bytes} bytes (4 MiB)`) as string,
+      }),
     ]);
   });
 
@@ -34,12 +39,14 @@ describe('limits: each refusal names its limit at file:line:col', () => {
   it('refuses step 10 001 at its position, and validates 10 000', () => {
     let source = `${header}steps:\n`;
     for (let i = 0; i <= SOURCE_LIMITS.steps; i++) source += `  - { id: s${i}, set: { v: ${i} } }\n`;
-    expect(only(source)).toEqual([expect.objectContaining({ code: 'step-count', line: 4 + SOURCE_LIMITS.steps, col: 5, path: `steps[${SOURCE_LIMITS.steps}]`, message: expect.stringContaining('at most 10000 steps') as string })]);
+    expect(only(source)).toEqual([
+      expect.objectContaining({ code: 'step-count', line: 4 + SOURCE_LIMITS.steps, col: 5, path: `steps[${SOURCE_LIMITS.steps}]`, message: expect.stringContaining('at most 10000 steps') as string }),
+    ]);
     const atLimit = compile(largeWorkflow(SOURCE_LIMITS.steps), 'g.yaml').diagnostics;
     expect(atLimit.map((d) => d.code)).toEqual(['definition-size']);
   }, 120_000);
 
-  it("refuses an alias bomb as such, at the first alias that multiplies (line 5: `c: &c [*b, …`)", () => {
+  it('refuses an alias bomb as such, at the first alias that multiplies (line 5: `c: &c [*b, …`)', () => {
     const levels = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
     for (let i = 1; i < 9; i++) {
       const [name, prev] = [String.fromCharCode(97 + i), String.fromCharCode(96 + i)];

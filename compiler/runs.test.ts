@@ -33,7 +33,17 @@ const fhirEvent = (reference: string, attributes: Record<string, unknown> = {}) 
   'detail-type': 'FHIR Resource Changed',
   time: '2026-03-09T14:05:11Z',
   resources: [reference],
-  detail: { server: 'https://ehr.example/fhir', reference, resourceType: reference.split('/')[0], id: reference.split('/')[1], versionId: '2', interaction: 'update', origin: 'polling', attributes, dedupeKey: 'k' },
+  detail: {
+    server: 'https://ehr.example/fhir',
+    reference,
+    resourceType: reference.split('/')[0],
+    id: reference.split('/')[1],
+    versionId: '2',
+    interaction: 'update',
+    origin: 'polling',
+    attributes,
+    dedupeKey: 'k',
+  },
 });
 
 const fhirpathTest = async (payload: Record<string, unknown>): Promise<InvokeOutcome> => ({
@@ -67,7 +77,13 @@ describe('compiled workflows run on the local interpreter', () => {
   });
 
   it('abnormal-lab creates a care-team task; on timeout cancels it (tasks.expire) and escalates with HumanTask.TimedOut', async () => {
-    const obs = { resourceType: 'Observation', id: 'o1', subject: { reference: 'Patient/p1' }, code: { coding: [{ system: 'http://loinc.org', code: '2823-3' }] }, valueQuantity: { value: 6.8, unit: 'mmol/L' } };
+    const obs = {
+      resourceType: 'Observation',
+      id: 'o1',
+      subject: { reference: 'Patient/p1' },
+      code: { coding: [{ system: 'http://loinc.org', code: '2823-3' }] },
+      valueQuantity: { value: 6.8, unit: 'mmol/L' },
+    };
     const { result, calls } = await run('abnormal-lab.yaml', fhirEvent('Observation/o1'), {
       'fhir.read': () => ({ output: obs }),
       'fhirpath.test': fhirpathTest,
@@ -86,7 +102,13 @@ describe('compiled workflows run on the local interpreter', () => {
   });
 
   it('abnormal-lab does not escalate when the care team accepts the task in time', async () => {
-    const obs = { resourceType: 'Observation', id: 'o1', subject: { reference: 'Patient/p1' }, code: { coding: [{ system: 'http://loinc.org', code: '2823-3' }] }, valueQuantity: { value: 6.8, unit: 'mmol/L' } };
+    const obs = {
+      resourceType: 'Observation',
+      id: 'o1',
+      subject: { reference: 'Patient/p1' },
+      code: { coding: [{ system: 'http://loinc.org', code: '2823-3' }] },
+      valueQuantity: { value: 6.8, unit: 'mmol/L' },
+    };
     const { result, calls } = await run('abnormal-lab.yaml', fhirEvent('Observation/o1'), {
       'fhir.read': () => ({ output: obs }),
       'fhirpath.test': fhirpathTest,
@@ -98,29 +120,42 @@ describe('compiled workflows run on the local interpreter', () => {
 
   it('nightly-overdue-tasks reminds the owner of each open task past restriction.period.end, or the coordinators', async () => {
     const due = (end: string) => ({ restriction: { period: { end } } });
-    const { result, calls } = await run('nightly-overdue-tasks.yaml', {}, {
-      'fhir.search': () => ({
-        output: {
-          resources: [
-            { resourceType: 'Task', id: 't1', status: 'accepted', description: 'call back', owner: { reference: 'Practitioner/p1' }, ...due('2020-01-01T00:00:00Z') },
-            { resourceType: 'Task', id: 't2', status: 'requested', ...due('2020-01-02T00:00:00.000Z') },
-            { resourceType: 'Task', id: 't3', status: 'requested', owner: { reference: 'Practitioner/p3' }, ...due('2999-01-01T00:00:00Z') },
-            { resourceType: 'Task', id: 't4', status: 'requested', owner: { reference: 'Practitioner/p4' } },
-          ],
-        },
-      }),
-      'notify.send': () => ({ output: { deliveryId: 'd' } }),
-    });
+    const { result, calls } = await run(
+      'nightly-overdue-tasks.yaml',
+      {},
+      {
+        'fhir.search': () => ({
+          output: {
+            resources: [
+              { resourceType: 'Task', id: 't1', status: 'accepted', description: 'call back', owner: { reference: 'Practitioner/p1' }, ...due('2020-01-01T00:00:00Z') },
+              { resourceType: 'Task', id: 't2', status: 'requested', ...due('2020-01-02T00:00:00.000Z') },
+              { resourceType: 'Task', id: 't3', status: 'requested', owner: { reference: 'Practitioner/p3' }, ...due('2999-01-01T00:00:00Z') },
+              { resourceType: 'Task', id: 't4', status: 'requested', owner: { reference: 'Practitioner/p4' } },
+            ],
+          },
+        }),
+        'notify.send': () => ({ output: { deliveryId: 'd' } }),
+      },
+    );
     expect(result).toMatchObject({ status: 'SUCCEEDED', output: { overdue: 2 } });
     expect(calls[0]!.payload).toMatchObject({ resourceType: 'Task', params: { status: 'requested,received,accepted,ready,in-progress,on-hold' } });
-    expect(calls.slice(1).map((c) => c.payload.recipient).sort()).toEqual(['CareTeam/care-coordination', 'Practitioner/p1']);
+    expect(
+      calls
+        .slice(1)
+        .map((c) => c.payload.recipient)
+        .sort(),
+    ).toEqual(['CareTeam/care-coordination', 'Practitioner/p1']);
   });
 
   it('nightly-overdue-tasks with one overdue task still iterates a list, and with none reminds nobody', async () => {
-    const one = await run('nightly-overdue-tasks.yaml', {}, {
-      'fhir.search': () => ({ output: { resources: [{ resourceType: 'Task', id: 't1', owner: { reference: 'Practitioner/p1' }, restriction: { period: { end: '2020-01-01T00:00:00Z' } } }] } }),
-      'notify.send': () => ({ output: { deliveryId: 'd' } }),
-    });
+    const one = await run(
+      'nightly-overdue-tasks.yaml',
+      {},
+      {
+        'fhir.search': () => ({ output: { resources: [{ resourceType: 'Task', id: 't1', owner: { reference: 'Practitioner/p1' }, restriction: { period: { end: '2020-01-01T00:00:00Z' } } }] } }),
+        'notify.send': () => ({ output: { deliveryId: 'd' } }),
+      },
+    );
     expect(one.result).toMatchObject({ status: 'SUCCEEDED', output: { overdue: 1 } });
     expect(one.calls.slice(1).map((c) => c.payload.recipient)).toEqual(['Practitioner/p1']);
     const none = await run('nightly-overdue-tasks.yaml', {}, { 'fhir.search': () => ({ output: { resources: [] } }) });

@@ -1,17 +1,5 @@
 import type { z } from 'zod';
-import {
-  Catch,
-  FhirTrigger,
-  Retry,
-  ScheduleTrigger,
-  STEP_KEYS,
-  STEP_KINDS,
-  TRIGGER_KINDS,
-  WORKFLOW_KEYS,
-  WorkflowSchema,
-  type StepKind,
-  type Workflow,
-} from '../schemas/workflow';
+import { Catch, FhirTrigger, Retry, ScheduleTrigger, STEP_KEYS, STEP_KINDS, TRIGGER_KINDS, WORKFLOW_KEYS, WorkflowSchema, type StepKind, type Workflow } from '../schemas/workflow';
 import type { Reporter } from './reporter';
 import { isRecord } from './isRecord';
 import { durationHint, literalHint, resourceTypeHint, typeHint } from './shapeHints';
@@ -128,7 +116,10 @@ function mapIssues(issues: readonly Issue[], base: readonly PathSegment[], root:
         if (/a duration such as/.test(issue.message)) {
           const fix = durationHint(value);
           const unitless = typeof value === 'string' && /^\d+$/.test(value.trim());
-          reporter.error(path, unitless ? `a duration needs a unit: ${value.trim()}s, ${value.trim()}m, ${value.trim()}h or ${value.trim()}d (or a number without quotes, for seconds)` : message, { code: 'schema', suggestion: fix });
+          reporter.error(path, unitless ? `a duration needs a unit: ${value.trim()}s, ${value.trim()}m, ${value.trim()}h or ${value.trim()}d (or a number without quotes, for seconds)` : message, {
+            code: 'schema',
+            suggestion: fix,
+          });
         } else if (/FHIR resource type/.test(issue.message)) {
           reporter.error(path, message, { code: 'schema', suggestion: resourceTypeHint(value) });
         } else reporter.error(path, message, { code: 'schema' });
@@ -189,14 +180,15 @@ function mapUnion(issue: Extract<Issue, { code: 'invalid_union' }>, path: PathSe
     mapIssues(chosen, path, root, reporter);
     return;
   }
-  const expected = [
-    ...new Set(options.flatMap((errs) => errs.filter((e) => e.code === 'invalid_type').map((e) => (e as { expected?: string }).expected ?? '?'))),
-  ];
+  const expected = [...new Set(options.flatMap((errs) => errs.filter((e) => e.code === 'invalid_type').map((e) => (e as { expected?: string }).expected ?? '?')))];
   const last = path[path.length - 1];
   if ((last === 'then' || last === 'else' || last === 'otherwise') && isRecord(value) && 'id' in value) {
     // A branch given one step as a map: it needs the list's `- `.
     const hint = typeHint(value, ['array'], path);
-    reporter.error(path, `expected a step id or a list of steps; ${hint.message.replace(/^expected a list of steps, not a single step: /, 'not a single step: ')}`, { code: 'schema', suggestion: hint.suggestion });
+    reporter.error(path, `expected a step id or a list of steps; ${hint.message.replace(/^expected a list of steps, not a single step: /, 'not a single step: ')}`, {
+      code: 'schema',
+      suggestion: hint.suggestion,
+    });
     return;
   }
   if (last === 'then' || last === 'else' || last === 'otherwise') {
@@ -211,14 +203,7 @@ function depth(errs: readonly Issue[]): number {
   return Math.max(0, ...errs.map((e) => e.path.length));
 }
 
-function reportMissingAction(
-  value: Record<string, unknown>,
-  path: PathSegment[],
-  reporter: Reporter,
-  kinds: readonly string[],
-  allowed: readonly string[],
-  what: string,
-): void {
+function reportMissingAction(value: Record<string, unknown>, path: PathSegment[], reporter: Reporter, kinds: readonly string[], allowed: readonly string[], what: string): void {
   let explained = false;
   for (const key of Object.keys(value)) {
     if (allowed.includes(key)) continue;

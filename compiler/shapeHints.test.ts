@@ -15,18 +15,31 @@ const one = (source: string) => {
 describe('did you mean: common shape mistakes, in plain words with the rewrite', () => {
   it('on: create → on: [create] (a single value where a list goes)', () => {
     expect(formatDiagnostic(one(trigger(', on: create')))).toBe('t.yaml:4:38: error: expected a list, not a single value [trigger.fhir.on] (did you mean on: [create]?)');
-    expect(one(step('    call: fhir.read\n    with: { reference: Patient/1 }\n    retry: { on: FHIR.Unavailable }\n'))).toMatchObject({ path: 'steps[0].retry.on', suggestion: 'on: [FHIR.Unavailable]' });
+    expect(one(step('    call: fhir.read\n    with: { reference: Patient/1 }\n    retry: { on: FHIR.Unavailable }\n'))).toMatchObject({
+      path: 'steps[0].retry.on',
+      suggestion: 'on: [FHIR.Unavailable]',
+    });
   });
 
   it('a map where a list goes: the missing "- "', () => {
     expect(one(`${header}steps:\n  id: a\n  set: { x: 1 }\n`)).toMatchObject({ path: 'steps', message: expect.stringContaining('not a single step') as string, suggestion: '- id: a' });
     expect(one(step('    forEach: [1]\n    do:\n      id: b\n      set: { x: 1 }\n'))).toMatchObject({ path: 'steps[0].do', suggestion: '- id: b' });
-    expect(one(step('    choose:\n      when: "true"\n      then: a\n'))).toMatchObject({ path: 'steps[0].choose', message: expect.stringContaining('start each item with `- ` (`- when: …`)') as string });
-    expect(one(step('    if: "true"\n    then:\n      id: b\n      succeed: true\n'))).toMatchObject({ path: 'steps[0].then', message: expect.stringContaining('a step id or a list of steps') as string, suggestion: '- id: b' });
+    expect(one(step('    choose:\n      when: "true"\n      then: a\n'))).toMatchObject({
+      path: 'steps[0].choose',
+      message: expect.stringContaining('start each item with `- ` (`- when: …`)') as string,
+    });
+    expect(one(step('    if: "true"\n    then:\n      id: b\n      succeed: true\n'))).toMatchObject({
+      path: 'steps[0].then',
+      message: expect.stringContaining('a step id or a list of steps') as string,
+      suggestion: '- id: b',
+    });
   });
 
   it('a list where a map goes: a "- " too many, said once (not again as a task input error)', () => {
-    expect(one(step('    call: fhir.read\n    with:\n      - reference: Patient/1\n'))).toMatchObject({ path: 'steps[0].with', message: 'expected a map, not a list: remove the `- ` before each key' });
+    expect(one(step('    call: fhir.read\n    with:\n      - reference: Patient/1\n'))).toMatchObject({
+      path: 'steps[0].with',
+      message: 'expected a map, not a list: remove the `- ` before each key',
+    });
     expect(one(step('    set:\n      - x: 1\n'))).toMatchObject({ path: 'steps[0].set', message: 'expected a map, not a list: remove the `- ` before each key' });
   });
 
@@ -53,6 +66,9 @@ describe('did you mean: common shape mistakes, in plain words with the rewrite',
   });
 
   it('a list of conditions where one goes', () => {
-    expect(one(trigger(", where: [\"status = 'final'\", \"value > 5\"]"))).toMatchObject({ message: expect.stringContaining('join the conditions with `and`') as string, suggestion: "where: \"status = 'final' and value > 5\"" });
+    expect(one(trigger(', where: ["status = \'final\'", "value > 5"]'))).toMatchObject({
+      message: expect.stringContaining('join the conditions with `and`') as string,
+      suggestion: 'where: "status = \'final\' and value > 5"',
+    });
   });
 });

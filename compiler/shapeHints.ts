@@ -138,7 +138,14 @@ export function durationHint(value: unknown): string | undefined {
   if (/^\d+$/.test(v)) return `${v}s`;
   if (/^p(t?\d+[a-z])+$/i.test(v) && v !== v.toUpperCase()) return v.toUpperCase();
   const parts = [...v.matchAll(/(\d+)\s*([a-z]+)/gi)];
-  if (!parts.length || parts.map((m) => m[0]).join('').replace(/\s|and|,/gi, '') !== v.replace(/\s|and|,/gi, '')) return undefined;
+  if (
+    !parts.length ||
+    parts
+      .map((m) => m[0])
+      .join('')
+      .replace(/\s|and|,/gi, '') !== v.replace(/\s|and|,/gi, '')
+  )
+    return undefined;
   let out = '';
   for (const m of parts) {
     const unit = UNITS.find(([re]) => re.test(m[2] ?? ''));

@@ -19,7 +19,10 @@ export function waitlessCycles(def: { StartAt?: unknown; States?: unknown }): st
       if (BLOCKING.has(String(s.Type))) continue;
       const targets: unknown[] = [s.Next, s.Default];
       for (const c of (s.Choices as State[] | undefined) ?? []) targets.push(c.Next);
-      edges.set(name, targets.filter((t): t is string => typeof t === 'string' && t in map && !BLOCKING.has(String(map[t]?.Type))));
+      edges.set(
+        name,
+        targets.filter((t): t is string => typeof t === 'string' && t in map && !BLOCKING.has(String(map[t]?.Type))),
+      );
     }
     for (const scc of stronglyConnected(edges)) {
       const only = scc[0] ?? '';

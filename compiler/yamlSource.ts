@@ -87,7 +87,11 @@ export function parseYamlSource(text: string): YamlSource {
   let value: unknown;
   let refused: YamlSource['refused'];
   if (deepAt !== undefined) {
-    refused = { code: 'nesting-depth', message: `YAML nested more than ${SOURCE_LIMITS.depth} levels deep (the limit for a workflow file): flatten it, or move the data into a FHIR resource the workflow reads`, offset: deepAt };
+    refused = {
+      code: 'nesting-depth',
+      message: `YAML nested more than ${SOURCE_LIMITS.depth} levels deep (the limit for a workflow file): flatten it, or move the data into a FHIR resource the workflow reads`,
+      offset: deepAt,
+    };
   } else {
     try {
       value = doc.toJS({ maxAliasCount: SOURCE_LIMITS.aliases });

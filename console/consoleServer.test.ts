@@ -62,7 +62,12 @@ interface Client {
 }
 
 async function signIn(token: string): Promise<Client> {
-  const res = await fetch(`${base}/console/signin`, { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: base }, body: new URLSearchParams({ token, next: '/console/executions' }) });
+  const res = await fetch(`${base}/console/signin`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: base },
+    body: new URLSearchParams({ token, next: '/console/executions' }),
+  });
   expect(res.status).toBe(303);
   const setCookie = res.headers.get('set-cookie') ?? '';
   const cookie = setCookie.split(';')[0] ?? '';
@@ -79,7 +84,13 @@ const post = (c: Client | undefined, path: string, body: Record<string, string |
   return fetch(`${base}${path}`, {
     method: 'POST',
     redirect: 'manual',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: opts.origin ?? base, ...(c ? { cookie: c.cookie } : {}), ...(csrf ? { 'X-CSRF-Token': csrf } : {}), ...(opts.json === false ? {} : { Accept: 'application/json' }) },
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Origin: opts.origin ?? base,
+      ...(c ? { cookie: c.cookie } : {}),
+      ...(csrf ? { 'X-CSRF-Token': csrf } : {}),
+      ...(opts.json === false ? {} : { Accept: 'application/json' }),
+    },
     body: form,
   });
 };
@@ -120,7 +131,14 @@ afterAll(async () => {
 
 describe('no session, no answer', () => {
   it('refuses every console API call with 401 JSON and sends pages to the sign-in page', async () => {
-    for (const path of ['/console/api/executions', `/console/api/executions/${encodeURIComponent(failedArns[0] ?? '')}`, '/console/api/tasks', '/console/api/stream', '/console/api/health', '/console/api/session']) {
+    for (const path of [
+      '/console/api/executions',
+      `/console/api/executions/${encodeURIComponent(failedArns[0] ?? '')}`,
+      '/console/api/tasks',
+      '/console/api/stream',
+      '/console/api/health',
+      '/console/api/session',
+    ]) {
       const res = await get(undefined, path);
       expect([path, res.status]).toEqual([path, 401]);
       expect(((await res.json()) as { error: string }).error).toBe('Unauthorized');
@@ -164,7 +182,12 @@ describe('no session, no answer', () => {
 describe('sign-in', () => {
   it('refuses a wrong token (audited, no PHI or token in the row), and accepts the right one with a strict cookie', async () => {
     const before = audit.list({ limit: 1 })[0]?.seq ?? 0;
-    const bad = await fetch(`${base}/console/signin`, { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: 'not-the-token-at-all-000' }) });
+    const bad = await fetch(`${base}/console/signin`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: 'not-the-token-at-all-000' }),
+    });
     expect(bad.status).toBe(401);
     expect(bad.headers.get('set-cookie')).toBeNull();
     expect(await bad.text()).toMatch(/That token is not valid/);
@@ -172,7 +195,12 @@ describe('sign-in', () => {
     expect(denied.map((r) => [r.action, r.kind, r.outcome])).toEqual([['SignIn', 'denied', 'InvalidToken']]);
     expect(JSON.stringify(denied)).not.toMatch(/not-the-token/);
 
-    const ok = await fetch(`${base}/console/signin`, { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: TOKENS.viewer, next: '/console/workflows' }) });
+    const ok = await fetch(`${base}/console/signin`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: TOKENS.viewer, next: '/console/workflows' }),
+    });
     expect(ok.status).toBe(303);
     expect(ok.headers.get('location')).toBe('/console/workflows');
     const cookie = ok.headers.get('set-cookie') ?? '';
@@ -181,12 +209,22 @@ describe('sign-in', () => {
   });
 
   it('does not redirect off-site after sign-in', async () => {
-    const res = await fetch(`${base}/console/signin`, { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: TOKENS.viewer, next: '//evil.example/console/' }) });
+    const res = await fetch(`${base}/console/signin`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: TOKENS.viewer, next: '//evil.example/console/' }),
+    });
     expect(res.headers.get('location')).toBe('/console/executions');
   });
 
   it('refuses a sign-in posted from another site', async () => {
-    const res = await fetch(`${base}/console/signin`, { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'http://evil.example' }, body: new URLSearchParams({ token: TOKENS.operator }) });
+    const res = await fetch(`${base}/console/signin`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'http://evil.example' },
+      body: new URLSearchParams({ token: TOKENS.operator }),
+    });
     expect(res.status).toBe(403);
     expect(res.headers.get('set-cookie')).toBeNull();
   });
@@ -377,7 +415,13 @@ describe('reveal and actions, in the audit trail', () => {
   it('a clinician completes a human task from the inbox and the workflow resumes', async () => {
     // A synthetic patient and order on the FHIR sandbox: the Task the step creates refers to them.
     const patient = await runtime.ports.fhir.create({ resourceType: 'Patient', name: [{ family: 'Synthetic', given: ['Consoleperson'] }] });
-    const order = await runtime.ports.fhir.create({ resourceType: 'MedicationRequest', status: 'active', intent: 'order', medicationCodeableConcept: { text: 'Synthetic medicine' }, subject: { reference: `Patient/${patient.id}` } });
+    const order = await runtime.ports.fhir.create({
+      resourceType: 'MedicationRequest',
+      status: 'active',
+      intent: 'order',
+      medicationCodeableConcept: { text: 'Synthetic medicine' },
+      subject: { reference: `Patient/${patient.id}` },
+    });
     const arn = await start('console-review', 'review-1', { order: `MedicationRequest/${order.id}`, patient: `Patient/${patient.id}` });
     await runtime.settle();
     expect(describe_(arn).status).toBe('RUNNING');
@@ -416,7 +460,11 @@ describe('reminders', () => {
       GroupName: group,
       ScheduleExpression: 'at(2030-03-10T13:00:00)',
       FlexibleTimeWindow: { Mode: 'OFF' },
-      Target: { Arn: smArn('console-fail'), RoleArn: 'arn:aws:iam::000000000000:role/clinflow-scheduler', Input: JSON.stringify({ order: 'MedicationRequest/rem-1', slot: 'morning', at, timeZone: 'America/New_York', policyVersion: '3', key: 'k' }) },
+      Target: {
+        Arn: smArn('console-fail'),
+        RoleArn: 'arn:aws:iam::000000000000:role/clinflow-scheduler',
+        Input: JSON.stringify({ order: 'MedicationRequest/rem-1', slot: 'morning', at, timeZone: 'America/New_York', policyVersion: '3', key: 'k' }),
+      },
     });
     const c = await signIn(TOKENS.viewer);
     const page = await (await get(c, `/console/reminders?order=${encodeURIComponent('MedicationRequest/rem-1')}`)).text();
@@ -493,11 +541,21 @@ describe('sign-in rate limit', () => {
   it('locks an address out after 10 failed sign-ins, even for the right token, with Retry-After', async () => {
     let status = 0;
     for (let i = 0; i < 12 && status !== 429; i++) {
-      const res = await fetch(`${base}/console/signin`, { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' }, body: new URLSearchParams({ token: `wrong-token-number-${i}-xxxxxxxx` }) });
+      const res = await fetch(`${base}/console/signin`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+        body: new URLSearchParams({ token: `wrong-token-number-${i}-xxxxxxxx` }),
+      });
       status = res.status;
     }
     expect(status).toBe(429);
-    const right = await fetch(`${base}/console/signin`, { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: TOKENS.operator }) });
+    const right = await fetch(`${base}/console/signin`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: TOKENS.operator }),
+    });
     expect(right.status).toBe(429);
     expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(right.headers.get('set-cookie')).toBeNull();

@@ -240,7 +240,7 @@ export function createConsoleHandler(deps: ConsoleDeps): ConsoleHandler {
       const presented = typeof req.headers['x-csrf-token'] === 'string' ? req.headers['x-csrf-token'] : fields._csrf;
       if (!sameOrigin(req) || !csrfMatches(session, presented)) {
         audit(req, session, path.replace('/console/', ''), fields.arn ?? '', 'denied', 'InvalidCsrfToken', fields);
-        throw new HttpError(403, 'InvalidCsrfToken', 'the request did not carry this session\'s CSRF token, so nothing was done; reload the page and try again');
+        throw new HttpError(403, 'InvalidCsrfToken', "the request did not carry this session's CSRF token, so nothing was done; reload the page and try again");
       }
       try {
         return await post(req, r, path, fields, session);
@@ -286,7 +286,14 @@ export function createConsoleHandler(deps: ConsoleDeps): ConsoleHandler {
       const arn = decodeURIComponent(exec[1] ?? '');
       if (!ARN.test(arn)) throw new HttpError(404, 'NotFound', 'that is not an execution ARN');
       const detail = await backend.describeExecution(arn);
-      if (path.startsWith('/console/api/')) return sendJson(r, 200, session.roles.has('viewer') && !session.roles.has('operator') && !session.roles.has('clinician') ? { ...detail, cause: undefined, history: detail.history.map((h) => ({ ...h, cause: undefined })) } : detail);
+      if (path.startsWith('/console/api/'))
+        return sendJson(
+          r,
+          200,
+          session.roles.has('viewer') && !session.roles.has('operator') && !session.roles.has('clinician')
+            ? { ...detail, cause: undefined, history: detail.history.map((h) => ({ ...h, cause: undefined })) }
+            : detail,
+        );
       const wf = (await backend.listWorkflows()).find((w) => w.workflow === detail.workflow);
       return sendHtml(r, 200, executionPage({ session, mode, detail, ...(wf ? { workflow: wf } : {}) }));
     }
@@ -433,7 +440,8 @@ export function createConsoleHandler(deps: ConsoleDeps): ConsoleHandler {
           } catch {
             throw new HttpError(400, 'ValidationError', 'the task result must be JSON, e.g. {"outcome": "done"}');
           }
-          if (output === null || typeof output !== 'object' || Array.isArray(output)) throw new HttpError(400, 'ValidationError', 'the task result must be a JSON object of named values, e.g. {"outcome": "done"}');
+          if (output === null || typeof output !== 'object' || Array.isArray(output))
+            throw new HttpError(400, 'ValidationError', 'the task result must be a JSON object of named values, e.g. {"outcome": "done"}');
           result = { ending: 'completed', output: output as Record<string, unknown> };
         } else {
           const ending = fields.ending || 'rejected';
@@ -476,7 +484,11 @@ export function createConsoleHandler(deps: ConsoleDeps): ConsoleHandler {
         const session = sessions.get(cookieOf(req, SESSION_COOKIE));
         // A failed form action goes back to its page with the reason; JSON callers get it as JSON.
         if (wantsJson(req, path) || status === 401) return sendJson(r, status, { error: code, message });
-        return sendHtml(r, status, errorPage({ status, title: status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Something went wrong', message, ...(session ? { session } : {}), mode: backend.mode }));
+        return sendHtml(
+          r,
+          status,
+          errorPage({ status, title: status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Something went wrong', message, ...(session ? { session } : {}), mode: backend.mode }),
+        );
       });
       return true;
     },

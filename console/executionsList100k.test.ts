@@ -24,7 +24,13 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'workflows'));
   writeFileSync(join(dir, 'workflows', 'seeded.yaml'), 'workflow: seeded\nversion: 1\ndescription: Executions for the list measurement.\nsteps:\n  - id: done\n    succeed: true\n');
   writeFileSync(join(dir, 'workflows', 'other.yaml'), 'workflow: other\nversion: 1\ndescription: A second workflow with no executions.\nsteps:\n  - id: done\n    succeed: true\n');
-  runtime = await createRuntime({ dataDir: join(dir, 'data'), workflowsDir: join(dir, 'workflows'), clock: new SimulatedClock(START), sandbox: false, fhirServer: { name: 'default', baseUrl: 'http://127.0.0.1:9/fhir' } });
+  runtime = await createRuntime({
+    dataDir: join(dir, 'data'),
+    workflowsDir: join(dir, 'workflows'),
+    clock: new SimulatedClock(START),
+    sandbox: false,
+    fhirServer: { name: 'default', baseUrl: 'http://127.0.0.1:9/fhir' },
+  });
   seedExecutions(runtime.engine, { stateMachineName: 'clinflow-seeded', count: 100_000, startMs: START });
   ({ detach } = startLocalConsole(runtime.triggers.server, {
     engine: runtime.engine,
@@ -49,7 +55,12 @@ afterAll(async () => {
 it('renders the first page of 100 000 executions in under 1 s, filtered or not', async () => {
   expect((runtime.engine.db.prepare('SELECT count(*) AS n FROM sfn_executions').get() as { n: number }).n).toBe(100_000);
   const base = runtime.urls.triggers;
-  const signIn = await fetch(`${base}/console/signin`, { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: TOKEN }) });
+  const signIn = await fetch(`${base}/console/signin`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: TOKEN }),
+  });
   const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   const timings: Record<string, number> = {};
   for (const [label, path] of [

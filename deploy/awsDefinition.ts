@@ -9,8 +9,7 @@ import { rewriteFunctionArns } from './names';
  * runtime (deploy/lambda) strips it before validating the input. Local artifacts stay as compiled:
  * the local engine hands the key over directly.
  */
-export const AWS_IDEMPOTENCY_KEY =
-  "{% $states.context.Execution.Id & '|' & $states.context.State.Name & '#' & $states.context.State.EnteredTime %}";
+export const AWS_IDEMPOTENCY_KEY = "{% $states.context.Execution.Id & '|' & $states.context.State.Name & '#' & $states.context.State.EnteredTime %}";
 
 const clinflowField = {
   _clinflow: {

@@ -9,8 +9,7 @@ const ROOT = join(__dirname, '..');
  * FHIR endpoint, or the human-task resume function. Native modules (better-sqlite3) are not needed on Lambda and stay out.
  */
 export async function bundleFunction(entry: string): Promise<Uint8Array> {
-  const runtime =
-    entry === 'fhir-endpoint' ? 'deploy/lambda/fhirEndpointHandler.ts' : entry === 'human-task-resume' ? 'deploy/lambda/resumeHandler.ts' : 'deploy/lambda/taskHandler.ts';
+  const runtime = entry === 'fhir-endpoint' ? 'deploy/lambda/fhirEndpointHandler.ts' : entry === 'human-task-resume' ? 'deploy/lambda/resumeHandler.ts' : 'deploy/lambda/taskHandler.ts';
   const result = await build({
     stdin: {
       contents: `export { handler } from ${JSON.stringify(`./${runtime}`)};`,

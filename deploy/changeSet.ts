@@ -85,7 +85,11 @@ export async function createChangeSet(
     stack = undefined;
   }
   const type = !stack || stack.StackStatus === 'REVIEW_IN_PROGRESS' ? 'CREATE' : 'UPDATE';
-  const changeSetName = `clinflow-${deps.now().toISOString().replace(/[^0-9]/g, '').slice(0, 14)}`;
+  const changeSetName = `clinflow-${deps
+    .now()
+    .toISOString()
+    .replace(/[^0-9]/g, '')
+    .slice(0, 14)}`;
   await cfn.send(
     new CreateChangeSetCommand({
       StackName: input.stackName,
@@ -142,7 +146,8 @@ export function formatChangeSet(r: ChangeSetResult): string {
   if (!r.changes.length) return `Stack ${r.stackName}: no changes.`;
   const sign: Record<string, string> = { Add: '+', Modify: '~', Remove: '-', Import: '>', Dynamic: '?' };
   const lines = r.changes.map(
-    (c) => `  ${sign[c.action] ?? '?'} ${c.action.padEnd(6)} ${c.type.padEnd(40)} ${c.logicalId}${c.replacement === 'True' ? '  (REPLACED)' : c.replacement === 'Conditional' ? '  (may be replaced)' : ''}`,
+    (c) =>
+      `  ${sign[c.action] ?? '?'} ${c.action.padEnd(6)} ${c.type.padEnd(40)} ${c.logicalId}${c.replacement === 'True' ? '  (REPLACED)' : c.replacement === 'Conditional' ? '  (may be replaced)' : ''}`,
   );
   const count = (a: string): number => r.changes.filter((c) => c.action === a).length;
   lines.unshift(`Change set ${r.changeSetName} (${r.type}) for stack ${r.stackName}:`);
@@ -166,7 +171,9 @@ export async function executeChangeSet(deps: CfnDeps, r: ChangeSetResult): Promi
   const why = failures.map((e) => `${e.LogicalResourceId} (${e.ResourceType}): ${e.ResourceStatusReason}`).join('\n  ');
   if (status && ROLLED_BACK.has(status)) throw new DeployError(`the change failed and CloudFormation rolled it back (${status}):\n  ${why || 'no failed resource reported'}`);
   if (status === 'UPDATE_ROLLBACK_FAILED') {
-    throw new DeployError(`the change failed and so did its rollback (UPDATE_ROLLBACK_FAILED):\n  ${why}\nFix the cause, then run \`aws cloudformation continue-update-rollback --stack-name ${r.stackName}\`.`);
+    throw new DeployError(
+      `the change failed and so did its rollback (UPDATE_ROLLBACK_FAILED):\n  ${why}\nFix the cause, then run \`aws cloudformation continue-update-rollback --stack-name ${r.stackName}\`.`,
+    );
   }
   throw new DeployError(`stack ${r.stackName} ended ${status ?? 'deleted'}:\n  ${why}`);
 }
@@ -222,4 +229,3 @@ async function recentEvents(cfn: CloudFormationClient, stackName: string, since:
 async function failedEvents(cfn: CloudFormationClient, stackName: string, since: Date): Promise<StackEvent[]> {
   return (await recentEvents(cfn, stackName, since)).filter((e) => /FAILED$/.test(e.ResourceStatus ?? '') && e.ResourceStatusReason && !/cancelled/i.test(e.ResourceStatusReason));
 }
-

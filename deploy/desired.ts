@@ -86,8 +86,7 @@ export interface DesiredStage {
 /** Creation order; CloudFormation orders by references, this only keeps the template readable. */
 export const KIND_ORDER: readonly ResourceKind[] = ['key', 'role', 'queue', 'logGroup', 'bus', 'table', 'function', 'stateMachine', 'scheduleGroup', 'rule', 'schedule'];
 
-const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
-  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } => (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 
 /**
  * The generated key's policy: the account administers it through IAM, and the services that encrypt
@@ -116,7 +115,14 @@ export function stageKeyPolicy(t: n.Target): Record<string, unknown> {
         Resource: '*',
         Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${t.partition}:logs:${t.region}:${t.account}:log-group:*` } },
       },
-      { Sid: 'EventBridgeSendsToTheEncryptedDlq', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: '*', Condition: sourceAccount },
+      {
+        Sid: 'EventBridgeSendsToTheEncryptedDlq',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: '*',
+        Condition: sourceAccount,
+      },
       { Sid: 'SchedulerUsesTheKey', Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: '*', Condition: sourceAccount },
       { Sid: 'StepFunctionsLogDelivery', Effect: 'Allow', Principal: { Service: 'delivery.logs.amazonaws.com' }, Action: 'kms:Decrypt', Resource: '*', Condition: sourceAccount },
     ],
@@ -135,7 +141,8 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
   const runtimeWarn = runtimeWarning(config.lambda.runtime);
   if (runtimeWarn) warnings.push(runtimeWarn);
   const kms = config.kmsKeyArn ?? `\${${STAGE_KEY_ID}.Arn}`;
-  if (!config.kmsKeyArn) out.push({ kind: 'key', name: `alias/clinflow-${t.stage}`, policy: stageKeyPolicy(t), description: `clinflow ${t.stage}: encrypts the stage's table, queue, logs, schedules and state machines` });
+  if (!config.kmsKeyArn)
+    out.push({ kind: 'key', name: `alias/clinflow-${t.stage}`, policy: stageKeyPolicy(t), description: `clinflow ${t.stage}: encrypts the stage's table, queue, logs, schedules and state machines` });
   const dlq = n.dlqArn(t);
   const sourceAccount = t.account;
 
@@ -226,7 +233,11 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
   };
   const routing: Record<string, Set<string>> = {};
   for (const w of sorted) for (const [type, attrs] of Object.entries(w.manifest.routingAttributes)) for (const attr of attrs) (routing[type] ??= new Set()).add(attr);
-  const routingAttributes = Object.fromEntries(Object.keys(routing).sort().map((type) => [type, [...(routing[type] ?? [])].sort()]));
+  const routingAttributes = Object.fromEntries(
+    Object.keys(routing)
+      .sort()
+      .map((type) => [type, [...(routing[type] ?? [])].sort()]),
+  );
   const fnEntries = [
     ...tasks.map((task) => ({ entry: task, name: n.functionName(t, task) })),
     { entry: n.FHIR_ENDPOINT, name: n.endpointFunctionName(t) },
@@ -236,10 +247,7 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
   for (const { entry, name } of fnEntries) {
     const logGroup = `/aws/lambda/${name}`;
     // The log group is the template's (retention, KMS): the function may write to it, not create it.
-    const statements: PolicyStatement[] = [
-      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [n.logGroupArn(t, logGroup), `${n.logGroupArn(t, logGroup)}:*`] },
-      xray,
-    ];
+    const statements: PolicyStatement[] = [{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [n.logGroupArn(t, logGroup), `${n.logGroupArn(t, logGroup)}:*`] }, xray];
     const secrets = secretsFor(entry, config.secrets, config.environment);
     for (const s of secrets.names) usedSecrets.add(s);
     if (secrets.arns.length) statements.push({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secrets.arns });
@@ -251,7 +259,12 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
       });
       // ListSchedules has no resource type: it is allowed on "*" or not at all (reminders.cancel pages through it).
       if (entry === 'reminders.cancel') statements.push({ Sid: 'ListSchedulesHasNoResourceType', Effect: 'Allow', Action: ['scheduler:ListSchedules'], Resource: ['*'] });
-      statements.push({ Effect: 'Allow', Action: ['iam:PassRole'], Resource: [n.roleArn(t, n.schedulerRoleName(t))], Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } });
+      statements.push({
+        Effect: 'Allow',
+        Action: ['iam:PassRole'],
+        Resource: [n.roleArn(t, n.schedulerRoleName(t))],
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      });
       statements.push(...useKms);
     }
     if (entry === n.FHIR_ENDPOINT || entry === 'reminders.send') {
@@ -386,7 +399,8 @@ export function desiredResources(workflows: readonly CompiledWorkflow[], config:
       // A start less than the margin ahead would be refused if the deploy happens after it, so it is
       // dropped too, and that one does change when the first run can happen: say so.
       if (startDate !== undefined && Date.parse(startDate) < opts.now.getTime() + START_DATE_MARGIN_MS) {
-        if (Date.parse(startDate) >= opts.now.getTime()) warnings.push(`schedule of ${w.name}: start ${startDate} is less than an hour away, so it is dropped (Scheduler refuses a past StartDate) and the schedule starts when deployed`);
+        if (Date.parse(startDate) >= opts.now.getTime())
+          warnings.push(`schedule of ${w.name}: start ${startDate} is less than an hour away, so it is dropped (Scheduler refuses a past StartDate) and the schedule starts when deployed`);
         startDate = undefined;
       }
       out.push({
@@ -426,8 +440,6 @@ function dedupeKms(statements: PolicyStatement[]): PolicyStatement[] {
 export function checkNames(resources: readonly DesiredResource[]): void {
   const tooLong = resources.filter((r) => r.name.length > (n.NAME_LIMITS[r.kind] ?? 64));
   if (tooLong.length) {
-    throw new DeployError(
-      `names too long for AWS: ${tooLong.map((r) => `${r.kind} ${r.name} (${r.name.length} > ${n.NAME_LIMITS[r.kind] ?? 64})`).join('; ')}; use a shorter stage or workflow name`,
-    );
+    throw new DeployError(`names too long for AWS: ${tooLong.map((r) => `${r.kind} ${r.name} (${r.name.length} > ${n.NAME_LIMITS[r.kind] ?? 64})`).join('; ')}; use a shorter stage or workflow name`);
   }
 }

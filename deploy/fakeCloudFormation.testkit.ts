@@ -79,7 +79,16 @@ export function fakeCloudFormation(opts: { pageSize?: number } = {}) {
     return s;
   };
   const event = (s: FakeStack, logicalId: string, type: string, status: string, reason?: string): void => {
-    s.events.unshift({ EventId: `${s.name}-${s.events.length}`, StackId: `arn:aws:cloudformation:us-east-1:123456789012:stack/${s.name}/1`, StackName: s.name, LogicalResourceId: logicalId, ResourceType: type, ResourceStatus: status as StackEvent['ResourceStatus'], Timestamp: tick(), ...(reason ? { ResourceStatusReason: reason } : {}) });
+    s.events.unshift({
+      EventId: `${s.name}-${s.events.length}`,
+      StackId: `arn:aws:cloudformation:us-east-1:123456789012:stack/${s.name}/1`,
+      StackName: s.name,
+      LogicalResourceId: logicalId,
+      ResourceType: type,
+      ResourceStatus: status as StackEvent['ResourceStatus'],
+      Timestamp: tick(),
+      ...(reason ? { ResourceStatusReason: reason } : {}),
+    });
   };
   const templateFrom = (input: CreateChangeSetCommandInput): Record<string, unknown> => {
     if (input.TemplateBody) return JSON.parse(input.TemplateBody) as Record<string, unknown>;
@@ -153,7 +162,8 @@ export function fakeCloudFormation(opts: { pageSize?: number } = {}) {
     const sameParams = JSON.stringify(parameters) === JSON.stringify(existing?.parameters ?? {});
     for (const [id, r] of Object.entries(after)) {
       if (!before[id]) changes.push({ Type: 'Resource', ResourceChange: { Action: 'Add', LogicalResourceId: id, ResourceType: r.Type } });
-      else if (JSON.stringify(before[id]) !== JSON.stringify(r) || !sameParams) changes.push({ Type: 'Resource', ResourceChange: { Action: 'Modify', LogicalResourceId: id, ResourceType: r.Type, Replacement: 'False' } });
+      else if (JSON.stringify(before[id]) !== JSON.stringify(r) || !sameParams)
+        changes.push({ Type: 'Resource', ResourceChange: { Action: 'Modify', LogicalResourceId: id, ResourceType: r.Type, Replacement: 'False' } });
     }
     for (const [id, r] of Object.entries(before)) if (!after[id]) changes.push({ Type: 'Resource', ResourceChange: { Action: 'Remove', LogicalResourceId: id, ResourceType: r.Type } });
     changeSets.set(`${name}/${input.ChangeSetName}`, { stack: name, type: input.ChangeSetType === 'CREATE' ? 'CREATE' : 'UPDATE', template, parameters, changes, polls: 0 });

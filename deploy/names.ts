@@ -34,8 +34,7 @@ export const reminderScheduleGroupName = (t: Target): string => `clinflow-${t.st
 export const dlqName = (t: Target): string => `clinflow-${t.stage}-dlq`;
 export const dlqArn = (t: Target): string => `arn:${t.partition}:sqs:${t.region}:${t.account}:${dlqName(t)}`;
 export const stateMachineName = (t: Target, workflow: string): string => `clinflow-${t.stage}-${workflow}`;
-export const stateMachineArn = (t: Target, workflow: string): string =>
-  `arn:${t.partition}:states:${t.region}:${t.account}:stateMachine:${stateMachineName(t, workflow)}`;
+export const stateMachineArn = (t: Target, workflow: string): string => `arn:${t.partition}:states:${t.region}:${t.account}:stateMachine:${stateMachineName(t, workflow)}`;
 export const LIVE_ALIAS = 'live';
 export const aliasArn = (t: Target, workflow: string): string => `${stateMachineArn(t, workflow)}:${LIVE_ALIAS}`;
 export const functionName = (t: Target, task: string): string => `clinflow-${t.stage}-${taskFunctionName(task).slice('clinflow-'.length)}`;
@@ -70,9 +69,7 @@ export function rewriteFunctionArns(value: unknown, t: Target): unknown {
   if (typeof value === 'string') {
     // Service integrations (arn:aws:states:::lambda:invoke, …) name the partition too.
     if (value.startsWith(LOCAL_INTEGRATION_PREFIX)) return `arn:${t.partition}:states:::${value.slice(LOCAL_INTEGRATION_PREFIX.length)}`;
-    return value.startsWith(LOCAL_FUNCTION_PREFIX)
-      ? `arn:${t.partition}:lambda:${t.region}:${t.account}:function:clinflow-${t.stage}-${value.slice(LOCAL_FUNCTION_PREFIX.length)}`
-      : value;
+    return value.startsWith(LOCAL_FUNCTION_PREFIX) ? `arn:${t.partition}:lambda:${t.region}:${t.account}:function:clinflow-${t.stage}-${value.slice(LOCAL_FUNCTION_PREFIX.length)}` : value;
   }
   if (Array.isArray(value)) return value.map((v) => rewriteFunctionArns(v, t));
   if (value && typeof value === 'object') {

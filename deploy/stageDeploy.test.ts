@@ -30,7 +30,8 @@ function setup() {
   const deps: StageDeps = { cfn: aws.cfn, s3: aws.s3, region: 'us-east-1', sleep: async (ms) => void sleeps.push(ms), progress: (l) => void lines.push(l), now: aws.now };
   return { aws, deps, lines, sleeps };
 }
-const calls = (mock: ReturnType<typeof fakeCloudFormation>['cfnMock'], command: Parameters<ReturnType<typeof fakeCloudFormation>['cfnMock']['commandCalls']>[0]) => mock.commandCalls(command).map((c) => c.args[0].input);
+const calls = (mock: ReturnType<typeof fakeCloudFormation>['cfnMock'], command: Parameters<ReturnType<typeof fakeCloudFormation>['cfnMock']['commandCalls']>[0]) =>
+  mock.commandCalls(command).map((c) => c.args[0].input);
 
 describe('deploy apply / plan / destroy through CloudFormation change sets', () => {
   it('first apply on an empty account: bootstrap stack, assets uploaded, CREATE change set executed and followed; no events API call (defect 1)', async () => {

@@ -7,8 +7,7 @@ export const NOTIFY_SECRETS = ['NOTIFY_WEBHOOK'] as const;
 export const NOTIFY_SETTINGS = ['CLINFLOW_NOTIFY_WEBHOOK_URL'] as const;
 
 /** Tasks that call the FHIR server (ctx.ports.fhir), by their handlers in tasks/. */
-const usesFhir = (entry: string): boolean =>
-  entry.startsWith('fhir.') || entry.startsWith('tasks.') || ['reminders.plan', 'reminders.send', 'reminders.replenish', HUMAN_TASK_RESUME].includes(entry);
+const usesFhir = (entry: string): boolean => entry.startsWith('fhir.') || entry.startsWith('tasks.') || ['reminders.plan', 'reminders.send', 'reminders.replenish', HUMAN_TASK_RESUME].includes(entry);
 /** Tasks that send notifications (ctx.ports.notify). */
 const notifies = (entry: string): boolean => entry === 'notify.send' || entry === 'reminders.send';
 

@@ -11,7 +11,11 @@ describe('zipFiles', () => {
     expect(Buffer.from(zipFiles(files)).equals(Buffer.from(a))).toBe(true);
     const dir = mkdtempSync(join(tmpdir(), 'zip-'));
     writeFileSync(join(dir, 'f.zip'), a);
-    const out = execFileSync('python3', ['-c', 'import zipfile,sys,json; z=zipfile.ZipFile(sys.argv[1]); print(json.dumps({n: z.read(n).decode() for n in z.namelist()}))', join(dir, 'f.zip')]).toString();
+    const out = execFileSync('python3', [
+      '-c',
+      'import zipfile,sys,json; z=zipfile.ZipFile(sys.argv[1]); print(json.dumps({n: z.read(n).decode() for n in z.namelist()}))',
+      join(dir, 'f.zip'),
+    ]).toString();
     expect(JSON.parse(out)).toEqual(files);
     expect(readFileSync(join(dir, 'f.zip')).subarray(0, 4).toString('hex')).toBe('504b0304');
   });

@@ -86,7 +86,11 @@ describe('sandbox change notifications', () => {
   it('notifies changes made inside a transaction', async () => {
     const fhir = createHttpFhirPort({ baseUrl: sandbox.baseUrl });
     received.length = 0;
-    await fhir.transaction({ resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'POST', url: 'Task' }, resource: { resourceType: 'Task', status: 'requested', intent: 'order' } }] });
+    await fhir.transaction({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [{ request: { method: 'POST', url: 'Task' }, resource: { resourceType: 'Task', status: 'requested', intent: 'order' } }],
+    });
     await sandbox.notifications.drain();
     expect(received.map((r) => [r.headers['x-medplum-interaction'], (JSON.parse(r.body) as { resourceType: string }).resourceType])).toEqual([['create', 'Task']]);
   });

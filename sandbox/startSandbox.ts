@@ -254,4 +254,3 @@ function capabilityStatement(): Resource {
     rest: [{ mode: 'server', interaction: [{ code: 'transaction' }, { code: 'batch' }] }],
   };
 }
-

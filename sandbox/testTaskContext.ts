@@ -1,8 +1,7 @@
 import type { FhirPort } from '../schemas/fhirPort';
 import type { ExecutionPort, Logger, NotifyPort, TaskContext, TaskPorts } from '../schemas/ports';
 
-const unavailable = (name: string) =>
-  new Proxy({}, { get: (_t, prop) => () => Promise.reject(new Error(`${name}.${String(prop)} is not wired in this test`)) });
+const unavailable = (name: string) => new Proxy({}, { get: (_t, prop) => () => Promise.reject(new Error(`${name}.${String(prop)} is not wired in this test`)) });
 
 /** A TaskContext for calling task handlers directly in tests (ports not given reject when used). */
 export function testTaskContext(parts: {

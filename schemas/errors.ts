@@ -50,26 +50,14 @@ export class StatesError extends ClinflowError {
 }
 
 /** Errors raised by FHIR tasks, one per class of HTTP failure. */
-export const FhirErrorNames = [
-  'FHIR.NotFound',
-  'FHIR.Gone',
-  'FHIR.Conflict',
-  'FHIR.Unauthorized',
-  'FHIR.Invalid',
-  'FHIR.TooManyRequests',
-  'FHIR.Unavailable',
-] as const;
+export const FhirErrorNames = ['FHIR.NotFound', 'FHIR.Gone', 'FHIR.Conflict', 'FHIR.Unauthorized', 'FHIR.Invalid', 'FHIR.TooManyRequests', 'FHIR.Unavailable'] as const;
 export type FhirErrorName = (typeof FhirErrorNames)[number];
 
 export class FhirError extends ClinflowError {
   readonly status: number | undefined;
   /** Seconds the server asked us to wait (429/503 `Retry-After`). */
   readonly retryAfterSeconds: number | undefined;
-  constructor(
-    error: FhirErrorName,
-    causeText: string,
-    options: { status?: number; retryAfterSeconds?: number; operationOutcome?: unknown } = {},
-  ) {
+  constructor(error: FhirErrorName, causeText: string, options: { status?: number; retryAfterSeconds?: number; operationOutcome?: unknown } = {}) {
     super(error, causeText, { details: options.operationOutcome });
     this.status = options.status;
     this.retryAfterSeconds = options.retryAfterSeconds;
@@ -77,12 +65,7 @@ export class FhirError extends ClinflowError {
 }
 
 /** Errors raised by the reminder tasks. */
-export const ReminderErrorNames = [
-  'Reminder.InvalidTiming',
-  'Reminder.NoTimeZone',
-  'Reminder.OrderNotActive',
-  'Reminder.AlreadySent',
-] as const;
+export const ReminderErrorNames = ['Reminder.InvalidTiming', 'Reminder.NoTimeZone', 'Reminder.OrderNotActive', 'Reminder.AlreadySent'] as const;
 export type ReminderErrorName = (typeof ReminderErrorNames)[number];
 
 export class ReminderError extends ClinflowError {
@@ -100,14 +83,7 @@ export const CorrelationErrorNames = ['Correlation.InvalidKey'] as const;
 export const TimeErrorNames = ['Time.InvalidInstant', 'Time.InvalidZone', 'Time.NoTimeZone', 'Time.InvalidFormat'] as const;
 
 /** Every error name a task in the catalogue can raise; the compiler warns on others in retry/catch. */
-export const TaskErrorNames: readonly string[] = [
-  ...FhirErrorNames,
-  ...ReminderErrorNames,
-  ...NotifyErrorNames,
-  ...HumanTaskErrorNames,
-  ...TimeErrorNames,
-  ...CorrelationErrorNames,
-];
+export const TaskErrorNames: readonly string[] = [...FhirErrorNames, ...ReminderErrorNames, ...NotifyErrorNames, ...HumanTaskErrorNames, ...TimeErrorNames, ...CorrelationErrorNames];
 
 /** A request the caller got wrong (bad API input, bad definition). Maps to HTTP 4xx. */
 export class ValidationError extends ClinflowError {

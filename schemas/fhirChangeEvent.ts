@@ -10,15 +10,7 @@ export const FHIR_EVENT_DETAIL_TYPE = 'FHIR Resource Changed';
 export const FhirInteraction = z.enum(['create', 'update', 'delete']);
 export type FhirInteraction = z.infer<typeof FhirInteraction>;
 
-export const FhirNotificationOrigin = z.enum([
-  'r4-rest-hook',
-  'hapi-rest-hook',
-  'medplum',
-  'backport-r4',
-  'r4b-subscription',
-  'r5-subscription',
-  'polling',
-]);
+export const FhirNotificationOrigin = z.enum(['r4-rest-hook', 'hapi-rest-hook', 'medplum', 'backport-r4', 'r4b-subscription', 'r5-subscription', 'polling']);
 
 const AttributeValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.union([z.string(), z.number(), z.boolean()]))]);
 

@@ -31,7 +31,10 @@ export type FhirAuthSmartBackend = z.infer<typeof FhirAuthSmartBackend>;
 
 export const FhirServerConfig = z.object({
   /** Name workflows use in `server:`; `default` when a deployment has one server. */
-  name: z.string().regex(/^[a-z][a-z0-9-]*$/).default('default'),
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/)
+    .default('default'),
   baseUrl: z.url(),
   auth: FhirAuthConfig.default({ type: 'none' }),
   /** Per-request timeout; a timeout is FHIR.Unavailable. */

@@ -58,11 +58,18 @@ export const TriggerConfig = z.object({
   /** FHIRPath expressions the loaded rules route on, by resource type (manifest `routingAttributes`). */
   routingAttributes: z.record(z.string(), z.array(z.string())).default({}),
   /** Largest request body accepted; larger ones get 413 without being read to the end. */
-  maxBodyBytes: z.number().int().positive().default(1024 * 1024),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   /** The PutEvents-style endpoint; absent: `POST /events` answers 404. */
   events: z.object({ bearerTokens: z.array(z.string().min(1)).min(1) }).optional(),
   /** Dedupe keys are kept this long (senders stop retrying long before), then purged hourly. */
-  dedupeRetentionHours: z.number().positive().default(24 * 7),
+  dedupeRetentionHours: z
+    .number()
+    .positive()
+    .default(24 * 7),
   /** How long graceful shutdown waits for in-flight requests before closing connections. */
   shutdownGraceMs: z.number().int().nonnegative().default(10_000),
   /** A client must send all its headers within this time (node `server.headersTimeout`), else 408. */

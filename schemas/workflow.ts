@@ -21,7 +21,7 @@ export const Condition = z.string().min(1).describe('A JSONata boolean expressio
 export const StepId = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'an identifier: a letter, then letters, digits or _ (it becomes the variable $<id>)')
-  .describe('Step id: the ASL state name and the variable ($id) holding the step\'s output.');
+  .describe("Step id: the ASL state name and the variable ($id) holding the step's output.");
 
 export const VariableName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'an identifier: a letter, then letters, digits or _');
 
@@ -40,7 +40,10 @@ export const Retry = z
     on: z.array(ErrorName).min(1).optional().describe('error names to retry; States.ALL (every error) when omitted'),
     attempts: z.number().int().min(0).max(99).optional().describe('retries after the first failure (ASL MaxAttempts), default 3'),
     interval: Duration.optional().describe('delay before the first retry, default 1s'),
-    backoff: z.union([z.enum(['exponential', 'fixed']), z.number().min(1).max(100)]).optional().describe('exponential (×2), fixed (×1) or a factor; default exponential'),
+    backoff: z
+      .union([z.enum(['exponential', 'fixed']), z.number().min(1).max(100)])
+      .optional()
+      .describe('exponential (×2), fixed (×1) or a factor; default exponential'),
     maxDelay: Duration.optional().describe('cap on the delay between retries'),
     jitter: z.boolean().optional().describe('randomise delays (ASL JitterStrategy FULL)'),
   })
@@ -57,7 +60,7 @@ export type Catch = z.infer<typeof Catch>;
 
 const common = {
   id: StepId,
-  description: z.string().optional().describe('shown as the state\'s Comment'),
+  description: z.string().optional().describe("shown as the state's Comment"),
 };
 const flow = {
   next: StepId.optional().describe('the step to run after this one (default: the following step)'),
@@ -68,11 +71,14 @@ const guarded = {
   catch: z.union([Catch, z.array(Catch).min(1)]).optional(),
 };
 
-const Inputs = z.record(z.string(), z.unknown()).describe('task inputs; literal values are checked against the task\'s input schema');
+const Inputs = z.record(z.string(), z.unknown()).describe("task inputs; literal values are checked against the task's input schema");
 
 export const CallStep = z.strictObject({
   ...common,
-  call: z.string().regex(/^[a-z][A-Za-z0-9]*\.[a-z][A-Za-z0-9]*$/, 'a task name such as fhir.read').describe('the task to call (see tasks/catalogue.ts)'),
+  call: z
+    .string()
+    .regex(/^[a-z][A-Za-z0-9]*\.[a-z][A-Za-z0-9]*$/, 'a task name such as fhir.read')
+    .describe('the task to call (see tasks/catalogue.ts)'),
   with: z.union([Inputs, Expression]).optional(),
   timeout: Duration.optional().describe('fail with States.Timeout after this long'),
   heartbeat: Duration.optional().describe('fail with States.HeartbeatTimeout without a heartbeat for this long'),
@@ -234,18 +240,9 @@ export const ParallelStepSchema: z.ZodType<ParallelStep> = z.strictObject({
 export const STEP_KINDS = ['call', 'await', 'if', 'choose', 'wait', 'forEach', 'parallel', 'set', 'succeed', 'fail'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
-export const StepSchema: z.ZodType<Step> = z.union([
-  CallStep,
-  AwaitStep,
-  IfStepSchema,
-  ChooseStepSchema,
-  WaitStep,
-  ForEachStepSchema,
-  ParallelStepSchema,
-  SetStep,
-  SucceedStep,
-  FailStep,
-]).meta({ id: 'Step', description: 'A step: id plus exactly one action (call, await, if, choose, wait, forEach, parallel, set, succeed, fail).' });
+export const StepSchema: z.ZodType<Step> = z
+  .union([CallStep, AwaitStep, IfStepSchema, ChooseStepSchema, WaitStep, ForEachStepSchema, ParallelStepSchema, SetStep, SucceedStep, FailStep])
+  .meta({ id: 'Step', description: 'A step: id plus exactly one action (call, await, if, choose, wait, forEach, parallel, set, succeed, fail).' });
 
 export const StepListSchema: z.ZodType<Step[]> = z.array(StepSchema).min(1).meta({ id: 'Steps', description: 'Steps run in order; a step may jump elsewhere with next:.' });
 export const BranchSchema: z.ZodType<Branch> = z.union([StepId, StepListSchema]);
@@ -266,8 +263,15 @@ export const STEP_KEYS: Readonly<Record<StepKind, readonly string[]>> = {
 
 export const FhirTrigger = z.strictObject({
   fhir: z.strictObject({
-    resource: z.string().regex(/^[A-Z][A-Za-z]+$/, 'a FHIR resource type such as MedicationRequest').describe('the FHIR resource type'),
-    on: z.array(z.enum(['create', 'update', 'delete'])).min(1).optional().describe('interactions, default [create, update]'),
+    resource: z
+      .string()
+      .regex(/^[A-Z][A-Za-z]+$/, 'a FHIR resource type such as MedicationRequest')
+      .describe('the FHIR resource type'),
+    on: z
+      .array(z.enum(['create', 'update', 'delete']))
+      .min(1)
+      .optional()
+      .describe('interactions, default [create, update]'),
     where: z.string().min(1).optional().describe("a FHIRPath condition on the resource, e.g. status = 'active' and intent = 'order'"),
   }),
 });
@@ -309,9 +313,12 @@ export const CorrelationSchema = z
 export type Correlation = z.infer<typeof CorrelationSchema>;
 
 export const WorkflowSchema = z.strictObject({
-  workflow: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lower-case kebab-case, e.g. medication-reminders').describe('the workflow name'),
+  workflow: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,62}$/, 'lower-case kebab-case, e.g. medication-reminders')
+    .describe('the workflow name'),
   version: z.literal(WORKFLOW_LANGUAGE_VERSION).describe('language version, 1'),
-  description: z.string().optional().describe('what it does for whom; the state machine\'s Comment'),
+  description: z.string().optional().describe("what it does for whom; the state machine's Comment"),
   trigger: TriggerSchema.optional(),
   timeout: Duration.optional().describe('the whole execution fails with States.Timeout after this long'),
   correlation: CorrelationSchema.optional(),

@@ -14,7 +14,10 @@ export const TestTime = z
   .describe('A duration after the test starts (20m, 2h, P2D) or a UTC instant ending in Z.');
 
 const Resource = z.looseObject({ resourceType: z.string().min(1), id: z.string().min(1).optional() }).describe('A FHIR R4 resource (synthetic data only).');
-const Reference = z.string().regex(/^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/, 'a FHIR reference such as MedicationRequest/med-1').describe('Type/id of a fixture.');
+const Reference = z
+  .string()
+  .regex(/^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/, 'a FHIR reference such as MedicationRequest/med-1')
+  .describe('Type/id of a fixture.');
 
 export const TestFixtures = z
   .union([z.string().min(1).describe('path (relative to the test file) of a JSON Bundle, resource or array of resources'), z.array(Resource)])
@@ -29,7 +32,7 @@ export const TestTrigger = z
     }),
     z.strictObject({ schedule: z.literal(true).describe('start as the schedule would, with its input') }),
   ])
-  .describe('What starts the workflow: a literal event, a FHIR resource change (the trigger\'s where applies), or the schedule.');
+  .describe("What starts the workflow: a literal event, a FHIR resource change (the trigger's where applies), or the schedule.");
 
 export const TaskMock = z
   .union([
@@ -60,7 +63,7 @@ const CountOrList = z.union([z.number().int().min(0).describe('how many'), z.arr
 export const TestExpect = z
   .strictObject({
     triggered: z.boolean().optional().describe('false: the trigger (event pattern and where) does not match, nothing runs'),
-    status: z.enum(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'RUNNING']).optional().describe('the execution\'s final status'),
+    status: z.enum(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'RUNNING']).optional().describe("the execution's final status"),
     path: z.array(z.string()).optional().describe('step ids entered, in order (exactly)'),
     reached: z.array(z.string()).optional().describe('steps that must be entered'),
     notReached: z.array(z.string()).optional().describe('steps that must not be entered'),
@@ -77,10 +80,10 @@ export const TestExpect = z
 export const WorkflowTestCase = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
-  start: z.string().datetime().optional().describe('the simulated clock at the start (default: the file\'s start)'),
+  start: z.string().datetime().optional().describe("the simulated clock at the start (default: the file's start)"),
   fixtures: TestFixtures.optional().describe('more fixtures for this test'),
-  load: z.array(z.string().min(1)).optional().describe('the workflows that run alongside in this test (instead of the file\'s load)'),
-  trigger: TestTrigger.optional().describe('omit when the timeline\'s changes start the workflow through its real trigger'),
+  load: z.array(z.string().min(1)).optional().describe("the workflows that run alongside in this test (instead of the file's load)"),
+  trigger: TestTrigger.optional().describe("omit when the timeline's changes start the workflow through its real trigger"),
   mock: z.record(z.string(), TaskMock).optional().describe('step id or task name (fhir.read) → scripted result; other tasks run for real'),
   answers: z.array(TestAnswer).optional(),
   changes: z.array(TestChange).optional(),

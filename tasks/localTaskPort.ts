@@ -17,8 +17,7 @@ const silentLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 function missingPort<T extends object>(name: string): T {
   return new Proxy({} as T, {
     // `then` stays undefined so the proxy is not mistaken for a promise.
-    get: (_t, prop) =>
-      prop === 'then' ? undefined : () => Promise.reject(new ClinflowError('States.Runtime', `the ${name} port is not configured (called ${String(prop)})`)),
+    get: (_t, prop) => (prop === 'then' ? undefined : () => Promise.reject(new ClinflowError('States.Runtime', `the ${name} port is not configured (called ${String(prop)})`))),
   });
 }
 

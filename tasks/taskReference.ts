@@ -117,7 +117,12 @@ export function taskReference(spec: TaskSpec): TaskReference {
 export function taskReferenceText(r: TaskReference): string {
   const table = (rows: TaskInputDoc[]) => {
     const w = Math.max(...rows.map((x) => x.name.length));
-    return rows.map((x) => `  ${x.name.padEnd(w)}  ${x.type}${x.required ? ' (required)' : ''}${x.default !== undefined ? ` (default ${x.default})` : ''}${x.description ? `\n  ${' '.repeat(w)}  ${x.description}` : ''}`).join('\n');
+    return rows
+      .map(
+        (x) =>
+          `  ${x.name.padEnd(w)}  ${x.type}${x.required ? ' (required)' : ''}${x.default !== undefined ? ` (default ${x.default})` : ''}${x.description ? `\n  ${' '.repeat(w)}  ${x.description}` : ''}`,
+      )
+      .join('\n');
   };
   const lines = [`${r.name}: ${r.purpose}`];
   if (r.compilerOnly) lines.push(r.callback ? 'Used through an await: step, not call:.' : 'Added by the compiler; workflows do not call it.');
@@ -154,10 +159,10 @@ export function taskReferenceMarkdown(catalogue: ReadonlyMap<string, TaskSpec>):
     '',
     '<!-- Generated from tasks/catalogue.ts and tasks/*/specs.ts by `npm run docs`. Do not edit: a test fails when this file and the catalogue differ. -->',
     '',
-    'Every task a workflow step can `call:`, with its inputs (`with:`), its output (the step\'s `$<id>`), the errors',
+    "Every task a workflow step can `call:`, with its inputs (`with:`), its output (the step's `$<id>`), the errors",
     'it raises (names a `retry:` or `catch:` can list), whether a repeated call is safe, and the FHIR interactions it',
     'makes. The same list is in the terminal (`clinflow tasks describe NAME`) and in the editor schema. Any task can',
-    'also fail with `States.TaskFailed` (an unexpected error), `States.Timeout` (the step\'s `timeout:`) and',
+    "also fail with `States.TaskFailed` (an unexpected error), `States.Timeout` (the step's `timeout:`) and",
     '`States.HeartbeatTimeout`.',
     '',
     '| task | purpose |',

@@ -75,7 +75,7 @@ export function summarizeExecution(engine: Engine, executionArn: string, workflo
     ...(d.output !== undefined ? { output: parse(d.output) } : {}),
     ...(error && status !== 'SUCCEEDED' ? { error: { ...(lastEntered ? { step: lastEntered } : {}), ...error } } : {}),
     ...(last && !isStepId(last) && status !== 'RUNNING' ? { internalEnd: last } : {}),
-    startedAt: (d.startDate).toISOString(),
+    startedAt: d.startDate.toISOString(),
     ...(d.stopDate instanceof Date ? { stoppedAt: d.stopDate.toISOString() } : {}),
   };
 }

@@ -18,7 +18,7 @@ const REGEX = /^\/(.+)\/([imsu]*)$/s;
 export function partialMatch(expected: unknown, actual: unknown): boolean {
   if (typeof expected === 'string') {
     const re = REGEX.exec(expected);
-    if (re) return new RegExp(re[1] as string, re[2]).test(typeof actual === 'string' ? actual : JSON.stringify(actual) ?? '');
+    if (re) return new RegExp(re[1] as string, re[2]).test(typeof actual === 'string' ? actual : (JSON.stringify(actual) ?? ''));
     return expected === actual;
   }
   if (Array.isArray(expected)) return Array.isArray(actual) && actual.length === expected.length && expected.every((e, i) => partialMatch(e, actual[i]));
@@ -108,13 +108,22 @@ function countOrList(field: string, expected: number | Record<string, unknown>[]
     if (actual.length !== expected) {
       // The count, and the last few items (what came after the expected ones is usually the news).
       const tail = actual.slice(Math.max(expected, actual.length - 3));
-      const more = actual.length > expected && tail.length ? [`  … the last ${tail.length === 1 ? '' : `${tail.length} `}of ${actual.length}:`, ...lineDiff(undefined, tail).map((l) => `  ${l.slice(2)}`).filter((l) => l.trim() !== '(nothing)')] : [];
+      const more =
+        actual.length > expected && tail.length
+          ? [
+              `  … the last ${tail.length === 1 ? '' : `${tail.length} `}of ${actual.length}:`,
+              ...lineDiff(undefined, tail)
+                .map((l) => `  ${l.slice(2)}`)
+                .filter((l) => l.trim() !== '(nothing)'),
+            ]
+          : [];
       out.push({ field, message: `expected ${expected} ${field}, got ${actual.length}`, expected, actual: actual.length, diff: [...lineDiff(expected, actual.length), ...more] });
     }
     return;
   }
   const aligned = alignSameInstant(expected, actual);
-  if (!partialMatch(expected, aligned)) out.push(fail(field, actual.length === expected.length ? `${field} differ` : `expected ${expected.length} ${field}, got ${actual.length}`, expected, project(expected, aligned)));
+  if (!partialMatch(expected, aligned))
+    out.push(fail(field, actual.length === expected.length ? `${field} differ` : `expected ${expected.length} ${field}, got ${actual.length}`, expected, project(expected, aligned)));
 }
 
 /** Every expectation that does not hold (empty: the test passed). Only what `expect` names is checked. */
@@ -122,7 +131,14 @@ export function checkExpectations(expect: TestExpect, observed: Observed): Expec
   const out: ExpectationFailure[] = [];
   const wantTriggered = expect.triggered ?? true;
   if (observed.triggered !== wantTriggered) {
-    out.push(fail('triggered', wantTriggered ? `the trigger did not match: ${observed.reason ?? 'no execution started'}` : 'the trigger matched, but the test expects it not to', wantTriggered, observed.triggered));
+    out.push(
+      fail(
+        'triggered',
+        wantTriggered ? `the trigger did not match: ${observed.reason ?? 'no execution started'}` : 'the trigger matched, but the test expects it not to',
+        wantTriggered,
+        observed.triggered,
+      ),
+    );
     return out;
   }
   const ex = observed.execution;
@@ -139,7 +155,8 @@ export function checkExpectations(expect: TestExpect, observed: Observed): Expec
     else if (!partialMatch(want, ex.outputs[step])) out.push(fail(`outputs.${step}`, `the output of ${step} differs`, want, project(want, ex.outputs[step])));
   }
   if (expect.output !== undefined && !partialMatch(expect.output, ex?.output)) out.push(fail('output', 'the execution output differs', expect.output, project(expect.output, ex?.output)));
-  if (expect.error !== undefined && !partialMatch(expect.error, ex?.error ?? {})) out.push(fail('error', ex?.error ? 'the error differs' : 'the execution did not fail', expect.error, project(expect.error, ex?.error ?? {})));
+  if (expect.error !== undefined && !partialMatch(expect.error, ex?.error ?? {}))
+    out.push(fail('error', ex?.error ? 'the error differs' : 'the execution did not fail', expect.error, project(expect.error, ex?.error ?? {})));
   countOrList('tasks', expect.tasks, observed.tasks, out);
   countOrList('messages', expect.messages, observed.messages, out);
   countOrList('schedules', expect.schedules, observed.schedules, out);

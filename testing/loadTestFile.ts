@@ -120,11 +120,7 @@ export function loadTestFile(file: string, displayName = file): LoadedTestFile {
 
 /** A Bundle (its entries), one resource, or an array of resources → resources, each with an id. */
 export function fixtureResources(json: unknown): FhirResource[] {
-  const list: unknown[] = Array.isArray(json)
-    ? json
-    : isRecord(json) && json.resourceType === 'Bundle'
-      ? ((json.entry as { resource?: unknown }[] | undefined) ?? []).map((e) => e.resource)
-      : [json];
+  const list: unknown[] = Array.isArray(json) ? json : isRecord(json) && json.resourceType === 'Bundle' ? ((json.entry as { resource?: unknown }[] | undefined) ?? []).map((e) => e.resource) : [json];
   return list.map((r, i) => {
     if (!isRecord(r) || typeof r.resourceType !== 'string') throw new Error(`entry ${i} is not a FHIR resource`);
     if (typeof r.id !== 'string' || !r.id) throw new Error(`entry ${i} (${r.resourceType}) has no id`);

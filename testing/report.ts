@@ -54,7 +54,14 @@ export function toJsonReport(files: readonly TestFileResult[]): unknown {
       file: f.file,
       workflow: f.workflow,
       diagnostics: f.diagnostics,
-      tests: f.tests.map((t) => ({ name: t.name, passed: t.passed, durationMs: t.durationMs, simulatedMs: t.simulatedMs, failures: t.failures, ...(t.observed?.execution ? { execution: { status: t.observed.execution.status, path: t.observed.execution.path, error: t.observed.execution.error } } : {}) })),
+      tests: f.tests.map((t) => ({
+        name: t.name,
+        passed: t.passed,
+        durationMs: t.durationMs,
+        simulatedMs: t.simulatedMs,
+        failures: t.failures,
+        ...(t.observed?.execution ? { execution: { status: t.observed.execution.status, path: t.observed.execution.path, error: t.observed.execution.error } } : {}),
+      })),
     })),
   };
 }

@@ -40,11 +40,14 @@ type TimelineItem = { at: string | number; kind: 'answer'; answer: TestAnswer; i
 /** Runs one test of a file: a fresh environment, the trigger, the timeline, then the expectations. */
 export async function runTestCase(spec: WorkflowTestFile, test: WorkflowTestCase, ctx: { testFile: string; workflow: string; workflowsDir: string }): Promise<TestCaseResult> {
   const t0 = Date.now();
-  const fixtures: FhirResource[] = [...resolveFixtures(spec.fixtures as string | FhirResource[] | undefined, ctx.testFile), ...resolveFixtures(test.fixtures as string | FhirResource[] | undefined, ctx.testFile)];
+  const fixtures: FhirResource[] = [
+    ...resolveFixtures(spec.fixtures as string | FhirResource[] | undefined, ctx.testFile),
+    ...resolveFixtures(test.fixtures as string | FhirResource[] | undefined, ctx.testFile),
+  ];
   const env = await WorkflowTestEnvironment.create({
     workflow: ctx.workflow,
     workflowsDir: ctx.workflowsDir,
-    ...(test.load ?? spec.load ? { load: test.load ?? spec.load ?? [] } : {}),
+    ...((test.load ?? spec.load) ? { load: test.load ?? spec.load ?? [] } : {}),
     ...(test.start !== undefined ? { start: test.start } : spec.start !== undefined ? { start: spec.start } : {}),
     fixtures,
     ...(test.mock ? { mock: test.mock } : {}),
@@ -108,7 +111,13 @@ export async function runTestFile(file: string, options: RunTestOptions = {}, di
       }
       // E.g. a fixture the FHIR server refuses: this test fails, saying why; the others still run.
       const message = err instanceof Error ? err.message : String(err);
-      result = { name: test.name, passed: false, failures: [{ field: 'setup', message: `the test could not start: ${message}`, expected: undefined, actual: message, diff: [] }], durationMs: 0, simulatedMs: 0 };
+      result = {
+        name: test.name,
+        passed: false,
+        failures: [{ field: 'setup', message: `the test could not start: ${message}`, expected: undefined, actual: message, diff: [] }],
+        durationMs: 0,
+        simulatedMs: 0,
+      };
     }
     tests.push(result);
     options.onResult?.(result);

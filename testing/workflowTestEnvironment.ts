@@ -127,7 +127,10 @@ export class WorkflowTestEnvironment {
   static async create(options: WorkflowTestEnvironmentOptions): Promise<WorkflowTestEnvironment> {
     const workflowsDir = resolve(options.workflowsDir ?? 'workflows');
     const main = resolveWorkflowFile(options.workflow, workflowsDir);
-    if (!main) throw new WorkflowTestSetupError(`no workflow '${options.workflow}' (looked for ${/\.ya?ml$/.test(options.workflow) ? resolve(options.workflow) : join(workflowsDir, `${options.workflow}.yaml`)})`);
+    if (!main)
+      throw new WorkflowTestSetupError(
+        `no workflow '${options.workflow}' (looked for ${/\.ya?ml$/.test(options.workflow) ? resolve(options.workflow) : join(workflowsDir, `${options.workflow}.yaml`)})`,
+      );
     const others = (options.load ?? []).map((name) => {
       const f = resolveWorkflowFile(name, options.workflowsDir ? workflowsDir : dirname(main));
       if (!f) throw new WorkflowTestSetupError(`load: no workflow '${name}' beside ${main}`);
@@ -176,7 +179,10 @@ export class WorkflowTestEnvironment {
     if (errors.length || !compiled) {
       await runtime.close();
       rmSync(tmp, { recursive: true, force: true });
-      throw new WorkflowTestSetupError(`workflow '${name}' did not compile`, errors.map((d) => ({ ...d, file: d.file.startsWith(tmp) ? join(dirname(main), d.file.slice(tmp.length + 1)) : d.file })));
+      throw new WorkflowTestSetupError(
+        `workflow '${name}' did not compile`,
+        errors.map((d) => ({ ...d, file: d.file.startsWith(tmp) ? join(dirname(main), d.file.slice(tmp.length + 1)) : d.file })),
+      );
     }
     let seq = 0;
     const env = new WorkflowTestEnvironment(runtime, clock, compiled, fhirTriggerOf(main), options.executionName ?? (() => `test-${++seq}`), tmp, calls, messages);
@@ -223,7 +229,11 @@ export class WorkflowTestEnvironment {
       }
     } else res = resource;
     if (!res.id) throw new Error('trigger.resource needs an id (the event names the resource by Type/id)');
-    const event = changeEventFor(res, interaction, this.workflow, { server: this.runtime.urls.fhir, id: `evt-${this.calls.length}-${this.clock.now()}`, time: new Date(this.clock.now()).toISOString() });
+    const event = changeEventFor(res, interaction, this.workflow, {
+      server: this.runtime.urls.fhir,
+      id: `evt-${this.calls.length}-${this.clock.now()}`,
+      time: new Date(this.clock.now()).toISOString(),
+    });
     return this.startWithEvent(event, res);
   }
 
@@ -383,7 +393,14 @@ export class WorkflowTestEnvironment {
         /* not JSON: keep the text */
       }
       const workflow = /stateMachine:clinflow-([^:]+)/.exec(input.Target?.Arn ?? '')?.[1];
-      schedules.push({ name: input.Name ?? '', group: input.GroupName ?? 'default', expression: input.ScheduleExpression ?? '', ...(workflow ? { workflow } : {}), ...(parsed === undefined ? {} : { input: parsed }), at: new Date(clock.now()).toISOString() });
+      schedules.push({
+        name: input.Name ?? '',
+        group: input.GroupName ?? 'default',
+        expression: input.ScheduleExpression ?? '',
+        ...(workflow ? { workflow } : {}),
+        ...(parsed === undefined ? {} : { input: parsed }),
+        at: new Date(clock.now()).toISOString(),
+      });
       return out;
     };
   }

@@ -24,7 +24,11 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('clinflow/testing: the package export', () => {
   it('resolves through package.json exports for plain Node too (with tsx, as bin/clinflow.cjs runs)', () => {
-    const r = spawnSync(process.execPath, ['-e', "require('tsx/cjs'); const t = require('clinflow/testing'); process.stdout.write(typeof t.WorkflowTestEnvironment + ' ' + typeof t.runTestFile + ' ' + typeof require('clinflow').main)"], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(
+      process.execPath,
+      ['-e', "require('tsx/cjs'); const t = require('clinflow/testing'); process.stdout.write(typeof t.WorkflowTestEnvironment + ' ' + typeof t.runTestFile + ' ' + typeof require('clinflow').main)"],
+      { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+    );
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('function function function');
   }, 90_000);
@@ -32,7 +36,13 @@ describe('clinflow/testing: the package export', () => {
 
 describe('WorkflowTestEnvironment', () => {
   it('runs a 90-day medication course on the simulated clock in seconds: one reminder a day at 09:00 London time', async () => {
-    const env = await WorkflowTestEnvironment.create({ workflow: 'medication-reminders', workflowsDir: WORKFLOWS, load: ['reminder-delivery', 'replenish-reminders'], start: '2026-03-09T14:00:00Z', fixtures: medicationFixtures });
+    const env = await WorkflowTestEnvironment.create({
+      workflow: 'medication-reminders',
+      workflowsDir: WORKFLOWS,
+      load: ['reminder-delivery', 'replenish-reminders'],
+      start: '2026-03-09T14:00:00Z',
+      fixtures: medicationFixtures,
+    });
     try {
       const t0 = Date.now();
       const started = await env.startFromResource('MedicationRequest/med-1', 'create');
@@ -75,7 +85,7 @@ describe('WorkflowTestEnvironment', () => {
     }
   }, 120_000);
 
-  it('against a shared FHIR server (fhirUrl) lists only the Tasks this run made, not everyone else\'s', async () => {
+  it("against a shared FHIR server (fhirUrl) lists only the Tasks this run made, not everyone else's", async () => {
     const sandbox = await startSandbox({ seed: false });
     try {
       const fixtures = (JSON.parse(readFileSync(join(WORKFLOWS, 'fixtures', 'abnormal-lab.bundle.json'), 'utf8')) as { entry: { resource: FhirResource }[] }).entry.map((e) => e.resource);
@@ -128,12 +138,17 @@ describe('runTestFile', () => {
     const failed = r.tests.find((t) => !t.passed);
     expect(failed?.failures.map((f) => f.field)).toEqual(['outputs.cancel']);
     expect(failed?.failures[0]?.diff).toEqual(['- deleted: 2', '+ deleted: 0']);
-    expect(formatTestResult(failed!)).toMatch(/✗ a stopped order's reminders are cancelled[\s\S]*outputs\.cancel: the output of cancel differs\n\s+- expected {2}\+ actual\n\s+- deleted: 2\n\s+\+ deleted: 0/);
+    expect(formatTestResult(failed!)).toMatch(
+      /✗ a stopped order's reminders are cancelled[\s\S]*outputs\.cancel: the output of cancel differs\n\s+- expected {2}\+ actual\n\s+- deleted: 2\n\s+\+ deleted: 0/,
+    );
     expect(exitCodeOf([r])).toBe(1);
   }, 60_000);
 
   it('an invalid test file is refused with file:line:col and a suggestion, and nothing runs (exit 2)', () => {
-    writeFileSync(join(dir, 'x.test.yaml'), ['workflow: cancel-reminders', 'tests:', '  - name: one', '    trigger: { resource: MedicationRequest/m1 }', '    expect:', '      stauts: SUCCEEDED', ''].join('\n'));
+    writeFileSync(
+      join(dir, 'x.test.yaml'),
+      ['workflow: cancel-reminders', 'tests:', '  - name: one', '    trigger: { resource: MedicationRequest/m1 }', '    expect:', '      stauts: SUCCEEDED', ''].join('\n'),
+    );
     const loaded = loadTestFile(join(dir, 'x.test.yaml'), 'x.test.yaml');
     expect(loaded.spec).toBeUndefined();
     expect(loaded.diagnostics).toEqual([expect.objectContaining({ file: 'x.test.yaml', line: 6, col: 7, message: "unknown key 'stauts'", suggestion: 'status' })]);

@@ -48,7 +48,13 @@ describe('AuditEvent export (IHE BALP) to the FHIR sandbox', () => {
       r.end();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    attached = attachApi(server, { engine, bus, scheduler, dataDir: dir, env: { CLINFLOW_ACCESS_KEY_ID: KEY.accessKeyId, CLINFLOW_SECRET_ACCESS_KEY: KEY.secretAccessKey, CLINFLOW_AUDIT_FHIR_URL: sandbox.baseUrl } });
+    attached = attachApi(server, {
+      engine,
+      bus,
+      scheduler,
+      dataDir: dir,
+      env: { CLINFLOW_ACCESS_KEY_ID: KEY.accessKeyId, CLINFLOW_SECRET_ACCESS_KEY: KEY.secretAccessKey, CLINFLOW_AUDIT_FHIR_URL: sandbox.baseUrl },
+    });
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     sfn = new SFNClient({ endpoint, region: 'us-east-1', credentials: KEY, maxAttempts: 1, disableHostPrefix: true });
   }, 60_000);
@@ -74,7 +80,17 @@ describe('AuditEvent export (IHE BALP) to the FHIR sandbox', () => {
     const wrong = new SFNClient({ endpoint, region: 'us-east-1', credentials: { ...KEY, secretAccessKey: 'wrong' }, maxAttempts: 1, disableHostPrefix: true });
     await expect(wrong.send(new StopExecutionCommand({ executionArn }))).rejects.toMatchObject({ name: 'InvalidSignatureException' });
     // A row an ops command writes straight into the trail (no API call) goes out with the next pass.
-    new AuditLog(db).append({ atMs: Date.now(), accessKey: KEY.accessKeyId, sourceIp: 'local-cli', service: 'clinflow', action: 'CompleteHumanTask', resource: 'Task/t1', kind: 'change', outcome: 'ok', requestHash: hashRequest('{}') });
+    new AuditLog(db).append({
+      atMs: Date.now(),
+      accessKey: KEY.accessKeyId,
+      sourceIp: 'local-cli',
+      service: 'clinflow',
+      action: 'CompleteHumanTask',
+      resource: 'Task/t1',
+      kind: 'change',
+      outcome: 'ok',
+      requestHash: hashRequest('{}'),
+    });
     await attached.auditExport?.exportPending();
 
     const rows = new AuditLog(db).list({ limit: 10 }).reverse();
@@ -92,9 +108,21 @@ describe('AuditEvent export (IHE BALP) to the FHIR sandbox', () => {
         { type: { coding: [{ code: '110153' }] }, who: { identifier: { system: 'urn:clinflow:access-key', value: KEY.accessKeyId } }, requestor: true, network: { address: '127.0.0.1', type: '2' } },
         { type: { coding: [{ code: '110152' }] }, requestor: false },
       ],
-      entity: [{ what: { identifier: { system: 'urn:ietf:rfc:3986', value: executionArn } }, detail: [{ type: 'requestHash', valueString: rows[0]!.requestHash }, { type: 'auditChainHash', valueString: rows[0]!.hash }] }],
+      entity: [
+        {
+          what: { identifier: { system: 'urn:ietf:rfc:3986', value: executionArn } },
+          detail: [
+            { type: 'requestHash', valueString: rows[0]!.requestHash },
+            { type: 'auditChainHash', valueString: rows[0]!.hash },
+          ],
+        },
+      ],
     });
-    expect(describe).toMatchObject({ action: 'R', meta: { profile: ['https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit.Read'] }, entity: [{ what: { identifier: { value: executionArn } } }] });
+    expect(describe).toMatchObject({
+      action: 'R',
+      meta: { profile: ['https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit.Read'] },
+      entity: [{ what: { identifier: { value: executionArn } } }],
+    });
     expect(refused).toMatchObject({ action: 'E', outcome: '4', outcomeDesc: 'InvalidSignatureException' });
     expect(task).toMatchObject({ subtype: [{ code: 'clinflow:CompleteHumanTask' }], entity: [{ what: { reference: 'Task/t1' } }] });
     expect(JSON.stringify(events)).not.toContain('Synthetic-Quinn');

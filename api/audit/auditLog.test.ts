@@ -7,7 +7,17 @@ import { openDatabase, type Db } from '../../core/db/openDatabase';
 import { startApiFixture } from '../testing/apiFixture';
 import { AuditLog, type AuditEntry } from './auditLog';
 
-const entry = (i: number): AuditEntry => ({ atMs: 1_900_000_000_000 + i, accessKey: 'AKIATEST', sourceIp: '127.0.0.1', service: 'states', action: 'DescribeExecution', resource: `arn:e${i}`, kind: 'data', outcome: 'ok', requestHash: '0'.repeat(64) });
+const entry = (i: number): AuditEntry => ({
+  atMs: 1_900_000_000_000 + i,
+  accessKey: 'AKIATEST',
+  sourceIp: '127.0.0.1',
+  service: 'states',
+  action: 'DescribeExecution',
+  resource: `arn:e${i}`,
+  kind: 'data',
+  outcome: 'ok',
+  requestHash: '0'.repeat(64),
+});
 const repoRoot = resolve(__dirname, '..', '..');
 
 /**

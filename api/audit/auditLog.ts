@@ -122,7 +122,9 @@ export class AuditLog {
     private readonly syncFile: (path: string, done: (err: NodeJS.ErrnoException | null) => void) => void = fsyncFile,
   ) {
     ensureSchema(db, 'audit', auditSchema);
-    this.insert = db.prepare('INSERT INTO audit_log (seq, at_ms, access_key, source_ip, service, action, resource, kind, outcome, request_hash, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    this.insert = db.prepare(
+      'INSERT INTO audit_log (seq, at_ms, access_key, source_ip, service, action, resource, kind, outcome, request_hash, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     this.last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
     const walMode = !db.memory && String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
     this.wal = walMode ? `${db.name}-wal` : undefined;
@@ -135,14 +137,16 @@ export class AuditLog {
     if (this.relax !== undefined) this.db.pragma('synchronous = NORMAL');
     let row: AuditRow;
     try {
-      row = this.db.transaction(() => {
-        const last = this.last.get() as { seq: number; hash: string } | undefined;
-        const seq = (last?.seq ?? 0) + 1;
-        const prevHash = last?.hash ?? GENESIS;
-        const hash = rowHash(prevHash, e, seq);
-        this.insert.run(seq, e.atMs, e.accessKey, e.sourceIp, e.service, e.action, e.resource, e.kind, e.outcome, e.requestHash, prevHash, hash);
-        return { ...e, seq, prevHash, hash };
-      }).immediate();
+      row = this.db
+        .transaction(() => {
+          const last = this.last.get() as { seq: number; hash: string } | undefined;
+          const seq = (last?.seq ?? 0) + 1;
+          const prevHash = last?.hash ?? GENESIS;
+          const hash = rowHash(prevHash, e, seq);
+          this.insert.run(seq, e.atMs, e.accessKey, e.sourceIp, e.service, e.action, e.resource, e.kind, e.outcome, e.requestHash, prevHash, hash);
+          return { ...e, seq, prevHash, hash };
+        })
+        .immediate();
     } finally {
       if (this.relax !== undefined) this.db.pragma(`synchronous = ${this.relax}`);
     }

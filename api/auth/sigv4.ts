@@ -57,12 +57,20 @@ function parseAmzDate(s: string): number {
   return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
 }
 
-const toAmzDate = (ms: number): string => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const toAmzDate = (ms: number): string =>
+  new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 /** The canonical request of SigV4 for a non-S3 service (each path segment URI-encoded again). */
 export function canonicalRequest(req: SignedRequest, signedHeaders: readonly string[], payloadHash: string): string {
   const [rawPath = '/', rawQuery = ''] = req.url.split('?', 2) as [string, string?];
-  const path = rawPath.split('/').map((seg) => uriEscape(safeDecode(seg))).join('/') || '/';
+  const path =
+    rawPath
+      .split('/')
+      .map((seg) => uriEscape(safeDecode(seg)))
+      .join('/') || '/';
   const query = rawQuery
     .split('&')
     .filter((p) => p !== '')
@@ -105,14 +113,16 @@ export function verifySigV4(req: SignedRequest, keys: ReadonlyMap<string, Access
   const m = /^AWS4-HMAC-SHA256\s+Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})\s*$/.exec(auth);
   if (!m) throw new AwsError('IncompleteSignatureException', 'Authorization header requires Credential, SignedHeaders and Signature parameters (AWS4-HMAC-SHA256)');
   const [accessKeyId, date, region, service, terminator] = (m[1] ?? '').split('/');
-  if (!accessKeyId || !date || !region || !service || terminator !== 'aws4_request') throw new AwsError('IncompleteSignatureException', 'Credential must have the form <key>/<date>/<region>/<service>/aws4_request');
+  if (!accessKeyId || !date || !region || !service || terminator !== 'aws4_request')
+    throw new AwsError('IncompleteSignatureException', 'Credential must have the form <key>/<date>/<region>/<service>/aws4_request');
   const signedHeaders = (m[2] ?? '').split(';');
   if (!signedHeaders.includes('host')) throw new AwsError('IncompleteSignatureException', "'Host' must be a signed header");
   const amzDate = header(req.headers, 'x-amz-date');
   if (amzDate === undefined || !signedHeaders.includes('x-amz-date')) throw new AwsError('IncompleteSignatureException', "Authorization header requires existence of a signed 'X-Amz-Date' header");
   const signedAt = parseAmzDate(amzDate);
   if (Number.isNaN(signedAt)) throw new AwsError('IncompleteSignatureException', `X-Amz-Date '${amzDate.slice(0, 32)}' is not in ISO 8601 basic format (YYYYMMDDTHHMMSSZ)`);
-  if (amzDate.slice(0, 8) !== date) throw new AwsError('InvalidSignatureException', `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${date}' != '${amzDate.slice(0, 8)}'`);
+  if (amzDate.slice(0, 8) !== date)
+    throw new AwsError('InvalidSignatureException', `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${date}' != '${amzDate.slice(0, 8)}'`);
   if (signedAt < nowMs - MAX_SKEW_MS) {
     throw new AwsError('InvalidSignatureException', `Signature expired: ${amzDate} is now earlier than ${toAmzDate(nowMs - MAX_SKEW_MS)} (${toAmzDate(nowMs)} - 15 min.)`);
   }
@@ -122,10 +132,13 @@ export function verifySigV4(req: SignedRequest, keys: ReadonlyMap<string, Access
   const key = keys.get(accessKeyId);
   if (!key) throw new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.');
   const payloadHash = header(req.headers, 'x-amz-content-sha256') ?? sha256(req.body);
-  if (payloadHash !== 'UNSIGNED-PAYLOAD' && payloadHash !== sha256(req.body)) throw new AwsError('InvalidSignatureException', 'The provided x-amz-content-sha256 header does not match what was computed.');
+  if (payloadHash !== 'UNSIGNED-PAYLOAD' && payloadHash !== sha256(req.body))
+    throw new AwsError('InvalidSignatureException', 'The provided x-amz-content-sha256 header does not match what was computed.');
   const scope = `${date}/${region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonicalRequest(req, signedHeaders, payloadHash))].join('\n');
-  const expected = createHmac('sha256', cachedSigningKey(key.secretAccessKey, date, region, service)).update(stringToSign, 'utf8').digest();
+  const expected = createHmac('sha256', cachedSigningKey(key.secretAccessKey, date, region, service))
+    .update(stringToSign, 'utf8')
+    .digest();
   const given = Buffer.from(m[3] ?? '', 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new AwsError(

@@ -74,13 +74,30 @@ describe('execution lifecycle: log lines and /metrics', () => {
       res.end();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    attached = attachApi(server, { engine, bus, scheduler, dataDir: dir, log, renderMetrics: () => '', env: { CLINFLOW_ACCESS_KEY_ID: 'AKIALIFECYCLETEST001', CLINFLOW_SECRET_ACCESS_KEY: 'lifecycle-secret-for-tests-only-0000000' } });
+    attached = attachApi(server, {
+      engine,
+      bus,
+      scheduler,
+      dataDir: dir,
+      log,
+      renderMetrics: () => '',
+      env: { CLINFLOW_ACCESS_KEY_ID: 'AKIALIFECYCLETEST001', CLINFLOW_SECRET_ACCESS_KEY: 'lifecycle-secret-for-tests-only-0000000' },
+    });
 
-    engine.createStateMachine({ name: 'clinflow-intake', definition: JSON.stringify({ StartAt: 'A', States: { A: { Type: 'Task', Resource: `${FN}fast`, Next: 'B' }, B: { Type: 'Task', Resource: `${FN}slow`, End: true } } }) });
+    engine.createStateMachine({
+      name: 'clinflow-intake',
+      definition: JSON.stringify({ StartAt: 'A', States: { A: { Type: 'Task', Resource: `${FN}fast`, Next: 'B' }, B: { Type: 'Task', Resource: `${FN}slow`, End: true } } }),
+    });
     engine.createStateMachine({ name: 'clinflow-broken', definition: task('bad') });
     engine.createStateMachine({ name: 'clinflow-slowpoke', definition: JSON.stringify({ TimeoutSeconds: 5, StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 60, End: true } } }) });
     engine.createStateMachine({ name: 'clinflow-hold', definition: JSON.stringify({ StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 86_400, End: true } } }) });
-    engine.createStateMachine({ name: 'clinflow-review', definition: JSON.stringify({ StartAt: 'R', States: { R: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } }, End: true } } }) });
+    engine.createStateMachine({
+      name: 'clinflow-review',
+      definition: JSON.stringify({
+        StartAt: 'R',
+        States: { R: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } }, End: true } },
+      }),
+    });
     engine.createStateMachine({ name: 'clinflow-reminder-delivery', definition: JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }) });
 
     // One at a time: the task port moves the one shared clock, so overlapping runs would share time.
@@ -106,7 +123,11 @@ describe('execution lifecycle: log lines and /metrics', () => {
     await scheduler.createScheduleGroup({ Name: 'clinflow-workflows' });
     const target = { Arn: `${SM}clinflow-reminder-delivery`, RoleArn: 'arn:aws:iam::000000000000:role/s', Input: '{}' };
     const at = (ms: number) => `at(${new Date(ms).toISOString().slice(0, 19)})`;
-    for (const [name, group] of [['r1', 'clinflow-reminders'], ['r2', 'clinflow-reminders'], ['nightly', 'clinflow-workflows']] as const) {
+    for (const [name, group] of [
+      ['r1', 'clinflow-reminders'],
+      ['r2', 'clinflow-reminders'],
+      ['nightly', 'clinflow-workflows'],
+    ] as const) {
       await scheduler.createSchedule({ Name: name, GroupName: group, ScheduleExpression: at(clock.now() + 86_400_000), FlexibleTimeWindow: { Mode: 'OFF' }, Target: target });
     }
     // Dead letters: a rule and a schedule whose target state machine does not exist (AWS does not retry that).
@@ -114,7 +135,12 @@ describe('execution lifecycle: log lines and /metrics', () => {
     bus.putTargets({ Rule: 'to-nowhere', Targets: [{ Id: 'gone', Arn: `${SM}clinflow-missing` }] });
     await bus.putEvents([{ Source: 'lab.system', DetailType: 'Result', Detail: '{}' }]);
     await bus.deliverDue();
-    await scheduler.createSchedule({ Name: 'doomed', ScheduleExpression: at(clock.now() + 1000), FlexibleTimeWindow: { Mode: 'OFF' }, Target: { ...target, Arn: `${SM}clinflow-missing`, RetryPolicy: { MaximumRetryAttempts: 0 } } });
+    await scheduler.createSchedule({
+      Name: 'doomed',
+      ScheduleExpression: at(clock.now() + 1000),
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: { ...target, Arn: `${SM}clinflow-missing`, RetryPolicy: { MaximumRetryAttempts: 0 } },
+    });
     clock.advance(2000);
     await scheduler.fireDue();
   }, 60_000);
@@ -145,7 +171,11 @@ describe('execution lifecycle: log lines and /metrics', () => {
     const i1 = ended.find((l) => l.obj.execution === 'i-1');
     // 20 ms + 1.5 s of task time on the simulated clock.
     expect(i1).toEqual({ level: 'info', msg: 'execution ended', obj: { event: 'execution.ended', workflow: 'clinflow-intake', execution: 'i-1', status: 'SUCCEEDED', durationMs: 1520 } });
-    expect(ended.find((l) => l.obj.execution === 'b-1')).toEqual({ level: 'warn', msg: 'execution ended', obj: { event: 'execution.ended', workflow: 'clinflow-broken', execution: 'b-1', status: 'FAILED', durationMs: 0, error: 'Test.Failed' } });
+    expect(ended.find((l) => l.obj.execution === 'b-1')).toEqual({
+      level: 'warn',
+      msg: 'execution ended',
+      obj: { event: 'execution.ended', workflow: 'clinflow-broken', execution: 'b-1', status: 'FAILED', durationMs: 0, error: 'Test.Failed' },
+    });
     expect(ended.find((l) => l.obj.execution === 's-1')?.obj).toMatchObject({ status: 'TIMED_OUT', durationMs: 5000 });
     expect(ended.find((l) => l.obj.execution === 'h-2')?.obj).toMatchObject({ status: 'ABORTED', error: 'Ops.Cancelled' });
     // Inputs and causes carry the synthetic name; no log line does.

@@ -10,7 +10,11 @@ export const REMINDER_LATE_AFTER_MS = 60_000;
 
 const label = (v: string): string => v.replace(/["\\\n]/g, '_');
 /** `arn:aws:lambda:…:function:clinflow-fhir-read` → `clinflow-fhir-read`; service integrations keep their ARN tail. */
-const taskName = (resource: string): string => resource.split(':').slice(resource.includes(':function:') ? -1 : 5).join(':') || resource;
+const taskName = (resource: string): string =>
+  resource
+    .split(':')
+    .slice(resource.includes(':function:') ? -1 : 5)
+    .join(':') || resource;
 
 interface Histogram {
   buckets: number[];
@@ -69,7 +73,15 @@ export class ExecutionLifecycle {
     this.inc(`clinflow_executions_${kind}_total{workflow="${wf}"}`);
     this.inc(`clinflow_execution_duration_seconds_sum{workflow="${wf}"}`, durationMs / 1000);
     this.inc(`clinflow_execution_duration_seconds_count{workflow="${wf}"}`);
-    const fields = { event: 'execution.ended', workflow: e.stateMachineName, ...version, execution: e.executionName, status: e.status, durationMs, ...(e.error === undefined ? {} : { error: e.error }) };
+    const fields = {
+      event: 'execution.ended',
+      workflow: e.stateMachineName,
+      ...version,
+      execution: e.executionName,
+      status: e.status,
+      durationMs,
+      ...(e.error === undefined ? {} : { error: e.error }),
+    };
     if (e.status === 'SUCCEEDED') this.log?.info(fields, 'execution ended');
     else this.log?.warn(fields, 'execution ended');
   }
@@ -114,12 +126,17 @@ export class ExecutionLifecycle {
     }
     const db = this.engine.db;
     type('clinflow_executions_running', 'gauge');
-    for (const r of db.prepare("SELECT m.name AS wf, count(*) AS n FROM sfn_executions e JOIN sfn_state_machines m ON m.id = e.state_machine_id WHERE e.status = 'RUNNING' GROUP BY m.name").all() as { wf: string; n: number }[]) {
+    for (const r of db.prepare("SELECT m.name AS wf, count(*) AS n FROM sfn_executions e JOIN sfn_state_machines m ON m.id = e.state_machine_id WHERE e.status = 'RUNNING' GROUP BY m.name").all() as {
+      wf: string;
+      n: number;
+    }[]) {
       lines.push(`clinflow_executions_running{workflow="${label(r.wf)}"} ${r.n}`);
     }
     type('clinflow_executions_waiting', 'gauge');
     for (const r of db
-      .prepare("SELECT m.name AS wf, count(DISTINCT t.execution_id) AS n FROM sfn_task_tokens t JOIN sfn_executions e ON e.id = t.execution_id JOIN sfn_state_machines m ON m.id = e.state_machine_id WHERE t.status = 'open' AND e.status = 'RUNNING' GROUP BY m.name")
+      .prepare(
+        "SELECT m.name AS wf, count(DISTINCT t.execution_id) AS n FROM sfn_task_tokens t JOIN sfn_executions e ON e.id = t.execution_id JOIN sfn_state_machines m ON m.id = e.state_machine_id WHERE t.status = 'open' AND e.status = 'RUNNING' GROUP BY m.name",
+      )
       .all() as { wf: string; n: number }[]) {
       lines.push(`clinflow_executions_waiting{workflow="${label(r.wf)}"} ${r.n}`);
     }

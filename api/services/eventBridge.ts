@@ -18,7 +18,8 @@ export function eventBridgeOperations(bus: LocalEventBus): OperationTable {
       write: true,
       run: async (i, ctx) => {
         const entries = i.Entries;
-        if (!Array.isArray(entries) || entries.length < 1 || entries.length > 10) throw new AwsError('ValidationException', "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and 10");
+        if (!Array.isArray(entries) || entries.length < 1 || entries.length > 10)
+          throw new AwsError('ValidationException', "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and 10");
         const results: Record<string, unknown>[] = new Array(entries.length);
         const allowed: { index: number; entry: PutEventsRequestEntry }[] = [];
         const trusted = ctx.caller.service;
@@ -32,7 +33,8 @@ export function eventBridgeOperations(bus: LocalEventBus): OperationTable {
             ...(Array.isArray(e.Resources) ? { Resources: e.Resources.filter((r): r is string => typeof r === 'string') } : {}),
             ...(typeof e.Time === 'number' ? { Time: new Date(e.Time * 1000) } : {}),
           };
-          if (!trusted && (entry.Source ?? '').toLowerCase().startsWith(RESERVED_SOURCE_PREFIX)) results[index] = { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' };
+          if (!trusted && (entry.Source ?? '').toLowerCase().startsWith(RESERVED_SOURCE_PREFIX))
+            results[index] = { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' };
           else allowed.push({ index, entry });
         });
         if (allowed.length) {

@@ -79,7 +79,10 @@ describe('ExecutionQuery', () => {
       expect({ input, plan }).toEqual({ input, plan: expect.not.stringMatching(/\bSCAN\b|TEMP B-TREE/) });
     }
     // Across every state machine (the console, `executions list` without a workflow): the same seek, no prefix.
-    for (const [input, index] of [[{}, 'sfn_executions_all_by_start'], [{ statusFilter: 'FAILED', nextToken: deep }, 'sfn_executions_all_by_status_start']] as const) {
+    for (const [input, index] of [
+      [{}, 'sfn_executions_all_by_start'],
+      [{ statusFilter: 'FAILED', nextToken: deep }, 'sfn_executions_all_by_status_start'],
+    ] as const) {
       const plan = query.explain({ clinflowAllStateMachines: true, ...input }).join('\n');
       expect({ input, plan }).toEqual({ input, plan: expect.stringContaining(`USING INDEX ${index}`) });
       // With no filter at all the first page walks the index backwards until LIMIT (`SCAN … USING
@@ -96,7 +99,7 @@ describe('ExecutionQuery', () => {
   it('continues from an id-only token (the form before start-time keys) and refuses a bad one', () => {
     const all = expected('');
     const first = query.listExecutions({ stateMachineArn, maxResults: 10 });
-    const lastId = (engine.db.prepare('SELECT id FROM sfn_executions WHERE name = ?').pluck().get(first.executions[9]!.name) as number);
+    const lastId = engine.db.prepare('SELECT id FROM sfn_executions WHERE name = ?').pluck().get(first.executions[9]!.name) as number;
     const legacy = query.listExecutions({ stateMachineArn, maxResults: 10, nextToken: token({ c: lastId }) });
     expect(legacy.executions.map((e) => e.name)).toEqual(all.slice(10, 20));
     for (const bad of ['!!', token({ c: 'x' }), token({ c: 99_999 })]) expect(() => query.listExecutions({ stateMachineArn, nextToken: bad })).toThrow('Invalid pagination token');
@@ -117,8 +120,12 @@ describe('journal_indexes migration', () => {
       raw.exec("DROP INDEX sfn_executions_by_start; DROP INDEX sfn_executions_by_status_start; DROP INDEX sfn_executions_redriven; DELETE FROM schema_versions WHERE module = 'journal_indexes';");
       raw.close();
       const again = new Engine({ database: file, clock: new SimulatedClock(Date.UTC(2030, 0, 1)), ids: sequentialIds() });
-      const indexes = (again.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sfn_executions' ORDER BY name").pluck().all() as string[]).filter((n) => n.startsWith('sfn_executions_'));
-      expect(indexes).toEqual(expect.arrayContaining(['sfn_executions_by_start', 'sfn_executions_by_status_start', 'sfn_executions_redriven', 'sfn_executions_all_by_start', 'sfn_executions_all_by_status_start']));
+      const indexes = (again.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sfn_executions' ORDER BY name").pluck().all() as string[]).filter((n) =>
+        n.startsWith('sfn_executions_'),
+      );
+      expect(indexes).toEqual(
+        expect.arrayContaining(['sfn_executions_by_start', 'sfn_executions_by_status_start', 'sfn_executions_redriven', 'sfn_executions_all_by_start', 'sfn_executions_all_by_status_start']),
+      );
       expect(again.db.prepare("SELECT version FROM schema_versions WHERE module = 'journal_indexes'").pluck().get()).toBe(journalIndexSchema.length);
       expect(new ExecutionQuery(again).listExecutions({ stateMachineArn }).executions.map((e) => e.name)).toEqual(['before']);
       await again.close();

@@ -140,8 +140,7 @@ export class ExecutionQuery {
       // planner would otherwise walk every execution of that status to find the few redriven.
       where.push('e.redrive_count > 0');
       if (typeof ref !== 'string') from = 'sfn_executions e INDEXED BY sfn_executions_redriven';
-    }
-    else if (redrive === 'NOT_REDRIVEN') where.push('e.redrive_count = 0');
+    } else if (redrive === 'NOT_REDRIVEN') where.push('e.redrive_count = 0');
     else if (redrive !== undefined && redrive !== null) throw new AwsError('ValidationException', 'redriveFilter must be REDRIVEN or NOT_REDRIVEN');
     if (typeof input.clinflowStartedAfter === 'number') {
       where.push('e.start_ms >= ?');
@@ -158,11 +157,11 @@ export class ExecutionQuery {
       params.push(cursor.s, cursor.c);
     }
     const max = input.maxResults;
-    if (max !== undefined && max !== null && (typeof max !== 'number' || !Number.isInteger(max) || max < 0 || max > 1000)) throw new AwsError('ValidationException', 'maxResults must be an integer between 0 and 1000');
+    if (max !== undefined && max !== null && (typeof max !== 'number' || !Number.isInteger(max) || max < 0 || max > 1000))
+      throw new AwsError('ValidationException', 'maxResults must be an integer between 0 and 1000');
     const limit = typeof max === 'number' && max > 0 ? max : 100;
     params.push(limit + 1);
     const sql = `SELECT e.id, e.state_machine_id, e.name, e.status, e.start_ms, e.stop_ms, e.redrive_count, e.redrive_ms, e.version FROM ${from}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY e.start_ms DESC, e.id DESC LIMIT ?`;
     return { sql, params, limit };
   }
 }
-

@@ -51,7 +51,9 @@ export class ExecutionRefIndex {
   private catchUpKeys(): void {
     const db = this.engine.db;
     const mark = db.prepare("SELECT last_id FROM ops_index_progress WHERE name = 'correlation'").get() as { last_id: number } | undefined;
-    const rows = db.prepare('SELECT rowid AS id, execution_arn AS arn, correlation_key AS key, created_ms AS createdMs FROM correlation_keys WHERE rowid > ? ORDER BY rowid').all(mark?.last_id ?? 0) as { id: number; arn: string; key: string; createdMs: number }[];
+    const rows = db
+      .prepare('SELECT rowid AS id, execution_arn AS arn, correlation_key AS key, created_ms AS createdMs FROM correlation_keys WHERE rowid > ? ORDER BY rowid')
+      .all(mark?.last_id ?? 0) as { id: number; arn: string; key: string; createdMs: number }[];
     const newest = rows[rows.length - 1]?.createdMs;
     if (newest === undefined) return;
     const insert = db.prepare('INSERT OR IGNORE INTO ops_execution_refs (ref, execution_id) VALUES (?, ?)');

@@ -71,7 +71,10 @@ export function stepFunctionsOperations(deps: StepFunctionsDeps): OperationTable
       write: false,
       run: (i) => {
         const sm = smArnFor(i.stateMachineArn);
-        const rows = engine.db.prepare('SELECT version, created_ms FROM sfn_revisions WHERE state_machine_id = ? AND version IS NOT NULL ORDER BY version DESC LIMIT 1000').all(sm.id) as { version: number; created_ms: number }[];
+        const rows = engine.db.prepare('SELECT version, created_ms FROM sfn_revisions WHERE state_machine_id = ? AND version IS NOT NULL ORDER BY version DESC LIMIT 1000').all(sm.id) as {
+          version: number;
+          created_ms: number;
+        }[];
         return { stateMachineVersions: rows.map((r) => ({ stateMachineVersionArn: `${makeStateMachineArn(sm.name)}:${r.version}`, creationDate: new Date(r.created_ms) })) };
       },
     },
@@ -102,7 +105,13 @@ export function stepFunctionsOperations(deps: StepFunctionsDeps): OperationTable
         }
         const { redriveCount: _c, redriveStatus: _s, inputDetails, outputDetails, stateMachineVersionArn: _v, ...rest } = d;
         const status = FINAL.has(d.status) ? d.status : 'TIMED_OUT';
-        return { ...rest, status, ...(inputDetails ? { inputDetails } : {}), ...(outputDetails ? { outputDetails } : {}), billingDetails: { billedMemoryUsedInMB: 0, billedDurationInMilliseconds: 0 } };
+        return {
+          ...rest,
+          status,
+          ...(inputDetails ? { inputDetails } : {}),
+          ...(outputDetails ? { outputDetails } : {}),
+          billingDetails: { billedMemoryUsedInMB: 0, billedDurationInMilliseconds: 0 },
+        };
       },
       audit: (_i, out) => ({ kind: 'change', resource: (out as { executionArn: string }).executionArn }),
     },

@@ -51,8 +51,19 @@ describe('TestState on Task states', () => {
     const mock = { errorOutput: { error: 'FHIR.Unavailable', cause: 'HTTP 503' } };
     expect(await runTestState({ definition: task({ Retry: retry }), input: '{}', mock })).toEqual({ status: 'RETRIABLE', error: 'FHIR.Unavailable', cause: 'HTTP 503' });
     expect(await runTestState({ definition: task({ Retry: retry }), input: '{}', mock, stateConfiguration: { retrierRetryCount: 1 } })).toMatchObject({ status: 'RETRIABLE' });
-    const caught = await runTestState({ definition: task({ Retry: retry, Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Escalate', ResultPath: '$.error' }] }), input: '{"x":1}', mock, stateConfiguration: { retrierRetryCount: 2 } });
-    expect(caught).toEqual({ status: 'CAUGHT_ERROR', nextState: 'Escalate', error: 'FHIR.Unavailable', cause: 'HTTP 503', output: JSON.stringify({ x: 1, error: { Error: 'FHIR.Unavailable', Cause: 'HTTP 503' } }) });
+    const caught = await runTestState({
+      definition: task({ Retry: retry, Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Escalate', ResultPath: '$.error' }] }),
+      input: '{"x":1}',
+      mock,
+      stateConfiguration: { retrierRetryCount: 2 },
+    });
+    expect(caught).toEqual({
+      status: 'CAUGHT_ERROR',
+      nextState: 'Escalate',
+      error: 'FHIR.Unavailable',
+      cause: 'HTTP 503',
+      output: JSON.stringify({ x: 1, error: { Error: 'FHIR.Unavailable', Cause: 'HTTP 503' } }),
+    });
     // A retrier for another error does not apply.
     expect(await runTestState({ definition: task({ Retry: [{ ErrorEquals: ['FHIR.Conflict'] }] }), input: '{}', mock })).toEqual({ status: 'FAILED', error: 'FHIR.Unavailable', cause: 'HTTP 503' });
   });
@@ -68,25 +79,48 @@ describe('TestState on Task states', () => {
   });
 
   it('.waitForTaskToken needs a mock (as on AWS), whose result is the callback output', async () => {
-    const callback = JSON.stringify({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } }, ResultPath: '$.review', End: true });
+    const callback = JSON.stringify({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } },
+      ResultPath: '$.review',
+      End: true,
+    });
     await expect(runTestState({ definition: callback, input: '{}' })).rejects.toMatchObject({ code: 'ValidationException' });
     expect(await runTestState({ definition: callback, input: '{"n":1}', mock: { result: '{"approved":true}' } })).toEqual({ status: 'SUCCEEDED', output: '{"n":1,"review":{"approved":true}}' });
     expect(await runTestState({ definition: callback, input: '{}', mock: { errorOutput: { error: 'HumanTask.Rejected' } } })).toMatchObject({ status: 'FAILED', error: 'HumanTask.Rejected' });
   });
 
   it('a lambda:invoke mock is the API response: its Payload is the function result', async () => {
-    const invoke = JSON.stringify({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'f', 'Payload.$': '$' }, ResultSelector: { 'body.$': '$.Payload' }, End: true });
+    const invoke = JSON.stringify({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: { FunctionName: 'f', 'Payload.$': '$' },
+      ResultSelector: { 'body.$': '$.Payload' },
+      End: true,
+    });
     expect(await runTestState({ definition: invoke, input: '{}', mock: { result: '{"Payload":{"ok":true},"StatusCode":200}' } })).toEqual({ status: 'SUCCEEDED', output: '{"body":{"ok":true}}' });
   });
 
   it('JSONata Task states: Arguments and Output; DEBUG shows afterArguments and the result', async () => {
     const out = await runTestState({
-      definition: JSON.stringify({ Type: 'Task', QueryLanguage: 'JSONata', Resource: FN, Arguments: { reference: '{% $states.input.ref %}' }, Output: { status: '{% $states.result.status %}' }, End: true }),
+      definition: JSON.stringify({
+        Type: 'Task',
+        QueryLanguage: 'JSONata',
+        Resource: FN,
+        Arguments: { reference: '{% $states.input.ref %}' },
+        Output: { status: '{% $states.result.status %}' },
+        End: true,
+      }),
       input: '{"ref":"MedicationRequest/m1"}',
       mock: { result: '{"status":"stopped"}' },
       inspectionLevel: 'DEBUG',
     });
-    expect(out).toEqual({ status: 'SUCCEEDED', output: '{"status":"stopped"}', inspectionData: { input: '{"ref":"MedicationRequest/m1"}', afterArguments: '{"reference":"MedicationRequest/m1"}', result: '{"status":"stopped"}' } });
+    expect(out).toEqual({
+      status: 'SUCCEEDED',
+      output: '{"status":"stopped"}',
+      inspectionData: { input: '{"ref":"MedicationRequest/m1"}', afterArguments: '{"reference":"MedicationRequest/m1"}', result: '{"status":"stopped"}' },
+    });
   });
 
   it('refuses a mock with both or neither of result and errorOutput, on a non-Task state, or a stateName not in the definition', async () => {

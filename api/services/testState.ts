@@ -63,7 +63,7 @@ function testTaskPort(state: Record<string, unknown>, mock: Mock | undefined, ta
       if (mock?.errorOutput) return { ok: false, error: mock.errorOutput.error ?? 'States.TaskFailed', ...(mock.errorOutput.cause === undefined ? {} : { cause: mock.errorOutput.cause }) };
       if (mock?.result !== undefined) {
         const result = JSON.parse(mock.result) as unknown;
-        return { ok: true, output: isLambdaInvoke(state.Resource) && result !== null && typeof result === 'object' && 'Payload' in result ? (result).Payload : result };
+        return { ok: true, output: isLambdaInvoke(state.Resource) && result !== null && typeof result === 'object' && 'Payload' in result ? result.Payload : result };
       }
       if (tasks) return tasks.invoke(i);
       return { ok: false, error: 'States.TaskFailed', cause: `No task function is available for ${String(i.resource)} here` };
@@ -152,11 +152,13 @@ export async function runTestState(input: Record<string, unknown>, tasks?: TaskP
   if (parsed.States !== undefined && typeof parsed.States === 'object' && parsed.States !== null) {
     const name = typeof input.stateName === 'string' ? input.stateName : undefined;
     const chosen = name === undefined ? undefined : (parsed.States as Record<string, unknown>)[name];
-    if (chosen === undefined || chosen === null || typeof chosen !== 'object') throw new AwsError('ValidationException', name === undefined ? 'stateName is required when the definition is a state machine' : `stateName ${name} is not a state of the definition`);
+    if (chosen === undefined || chosen === null || typeof chosen !== 'object')
+      throw new AwsError('ValidationException', name === undefined ? 'stateName is required when the definition is a state machine' : `stateName ${name} is not a state of the definition`);
     state = chosen as Record<string, unknown>;
     queryLanguage = state.QueryLanguage ?? parsed.QueryLanguage;
   }
-  if (state === null || typeof state !== 'object' || !TESTABLE.has(String(state.Type))) throw new AwsError('InvalidDefinition', `Invalid State Machine Definition: TestState supports ${[...TESTABLE].join(', ')} states`);
+  if (state === null || typeof state !== 'object' || !TESTABLE.has(String(state.Type)))
+    throw new AwsError('InvalidDefinition', `Invalid State Machine Definition: TestState supports ${[...TESTABLE].join(', ')} states`);
   const mock = readMock(input, state);
   if (isCallback(state.Resource) && !mock) throw new AwsError('ValidationException', 'A .waitForTaskToken Task can only be tested with a mock (mock.result or mock.errorOutput)');
   const retryCount = Number((input.stateConfiguration as { retrierRetryCount?: unknown } | undefined)?.retrierRetryCount ?? 0);
@@ -172,7 +174,8 @@ export async function runTestState(input: Record<string, unknown>, tasks?: TaskP
     await engine.runUntilIdle();
     // A callback task's mocked SendTaskSuccess/Failure, once the token was handed over.
     for (const taskToken of tokens) {
-      if (mock?.errorOutput) await engine.sendTaskFailure({ taskToken, error: mock.errorOutput.error ?? 'States.TaskFailed', ...(mock.errorOutput.cause === undefined ? {} : { cause: mock.errorOutput.cause }) });
+      if (mock?.errorOutput)
+        await engine.sendTaskFailure({ taskToken, error: mock.errorOutput.error ?? 'States.TaskFailed', ...(mock.errorOutput.cause === undefined ? {} : { cause: mock.errorOutput.cause }) });
       else await engine.sendTaskSuccess({ taskToken, output: mock?.result ?? '{}' });
     }
     await engine.runToCompletion();
@@ -183,7 +186,10 @@ export async function runTestState(input: Record<string, unknown>, tasks?: TaskP
     const d = engine.describeExecution({ executionArn });
     const out: Record<string, unknown> = {};
     const output = details<{ output?: string }>(exited, 'stateExitedEventDetails')?.output;
-    const retrier = taskFailure?.error === undefined ? undefined : (Array.isArray(retriers) ? (retriers as { ErrorEquals?: string[]; MaxAttempts?: number }[]) : []).find((r) => errorMatches(r.ErrorEquals ?? [], taskFailure.error ?? ''));
+    const retrier =
+      taskFailure?.error === undefined
+        ? undefined
+        : (Array.isArray(retriers) ? (retriers as { ErrorEquals?: string[]; MaxAttempts?: number }[]) : []).find((r) => errorMatches(r.ErrorEquals ?? [], taskFailure.error ?? ''));
     if (retrier && retryCount < (retrier.MaxAttempts ?? 3)) {
       out.status = 'RETRIABLE';
       out.error = taskFailure?.error;

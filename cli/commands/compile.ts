@@ -35,7 +35,10 @@ export function registerCompile(program: Command, setExit: SetExit): void {
           const outputs: [string, unknown][] = [
             [`${name}.asl.json`, r.artifact.definition],
             [`${name}.trigger.json`, r.artifact.trigger],
-            [`${name}.manifest.json`, { ...r.artifact.manifest, name, stateMachineName: r.artifact.stateMachineName, ...(r.artifact.description !== undefined ? { description: r.artifact.description } : {}) }],
+            [
+              `${name}.manifest.json`,
+              { ...r.artifact.manifest, name, stateMachineName: r.artifact.stateMachineName, ...(r.artifact.description !== undefined ? { description: r.artifact.description } : {}) },
+            ],
           ];
           for (const [file, value] of outputs) {
             writeFileSync(join(opts.out, file), json(value));
@@ -47,7 +50,9 @@ export function registerCompile(program: Command, setExit: SetExit): void {
           process.stdout.write(json({ written, files: results.map((r) => ({ file: r.file, workflow: r.artifact?.name ?? null, diagnostics: r.diagnostics })) }));
         } else {
           printDiagnostics(results);
-          process.stdout.write(`${seen.size} of ${results.length} workflow${results.length === 1 ? '' : 's'} compiled to ${opts.out}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+          process.stdout.write(
+            `${seen.size} of ${results.length} workflow${results.length === 1 ? '' : 's'} compiled to ${opts.out}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`,
+          );
         }
         return errors > 0 || duplicate ? 1 : 0;
       }),

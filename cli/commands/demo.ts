@@ -52,7 +52,11 @@ export function registerDemo(program: Command, setExit: SetExit): void {
       try {
         const summary = await runDemoScenario(runtime, clock);
         const problems = demoProblems(summary);
-        process.stdout.write(opts.json ? `${JSON.stringify({ ...summary, problems })}\n` : `${formatDemoSummary(summary)}\n${problems.length ? `\nPROBLEMS:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` : '\nAll demo checks passed.\n'}`);
+        process.stdout.write(
+          opts.json
+            ? `${JSON.stringify({ ...summary, problems })}\n`
+            : `${formatDemoSummary(summary)}\n${problems.length ? `\nPROBLEMS:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` : '\nAll demo checks passed.\n'}`,
+        );
         setExit(problems.length ? 1 : 0);
       } finally {
         await runtime.close();

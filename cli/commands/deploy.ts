@@ -71,7 +71,9 @@ async function run(action: 'synth' | 'plan' | 'apply' | 'destroy', opts: DeployO
     const s = await synth(opts, config, true, true);
     const written = writeSynthesized(resolve(opts.out), s);
     out(`Wrote ${written[0]} (${Object.keys(s.template.Resources as object).length} resources) and ${s.assets.length} Lambda zips under ${join(resolve(opts.out), 'assets')}.`);
-    out(`Deploy it with clinflow deploy apply, or: aws s3 sync ${join(opts.out, 'assets')} s3://BUCKET/ && aws cloudformation deploy --template-file ${join(opts.out, 'template.json')} --stack-name ${s.stackName} --capabilities CAPABILITY_NAMED_IAM --parameter-overrides AssetBucket=BUCKET (docs/DEPLOY.md)`);
+    out(
+      `Deploy it with clinflow deploy apply, or: aws s3 sync ${join(opts.out, 'assets')} s3://BUCKET/ && aws cloudformation deploy --template-file ${join(opts.out, 'template.json')} --stack-name ${s.stackName} --capabilities CAPABILITY_NAMED_IAM --parameter-overrides AssetBucket=BUCKET (docs/DEPLOY.md)`,
+    );
     return;
   }
   if (opts.dryRun) {

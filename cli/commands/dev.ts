@@ -50,7 +50,15 @@ export async function runDev(opts: DevOptions, out: (line: string) => void = (l)
   // The AWS APIs (Step Functions, EventBridge, Scheduler) share the port, SigV4-signed with the local keys.
   const { attachApi } = require('../../api/attachApi') as typeof import('../../api/attachApi');
   const { profileHint } = require('../../api/auth/localCredentials') as typeof import('../../api/auth/localCredentials');
-  const attached = attachApi(runtime.triggers.server, { engine: runtime.engine, bus: runtime.bus, scheduler: runtime.scheduler, tasks: runtime.tasks, dataDir: resolve(opts.dataDir), log, renderMetrics: () => runtime.triggers.router.metrics.render() });
+  const attached = attachApi(runtime.triggers.server, {
+    engine: runtime.engine,
+    bus: runtime.bus,
+    scheduler: runtime.scheduler,
+    tasks: runtime.tasks,
+    dataDir: resolve(opts.dataDir),
+    log,
+    renderMetrics: () => runtime.triggers.router.metrics.render(),
+  });
   // The web console at /console, on the same port, over the same services and audit trail.
   const { startLocalConsole } = require('../console/startLocalConsole') as typeof import('../console/startLocalConsole');
   const consoleUi = startLocalConsole(runtime.triggers.server, {
@@ -72,7 +80,9 @@ export async function runDev(opts: DevOptions, out: (line: string) => void = (l)
   out(`  events (PutEvents)  POST ${runtime.urls.triggers}/events${process.env.CLINFLOW_EVENTS_TOKEN ? '' : '  (set CLINFLOW_EVENTS_TOKEN to enable)'}`);
   out(`  health / metrics    GET  ${runtime.urls.triggers}/health  ${runtime.urls.triggers}/metrics`);
   for (const line of profileHint(attached.credentials, runtime.urls.triggers)) out(line);
-  out(`  web console         ${runtime.urls.triggers}/console${consoleUi.generatedToken ? `  (token for this run: ${consoleUi.generatedToken})` : '  (sign in with your CLINFLOW_CONSOLE_TOKEN(S) token)'}`);
+  out(
+    `  web console         ${runtime.urls.triggers}/console${consoleUi.generatedToken ? `  (token for this run: ${consoleUi.generatedToken})` : '  (sign in with your CLINFLOW_CONSOLE_TOKEN(S) token)'}`,
+  );
   out(`  FHIR server         ${runtime.urls.fhir}${runtime.sandbox ? '  (sandbox, synthetic data)' : ''}`);
   out(`  data                ${resolve(opts.dataDir)}${speed > 1 ? `   clock: ${speed}× real time` : ''}`);
 
@@ -82,7 +92,14 @@ export async function runDev(opts: DevOptions, out: (line: string) => void = (l)
       .then(() => runtime.reload())
       .then(({ deployments, diagnostics }) => {
         for (const d of diagnostics) out(formatDiagnostic(d));
-        out(`reloaded: ${deployments.filter((d) => d.changed).map((d) => d.workflow).join(', ') || 'no changes'}`);
+        out(
+          `reloaded: ${
+            deployments
+              .filter((d) => d.changed)
+              .map((d) => d.workflow)
+              .join(', ') || 'no changes'
+          }`,
+        );
       })
       .catch((err: unknown) => out(`reload failed: ${err instanceof Error ? err.message : String(err)}`))
       .finally(() => {

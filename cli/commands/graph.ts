@@ -30,7 +30,7 @@ export function resolveWorkflowArg(arg: string, dir = 'workflows'): string {
 export function registerGraph(program: Command, setExit: SetExit): void {
   program
     .command('graph')
-    .description("Draw a workflow from its steps: the trigger as written, step descriptions, conditions on the branches, quiet catches; as Mermaid, Graphviz DOT or SVG")
+    .description('Draw a workflow from its steps: the trigger as written, step descriptions, conditions on the branches, quiet catches; as Mermaid, Graphviz DOT or SVG')
     .argument('<workflow>', 'a workflow file, or a workflow name in workflows/')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['mermaid', 'dot', 'svg']).default('mermaid'))
     .option('-o, --out <file>', 'write the graph to this file instead of stdout')

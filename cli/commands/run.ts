@@ -68,7 +68,7 @@ export function registerRun(program: Command, setExit: SetExit): void {
     .command('run <workflow>')
     .description('Run one workflow once (a name in workflows/ or a path) against an event or a changed FHIR resource, on a simulated clock')
     .option('--event <file>', 'JSON file: the execution input (e.g. a FHIR change event)')
-    .option('--resource <file>', 'JSON file: a FHIR resource that changed; builds the change event and applies the trigger\'s where')
+    .option('--resource <file>', "JSON file: a FHIR resource that changed; builds the change event and applies the trigger's where")
     .option('--interaction <kind>', 'with --resource: create, update or delete', 'update')
     .option('--fixtures <bundle>', 'JSON Bundle (or resource, or array) loaded into the FHIR sandbox first; the resource itself is not stored unless it is in here')
     .option('--at <time>', 'simulated start instant, e.g. 2026-03-09T14:00:00Z (default: now)')
@@ -99,7 +99,8 @@ async function runOnce(workflow: string, opts: RunOptions): Promise<number> {
   const answers = opts.answer.map(parseAnswer);
   const input = opts.event !== undefined ? readJson('--event', opts.event) : undefined;
   const resource = opts.resource !== undefined ? (readJson('--resource', opts.resource) as FhirResource) : undefined;
-  if (resource && (typeof resource.resourceType !== 'string' || typeof resource.id !== 'string')) throw new RunUsageError(`--resource ${String(opts.resource)}: a FHIR resource with resourceType and id`);
+  if (resource && (typeof resource.resourceType !== 'string' || typeof resource.id !== 'string'))
+    throw new RunUsageError(`--resource ${String(opts.resource)}: a FHIR resource with resourceType and id`);
   if (opts.fixtures && opts.fhirUrl) throw new RunUsageError('--fixtures loads the in-process sandbox; it cannot be used with --fhir-url');
   const { fixtureResources } = require('../../testing/loadTestFile') as typeof import('../../testing/loadTestFile');
   let fixtures: FhirResource[] = [];
@@ -195,7 +196,9 @@ async function report(env: WorkflowTestEnvironment, executionArn: string, json: 
   const ok = summary.status === 'SUCCEEDED' && !skipped;
   const failure = summary.error ? `at step ${summary.error.step ?? '?'}: ${summary.error.error ?? 'error'}${summary.error.cause ? ` — ${summary.error.cause}` : ''}` : undefined;
   if (json) {
-    process.stdout.write(`${JSON.stringify({ name: summary.name, status: summary.status, ...(skipped ? { skipped: true } : {}), ...(summary.error ? { failedStep: summary.error.step, error: summary.error.error, cause: summary.error.cause } : {}), path: summary.path, output: summary.output, messages: observed.messages, tasks: observed.tasks, schedules: observed.schedules, history })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ name: summary.name, status: summary.status, ...(skipped ? { skipped: true } : {}), ...(summary.error ? { failedStep: summary.error.step, error: summary.error.error, cause: summary.error.cause } : {}), path: summary.path, output: summary.output, messages: observed.messages, tasks: observed.tasks, schedules: observed.schedules, history })}\n`,
+    );
     return ok ? 0 : 1;
   }
   const t0 = history[0]?.timestamp.getTime() ?? 0;

@@ -39,7 +39,17 @@ describe('clinflow run', () => {
   }, 150_000);
 
   it('--answer: the care team accepts at +20m, the execution resumes and does not escalate', () => {
-    const r = clinflow(['run', 'abnormal-lab', '--resource', join(FIX, 'critical-potassium.json'), '--fixtures', join(FIX, 'abnormal-lab.bundle.json'), '--answer', 'acknowledge=accepted@20m', '--json']);
+    const r = clinflow([
+      'run',
+      'abnormal-lab',
+      '--resource',
+      join(FIX, 'critical-potassium.json'),
+      '--fixtures',
+      join(FIX, 'abnormal-lab.bundle.json'),
+      '--answer',
+      'acknowledge=accepted@20m',
+      '--json',
+    ]);
     const out = JSON.parse(r.stdout) as { status: string; path: string[]; messages: unknown[]; tasks: { status: string }[]; history: { type: string; timestamp: string }[] };
     expect(out).toMatchObject({ status: 'SUCCEEDED', path: ['observation', 'acknowledge'], messages: [], tasks: [{ status: 'accepted' }] });
     const t = out.history.map((e) => Date.parse(e.timestamp));
@@ -48,9 +58,28 @@ describe('clinflow run', () => {
   }, 150_000);
 
   it('unique execution names: two runs of the same input are named differently', () => {
-    const event = { version: '0', id: 'e1', source: 'clinflow.fhir', 'detail-type': 'FHIR Resource Changed', time: '2026-03-09T14:00:00Z', resources: ['MedicationRequest/med-1'], detail: { server: 'http://x/fhir', reference: 'MedicationRequest/med-1', resourceType: 'MedicationRequest', id: 'med-1', interaction: 'update', origin: 'polling', attributes: { status: 'stopped' }, dedupeKey: 'k' } };
+    const event = {
+      version: '0',
+      id: 'e1',
+      source: 'clinflow.fhir',
+      'detail-type': 'FHIR Resource Changed',
+      time: '2026-03-09T14:00:00Z',
+      resources: ['MedicationRequest/med-1'],
+      detail: {
+        server: 'http://x/fhir',
+        reference: 'MedicationRequest/med-1',
+        resourceType: 'MedicationRequest',
+        id: 'med-1',
+        interaction: 'update',
+        origin: 'polling',
+        attributes: { status: 'stopped' },
+        dedupeKey: 'k',
+      },
+    };
     writeFileSync(join(dir, 'event.json'), JSON.stringify(event));
-    const runs = [0, 1].map(() => JSON.parse(clinflow(['run', 'cancel-reminders', '--event', join(dir, 'event.json'), '--at', '2026-03-09T14:00:00Z', '--json']).stdout) as { name: string; status: string });
+    const runs = [0, 1].map(
+      () => JSON.parse(clinflow(['run', 'cancel-reminders', '--event', join(dir, 'event.json'), '--at', '2026-03-09T14:00:00Z', '--json']).stdout) as { name: string; status: string },
+    );
     expect(runs.map((x) => x.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(runs[0]!.name).toMatch(/^run-20260309T140000-[0-9a-f]{8}$/);
     expect(runs[1]!.name).not.toBe(runs[0]!.name);

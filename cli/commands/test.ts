@@ -56,7 +56,11 @@ export function registerTest(program: Command, setExit: SetExit): void {
       for (const file of files) {
         const display = relative(process.cwd(), resolve(file)) || file;
         if (!opts.json) process.stdout.write(`${display}\n`);
-        const r = await runTestFile(file, { workflowsDir: dirname(resolve(file)), ...(opts.name ? { filter: opts.name } : {}), ...(opts.json ? {} : { onResult: (t) => process.stdout.write(`${report.formatTestResult(t)}\n`) }) }, display);
+        const r = await runTestFile(
+          file,
+          { workflowsDir: dirname(resolve(file)), ...(opts.name ? { filter: opts.name } : {}), ...(opts.json ? {} : { onResult: (t) => process.stdout.write(`${report.formatTestResult(t)}\n`) }) },
+          display,
+        );
         if (!opts.json && r.diagnostics.length) process.stderr.write(`${report.formatDiagnostics(r)}\n`);
         results.push(r);
       }

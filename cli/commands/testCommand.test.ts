@@ -45,7 +45,10 @@ describe('clinflow test', () => {
   }, 150_000);
 
   it('an invalid test file: file:line:col diagnostics, exit 2', () => {
-    writeFileSync(join(dir, 'cancel-reminders.test.yaml'), ['tests:', '  - name: x', '    trigger: { resource: MedicationRequest/m1 }', '    runFor: soon', '    expect: { status: SUCCEEDED }', ''].join('\n'));
+    writeFileSync(
+      join(dir, 'cancel-reminders.test.yaml'),
+      ['tests:', '  - name: x', '    trigger: { resource: MedicationRequest/m1 }', '    runFor: soon', '    expect: { status: SUCCEEDED }', ''].join('\n'),
+    );
     const r = clinflow(['test', join(dir, 'cancel-reminders.test.yaml')]);
     expect(r.stderr).toMatch(/cancel-reminders\.test\.yaml:4:13: error: a duration such as PT2H.* \[tests\[0\]\.runFor\]/);
     expect(r.stdout).toMatch(/1 test file invalid/);

@@ -3,7 +3,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
- 
 const aslValidator = require('asl-validator') as (def: unknown) => { isValid: boolean };
 
 const ROOT = join(__dirname, '..', '..');
@@ -118,8 +117,19 @@ describe('clinflow validate / compile / graph / schema', () => {
 
 /** The text a person sees in each SVG node (its <text> lines joined, XML unescaped), by data-step. */
 function svgNodeTexts(svg: string): Map<string, string> {
-  const unescape = (t: string) => t.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
-  return new Map([...svg.matchAll(/<g class="cf-node[^"]*" data-step="([^"]+)">([\s\S]*?)<\/g>/g)].map((m) => [unescape(m[1]!), [...m[2]!.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => unescape(t[1]!)).join(' ')]));
+  const unescape = (t: string) =>
+    t
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, '&');
+  return new Map(
+    [...svg.matchAll(/<g class="cf-node[^"]*" data-step="([^"]+)">([\s\S]*?)<\/g>/g)].map((m) => [
+      unescape(m[1]!),
+      [...m[2]!.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => unescape(t[1]!)).join(' '),
+    ]),
+  );
 }
 
 describe('clinflow graph', () => {
@@ -196,7 +206,12 @@ describe('colour', () => {
     expect(renderDiagnostic(d, false)).toBe("w.yaml:3:5: error: unknown task 'x' [steps[0].call]");
     const painted = renderDiagnostic(d, true);
     expect(painted).toContain('\x1b[31merror\x1b[0m');
-    expect(painted.split('\x1b[').map((p, i) => (i === 0 ? p : p.replace(/^\d+m/, ''))).join('')).toBe(renderDiagnostic(d, false));
+    expect(
+      painted
+        .split('\x1b[')
+        .map((p, i) => (i === 0 ? p : p.replace(/^\d+m/, '')))
+        .join(''),
+    ).toBe(renderDiagnostic(d, false));
     const tty = { isTTY: true } as NodeJS.WriteStream;
     const saved = process.env.NO_COLOR;
     try {

@@ -49,10 +49,18 @@ export function registerValidate(program: Command, setExit: SetExit): void {
         const results = compileFiles(paths);
         const { errors, warnings } = countSeverities(results);
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify(results.map((r) => ({ file: r.file, ok: !r.diagnostics.some((d) => d.severity === 'error'), diagnostics: r.diagnostics })), null, 2)}\n`);
+          process.stdout.write(
+            `${JSON.stringify(
+              results.map((r) => ({ file: r.file, ok: !r.diagnostics.some((d) => d.severity === 'error'), diagnostics: r.diagnostics })),
+              null,
+              2,
+            )}\n`,
+          );
         } else {
           printDiagnostics(results);
-          process.stdout.write(`${results.length} workflow file${results.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+          process.stdout.write(
+            `${results.length} workflow file${results.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`,
+          );
         }
         return errors > 0 ? 1 : 0;
       }),

@@ -72,61 +72,67 @@ export function localConsoleBackend(deps: LocalConsoleDeps): ConsoleBackend {
   const countStmt = engine.db.prepare('SELECT e.status AS status, count(*) AS n FROM sfn_executions e JOIN sfn_state_machines m ON m.id = e.state_machine_id WHERE m.name = ? GROUP BY e.status');
   const maxStmt = engine.db.prepare('SELECT max(id) AS id FROM sfn_executions');
 
-  return sdkConsoleBackend(conn, {
-    listExecutions: (input) => query.listExecutions(input),
-    findByCorrelationKey: (k) => correlations.findByKey(k).map((e) => e.executionArn),
-    countsByStatus(name) {
-      const out: Partial<Record<ExecutionStatus, number>> = {};
-      for (const r of countStmt.all(name) as { status: ExecutionStatus; n: number }[]) out[r.status] = r.n;
-      return out;
-    },
-    workflowSource(workflow) {
-      for (const file of workflowFiles([deps.workflowsDir])) {
-        const text = readFileSync(file, 'utf8');
-        // Named from the project (workflows/x.yaml), not the machine's absolute path.
-        if (new RegExp(`^workflow:\\s*['"]?${workflow.replace(/[^a-z0-9-]/gi, '')}['"]?\\s*$`, 'm').test(text)) return { file: relative(dirname(resolve(deps.workflowsDir)), file), text };
-      }
-      return undefined;
-    },
-    waitingTaskOf: (arn) => (waitingStmt.get(arn) as { task: string } | undefined)?.task,
-    // As `clinflow tasks complete|fail` does: claim the token (so the Task's own change notification
-    // resumes nothing twice), end the FHIR Task, resume with the result a Task change would give.
-    async completeTask(fhirTask, result) {
-      const output = result.ending === 'completed' ? taskOutputEntries(result.output) : undefined;
-      const entry = callbacks.claim(fhirTask, deps.now());
-      if (!entry) throw new Error(`no execution is waiting on ${fhirTask} (it was completed already, or never existed)`);
-      try {
-        await endFhirTask(fhir, fhirTask, result.ending, { ...(output ? { output } : {}), ...(result.ending !== 'completed' && result.reason ? { reason: result.reason } : {}), now: deps.now() });
-        if (result.ending === 'completed') {
-          const values = output && output.length > 0 ? { output: outputValues(output) } : {};
-          await conn.sfn.send(new SendTaskSuccessCommand({ taskToken: entry.taskToken, output: JSON.stringify({ task: fhirTask, status: 'completed', ...values }) }));
-        } else {
-          await conn.sfn.send(new SendTaskFailureCommand({ taskToken: entry.taskToken, error: failureError(result.ending), cause: JSON.stringify({ task: fhirTask, status: result.ending }) }));
+  return sdkConsoleBackend(
+    conn,
+    {
+      listExecutions: (input) => query.listExecutions(input),
+      findByCorrelationKey: (k) => correlations.findByKey(k).map((e) => e.executionArn),
+      countsByStatus(name) {
+        const out: Partial<Record<ExecutionStatus, number>> = {};
+        for (const r of countStmt.all(name) as { status: ExecutionStatus; n: number }[]) out[r.status] = r.n;
+        return out;
+      },
+      workflowSource(workflow) {
+        for (const file of workflowFiles([deps.workflowsDir])) {
+          const text = readFileSync(file, 'utf8');
+          // Named from the project (workflows/x.yaml), not the machine's absolute path.
+          if (new RegExp(`^workflow:\\s*['"]?${workflow.replace(/[^a-z0-9-]/gi, '')}['"]?\\s*$`, 'm').test(text)) return { file: relative(dirname(resolve(deps.workflowsDir)), file), text };
         }
-      } catch (err) {
-        callbacks.release(fhirTask);
-        throw err;
-      }
+        return undefined;
+      },
+      waitingTaskOf: (arn) => (waitingStmt.get(arn) as { task: string } | undefined)?.task,
+      // As `clinflow tasks complete|fail` does: claim the token (so the Task's own change notification
+      // resumes nothing twice), end the FHIR Task, resume with the result a Task change would give.
+      async completeTask(fhirTask, result) {
+        const output = result.ending === 'completed' ? taskOutputEntries(result.output) : undefined;
+        const entry = callbacks.claim(fhirTask, deps.now());
+        if (!entry) throw new Error(`no execution is waiting on ${fhirTask} (it was completed already, or never existed)`);
+        try {
+          await endFhirTask(fhir, fhirTask, result.ending, { ...(output ? { output } : {}), ...(result.ending !== 'completed' && result.reason ? { reason: result.reason } : {}), now: deps.now() });
+          if (result.ending === 'completed') {
+            const values = output && output.length > 0 ? { output: outputValues(output) } : {};
+            await conn.sfn.send(new SendTaskSuccessCommand({ taskToken: entry.taskToken, output: JSON.stringify({ task: fhirTask, status: 'completed', ...values }) }));
+          } else {
+            await conn.sfn.send(new SendTaskFailureCommand({ taskToken: entry.taskToken, error: failureError(result.ending), cause: JSON.stringify({ task: fhirTask, status: result.ending }) }));
+          }
+        } catch (err) {
+          callbacks.release(fhirTask);
+          throw err;
+        }
+      },
+      async ordersOfPatient(patient) {
+        const out = new Set<string>();
+        const res = await fetch(`${deps.fhirBase.replace(/\/$/, '')}/MedicationRequest?subject=${encodeURIComponent(patient)}&_elements=id&_count=200`, {
+          headers: { Accept: 'application/fhir+json' },
+        });
+        if (!res.ok) throw new Error(`the FHIR server answered HTTP ${res.status} to the search for the patient's orders`);
+        const bundle = (await res.json()) as { entry?: { resource?: { id?: string } }[] };
+        for (const e of bundle.entry ?? []) if (e.resource?.id) out.add(`MedicationRequest/${e.resource.id}`);
+        return out;
+      },
+      deadLetters: (): DeadLetter[] =>
+        listDeadLetters(engine.db)
+          .map((d): DeadLetter => ({ source: d.source, id: d.id, from: d.from, target: d.target, reason: d.error, attempts: d.attempts, failedMs: Date.parse(d.failedAt) }))
+          .sort((a, b) => b.failedMs - a.failedMs),
+      async redriveDeadLetter(source, id) {
+        if (!redriveDeadLetter(engine.db, { source, id }, deps.now())) throw new Error(`there is no dead letter ${source}:${id} (it was redriven already?)`);
+      },
+      health() {
+        const checks = { database: true, ...deps.readiness() };
+        return { ready: Object.values(checks).every(Boolean), checks, metrics: parseMetrics(deps.renderMetrics()) };
+      },
+      marker: () => `${(maxStmt.get() as { id: number | null }).id ?? 0}:${changes}`,
     },
-    async ordersOfPatient(patient) {
-      const out = new Set<string>();
-      const res = await fetch(`${deps.fhirBase.replace(/\/$/, '')}/MedicationRequest?subject=${encodeURIComponent(patient)}&_elements=id&_count=200`, { headers: { Accept: 'application/fhir+json' } });
-      if (!res.ok) throw new Error(`the FHIR server answered HTTP ${res.status} to the search for the patient's orders`);
-      const bundle = (await res.json()) as { entry?: { resource?: { id?: string } }[] };
-      for (const e of bundle.entry ?? []) if (e.resource?.id) out.add(`MedicationRequest/${e.resource.id}`);
-      return out;
-    },
-    deadLetters: (): DeadLetter[] =>
-      listDeadLetters(engine.db)
-        .map((d): DeadLetter => ({ source: d.source, id: d.id, from: d.from, target: d.target, reason: d.error, attempts: d.attempts, failedMs: Date.parse(d.failedAt) }))
-        .sort((a, b) => b.failedMs - a.failedMs),
-    async redriveDeadLetter(source, id) {
-      if (!redriveDeadLetter(engine.db, { source, id }, deps.now())) throw new Error(`there is no dead letter ${source}:${id} (it was redriven already?)`);
-    },
-    health() {
-      const checks = { database: true, ...deps.readiness() };
-      return { ready: Object.values(checks).every(Boolean), checks, metrics: parseMetrics(deps.renderMetrics()) };
-    },
-    marker: () => `${(maxStmt.get() as { id: number | null }).id ?? 0}:${changes}`,
-  }, deps.now);
+    deps.now,
+  );
 }

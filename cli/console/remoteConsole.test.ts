@@ -45,13 +45,21 @@ afterAll(async () => {
 
 it('lists executions of every state machine by cursor and redrives one through the API', async () => {
   expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/console$/);
-  const signIn = await fetch(`${url}/signin`, { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' }, body: new URLSearchParams({ token: TOKEN }) });
+  const signIn = await fetch(`${url}/signin`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+    body: new URLSearchParams({ token: TOKEN }),
+  });
   const { csrfToken } = (await signIn.json()) as { csrfToken: string };
   const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   const names: string[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 10; page++) {
-    const body = (await (await fetch(`${url}/api/executions?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { headers: { cookie } })).json()) as { items: { name: string; status: string }[]; nextCursor?: string };
+    const body = (await (await fetch(`${url}/api/executions?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { headers: { cookie } })).json()) as {
+      items: { name: string; status: string }[];
+      nextCursor?: string;
+    };
     names.push(...body.items.map((i) => i.name));
     expect(body.items.every((i) => i.status === 'FAILED')).toBe(true);
     cursor = body.nextCursor;
@@ -60,7 +68,11 @@ it('lists executions of every state machine by cursor and redrives one through t
   expect(names.sort()).toEqual(['clinflow-a-0', 'clinflow-a-1', 'clinflow-a-2', 'clinflow-b-0', 'clinflow-b-1', 'clinflow-b-2']);
 
   const arn = 'arn:aws:states:us-east-1:000000000000:execution:clinflow-b:clinflow-b-1';
-  const res = await fetch(`${url}/actions/redrive`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', cookie, 'X-CSRF-Token': csrfToken, Origin: new URL(url).origin }, body: new URLSearchParams({ arn }) });
+  const res = await fetch(`${url}/actions/redrive`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', cookie, 'X-CSRF-Token': csrfToken, Origin: new URL(url).origin },
+    body: new URLSearchParams({ arn }),
+  });
   expect(res.status).toBe(200);
   expect(f.engine.describeExecution({ executionArn: arn }).redriveCount).toBe(1);
   // The API's trail names the signing key; the console's own trail (in its data dir) names the person.

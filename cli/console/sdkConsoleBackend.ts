@@ -9,7 +9,22 @@ import {
   StopExecutionCommand,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
-import type { ConsoleBackend, DeadLetter, ExecutionDetail, ExecutionFilter, ExecutionItem, ExecutionPage, ExecutionStatus, HealthReport, HistoryItem, PendingReminder, RevealedData, TaskResult, WaitingTask, WorkflowSummary } from '../../console/consoleBackend';
+import type {
+  ConsoleBackend,
+  DeadLetter,
+  ExecutionDetail,
+  ExecutionFilter,
+  ExecutionItem,
+  ExecutionPage,
+  ExecutionStatus,
+  HealthReport,
+  HistoryItem,
+  PendingReminder,
+  RevealedData,
+  TaskResult,
+  WaitingTask,
+  WorkflowSummary,
+} from '../../console/consoleBackend';
 import { listReminders } from '../commands/ops/remindersCommand';
 import { listWaitingTasks } from '../commands/ops/tasksCommand';
 import type { Connection } from '../commands/ops/opsConnection';
@@ -183,7 +198,9 @@ export function sdkConsoleBackend(conn: Connection, local?: LocalExtras, now: ()
       let i = index;
       let next: string | undefined = token;
       while (i < all.length && items.length < f.limit) {
-        const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn: all[i], maxResults: f.limit - items.length, ...(f.status ? { statusFilter: f.status } : {}), ...(next ? { nextToken: next } : {}) }));
+        const page = await sfn.send(
+          new ListExecutionsCommand({ stateMachineArn: all[i], maxResults: f.limit - items.length, ...(f.status ? { statusFilter: f.status } : {}), ...(next ? { nextToken: next } : {}) }),
+        );
         for (const e of page.executions ?? []) {
           const item = toItem(e as unknown as Record<string, unknown>);
           if ((f.sinceMs === undefined || item.startMs >= f.sinceMs) && (f.untilMs === undefined || item.startMs < f.untilMs)) items.push(item);
@@ -266,7 +283,15 @@ export function sdkConsoleBackend(conn: Connection, local?: LocalExtras, now: ()
       else if (q.patient) throw new Error("finding a patient's orders needs the FHIR server; search by order on AWS");
       else orders = new Set();
       const rows = await listReminders(conn, orders);
-      return rows.map((r): PendingReminder => ({ order: r.order, slot: r.slot, atMs: Date.parse(r.at), timeZone: r.timeZone, schedule: r.schedule, state: r.state, policy: r.policyVersion ? `reminder policy v${r.policyVersion} (schedule group ${conn.reminderGroup})` : `schedule group ${conn.reminderGroup}` }));
+      return rows.map((r): PendingReminder => ({
+        order: r.order,
+        slot: r.slot,
+        atMs: Date.parse(r.at),
+        timeZone: r.timeZone,
+        schedule: r.schedule,
+        state: r.state,
+        policy: r.policyVersion ? `reminder policy v${r.policyVersion} (schedule group ${conn.reminderGroup})` : `schedule group ${conn.reminderGroup}`,
+      }));
     },
     async listDeadLetters() {
       if (!local) throw new Error("a stage's dead letters are in its SQS DLQ: open it in the SQS console");

@@ -5,15 +5,30 @@ const h = (type: string, state?: string, resource?: string): HistoryItem => ({ i
 
 describe('stepStatusFrom', () => {
   it('a step that failed stays failed when a catch moves on', () => {
-    const history = [h('TaskStateEntered', 'encounter'), h('TaskFailed'), h('TaskStateExited', 'encounter'), h('PassStateEntered', 'fallback'), h('PassStateExited', 'fallback'), h('ExecutionSucceeded')];
+    const history = [
+      h('TaskStateEntered', 'encounter'),
+      h('TaskFailed'),
+      h('TaskStateExited', 'encounter'),
+      h('PassStateEntered', 'fallback'),
+      h('PassStateExited', 'fallback'),
+      h('ExecutionSucceeded'),
+    ];
     expect(stepStatusFrom(history, 'SUCCEEDED')).toEqual({ encounter: 'failed', fallback: 'succeeded' });
   });
 
   it('a redrive that runs the failed step again to success marks it succeeded; a step failed and caught before stays failed', () => {
     const history = [
-      h('TaskStateEntered', 'lookup'), h('TaskFailed'), h('TaskStateExited', 'lookup'),
-      h('TaskStateEntered', 'encounter'), h('TaskFailed'), h('ExecutionFailed'),
-      h('ExecutionRedriven'), h('TaskStateEntered', 'encounter'), h('TaskSucceeded'), h('TaskStateExited', 'encounter'), h('ExecutionSucceeded'),
+      h('TaskStateEntered', 'lookup'),
+      h('TaskFailed'),
+      h('TaskStateExited', 'lookup'),
+      h('TaskStateEntered', 'encounter'),
+      h('TaskFailed'),
+      h('ExecutionFailed'),
+      h('ExecutionRedriven'),
+      h('TaskStateEntered', 'encounter'),
+      h('TaskSucceeded'),
+      h('TaskStateExited', 'encounter'),
+      h('ExecutionSucceeded'),
     ];
     expect(stepStatusFrom(history, 'SUCCEEDED')).toEqual({ lookup: 'failed', encounter: 'succeeded' });
   });
@@ -24,6 +39,8 @@ describe('stepStatusFrom', () => {
   });
 
   it('a callback task not yet answered is waiting', () => {
-    expect(stepStatusFrom([h('TaskStateEntered', 'acknowledge.create'), h('TaskScheduled', undefined, 'arn:aws:states:::lambda:invoke.waitForTaskToken')], 'RUNNING')).toEqual({ acknowledge: 'waiting' });
+    expect(stepStatusFrom([h('TaskStateEntered', 'acknowledge.create'), h('TaskScheduled', undefined, 'arn:aws:states:::lambda:invoke.waitForTaskToken')], 'RUNNING')).toEqual({
+      acknowledge: 'waiting',
+    });
   });
 });

@@ -41,7 +41,8 @@ export async function runAppointmentSection(rt: Runtime, clock: SimulatedClock):
   const cancelled = await book();
   await rt.settle();
   const waiting = (id: string | undefined) =>
-    rt.engine.listExecutions({ stateMachineArn: deployment.stateMachineArn, statusFilter: 'RUNNING', maxResults: 1000 }).executions.filter((e) => e.name.startsWith(keyNamePrefix(`Appointment/${id}`))).length;
+    rt.engine.listExecutions({ stateMachineArn: deployment.stateMachineArn, statusFilter: 'RUNNING', maxResults: 1000 }).executions.filter((e) => e.name.startsWith(keyNamePrefix(`Appointment/${id}`)))
+      .length;
   const before = waiting(cancelled.id);
   await fhir.update({ ...cancelled, status: 'cancelled', cancelationReason: { text: 'patient request' } });
   await rt.settle();

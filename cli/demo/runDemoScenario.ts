@@ -52,7 +52,9 @@ async function schedulesFor(rt: Runtime, order: string): Promise<number> {
 function nightlyRuns(rt: Runtime): Omit<DemoSummary['nightly'], 'reminded'> {
   const d = rt.deployments.find((x) => x.workflow === 'nightly-overdue-tasks');
   if (!d) return { runs: 0, overdueFound: [] };
-  const runs = (rt.engine.listExecutions({ stateMachineArn: d.stateMachineArn, maxResults: 1000 }).executions as { executionArn: string; startDate: Date }[]).sort((x, y) => +x.startDate - +y.startDate);
+  const runs = (rt.engine.listExecutions({ stateMachineArn: d.stateMachineArn, maxResults: 1000 }).executions as { executionArn: string; startDate: Date }[]).sort(
+    (x, y) => +x.startDate - +y.startDate,
+  );
   const overdueFound = runs.map((e) => {
     const out = rt.engine.describeExecution({ executionArn: e.executionArn }).output;
     return typeof out === 'string' ? Number((JSON.parse(out) as { overdue?: number }).overdue ?? 0) : 0;
@@ -212,9 +214,19 @@ export function formatDemoSummary(s: DemoSummary): string {
     lines.push(`  ${a.label}: Task ${a.status}${a.statusReason ? ` (${a.statusReason})` : ''}; ${a.escalations} escalation(s) to the on-call clinician.`);
   }
   const found = s.nightly.overdueFound.join(', ') || 'none';
-  lines.push('', `Nightly overdue-task job: ${s.nightly.runs} run(s) at 02:00 London; overdue tasks found per run: ${found}; owners reminded: ${s.nightly.reminded.length}${s.nightly.reminded.length ? ` (${[...new Set(s.nightly.reminded.map((r) => r.recipient))].join(', ')})` : ''}.`);
+  lines.push(
+    '',
+    `Nightly overdue-task job: ${s.nightly.runs} run(s) at 02:00 London; overdue tasks found per run: ${found}; owners reminded: ${s.nightly.reminded.length}${s.nightly.reminded.length ? ` (${[...new Set(s.nightly.reminded.map((r) => r.recipient))].join(', ')})` : ''}.`,
+  );
   lines.push('', 'Executions by workflow:');
-  for (const [w, counts] of Object.entries(s.executions)) lines.push(`  ${w.padEnd(26)} ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ') || '-'}`);
+  for (const [w, counts] of Object.entries(s.executions))
+    lines.push(
+      `  ${w.padEnd(26)} ${
+        Object.entries(counts)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ') || '-'
+      }`,
+    );
   for (const section of s.sections ?? []) lines.push('', ...section.lines);
   return lines.join('\n');
 }

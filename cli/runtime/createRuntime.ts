@@ -178,14 +178,29 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const load = async (loaded: typeof initial, removed: ReadonlySet<string>): Promise<LocalDeployment[]> => {
     const failures: LoadFailure[] = [];
     const out = await loadWorkflowsIntoRuntime(loaded.workflows, removed, { engine, bus, scheduler }, (f) => failures.push(f));
-    refused = failures.map((f) => ({ file: loaded.files[f.workflow] ?? f.workflow, line: 1, col: 1, severity: 'error' as const, path: '', message: `workflow '${f.workflow}' was not loaded (the previous version, if any, stays): ${f.message}`, code: 'load' }));
+    refused = failures.map((f) => ({
+      file: loaded.files[f.workflow] ?? f.workflow,
+      line: 1,
+      col: 1,
+      severity: 'error' as const,
+      path: '',
+      message: `workflow '${f.workflow}' was not loaded (the previous version, if any, stays): ${f.message}`,
+      code: 'load',
+    }));
     for (const f of failures) log.error({ workflow: f.workflow, err: f.message }, 'workflow definition refused; /health is not ready');
     return out;
   };
   const routing = mergeRoutingAttributes(initial.workflows.map((w) => w.manifest));
 
   const placeholderBase = 'http://127.0.0.1:1/fhir';
-  let triggers = createHttpServer(triggerConfig(options.fhirServer?.baseUrl ?? placeholderBase, routing), { db, bus, clock, logger: log, readiness: () => ({ workflows: workflowsReady() }), ...(codec ? { dedupeDigest: (k: string) => codec.digest(k) } : {}) });
+  let triggers = createHttpServer(triggerConfig(options.fhirServer?.baseUrl ?? placeholderBase, routing), {
+    db,
+    bus,
+    clock,
+    logger: log,
+    readiness: () => ({ workflows: workflowsReady() }),
+    ...(codec ? { dedupeDigest: (k: string) => codec.digest(k) } : {}),
+  });
   let address = await triggers.listen(options.httpPort ?? 0, options.host ?? '127.0.0.1');
   const notifyUrl = `http://${address.address}:${address.port}/fhir/notify/${SANDBOX_SOURCE}`;
   if (options.sandbox !== false) {
@@ -193,7 +208,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     // Re-create the endpoint now that the sandbox's base URL (the events' `server`) is known.
     const port = address.port;
     await triggers.close();
-    triggers = createHttpServer(triggerConfig(sandbox.baseUrl, routing), { db, bus, clock, logger: log, readiness: () => ({ workflows: workflowsReady() }), ...(codec ? { dedupeDigest: (k: string) => codec.digest(k) } : {}) });
+    triggers = createHttpServer(triggerConfig(sandbox.baseUrl, routing), {
+      db,
+      bus,
+      clock,
+      logger: log,
+      readiness: () => ({ workflows: workflowsReady() }),
+      ...(codec ? { dedupeDigest: (k: string) => codec.digest(k) } : {}),
+    });
     address = await triggers.listen(port, options.host ?? '127.0.0.1');
   }
   const fhirBase = sandbox?.baseUrl ?? options.fhirServer?.baseUrl;
@@ -252,7 +274,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       const fired = simulated ? await scheduler.fireDue() : undefined;
       await engine.runUntilIdle();
       await sandbox?.notifications.drain();
-      const quiet = (sandbox?.notifications.deliveries.length ?? 0) === notified && delivered.delivered + delivered.retried + delivered.deadLettered === 0 && (fired?.fired ?? 0) + (fired?.delivered ?? 0) === 0 && !fired?.more;
+      const quiet =
+        (sandbox?.notifications.deliveries.length ?? 0) === notified &&
+        delivered.delivered + delivered.retried + delivered.deadLettered === 0 &&
+        (fired?.fired ?? 0) + (fired?.delivered ?? 0) === 0 &&
+        !fired?.more;
       if (quiet) return;
     }
     throw new Error('runtime did not settle after 10000 rounds');

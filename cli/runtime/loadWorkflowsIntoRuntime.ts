@@ -121,7 +121,8 @@ async function loadOne(w: CompiledWorkflow, t: LocalTargets): Promise<LocalDeplo
       ScheduleExpressionTimezone: trig.scheduleExpressionTimezone,
       ...(trig.startDate ? { StartDate: new Date(trig.startDate) } : {}),
       ...(trig.endDate ? { EndDate: new Date(trig.endDate) } : {}),
-      FlexibleTimeWindow: trig.flexibleTimeWindow.mode === 'FLEXIBLE' ? { Mode: 'FLEXIBLE' as const, MaximumWindowInMinutes: trig.flexibleTimeWindow.maximumWindowInMinutes ?? 15 } : { Mode: 'OFF' as const },
+      FlexibleTimeWindow:
+        trig.flexibleTimeWindow.mode === 'FLEXIBLE' ? { Mode: 'FLEXIBLE' as const, MaximumWindowInMinutes: trig.flexibleTimeWindow.maximumWindowInMinutes ?? 15 } : { Mode: 'OFF' as const },
       State: trig.state,
       Target: { Arn: arn, RoleArn: 'arn:aws:iam::000000000000:role/clinflow-scheduler', Input: JSON.stringify(trig.input ?? {}) },
     };

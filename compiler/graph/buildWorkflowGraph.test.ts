@@ -44,7 +44,9 @@ describe('buildWorkflowGraph', () => {
   it('writes durations for people and labels branches with their conditions as written', () => {
     const g = shipped('discharge-follow-up.yaml');
     expect(g.nodes.find((n) => n.id === 'pause')).toMatchObject({ kind: 'wait', summary: 'wait 2 days', description: 'Follow up two days after discharge.' });
-    expect(edge(g, 'reachable', 'message')).toEqual([{ from: 'reachable', to: 'message', kind: 'branch', label: "$exists($encounter.subject.reference) and $encounter.status = 'finished'", quiet: false }]);
+    expect(edge(g, 'reachable', 'message')).toEqual([
+      { from: 'reachable', to: 'message', kind: 'branch', label: "$exists($encounter.subject.reference) and $encounter.status = 'finished'", quiet: false },
+    ]);
     expect(edge(g, 'reachable', 'callTask')[0]).toMatchObject({ kind: 'otherwise', label: 'else' });
     // `end: true` on the if ends both branches; the catch target is reached only by the catch.
     expect(edge(g, 'message', END_NODE)).toHaveLength(1);

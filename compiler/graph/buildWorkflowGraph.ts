@@ -55,7 +55,9 @@ function stepNode(step: Step, group: string | undefined): GraphNode {
     return text ? { ...n, retry: text } : n;
   };
   if ('call' in step) {
-    const details = [step.timeout !== undefined ? `time limit ${humanDuration(step.timeout)}` : '', step.heartbeat !== undefined ? `heartbeat every ${humanDuration(step.heartbeat)}` : ''].filter(Boolean);
+    const details = [step.timeout !== undefined ? `time limit ${humanDuration(step.timeout)}` : '', step.heartbeat !== undefined ? `heartbeat every ${humanDuration(step.heartbeat)}` : ''].filter(
+      Boolean,
+    );
     return withRetry({ ...base, kind: 'task', summary: `call ${step.call}`, details }, step.retry);
   }
   if ('await' in step) {
@@ -120,7 +122,7 @@ export function buildWorkflowGraph(wf: Workflow): WorkflowGraph {
   const emitStep = (step: Step, group: string | undefined, successor: string | null): void => {
     nodes.push(stepNode(step, group));
     if ('if' in step || 'choose' in step) {
-      const after = step.end ? null : step.next ?? successor;
+      const after = step.end ? null : (step.next ?? successor);
       if ('if' in step) {
         edge(step.id, branch(step.then, group, after), 'branch', group, asWritten(step.if));
         edge(step.id, branch(step.else, group, after), 'otherwise', group, 'else');

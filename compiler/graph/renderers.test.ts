@@ -102,7 +102,9 @@ describe('toSvg', () => {
     expect(text).toContain('up to 1 hour');
     expect(svg).not.toMatch(/\$states|trigger\.read|trigger\.where|trigger\.match|172800|3600s/);
     for (const id of ['observation', 'acknowledge', 'escalate']) expect(svg).toContain(`data-step="${id}"`);
-    expect(svg).toMatch(/<g class="cf-edge cf-edge-catch cf-quiet" data-from="acknowledge" data-to="escalate"><title>HumanTask\.TimedOut, HumanTask\.Rejected, HumanTask\.Cancelled, HumanTask\.Failed, HumanTask\.EnteredInError<\/title><path [^>]*stroke-dasharray/);
+    expect(svg).toMatch(
+      /<g class="cf-edge cf-edge-catch cf-quiet" data-from="acknowledge" data-to="escalate"><title>HumanTask\.TimedOut, HumanTask\.Rejected, HumanTask\.Cancelled, HumanTask\.Failed, HumanTask\.EnteredInError<\/title><path [^>]*stroke-dasharray/,
+    );
   });
 
   it('shows each step status by colour and by words, with a legend', () => {
@@ -137,7 +139,9 @@ describe('toSvg', () => {
     const svg = toSvg(g);
     expect(toSvg(g)).toBe(svg);
     const [, w, h] = /width="(\d+)" height="(\d+)"/.exec(svg)!.map(Number);
-    const boxes = [...svg.matchAll(/data-step="[^"]+"><title>[^<]*<\/title><rect x="([\d.-]+)" y="([\d.-]+)" width="([\d.]+)" height="([\d.]+)"/g)].map((m) => m.slice(1).map(Number) as [number, number, number, number]);
+    const boxes = [...svg.matchAll(/data-step="[^"]+"><title>[^<]*<\/title><rect x="([\d.-]+)" y="([\d.-]+)" width="([\d.]+)" height="([\d.]+)"/g)].map(
+      (m) => m.slice(1).map(Number) as [number, number, number, number],
+    );
     expect(boxes.length).toBeGreaterThan(8);
     for (const [x, y, bw, bh] of boxes) {
       expect(x).toBeGreaterThanOrEqual(0);
@@ -166,7 +170,12 @@ describe('toSvg', () => {
     const routed = [...svg.matchAll(/<g class="cf-edge cf-edge-catch cf-quiet cf-routed" data-from="(s\d+)" data-to="handler">/g)].map((m) => m[1]);
     const laidOut = [...svg.matchAll(/<g class="cf-edge cf-edge-catch cf-quiet" data-from="(s\d+)" data-to="handler">/g)].map((m) => m[1]);
     // Every catch is drawn once; the short ones (next to the handler) are laid out, the long ones routed.
-    expect([...routed, ...laidOut].sort()).toEqual(steps.slice(0, n - 1).map((s) => s.id).sort());
+    expect([...routed, ...laidOut].sort()).toEqual(
+      steps
+        .slice(0, n - 1)
+        .map((s) => s.id)
+        .sort(),
+    );
     expect(laidOut).toContain('s98');
     expect(routed).toContain('s0');
     // One label per target and error list, not 99 overlapping ones.

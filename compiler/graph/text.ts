@@ -31,7 +31,8 @@ export function textWidth(s: string, fontSize: number): number {
     if (NARROW.has(c)) em += 0.32;
     else if (WIDE.has(c)) em += 0.86;
     else if (c >= 'A' && c <= 'Z') em += 0.68;
-    else if (c.codePointAt(0)! > 0x2e80) em += 1; // CJK and other full-width scripts
+    else if (c.codePointAt(0)! > 0x2e80)
+      em += 1; // CJK and other full-width scripts
     else em += 0.58;
   }
   return Math.ceil(em * fontSize);
@@ -42,7 +43,9 @@ export function wrap(s: string, maxWidth: number, fontSize: number, maxLines: nu
   const lines: string[] = [];
   let line = '';
   // Only what can show is wrapped: a long text costs no more than a short one.
-  for (const word of clip(s, maxLines * 200).split(/\s+/).filter(Boolean)) {
+  for (const word of clip(s, maxLines * 200)
+    .split(/\s+/)
+    .filter(Boolean)) {
     const candidate = line ? `${line} ${word}` : word;
     if (textWidth(candidate, fontSize) <= maxWidth) {
       line = candidate;

@@ -65,7 +65,16 @@ function nodeLines(n: GraphNode, status: StepStatus | undefined): Line[] {
 function textBlock(lines: readonly Line[], cx: number, top: number): string {
   return lines
     .map((l, i) => {
-      const attrs = [`x="${r(cx)}"`, `y="${r(top + i * LINE + l.size)}"`, `font-size="${l.size}"`, `fill="${l.colour}"`, l.weight ? `font-weight="${l.weight}"` : '', l.style ? `font-style="${l.style}"` : ''].filter(Boolean).join(' ');
+      const attrs = [
+        `x="${r(cx)}"`,
+        `y="${r(top + i * LINE + l.size)}"`,
+        `font-size="${l.size}"`,
+        `fill="${l.colour}"`,
+        l.weight ? `font-weight="${l.weight}"` : '',
+        l.style ? `font-style="${l.style}"` : '',
+      ]
+        .filter(Boolean)
+        .join(' ');
       return `<text ${attrs}>${escapeXml(l.text)}</text>`;
     })
     .join('');
@@ -80,17 +89,32 @@ function shape(kind: GraphNode['kind'], x: number, y: number, w: number, h: numb
   const top = y - h / 2;
   if (kind === 'choice') {
     const k = 14;
-    const pts = [[left, y], [left + k, top], [left + w - k, top], [left + w, y], [left + w - k, top + h], [left + k, top + h]];
+    const pts = [
+      [left, y],
+      [left + k, top],
+      [left + w - k, top],
+      [left + w, y],
+      [left + w - k, top + h],
+      [left + k, top + h],
+    ];
     return `<polygon points="${pts.map(([a, b]) => `${r(a!)},${r(b!)}`).join(' ')}" ${paint}/>`;
   }
   if (kind === 'wait') {
     const k = 10;
-    return `<polygon points="${[[left + k, top], [left + w, top], [left + w - k, top + h], [left, top + h]].map(([a, b]) => `${r(a!)},${r(b!)}`).join(' ')}" ${paint}/>`;
+    return `<polygon points="${[
+      [left + k, top],
+      [left + w, top],
+      [left + w - k, top + h],
+      [left, top + h],
+    ]
+      .map(([a, b]) => `${r(a!)},${r(b!)}`)
+      .join(' ')}" ${paint}/>`;
   }
   const radius = kind === 'trigger' || kind === 'succeed' || kind === 'end' ? Math.min(h / 2, 22) : kind === 'fail' ? 0 : 6;
   const outer = `<rect x="${r(left)}" y="${r(top)}" width="${r(w)}" height="${r(h)}" rx="${radius}" ${paint}/>`;
   // forEach / parallel: a second frame behind, the usual "many" cue.
-  if (kind === 'map' || kind === 'parallel') return `<rect x="${r(left + 4)}" y="${r(top + 4)}" width="${r(w)}" height="${r(h)}" rx="${radius}" fill="none" stroke="#166534" stroke-width="1"/>${outer}`;
+  if (kind === 'map' || kind === 'parallel')
+    return `<rect x="${r(left + 4)}" y="${r(top + 4)}" width="${r(w)}" height="${r(h)}" rx="${radius}" fill="none" stroke="#166534" stroke-width="1"/>${outer}`;
   if (kind === 'human') return `${outer}<rect x="${r(left + 3)}" y="${r(top + 3)}" width="${r(w - 6)}" height="${r(h - 6)}" rx="4" fill="none" stroke="#86198f" stroke-width="1"/>`;
   return outer;
 }
@@ -104,7 +128,9 @@ function legend(y: number): { svg: string; height: number; width: number } {
   const parts: string[] = [];
   for (const [name, s] of Object.entries(STATUS)) {
     const w = textWidth(s.text, 12) + 20;
-    parts.push(`<g class="cf-legend" data-status="${name}"><rect x="${x}" y="${y}" width="${w}" height="22" rx="4" fill="${s.fill}" stroke="${s.stroke}" stroke-width="${s.width}"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/><text x="${x + w / 2}" y="${y + 15}" font-size="12" fill="#111827">${escapeXml(s.text)}</text></g>`);
+    parts.push(
+      `<g class="cf-legend" data-status="${name}"><rect x="${x}" y="${y}" width="${w}" height="22" rx="4" fill="${s.fill}" stroke="${s.stroke}" stroke-width="${s.width}"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/><text x="${x + w / 2}" y="${y + 15}" font-size="12" fill="#111827">${escapeXml(s.text)}</text></g>`,
+    );
     x += w + 8;
   }
   return { svg: parts.join(''), height: 34, width: x + 8 };
@@ -137,7 +163,10 @@ export function toSvg(graph: WorkflowGraph, options: SvgOptions = {}): string {
   const span = (e: GraphEdge) => Math.abs((index.get(e.to) ?? 0) - (index.get(e.from) ?? 0));
   const routed = new Set<number>();
   let budget = LAYOUT_CATCH_SPAN;
-  for (const i of graph.edges.map((e, i) => i).filter((i) => graph.edges[i]!.quiet).sort((a, b) => span(graph.edges[a]!) - span(graph.edges[b]!) || a - b)) {
+  for (const i of graph.edges
+    .map((e, i) => i)
+    .filter((i) => graph.edges[i]!.quiet)
+    .sort((a, b) => span(graph.edges[a]!) - span(graph.edges[b]!) || a - b)) {
     budget -= span(graph.edges[i]!);
     if (budget < 0) routed.add(i);
   }
@@ -152,7 +181,10 @@ export function toSvg(graph: WorkflowGraph, options: SvgOptions = {}): string {
   });
   dagre.layout(g);
 
-  const header: Line[] = [...wrap(graph.name, 600, 15, 1).map((text) => ({ text, size: 15, weight: 'bold' as const, colour: '#111827' })), ...(graph.description !== undefined ? wrap(graph.description, Math.max(400, (g.graph().width ?? 0) - 32), 12, 3).map((text) => ({ text, size: 12, colour: '#374151' })) : [])];
+  const header: Line[] = [
+    ...wrap(graph.name, 600, 15, 1).map((text) => ({ text, size: 15, weight: 'bold' as const, colour: '#111827' })),
+    ...(graph.description !== undefined ? wrap(graph.description, Math.max(400, (g.graph().width ?? 0) - 32), 12, 3).map((text) => ({ text, size: 12, colour: '#374151' })) : []),
+  ];
   const headerHeight = header.length * LINE + 12;
   const curves = new Map<number, { d: string; x: number; y: number; label: string }>();
   const laidOut = g.graph().width ?? 0;
@@ -185,9 +217,13 @@ export function toSvg(graph: WorkflowGraph, options: SvgOptions = {}): string {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" font-family="${escapeXml(FONT)}" text-anchor="middle">`);
   out.push(`<title>${escapeXml(`Workflow ${graph.name}`)}</title>`);
   if (graph.description !== undefined) out.push(`<desc>${escapeXml(graph.description)}</desc>`);
-  out.push('<defs><marker id="cf-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#374151"/></marker><marker id="cf-arrow-quiet" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#9ca3af"/></marker></defs>');
+  out.push(
+    '<defs><marker id="cf-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#374151"/></marker><marker id="cf-arrow-quiet" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#9ca3af"/></marker></defs>',
+  );
   out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
-  out.push(`<g class="cf-header" text-anchor="start">${header.map((h, i) => `<text x="16" y="${12 + i * LINE + h.size}" font-size="${h.size}" fill="${h.colour}"${h.weight ? ` font-weight="${h.weight}"` : ''}>${escapeXml(h.text)}</text>`).join('')}</g>`);
+  out.push(
+    `<g class="cf-header" text-anchor="start">${header.map((h, i) => `<text x="16" y="${12 + i * LINE + h.size}" font-size="${h.size}" fill="${h.colour}"${h.weight ? ` font-weight="${h.weight}"` : ''}>${escapeXml(h.text)}</text>`).join('')}</g>`,
+  );
   out.push(`<g transform="translate(0,${headerHeight})">`);
 
   // Groups first (behind), outer before inner.
@@ -196,7 +232,9 @@ export function toSvg(graph: WorkflowGraph, options: SvgOptions = {}): string {
     if (c.x === undefined || c.y === undefined) continue;
     const left = c.x - c.width / 2;
     const top = c.y - c.height / 2;
-    out.push(`<g class="cf-group" data-group="${escapeXml(grp.id)}"><rect x="${r(left)}" y="${r(top)}" width="${r(c.width)}" height="${r(c.height)}" rx="8" fill="#f8fafc" stroke="#94a3b8" stroke-dasharray="6 4"/><text x="${r(left + 8)}" y="${r(top + 14)}" font-size="11" fill="#475569" text-anchor="start">${escapeXml(wrap(grp.label, Math.max(60, c.width - 16), 11, 1)[0] ?? '')}</text></g>`);
+    out.push(
+      `<g class="cf-group" data-group="${escapeXml(grp.id)}"><rect x="${r(left)}" y="${r(top)}" width="${r(c.width)}" height="${r(c.height)}" rx="8" fill="#f8fafc" stroke="#94a3b8" stroke-dasharray="6 4"/><text x="${r(left + 8)}" y="${r(top + 14)}" font-size="11" fill="#475569" text-anchor="start">${escapeXml(wrap(grp.label, Math.max(60, c.width - 16), 11, 1)[0] ?? '')}</text></g>`,
+    );
   }
   // Normal edges over quiet ones, so the happy path reads first.
   const order = graph.edges.map((e, i) => [e, i] as [GraphEdge, number]).sort((a, b) => Number(b[0].quiet) - Number(a[0].quiet));
@@ -205,8 +243,12 @@ export function toSvg(graph: WorkflowGraph, options: SvgOptions = {}): string {
     const title = e.label !== undefined ? `<title>${escapeXml(clip(e.label, 2000))}</title>` : '';
     const curve = curves.get(i);
     if (curve) {
-      const label = curve.label ? `<rect x="${r(curve.x - 2)}" y="${r(curve.y - 9)}" width="${textWidth(curve.label, 10) + 4}" height="13" fill="#ffffff" fill-opacity="0.9"/><text x="${r(curve.x)}" y="${r(curve.y + 1)}" font-size="10" fill="#6b7280" text-anchor="start">${escapeXml(curve.label)}</text>` : '';
-      out.push(`<g class="cf-edge cf-edge-${e.kind} cf-quiet cf-routed" data-from="${escapeXml(e.from)}" data-to="${escapeXml(e.to)}">${title}<path d="${curve.d}" fill="none" stroke="#9ca3af" stroke-width="1" stroke-dasharray="5 4" marker-end="url(#cf-arrow-quiet)"/>${label}</g>`);
+      const label = curve.label
+        ? `<rect x="${r(curve.x - 2)}" y="${r(curve.y - 9)}" width="${textWidth(curve.label, 10) + 4}" height="13" fill="#ffffff" fill-opacity="0.9"/><text x="${r(curve.x)}" y="${r(curve.y + 1)}" font-size="10" fill="#6b7280" text-anchor="start">${escapeXml(curve.label)}</text>`
+        : '';
+      out.push(
+        `<g class="cf-edge cf-edge-${e.kind} cf-quiet cf-routed" data-from="${escapeXml(e.from)}" data-to="${escapeXml(e.to)}">${title}<path d="${curve.d}" fill="none" stroke="#9ca3af" stroke-width="1" stroke-dasharray="5 4" marker-end="url(#cf-arrow-quiet)"/>${label}</g>`,
+      );
       continue;
     }
     const d = g.edge({ v: e.from, w: e.to, name: String(i) });
@@ -219,7 +261,14 @@ export function toSvg(graph: WorkflowGraph, options: SvgOptions = {}): string {
       const w = d.width ?? 0;
       const h = d.height ?? 0;
       parts.push(`<rect x="${r(d.x - w / 2)}" y="${r(d.y - h / 2)}" width="${r(w)}" height="${r(h)}" rx="3" fill="#ffffff" fill-opacity="0.9"/>`);
-      parts.push(l.map((t, k) => `<text x="${r(d.x)}" y="${r(d.y! - h / 2 + 2 + k * 14 + size)}" font-size="${size}" fill="${e.quiet ? '#6b7280' : '#1f2937'}"${e.quiet ? '' : ' font-style="italic"'}>${escapeXml(t)}</text>`).join(''));
+      parts.push(
+        l
+          .map(
+            (t, k) =>
+              `<text x="${r(d.x)}" y="${r(d.y! - h / 2 + 2 + k * 14 + size)}" font-size="${size}" fill="${e.quiet ? '#6b7280' : '#1f2937'}"${e.quiet ? '' : ' font-style="italic"'}>${escapeXml(t)}</text>`,
+          )
+          .join(''),
+      );
     }
     out.push(`<g class="cf-edge cf-edge-${e.kind}${e.quiet ? ' cf-quiet' : ''}" data-from="${escapeXml(e.from)}" data-to="${escapeXml(e.to)}">${title}${parts.join('')}</g>`);
   }
@@ -230,7 +279,9 @@ export function toSvg(graph: WorkflowGraph, options: SvgOptions = {}): string {
     const paint = `fill="${look.fill}" stroke="${look.stroke}" stroke-width="${look.width}"${look.dash ? ` stroke-dasharray="${look.dash}"` : ''}`;
     const l = lines.get(n.id) ?? [];
     const title = `${n.label}: ${n.summary}${s ? ` (${s})` : ''}`;
-    out.push(`<g class="cf-node cf-kind-${n.kind}${s ? ` cf-status-${s}` : ''}" data-step="${escapeXml(n.id)}"><title>${escapeXml(title)}</title>${shape(n.kind, p.x ?? 0, p.y ?? 0, p.width, p.height, paint)}${textBlock(l, p.x ?? 0, (p.y ?? 0) - p.height / 2 + PAD_Y - 2)}</g>`);
+    out.push(
+      `<g class="cf-node cf-kind-${n.kind}${s ? ` cf-status-${s}` : ''}" data-step="${escapeXml(n.id)}"><title>${escapeXml(title)}</title>${shape(n.kind, p.x ?? 0, p.y ?? 0, p.width, p.height, paint)}${textBlock(l, p.x ?? 0, (p.y ?? 0) - p.height / 2 + PAD_Y - 2)}</g>`,
+    );
   }
   out.push('</g>');
   if (showLegend) out.push(leg.svg);

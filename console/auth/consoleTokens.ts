@@ -48,7 +48,10 @@ export function loadConsoleTokens(env: NodeJS.ProcessEnv, dataDir: string | unde
   const tokens: ConsoleToken[] = [];
   const single = env.CLINFLOW_CONSOLE_TOKEN;
   if (single) tokens.push(entry('console', 'operator+clinician', single, 'CLINFLOW_CONSOLE_TOKEN'));
-  for (const part of (env.CLINFLOW_CONSOLE_TOKENS ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of (env.CLINFLOW_CONSOLE_TOKENS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([A-Za-z0-9_.@-]{1,64}):([a-z+]+):(.+)$/.exec(part);
     if (!m) throw new ConsoleTokenError('CLINFLOW_CONSOLE_TOKENS: each entry is name:roles:token, e.g. alice:clinician:<token>');
     tokens.push(entry(m[1] ?? '', m[2] ?? '', m[3] ?? '', 'CLINFLOW_CONSOLE_TOKENS'));

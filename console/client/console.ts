@@ -9,7 +9,8 @@ function localTimes(root: ParentNode): void {
   const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   // Components, not dateStyle/timeStyle: those may not be combined with timeZoneName (a TypeError
   // that stopped the whole script in Chromium; found by test/browser/console.test.ts).
-  const fmt = (zone: string): Intl.DateTimeFormat => new Intl.DateTimeFormat(undefined, { timeZone: zone, year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
+  const fmt = (zone: string): Intl.DateTimeFormat =>
+    new Intl.DateTimeFormat(undefined, { timeZone: zone, year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
   root.querySelectorAll<HTMLTimeElement>('time[datetime]').forEach((el) => {
     if (el.dataset.local === '1') return;
     const d = new Date(el.dateTime);
@@ -77,7 +78,12 @@ function reveals(): void {
     btn.disabled = true;
     const body: Record<string, string> = { arn: btn.dataset.arn ?? '' };
     if (btn.dataset.event) body.event = btn.dataset.event;
-    fetch('/console/api/reveal', { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf(), Accept: 'application/json' }, body: JSON.stringify(body) })
+    fetch('/console/api/reveal', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf(), Accept: 'application/json' },
+      body: JSON.stringify(body),
+    })
       .then(async (res) => {
         const data = (await res.json()) as { input?: string; output?: string; message?: string };
         target.replaceChildren();
@@ -90,7 +96,10 @@ function reveals(): void {
           btn.disabled = false;
           return;
         }
-        for (const [label, text] of [['Input', data.input], ['Output', data.output]] as const) {
+        for (const [label, text] of [
+          ['Input', data.input],
+          ['Output', data.output],
+        ] as const) {
           if (text === undefined) continue;
           const h = document.createElement('h3');
           h.textContent = label;

@@ -4,7 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * Strict CSP: scripts, styles, images and connections from this origin only; no inline script
  * or style (the SVG graph is styled by classes from console.css), no framing, no plugins.
  */
-export const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 export function securityHeaders(secure: boolean): Record<string, string> {
   return {
@@ -34,7 +35,8 @@ export function send(r: Reply, status: number, contentType: string, body: string
 
 export const sendHtml = (r: Reply, status: number, body: string, extra: Record<string, string | string[]> = {}): void => send(r, status, 'text/html; charset=utf-8', body, extra);
 
-export const sendJson = (r: Reply, status: number, body: unknown, extra: Record<string, string | string[]> = {}): void => send(r, status, 'application/json; charset=utf-8', JSON.stringify(body), extra);
+export const sendJson = (r: Reply, status: number, body: unknown, extra: Record<string, string | string[]> = {}): void =>
+  send(r, status, 'application/json; charset=utf-8', JSON.stringify(body), extra);
 
 export function redirect(r: Reply, location: string, extra: Record<string, string | string[]> = {}): void {
   r.res.writeHead(303, { ...securityHeaders(r.secure), Location: location, 'Cache-Control': 'no-store', 'Content-Length': '0', ...extra });
@@ -68,7 +70,9 @@ export async function readFields(req: IncomingMessage): Promise<Record<string, s
     chunks.push(c);
   }
   const text = Buffer.concat(chunks).toString('utf8');
-  const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim();
+  const type = String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    ?.trim();
   if (type === 'application/json') {
     let parsed: unknown;
     try {
@@ -78,8 +82,9 @@ export async function readFields(req: IncomingMessage): Promise<Record<string, s
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new BodyError(400, 'the request body must be a JSON object');
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string' || typeof v === 'number') out[k] = String(v);
-    else if (Array.isArray(v)) out[k] = v.filter((x) => typeof x === 'string').join('\n');
+    for (const [k, v] of Object.entries(parsed))
+      if (typeof v === 'string' || typeof v === 'number') out[k] = String(v);
+      else if (Array.isArray(v)) out[k] = v.filter((x) => typeof x === 'string').join('\n');
     return out;
   }
   if (type === 'application/x-www-form-urlencoded' || type === '' || type === undefined) {

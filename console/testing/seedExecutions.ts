@@ -44,8 +44,19 @@ export function seedExecutions(engine: Engine, options: SeedOptions): SeedResult
       const start = options.startMs + n * spacing;
       const stop = start + 250;
       const status: ExecutionStatus = n % 10 === 9 ? 'FAILED' : 'SUCCEEDED';
-      const inputText = JSON.stringify({ source: 'clinflow.fhir', 'detail-type': 'FHIR Observation create', detail: { reference: `Observation/seed-${n}`, resourceType: 'Observation', id: `seed-${n}`, interaction: 'create' } });
-      const info = { executionArn: executionArn(sm.name, name), executionName: name, stateMachineArn: smArn, stateMachineName: sm.name, roleArn: sm.role_arn, startTime: new Date(start).toISOString() };
+      const inputText = JSON.stringify({
+        source: 'clinflow.fhir',
+        'detail-type': 'FHIR Observation create',
+        detail: { reference: `Observation/seed-${n}`, resourceType: 'Observation', id: `seed-${n}`, interaction: 'create' },
+      });
+      const info = {
+        executionArn: executionArn(sm.name, name),
+        executionName: name,
+        stateMachineArn: smArn,
+        stateMachineName: sm.name,
+        roleArn: sm.role_arn,
+        startTime: new Date(start).toISOString(),
+      };
       const running: ExecutionState = { info, status: 'RUNNING', frames: {}, seq: 0, historyCount: 0 };
       const execId = store.insertExecution({ smId: sm.id, revisionId: sm.revision_id, name, inputText, inputDigest: store.codec.digest(inputText), startMs: start, meta: metaOf(running) });
       const history: HistoryEventDraft[] = [{ type: 'ExecutionStarted', timestamp: start, details: { input: inputText, roleArn: sm.role_arn, stateMachineArn: smArn } }];
@@ -53,10 +64,34 @@ export function seedExecutions(engine: Engine, options: SeedOptions): SeedResult
         failed++;
         const cause = `Observation/seed-${n} was not found on the FHIR server (synthetic seed data)`;
         history.push({ type: 'ExecutionFailed', timestamp: stop, details: { error: 'FHIR.NotFound', cause } });
-        store.writeStep({ execId, revisionId: sm.revision_id, firstEventId: 1, history, state: { ...running, status, historyCount: 2 }, changedFrames: [], removedFrames: [], persisted: new Set(), commands: [{ type: 'ExecutionEnded', status, error: 'FHIR.NotFound', cause }], now: stop, fresh: true });
+        store.writeStep({
+          execId,
+          revisionId: sm.revision_id,
+          firstEventId: 1,
+          history,
+          state: { ...running, status, historyCount: 2 },
+          changedFrames: [],
+          removedFrames: [],
+          persisted: new Set(),
+          commands: [{ type: 'ExecutionEnded', status, error: 'FHIR.NotFound', cause }],
+          now: stop,
+          fresh: true,
+        });
       } else {
         history.push({ type: 'ExecutionSucceeded', timestamp: stop, details: { output: '{"acknowledged":true}' } });
-        store.writeStep({ execId, revisionId: sm.revision_id, firstEventId: 1, history, state: { ...running, status, historyCount: 2 }, changedFrames: [], removedFrames: [], persisted: new Set(), commands: [{ type: 'ExecutionEnded', status, output: { acknowledged: true } }], now: stop, fresh: true });
+        store.writeStep({
+          execId,
+          revisionId: sm.revision_id,
+          firstEventId: 1,
+          history,
+          state: { ...running, status, historyCount: 2 },
+          changedFrames: [],
+          removedFrames: [],
+          persisted: new Set(),
+          commands: [{ type: 'ExecutionEnded', status, output: { acknowledged: true } }],
+          now: stop,
+          fresh: true,
+        });
       }
     }
   })();

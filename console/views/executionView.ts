@@ -11,7 +11,11 @@ const STEP_LABEL: Record<string, string> = { succeeded: 'succeeded', failed: 'fa
 /** The workflow's steps with each one's status in this execution: the text twin of the graph. */
 function stepList(detail: ExecutionDetail, workflow: WorkflowSummary | undefined): Html {
   const steps = workflow?.source ? stepsOf(workflow.source.text) : [];
-  const ids = steps.length ? steps : Object.keys(detail.stepStatus).filter((s) => s !== 'trigger').map((id) => ({ id, kind: '', what: '', depth: 0 }));
+  const ids = steps.length
+    ? steps
+    : Object.keys(detail.stepStatus)
+        .filter((s) => s !== 'trigger')
+        .map((id) => ({ id, kind: '', what: '', depth: 0 }));
   return html`<ol id="steps" class="steps">${ids.map((s) => {
     const status = detail.stepStatus[s.id] ?? 'not-reached';
     return html`<li data-step="${s.id}" data-status="${status}" class="step step-${status} depth-${Math.min(s.depth, 4)}"><span class="step-status">${STEP_LABEL[status]}</span> <strong>${s.id}</strong> ${s.what ? html`<span class="muted">${s.what}</span>` : ''}${'description' in s && typeof s.description === 'string' ? html`<br><span class="desc">${s.description}</span>` : ''}</li>`;
@@ -102,9 +106,12 @@ ${
 ${d.historyTruncated ? html`<p class="muted">Showing the first ${d.history.length} events.</p>` : ''}
 <table id="history" class="grid"><thead><tr><th scope="col">#</th><th scope="col">Time</th><th scope="col">Event</th><th scope="col">Step</th><th scope="col">Details</th>${clinician ? html`<th scope="col">Data</th>` : ''}</tr></thead>
 <tbody>${d.history.map(
-      (h) => html`<tr data-testid="history-row" data-event-type="${h.type}"><td>${h.id}</td><td>${time(h.timestampMs)}</td><td>${h.type}</td><td>${h.state ?? ''}</td><td>${h.error ? html`<code>${h.error}</code> ${meaningOf(h.error) ?? ''}${seesCause && h.cause ? html`<br><span class="cause">${h.cause}</span>` : ''}` : (h.resource ?? '')}</td>${
-        clinician ? html`<td>${h.hasData ? html`<button type="button" class="reveal small" data-arn="${d.executionArn}" data-event="${h.id}" aria-controls="reveal-${h.id}">Reveal</button><div id="reveal-${h.id}" class="revealed" aria-live="polite"></div>` : ''}</td>` : ''
-      }</tr>`,
+      (h) =>
+        html`<tr data-testid="history-row" data-event-type="${h.type}"><td>${h.id}</td><td>${time(h.timestampMs)}</td><td>${h.type}</td><td>${h.state ?? ''}</td><td>${h.error ? html`<code>${h.error}</code> ${meaningOf(h.error) ?? ''}${seesCause && h.cause ? html`<br><span class="cause">${h.cause}</span>` : ''}` : (h.resource ?? '')}</td>${
+          clinician
+            ? html`<td>${h.hasData ? html`<button type="button" class="reveal small" data-arn="${d.executionArn}" data-event="${h.id}" aria-controls="reveal-${h.id}">Reveal</button><div id="reveal-${h.id}" class="revealed" aria-live="polite"></div>` : ''}</td>`
+            : ''
+        }</tr>`,
     )}</tbody></table>
 </section>`,
   });

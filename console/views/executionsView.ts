@@ -66,10 +66,14 @@ ${
       }</p>`
     : ''
 }
-<nav aria-label="Pages" class="pager">${f.cursor ? html`<a href="/console/executions?${(() => {
-      const q = new URLSearchParams(opts.query);
-      q.delete('cursor');
-      return q.toString();
-    })()}" id="first-page">Newest</a>` : ''} ${opts.page.nextCursor ? html`<a href="/console/executions?${next.toString()}" id="next-page" rel="next">Older executions</a>` : ''}</nav>`,
+<nav aria-label="Pages" class="pager">${
+      f.cursor
+        ? html`<a href="/console/executions?${(() => {
+            const q = new URLSearchParams(opts.query);
+            q.delete('cursor');
+            return q.toString();
+          })()}" id="first-page">Newest</a>`
+        : ''
+    } ${opts.page.nextCursor ? html`<a href="/console/executions?${next.toString()}" id="next-page" rel="next">Older executions</a>` : ''}</nav>`,
   });
 }

@@ -20,16 +20,17 @@ ${
   tasks.length === 0
     ? html`<p id="empty-state" class="empty">Nobody is waiting on a person right now. Tasks appear here when a workflow reaches an <code>await</code> step.</p>`
     : html`<table id="tasks-table" class="grid"><thead><tr><th scope="col">FHIR Task</th><th scope="col">Workflow / step</th><th scope="col">Waiting since</th><th scope="col">Deadline</th><th scope="col">Escalation</th>${clinician ? html`<th scope="col">Result</th>` : ''}</tr></thead><tbody>${tasks.map(
-        (t) => html`<tr data-testid="task-row" data-task="${t.fhirTask ?? ''}" data-escalation="${t.escalation}"><td>${t.fhirTask ?? html`<span class="muted">unknown</span>`}</td><td><a href="${executionHref(t.executionArn)}">${t.workflow} · ${t.state}</a></td><td>${time(t.sinceMs)}</td><td>${time(t.deadlineMs)}</td><td><span class="badge esc-${t.escalation}">${ESCALATION[t.escalation]}</span></td>${
-          clinician
-            ? html`<td>${
-                t.fhirTask
-                  ? html`<form method="post" action="/console/actions/task-success" class="inline task-complete">${csrfField(opts.session)}<input type="hidden" name="task" value="${t.fhirTask}"><input type="hidden" name="return" value="/console/tasks"><label class="sr-only" for="out-${t.fhirTask}">Result JSON for ${t.fhirTask}</label><input id="out-${t.fhirTask}" name="output" value="{}" size="10"> <button type="submit">Complete</button></form>
+        (t) =>
+          html`<tr data-testid="task-row" data-task="${t.fhirTask ?? ''}" data-escalation="${t.escalation}"><td>${t.fhirTask ?? html`<span class="muted">unknown</span>`}</td><td><a href="${executionHref(t.executionArn)}">${t.workflow} · ${t.state}</a></td><td>${time(t.sinceMs)}</td><td>${time(t.deadlineMs)}</td><td><span class="badge esc-${t.escalation}">${ESCALATION[t.escalation]}</span></td>${
+            clinician
+              ? html`<td>${
+                  t.fhirTask
+                    ? html`<form method="post" action="/console/actions/task-success" class="inline task-complete">${csrfField(opts.session)}<input type="hidden" name="task" value="${t.fhirTask}"><input type="hidden" name="return" value="/console/tasks"><label class="sr-only" for="out-${t.fhirTask}">Result JSON for ${t.fhirTask}</label><input id="out-${t.fhirTask}" name="output" value="{}" size="10"> <button type="submit">Complete</button></form>
 <form method="post" action="/console/actions/task-failure" class="inline task-fail">${csrfField(opts.session)}<input type="hidden" name="task" value="${t.fhirTask}"><input type="hidden" name="ending" value="rejected"><input type="hidden" name="return" value="/console/tasks"><button type="submit">Reject</button></form>`
-                  : ''
-              }</td>`
-            : ''
-        }</tr>`,
+                    : ''
+                }</td>`
+              : ''
+          }</tr>`,
       )}</tbody></table>`
 }`,
   });
@@ -58,7 +59,8 @@ ${
     : r.length === 0
       ? html`<p id="empty-state" class="empty">No pending reminders for ${opts.order || opts.patient}. Reminders are planned when an active MedicationRequest with a dosage schedule arrives.</p>`
       : html`<table id="reminders-table" class="grid"><thead><tr><th scope="col">Order</th><th scope="col">Dose slot</th><th scope="col">Patient's local time</th><th scope="col">Your time</th><th scope="col">State</th><th scope="col">Placed by</th></tr></thead><tbody>${r.map(
-          (x) => html`<tr data-testid="reminder-row"><td>${x.order}</td><td>${x.slot}</td><td>${new Intl.DateTimeFormat('en-CA', { timeZone: x.timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(x.atMs)} (${x.timeZone})</td><td>${time(x.atMs, x.timeZone)}</td><td>${x.state}</td><td>${x.policy}</td></tr>`,
+          (x) =>
+            html`<tr data-testid="reminder-row"><td>${x.order}</td><td>${x.slot}</td><td>${new Intl.DateTimeFormat('en-CA', { timeZone: x.timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(x.atMs)} (${x.timeZone})</td><td>${time(x.atMs, x.timeZone)}</td><td>${x.state}</td><td>${x.policy}</td></tr>`,
         )}</tbody></table>`
 }`,
   });
@@ -80,11 +82,12 @@ ${
       ? ''
       : html`<p id="empty-state" class="empty">No dead letters: every event and schedule was delivered. Nothing to do.</p>`
     : html`<table id="dead-letters-table" class="grid"><thead><tr><th scope="col">Source</th><th scope="col">From</th><th scope="col">Target</th><th scope="col">Reason</th><th scope="col">Attempts</th><th scope="col">Failed</th>${operator ? html`<th scope="col">Action</th>` : ''}</tr></thead><tbody>${opts.letters.map(
-        (d) => html`<tr data-testid="dead-letter-row" data-id="${d.source}/${d.id}"><td>${d.source}</td><td>${d.from}</td><td class="mono">${d.target}</td><td>${d.reason}</td><td>${d.attempts}</td><td>${time(d.failedMs)}</td>${
-          operator
-            ? html`<td><form method="post" action="/console/actions/dlq-redrive" class="dlq-redrive">${csrfField(opts.session)}<input type="hidden" name="source" value="${d.source}"><input type="hidden" name="id" value="${d.id}"><input type="hidden" name="return" value="/console/dead-letters"><button type="submit">Redrive</button></form></td>`
-            : ''
-        }</tr>`,
+        (d) =>
+          html`<tr data-testid="dead-letter-row" data-id="${d.source}/${d.id}"><td>${d.source}</td><td>${d.from}</td><td class="mono">${d.target}</td><td>${d.reason}</td><td>${d.attempts}</td><td>${time(d.failedMs)}</td>${
+            operator
+              ? html`<td><form method="post" action="/console/actions/dlq-redrive" class="dlq-redrive">${csrfField(opts.session)}<input type="hidden" name="source" value="${d.source}"><input type="hidden" name="id" value="${d.id}"><input type="hidden" name="return" value="/console/dead-letters"><button type="submit">Redrive</button></form></td>`
+              : ''
+          }</tr>`,
       )}</tbody></table>`
 }`,
   });

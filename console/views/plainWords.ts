@@ -1,7 +1,7 @@
 /** What an error name means, in words an on-call engineer or a nurse can act on. */
 const MEANINGS: Record<string, string> = {
   'States.ALL': 'A step failed.',
-  'States.TaskFailed': 'A step\'s task failed.',
+  'States.TaskFailed': "A step's task failed.",
   'States.Timeout': 'A step took longer than its timeout allows.',
   'States.HeartbeatTimeout': 'A step stopped reporting progress (heartbeat timeout).',
   'States.Runtime': 'The workflow hit a runtime error (often a value of the wrong shape in an expression).',

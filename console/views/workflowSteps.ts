@@ -40,7 +40,15 @@ export function stepsOf(source: string): StepLine[] {
       if (raw === null || typeof raw !== 'object') continue;
       const s = raw as Record<string, unknown>;
       const kind = KINDS.find((k) => k in s) ?? 'step';
-      if (typeof s.id === 'string') out.push({ id: s.id, kind, what: whatOf(kind, s), depth, ...(typeof s.description === 'string' ? { description: s.description } : {}), ...(typeof s.timeout === 'string' ? { timeout: s.timeout } : {}) });
+      if (typeof s.id === 'string')
+        out.push({
+          id: s.id,
+          kind,
+          what: whatOf(kind, s),
+          depth,
+          ...(typeof s.description === 'string' ? { description: s.description } : {}),
+          ...(typeof s.timeout === 'string' ? { timeout: s.timeout } : {}),
+        });
       visit(s.then, depth + 1);
       visit(s.else, depth + 1);
       visit(s.otherwise, depth + 1);

@@ -23,10 +23,12 @@ export function workflowsPage(opts: { session: Session; mode: string; workflows:
 ${
   opts.workflows.length === 0
     ? html`<p id="empty-state" class="empty">No workflows are loaded. Put a workflow YAML file in the workflows folder (<code>clinflow dev --workflows DIR</code>); <code>clinflow validate</code> says what is wrong with one that does not load.</p>`
-    : html`<table id="workflows-table" class="grid"><thead><tr><th scope="col">Workflow</th><th scope="col">Trigger</th><th scope="col">Latest version</th><th scope="col">Executions by status</th></tr></thead><tbody>${opts.workflows.map((w, i) => {
-        const trigger = w.source ? triggerAsWritten(w.source.text) : undefined;
-        return html`<tr data-testid="workflow-row" data-workflow="${w.workflow}"><td><a href="/console/workflows/${w.workflow}">${w.workflow}</a></td><td>${trigger ? html`<pre class="yaml">${trigger}</pre>` : html`<span class="muted">started by another workflow or the API</span>`}</td><td>${w.versions[0] ? html`v${w.versions[0].version} (${time(w.versions[0].createdMs)})` : html`<span class="muted">unversioned</span>`}</td><td>${countLinks(w.workflow, opts.counts[i] ?? {})}</td></tr>`;
-      })}</tbody></table>`
+    : html`<table id="workflows-table" class="grid"><thead><tr><th scope="col">Workflow</th><th scope="col">Trigger</th><th scope="col">Latest version</th><th scope="col">Executions by status</th></tr></thead><tbody>${opts.workflows.map(
+        (w, i) => {
+          const trigger = w.source ? triggerAsWritten(w.source.text) : undefined;
+          return html`<tr data-testid="workflow-row" data-workflow="${w.workflow}"><td><a href="/console/workflows/${w.workflow}">${w.workflow}</a></td><td>${trigger ? html`<pre class="yaml">${trigger}</pre>` : html`<span class="muted">started by another workflow or the API</span>`}</td><td>${w.versions[0] ? html`v${w.versions[0].version} (${time(w.versions[0].createdMs)})` : html`<span class="muted">unversioned</span>`}</td><td>${countLinks(w.workflow, opts.counts[i] ?? {})}</td></tr>`;
+        },
+      )}</tbody></table>`
 }`,
   });
 }

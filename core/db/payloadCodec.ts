@@ -66,7 +66,9 @@ export class PayloadBindingError extends Error {
 const moved = (aad: string | undefined): PayloadBindingError =>
   new PayloadBindingError(`the payload stored at ${aad ?? '(no binding)'} does not decrypt there: it was copied from another row or column, or altered`);
 const unboundRefused = (aad: string): PayloadBindingError =>
-  new PayloadBindingError(`the payload stored at ${aad} is ciphertext without a row binding (written before clinflow bound journal rows); this journal's rows were all re-bound when it was upgraded, so this one was put there since`);
+  new PayloadBindingError(
+    `the payload stored at ${aad} is ciphertext without a row binding (written before clinflow bound journal rows); this journal's rows were all re-bound when it was upgraded, so this one was put there since`,
+  );
 
 /** The associated data: the ciphertext's header (version, key id) and where it is stored. */
 const aadOf = (header: Buffer, where: string | undefined): Buffer => Buffer.concat([header, Buffer.from(`\0${where ?? ''}`, 'utf8')]);

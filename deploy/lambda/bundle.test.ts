@@ -32,7 +32,10 @@ describe('bundleFunction on the real Lambda runtimes', () => {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(join(dir, 'index.js')) as { handler: (e: unknown, c: unknown) => Promise<unknown> };
-      await expect(mod.handler({ reference: 42 }, { awsRequestId: 'r' })).rejects.toMatchObject({ name: 'States.TaskFailed', message: expect.stringMatching(/^Invalid input for task fhir\.read: reference/) as unknown });
+      await expect(mod.handler({ reference: 42 }, { awsRequestId: 'r' })).rejects.toMatchObject({
+        name: 'States.TaskFailed',
+        message: expect.stringMatching(/^Invalid input for task fhir\.read: reference/) as unknown,
+      });
     } finally {
       if (saved === undefined) delete process.env.CLINFLOW_TASK;
       else process.env.CLINFLOW_TASK = saved;

@@ -13,7 +13,9 @@ const wf = (name: string, routingAttributes: Record<string, string[]>): Compiled
 describe('the Lambda runtime environment deploy gives the functions', () => {
   it('the FHIR endpoint gets the union of the workflows routing attributes (sorted, deduplicated); task functions do not', () => {
     const config = StageConfig.parse({ stage: 'demo', region: 'us-east-1' });
-    const out = desiredResources([wf('b', { MedicationRequest: ['status', 'intent'] }), wf('a', { MedicationRequest: ['status'], Task: ['status'] })], config, { now: new Date('2026-12-02T00:00:00Z') }).resources;
+    const out = desiredResources([wf('b', { MedicationRequest: ['status', 'intent'] }), wf('a', { MedicationRequest: ['status'], Task: ['status'] })], config, {
+      now: new Date('2026-12-02T00:00:00Z'),
+    }).resources;
     const fns = out.filter((r) => r.kind === 'function');
     const endpoint = fns.find((f) => f.entry === 'fhir-endpoint')!;
     expect(JSON.parse(endpoint.environment.CLINFLOW_ROUTING_ATTRIBUTES!)).toEqual({ MedicationRequest: ['intent', 'status'], Task: ['status'] });

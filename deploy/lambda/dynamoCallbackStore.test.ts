@@ -7,7 +7,14 @@ const dynamo = mockClient(DynamoDBClient);
 const client = new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' } });
 const TABLE = 'clinflow-demo-human-task-callbacks';
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0, 250); // ms; not a whole second on purpose
-const entry = { task: 'Task/t1', server: 'https://fhir.example.test/r4', taskToken: 'synthetic-token-1', executionArn: 'arn:aws:states:us-east-1:123456789012:execution:x:1', stateName: 'Review', until: 'accepted' as const };
+const entry = {
+  task: 'Task/t1',
+  server: 'https://fhir.example.test/r4',
+  taskToken: 'synthetic-token-1',
+  executionArn: 'arn:aws:states:us-east-1:123456789012:execution:x:1',
+  stateName: 'Review',
+  until: 'accepted' as const,
+};
 
 afterAll(() => dynamo.restore());
 beforeEach(() => dynamo.reset());

@@ -102,9 +102,7 @@ export function createDynamoCallbackStore(client: DynamoDBClient, tableName: str
     },
     async release(task) {
       try {
-        await client.send(
-          new UpdateItemCommand({ TableName: tableName, Key: { task: { S: task } }, UpdateExpression: 'REMOVE usedAt', ConditionExpression: 'attribute_exists(taskToken)' }),
-        );
+        await client.send(new UpdateItemCommand({ TableName: tableName, Key: { task: { S: task } }, UpdateExpression: 'REMOVE usedAt', ConditionExpression: 'attribute_exists(taskToken)' }));
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
       }
@@ -115,9 +113,7 @@ export function createDynamoCallbackStore(client: DynamoDBClient, tableName: str
       return entryOf(out.Item);
     },
     async isPending(task) {
-      const out = await client.send(
-        new GetItemCommand({ TableName: tableName, Key: { task: { S: task } }, ConsistentRead: true, ProjectionExpression: `taskToken, usedAt, ${EXPIRES_AT}` }),
-      );
+      const out = await client.send(new GetItemCommand({ TableName: tableName, Key: { task: { S: task } }, ConsistentRead: true, ProjectionExpression: `taskToken, usedAt, ${EXPIRES_AT}` }));
       return out.Item?.taskToken !== undefined && out.Item.usedAt === undefined && !expired(out.Item, clock());
     },
   };

@@ -106,7 +106,13 @@ describe('FHIR endpoint Lambda: dedupe of re-delivered notifications', () => {
 
   it('publishes different notifications (another version, another resource) each once', async () => {
     const handle = endpoint();
-    for (const [id, v] of [['med-dd-1', '1'], ['med-dd-1', '2'], ['med-dd-2', '1'], ['med-dd-1', '2']] as const) expect((await handle(notification(id, v))).statusCode).toBe(200);
+    for (const [id, v] of [
+      ['med-dd-1', '1'],
+      ['med-dd-1', '2'],
+      ['med-dd-2', '1'],
+      ['med-dd-1', '2'],
+    ] as const)
+      expect((await handle(notification(id, v))).statusCode).toBe(200);
     expect(delivered()).toEqual(['MedicationRequest/med-dd-1@1', 'MedicationRequest/med-dd-1@2', 'MedicationRequest/med-dd-2@1']);
     expect(items.size).toBe(3);
   });

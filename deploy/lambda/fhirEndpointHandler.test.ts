@@ -13,7 +13,6 @@ interface NotificationCase {
   expect: { status: string; events?: { reference: string; interaction: string; versionId?: string }[] };
 }
 
-
 const events = mockClient(EventBridgeClient);
 const secretsManager = mockClient(SecretsManagerClient);
 const HMAC_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:medplum-hmac-XyZ';
@@ -124,7 +123,10 @@ describeWithShared('conformance/fhir-notifications/cases.json', 'FHIR notificati
 
   it('answers 503 without leaking the configuration when the secret cannot be read, and recovers on the next request', async () => {
     secretsManager.reset();
-    secretsManager.on(GetSecretValueCommand).rejectsOnce(Object.assign(new Error('denied'), { name: 'AccessDeniedException' })).resolves({ SecretString: 'medplum-secret-1' });
+    secretsManager
+      .on(GetSecretValueCommand)
+      .rejectsOnce(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }))
+      .resolves({ SecretString: 'medplum-secret-1' });
     const first = await handler(urlEvent(medplum));
     expect(first.statusCode).toBe(503);
     expect(first.body).not.toContain('secretsmanager');

@@ -66,7 +66,13 @@ async function parkOnTask(runId: string, extra: Record<string, unknown> = {}): P
   stageEnv('tasks.await', { CLINFLOW_CALLBACK_TABLE: TABLE });
   const before = Date.now();
   const out = (await taskHandler(
-    { description: 'Review the synthetic order', priority: 'routine', ...extra, taskToken: CALLBACK_TOKEN, _clinflow: { idempotencyKey: `${EXECUTION}|Review|${runId}`, executionArn: EXECUTION, stateName: 'Review' } },
+    {
+      description: 'Review the synthetic order',
+      priority: 'routine',
+      ...extra,
+      taskToken: CALLBACK_TOKEN,
+      _clinflow: { idempotencyKey: `${EXECUTION}|Review|${runId}`, executionArn: EXECUTION, stateName: 'Review' },
+    },
     { awsRequestId: `req-${runId}` },
   )) as { task: string };
   return { task: out.task, before, after: Date.now() };
@@ -162,7 +168,10 @@ describe('tasks.await on AWS (DynamoDB callback table)', () => {
     const current = (await (await fetch(`${sandbox.baseUrl}/${task}`, { headers: fhirHeaders })).json()) as Record<string, unknown>;
     await fetch(`${sandbox.baseUrl}/${task}`, { method: 'PUT', headers: fhirHeaders, body: JSON.stringify({ ...current, status: 'rejected' }) });
     stageEnv('human-task-resume', { CLINFLOW_CALLBACK_TABLE: TABLE });
-    sfn.on(SendTaskFailureCommand).rejectsOnce(Object.assign(new Error('throttled'), { name: 'ThrottlingException' })).resolves({});
+    sfn
+      .on(SendTaskFailureCommand)
+      .rejectsOnce(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }))
+      .resolves({});
     await expect(resumeHandler(changeEvent(task))).rejects.toThrow('throttled');
     expect(await resumeHandler(changeEvent(task))).toBe('failed');
     expect(sfn.commandCalls(SendTaskFailureCommand).map((c) => c.args[0].input)).toEqual([
@@ -199,7 +208,9 @@ describe('tasks.await on AWS (DynamoDB callback table)', () => {
     const del = await fetch(`${sandbox.baseUrl}/${task}`, { method: 'DELETE', headers: fhirHeaders });
     expect(del.status).toBeLessThan(300);
     expect(await resumeHandler(changeEvent(task, 'delete', ''))).toBe('failed');
-    expect(sfn.commandCalls(SendTaskFailureCommand).map((c) => c.args[0].input)).toEqual([{ taskToken: CALLBACK_TOKEN, error: 'HumanTask.Cancelled', cause: JSON.stringify({ task, status: 'deleted' }) }]);
+    expect(sfn.commandCalls(SendTaskFailureCommand).map((c) => c.args[0].input)).toEqual([
+      { taskToken: CALLBACK_TOKEN, error: 'HumanTask.Cancelled', cause: JSON.stringify({ task, status: 'deleted' }) },
+    ]);
   });
 
   it('timeout: the tasks.expire function cancels the Task with a statusReason and fails with HumanTask.TimedOut carrying the reference', async () => {

@@ -35,7 +35,15 @@ describe('task function internals', () => {
     const fn = createTaskFunction({ task: 'reminders.schedule', env: {}, clock: { now: () => Date.UTC(2030, 0, 1) }, log, ports: () => Promise.resolve(ports) });
     const event = {
       taskToken: 'TOKEN-SECRET-4711',
-      plan: { order: 'MedicationRequest/PHI-MARK-1', versionId: '1', timeZone: 'UTC', policyVersion: '1', horizonStart: '2099-01-01T00:00:00Z', horizonEnd: '2099-01-02T00:00:00Z', slots: [{ slot: 's1', at: '2099-01-01T09:00:00Z', local: '2099-01-01T09:00Z', doseText: 'PHI-MARK-2' }] },
+      plan: {
+        order: 'MedicationRequest/PHI-MARK-1',
+        versionId: '1',
+        timeZone: 'UTC',
+        policyVersion: '1',
+        horizonStart: '2099-01-01T00:00:00Z',
+        horizonEnd: '2099-01-02T00:00:00Z',
+        slots: [{ slot: 's1', at: '2099-01-01T09:00:00Z', local: '2099-01-01T09:00Z', doseText: 'PHI-MARK-2' }],
+      },
     };
     await expect(fn(event, { awsRequestId: 'r1' })).resolves.toMatchObject({ created: 1 });
     await expect(fn(event, { awsRequestId: 'r2' })).rejects.toMatchObject({ name: 'ThrottlingException' });
@@ -79,7 +87,9 @@ describe('task function internals', () => {
     secretsManager.on(GetSecretValueCommand, { SecretId: 'arn:aws:secretsmanager:us-east-1:1:secret:b' }).resolves({ SecretString: 'B' });
     const env = { HOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:b' };
     const secrets = createSecretResolver(sm(), env);
-    await expect(resolveSecretRefs({ s: { auth: { hmacSecret: 'arn:aws:secretsmanager:us-east-1:1:secret:a', bearerToken: '$secret:HOOK' }, kind: 'medplum', n: [1, 'x'] } }, secrets)).resolves.toEqual({
+    await expect(
+      resolveSecretRefs({ s: { auth: { hmacSecret: 'arn:aws:secretsmanager:us-east-1:1:secret:a', bearerToken: '$secret:HOOK' }, kind: 'medplum', n: [1, 'x'] } }, secrets),
+    ).resolves.toEqual({
       s: { auth: { hmacSecret: 'A', bearerToken: 'B' }, kind: 'medplum', n: [1, 'x'] },
     });
     await expect(resolveSecretRefs('$secret:MISSING', secrets)).rejects.toThrow('MISSING_SECRET_ARN is not set');

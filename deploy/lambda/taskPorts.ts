@@ -76,9 +76,7 @@ export async function taskPortsFromEnv(clients: LambdaClients, env: NodeJS.Proce
   const baseUrl = env.CLINFLOW_FHIR_BASE_URL;
   return {
     scheduler: awsSchedulerPort(clients.scheduler),
-    bus: bus
-      ? awsBusPort(clients.events, bus)
-      : { putEvents: () => Promise.reject(new ClinflowError('States.Runtime', 'CLINFLOW_BUS is not set for this function')) },
+    bus: bus ? awsBusPort(clients.events, bus) : { putEvents: () => Promise.reject(new ClinflowError('States.Runtime', 'CLINFLOW_BUS is not set for this function')) },
     executions: awsExecutionPort(clients.sfn),
     fhir: baseUrl ? createFhirPortRouter([{ name: 'default', baseUrl, auth: await fhirAuthFromEnv(env, secrets) }]) : unconfiguredFhir,
     notify: await notifyFromEnv(env, secrets, log),

@@ -72,7 +72,8 @@ export function buildBootstrapStack(stage: string, kmsKeyArn: string | undefined
 export const BOOTSTRAP_JUSTIFIED: Readonly<Record<string, { applies: string; reason: string }>> = {
   'AwsSolutions-S1': {
     applies: 'the artifact bucket',
-    reason: 'The bucket holds Lambda zips and templates, no PHI; every write is by the deploying principal and recorded by CloudTrail. Point it at the hospital log bucket if policy requires server access logs.',
+    reason:
+      'The bucket holds Lambda zips and templates, no PHI; every write is by the deploying principal and recorded by CloudTrail. Point it at the hospital log bucket if policy requires server access logs.',
   },
   'HIPAA.Security-S3BucketLoggingEnabled': {
     applies: 'the artifact bucket',

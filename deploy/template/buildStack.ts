@@ -68,7 +68,10 @@ export function subAll(v: unknown): unknown {
 
 /** `clinflow-demo-fhir-read` → `FhirRead`: stable, readable logical ids without the stage. */
 export function logicalId(kind: string, name: string, stage: string): string {
-  const bare = name.replace(/^\/aws\/(lambda|vendedlogs\/states)\//, '$1-').replace(`clinflow-${stage}-`, '').replace(`clinflow-${stage}`, 'stage');
+  const bare = name
+    .replace(/^\/aws\/(lambda|vendedlogs\/states)\//, '$1-')
+    .replace(`clinflow-${stage}-`, '')
+    .replace(`clinflow-${stage}`, 'stage');
   const camel = bare
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean)
@@ -259,7 +262,12 @@ export function buildStack(resources: readonly DesiredResource[], opts: StackOpt
     });
     if ('functionName' in r.target) {
       const fn = functions.get(r.target.functionName)!;
-      new CfnPermission(stack, `${id('function', r.target.functionName)}RulePermission`, { functionName: fn.ref, action: 'lambda:InvokeFunction', principal: 'events.amazonaws.com', sourceArn: rule.attrArn });
+      new CfnPermission(stack, `${id('function', r.target.functionName)}RulePermission`, {
+        functionName: fn.ref,
+        action: 'lambda:InvokeFunction',
+        principal: 'events.amazonaws.com',
+        sourceArn: rule.attrArn,
+      });
     }
   }
   for (const s of of('schedule')) {

@@ -6,7 +6,12 @@ export function formatDryRun(s: Synthesized): string {
   lines.push(`Plan: ${s.resources.length} to create, 0 to update, 0 to delete, 0 unchanged.`);
   const types: Record<string, number> = {};
   for (const r of Object.values(s.template.Resources as Record<string, { Type: string }>)) types[r.Type] = (types[r.Type] ?? 0) + 1;
-  lines.push(`Template: ${Object.values(types).reduce((a, b) => a + b, 0)} CloudFormation resources (${Object.entries(types).sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => `${n} ${t}`).join(', ')}).`);
+  lines.push(
+    `Template: ${Object.values(types).reduce((a, b) => a + b, 0)} CloudFormation resources (${Object.entries(types)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([t, n]) => `${n} ${t}`)
+      .join(', ')}).`,
+  );
   return lines.join('\n');
 }
 

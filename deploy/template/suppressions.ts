@@ -64,7 +64,13 @@ export const WILDCARD_REASONS: readonly { pattern: RegExp; reason: string }[] = 
 const nagForm = (resource: string): string => resource.replace(/\$\{([^}]+)\}/g, '<$1>');
 
 export function acknowledgeWildcards(policyResource: CfnResource, doc: PolicyDocument): void {
-  const wildcards = [...new Set(doc.Statement.flatMap((s) => s.Resource).filter((r) => r.includes('*')).map(nagForm))];
+  const wildcards = [
+    ...new Set(
+      doc.Statement.flatMap((s) => s.Resource)
+        .filter((r) => r.includes('*'))
+        .map(nagForm),
+    ),
+  ];
   for (const r of wildcards) {
     const why = WILDCARD_REASONS.find((w) => w.pattern.test(r));
     if (!why) throw new Error(`no reason recorded for the wildcard resource ${r}: add one to WILDCARD_REASONS or narrow it`);

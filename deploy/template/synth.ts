@@ -30,8 +30,7 @@ export interface SynthOptions {
   bundle: ((entry: string) => Promise<Uint8Array>) | null;
 }
 
-export const assetKey = (stage: string, entry: string, bytes: Uint8Array): string =>
-  `clinflow/${stage}/${entry}-${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}.zip`;
+export const assetKey = (stage: string, entry: string, bytes: Uint8Array): string => `clinflow/${stage}/${entry}-${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}.zip`;
 
 /** The stage template and its Lambda zips, from the compiled workflows and the stage configuration. */
 export async function synthesize(workflows: readonly CompiledWorkflow[], config: StageConfig, opts: SynthOptions): Promise<Synthesized> {

@@ -73,7 +73,13 @@ describe('the stage template: specification and rule packs', () => {
     } catch (err) {
       report = String(err);
     }
-    for (const rule of ['HIPAA.Security-LambdaInsideVPC', 'HIPAA.Security-LambdaConcurrency', 'HIPAA.Security-LambdaDLQ', 'HIPAA.Security-LambdaFunctionPublicAccessProhibited', 'HIPAA.Security-DynamoDBInBackupPlan']) {
+    for (const rule of [
+      'HIPAA.Security-LambdaInsideVPC',
+      'HIPAA.Security-LambdaConcurrency',
+      'HIPAA.Security-LambdaDLQ',
+      'HIPAA.Security-LambdaFunctionPublicAccessProhibited',
+      'HIPAA.Security-DynamoDBInBackupPlan',
+    ]) {
       expect(report).toContain(rule);
     }
   }, 120_000);
@@ -167,7 +173,9 @@ describe('the eight blocking defects of issue 17', () => {
   });
 
   it('7. the function URL has both permissions: InvokeFunctionUrl (AuthType NONE) and InvokeFunction via the URL', () => {
-    const perms = ofType(template, 'AWS::Lambda::Permission').filter(([, p]) => p.Properties.FunctionName.Ref === 'FunctionFhirEndpoint').map(([, p]) => p.Properties);
+    const perms = ofType(template, 'AWS::Lambda::Permission')
+      .filter(([, p]) => p.Properties.FunctionName.Ref === 'FunctionFhirEndpoint')
+      .map(([, p]) => p.Properties);
     expect(perms).toEqual(
       expect.arrayContaining([
         { FunctionName: { Ref: 'FunctionFhirEndpoint' }, Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE' },
@@ -207,7 +215,10 @@ describe('the risky findings of issue 17', () => {
     const { resources, warnings } = desiredResources(shipped(), config, { now: NOW });
     const fn = (suffix: string) => resources.find((r) => r.kind === 'function' && r.name.endsWith(suffix)) as Extract<(typeof resources)[number], { kind: 'function' }>;
     const role = (suffix: string) => resources.find((r) => r.kind === 'role' && r.name === `clinflow-demo-${suffix}-role`) as Extract<(typeof resources)[number], { kind: 'role' }>;
-    const granted = (suffix: string) => role(suffix).policy.Statement.filter((s) => s.Action.includes('secretsmanager:GetSecretValue')).flatMap((s) => s.Resource);
+    const granted = (suffix: string) =>
+      role(suffix)
+        .policy.Statement.filter((s) => s.Action.includes('secretsmanager:GetSecretValue'))
+        .flatMap((s) => s.Resource);
     expect(granted('fhir-read')).toEqual([arn('fhir')]);
     expect(granted('notify-send')).toEqual([arn('hook')]);
     expect(granted('reminders-send')).toEqual([arn('fhir'), arn('hook')]);
@@ -261,7 +272,13 @@ describe('the risky findings of issue 17', () => {
     expect(key.DeletionPolicy).toBe('Retain');
     const st = key.Properties.KeyPolicy.Statement as Json[];
     const principal = (s: Json) => str(s.Principal.Service ?? s.Principal.AWS);
-    expect(st.map(principal)).toEqual(['arn:${AWS::Partition}:iam::${AWS::AccountId}:root', 'logs.${AWS::Region}.amazonaws.com', 'events.amazonaws.com', 'scheduler.amazonaws.com', 'delivery.logs.amazonaws.com']);
+    expect(st.map(principal)).toEqual([
+      'arn:${AWS::Partition}:iam::${AWS::AccountId}:root',
+      'logs.${AWS::Region}.amazonaws.com',
+      'events.amazonaws.com',
+      'scheduler.amazonaws.com',
+      'delivery.logs.amazonaws.com',
+    ]);
     expect(st[1]!.Condition).toEqual({ ArnLike: { 'kms:EncryptionContext:aws:logs:arn': { 'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*' } } });
     // With a configured key, none is generated and everything uses that one.
     const kms = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';

@@ -56,15 +56,20 @@ describe('type tests', () => {
 describe('boolean combinators', () => {
   it('And/Or/Not nest', () => {
     expect(ev({ And: [{ Variable: '$.n', NumericEquals: 5 }, { Not: { Variable: '$.s', StringEquals: 'x' } }] })).toBe(true);
-    expect(ev({ Or: [{ Variable: '$.n', NumericEquals: 4 }, { Variable: '$.b', BooleanEquals: false }] })).toBe(false);
+    expect(
+      ev({
+        Or: [
+          { Variable: '$.n', NumericEquals: 4 },
+          { Variable: '$.b', BooleanEquals: false },
+        ],
+      }),
+    ).toBe(false);
   });
 });
 
 describe('errors', () => {
   it('a missing variable with a comparison is States.Runtime in Jayway wording', () => {
-    expect(() => ev({ Variable: '$.missing', NumericEquals: 1 })).toThrow(
-      new StatesError('States.Runtime', "Invalid path '$.missing' : No results for path: $['missing']"),
-    );
+    expect(() => ev({ Variable: '$.missing', NumericEquals: 1 })).toThrow(new StatesError('States.Runtime', "Invalid path '$.missing' : No results for path: $['missing']"));
     expect(() => ev({ Variable: '$.n', NumericEqualsPath: '$.missing' })).toThrow(StatesError);
     expect(() => ev({ Variable: '$.n' })).toThrow(StatesError);
   });

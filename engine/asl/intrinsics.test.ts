@@ -16,7 +16,7 @@ describe('parser', () => {
     expect(ev('States.Array(1, -2.5, null, true, false, $.n)')).toEqual([1, -2.5, null, true, false, 5]);
     expect(ev("States.ArrayGetItem(States.StringSplit($$.StateMachine.Name, '-'), 1)")).toBe('one');
     expect(ev('States.MathAdd($count, 1)')).toBe(42);
-    expect(ev("States.ArrayLength($.arr[?(@.x == 1)])")).toBe(2);
+    expect(ev('States.ArrayLength($.arr[?(@.x == 1)])')).toBe(2);
     expect(ev("States.Array($['obj']['k'])")).toEqual(['v']);
   });
   it('rejects bad syntax with a named problem', () => {
@@ -43,16 +43,16 @@ describe('functions', () => {
     expect(formatValue(1.5)).toBe('1.5');
   });
   it('JSON functions', () => {
-    expect(ev("States.StringToJson('{\"a\":[1]}')")).toEqual({ a: [1] });
+    expect(ev('States.StringToJson(\'{"a":[1]}\')')).toEqual({ a: [1] });
     expect(() => ev("States.StringToJson('{')")).toThrow(StatesError);
     expect(ev('States.JsonToString($.obj)')).toBe('{"k":"v"}');
-    expect(ev("States.JsonMerge($.obj, States.StringToJson('{\"k\":2,\"z\":1}'), false)")).toEqual({ k: 2, z: 1 });
+    expect(ev('States.JsonMerge($.obj, States.StringToJson(\'{"k":2,"z":1}\'), false)')).toEqual({ k: 2, z: 1 });
     expect(() => ev('States.JsonMerge($.arr, $.obj, false)')).toThrow(StatesError);
   });
   it('array functions', () => {
     expect(ev('States.ArrayPartition($.arr, 2)')).toEqual([[1, 2], [2, { x: 1 }], [{ x: 1 }]]);
     expect(() => ev('States.ArrayPartition($.arr, 0)')).toThrow(StatesError);
-    expect(ev("States.ArrayContains($.arr, States.StringToJson('{\"x\":1}'))")).toBe(true);
+    expect(ev('States.ArrayContains($.arr, States.StringToJson(\'{"x":1}\'))')).toBe(true);
     expect(ev('States.ArrayRange(0, 9, 3)')).toEqual([0, 3, 6, 9]);
     expect(ev('States.ArrayRange(5, 1, -2)')).toEqual([5, 3, 1]);
     expect(() => ev('States.ArrayRange(0, 2000, 1)')).toThrow(/1000/);
@@ -120,9 +120,7 @@ describe('AWS failure wording', () => {
     expect(causeOf(expr)).toBe(miss(expr, arg));
   });
   it('leaks Jayway text when indexing a non-array, as AWS does', () => {
-    expect(causeOf("States.Format('{}', $.other[0])")).toBe(
-      "The function 'States.Format('{}', $.other[0])' had the following error: Filter: [0] can only be applied to arrays. Current context is: 1",
-    );
+    expect(causeOf("States.Format('{}', $.other[0])")).toBe("The function 'States.Format('{}', $.other[0])' had the following error: Filter: [0] can only be applied to arrays. Current context is: 1");
   });
   it('a null argument is present, and a wildcard matching nothing is []', () => {
     expect(evaluateIntrinsic("States.Format('{}', $.n)", { ...s2, input: { n: null } }, env)).toBe('null');
@@ -130,8 +128,6 @@ describe('AWS failure wording', () => {
     expect(evaluateIntrinsic('States.JsonToString($)', s2, env)).toBe('{"other":1,"items":[1,2]}');
   });
   it('function errors also name the whole expression', () => {
-    expect(causeOf('States.ArrayLength(States.ArrayGetItem($.items, 9))')).toMatch(
-      /^The function 'States.ArrayLength\(States.ArrayGetItem\(\$.items, 9\)\)' had the following error: /,
-    );
+    expect(causeOf('States.ArrayLength(States.ArrayGetItem($.items, 9))')).toMatch(/^The function 'States.ArrayLength\(States.ArrayGetItem\(\$.items, 9\)\)' had the following error: /);
   });
 });

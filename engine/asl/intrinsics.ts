@@ -208,7 +208,6 @@ export function evaluateIntrinsic(expr: string, scope: Scope, env: AslEnv): unkn
   }
 }
 
-
 function evalNode(node: IntrinsicArg, scope: Scope, env: AslEnv): unknown {
   switch (node.t) {
     case 'literal':
@@ -255,9 +254,7 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   }
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
-  return ka.every(
-    (k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
-  );
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 /** How Java's toString renders a JSON value inside States.Format (maps as `{k=v}`, lists as `[a, b]`). */

@@ -27,16 +27,14 @@ describe('readPath definite', () => {
   });
 
   it('throws PathNotFoundError with Jayway wording for a missing leaf', () => {
-    expect(() => readPath({ 'int-literal': 0 }, '$.NoSuchInputPath')).toThrow(
-      new PathNotFoundError('$.NoSuchInputPath', "No results for path: $['NoSuchInputPath']"),
-    );
+    expect(() => readPath({ 'int-literal': 0 }, '$.NoSuchInputPath')).toThrow(new PathNotFoundError('$.NoSuchInputPath', "No results for path: $['NoSuchInputPath']"));
   });
   it('throws for a missing intermediate, a non-object and an out-of-range index', () => {
     expect(() => readPath(doc, '$.x.y')).toThrow("Missing property in path $['x']");
     expect(() => readPath(doc, '$.a.b.c')).toThrow(PathNotFoundError);
     expect(() => readPath(doc, '$.a.c[3]')).toThrow(PathNotFoundError);
   });
-  it("merges a multi-name leaf into one object, as Jayway does", () => {
+  it('merges a multi-name leaf into one object, as Jayway does', () => {
     expect(readPath({ a: 1, b: 2, c: 3 }, "$['a','c','zz']")).toEqual({ a: 1, c: 3 });
     expect(readPath({ o: [{ a: 1, b: 2 }] }, "$.o[*]['a','b']")).toEqual([{ a: 1, b: 2 }]);
     expect(readPath({ o: { a: { x: 1 }, b: { x: 2 } } }, "$.o['a','b'].x")).toEqual([1, 2]);

@@ -151,11 +151,7 @@ function definiteMiss(cur: unknown, parsed: ParsedPath, n: number): PathNotFound
     );
   }
   if (seg.k === 'index' && !Array.isArray(cur)) {
-    return new PathNotFoundError(
-      parsed.source,
-      `Filter: [${seg.i}] can only be applied to arrays. Current context is: ${JSON.stringify(cur) ?? 'null'}`,
-      'not-array',
-    );
+    return new PathNotFoundError(parsed.source, `Filter: [${seg.i}] can only be applied to arrays. Current context is: ${JSON.stringify(cur) ?? 'null'}`, 'not-array');
   }
   return new PathNotFoundError(parsed.source, `No results for path: ${normalized(parsed)}`, leaf ? 'index-out-of-range-leaf' : 'index-out-of-range');
 }
@@ -244,8 +240,7 @@ function applySeg(cur: unknown, seg: Segment, root: unknown, next: (v: unknown) 
       const len = cur.length;
       const step = seg.step ?? 1;
       if (step <= 0) return;
-      const norm = (x: number | undefined, dflt: number): number =>
-        x === undefined ? dflt : x < 0 ? Math.max(0, len + x) : Math.min(len, x);
+      const norm = (x: number | undefined, dflt: number): number => (x === undefined ? dflt : x < 0 ? Math.max(0, len + x) : Math.min(len, x));
       const start = norm(seg.start, 0);
       const end = norm(seg.end, len);
       for (let i = start; i < end; i += step) next(cur[i]);

@@ -34,9 +34,7 @@ describe('applyPayloadTemplate', () => {
     })();
     expect(err).toBeInstanceOf(StatesError);
     expect((err as StatesError).error).toBe('States.Runtime');
-    expect((err as StatesError).causeText).toBe(
-      `The JSONPath '$$.Execution.Input.no_such_jsonpath' specified for the field 'value.$' could not be found in the input '{"int-literal":0}'`,
-    );
+    expect((err as StatesError).causeText).toBe(`The JSONPath '$$.Execution.Input.no_such_jsonpath' specified for the field 'value.$' could not be found in the input '{"int-literal":0}'`);
   });
   it('rejects a non-string .$ value', () => {
     expect(() => evaluateDollarValue('x.$', 5, scope, env)).toThrow(StatesError);

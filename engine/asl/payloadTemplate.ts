@@ -61,10 +61,7 @@ export function evaluateDollarValue(field: string, expr: unknown, scope: Scope, 
     // AWS resolves a plain reference past the end of an array (`$.items[5]`) to null.
     if (e instanceof PathNotFoundError && e.reason === 'index-out-of-range-leaf') return null;
     if (e instanceof PathNotFoundError) {
-      throw new StatesError(
-        'States.Runtime',
-        `The JSONPath '${expr}' specified for the field '${field}' could not be found in the input '${JSON.stringify(scope.input) ?? 'null'}'`,
-      );
+      throw new StatesError('States.Runtime', `The JSONPath '${expr}' specified for the field '${field}' could not be found in the input '${JSON.stringify(scope.input) ?? 'null'}'`);
     }
     throw new StatesError('States.Runtime', `The value for the field '${field}' must be a valid JSONPath or an intrinsic function call: ${(e as Error).message}`);
   }

@@ -9,9 +9,7 @@ describeWithShared(ASL_CASES, 'validateDefinition accepts every conformance defi
     expect(cases).toHaveLength(655);
   });
   it('reports no issue for any of them', () => {
-    const failures = cases
-      .map((c) => ({ id: c.id, issues: validateDefinition(c.definition) }))
-      .filter((r) => r.issues.length > 0);
+    const failures = cases.map((c) => ({ id: c.id, issues: validateDefinition(c.definition) })).filter((r) => r.issues.length > 0);
     expect(failures).toEqual([]);
   });
 });

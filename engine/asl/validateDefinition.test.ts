@@ -7,8 +7,7 @@ type Def = Record<string, unknown>;
 const aslValidator = createRequire(__filename)('asl-validator') as (def: unknown, opts: { checkArn: boolean; checkPaths: boolean }) => { isValid: boolean };
 const pass = (extra: Def = {}): Def => ({ Type: 'Pass', End: true, ...extra });
 const one = (state: Def, more: Def = {}): Def => ({ StartAt: 'S', States: { S: state, ...more } });
-const choice = (rule: Def): Def =>
-  one({ Type: 'Choice', Choices: [{ Next: 'T', ...rule }], Default: 'T' }, { T: pass() });
+const choice = (rule: Def): Def => one({ Type: 'Choice', Choices: [{ Next: 'T', ...rule }], Default: 'T' }, { T: pass() });
 
 /**
  * [name, definition, expected issue path, message fragment, cross-check with asl-validator?]
@@ -44,14 +43,61 @@ const BAD: [string, unknown, string, RegExp, boolean][] = [
   ['Wait negative Seconds', one({ Type: 'Wait', Seconds: -1, End: true }), 'States.S.Seconds', /between 0/, false],
   ['Wait bad Timestamp', one({ Type: 'Wait', Timestamp: '2016-12-05 21:29:29Z', End: true }), 'States.S.Timestamp', /ISO-8601/, false],
   ['TimeoutSeconds zero', one({ Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:1:function:f', TimeoutSeconds: 0, End: true }), 'States.S.TimeoutSeconds', /between 1/, false],
-  ['TimeoutSeconds and Path', one({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', TimeoutSeconds: 5, TimeoutSecondsPath: '$.t', End: true }), 'States.S.TimeoutSecondsPath', /cannot both/, true],
-  ['Heartbeat not below Timeout', one({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', TimeoutSeconds: 5, HeartbeatSeconds: 5, End: true }), 'States.S.HeartbeatSeconds', /smaller than TimeoutSeconds/, false],
-  ['States.ALL not alone', one({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', End: true, Retry: [{ ErrorEquals: ['States.ALL', 'X'] }] }), 'States.S.Retry[0].ErrorEquals', /alone/, false],
-  ['States.ALL not last', one({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', End: true, Catch: [{ ErrorEquals: ['States.ALL'], Next: 'T' }, { ErrorEquals: ['X'], Next: 'T' }] }, { T: pass() }), 'States.S.Catch[0].ErrorEquals', /must be the last/, false],
+  [
+    'TimeoutSeconds and Path',
+    one({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', TimeoutSeconds: 5, TimeoutSecondsPath: '$.t', End: true }),
+    'States.S.TimeoutSecondsPath',
+    /cannot both/,
+    true,
+  ],
+  [
+    'Heartbeat not below Timeout',
+    one({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', TimeoutSeconds: 5, HeartbeatSeconds: 5, End: true }),
+    'States.S.HeartbeatSeconds',
+    /smaller than TimeoutSeconds/,
+    false,
+  ],
+  [
+    'States.ALL not alone',
+    one({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', End: true, Retry: [{ ErrorEquals: ['States.ALL', 'X'] }] }),
+    'States.S.Retry[0].ErrorEquals',
+    /alone/,
+    false,
+  ],
+  [
+    'States.ALL not last',
+    one(
+      {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        End: true,
+        Catch: [
+          { ErrorEquals: ['States.ALL'], Next: 'T' },
+          { ErrorEquals: ['X'], Next: 'T' },
+        ],
+      },
+      { T: pass() },
+    ),
+    'States.S.Catch[0].ErrorEquals',
+    /must be the last/,
+    false,
+  ],
   ['Catch without Next', one({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', End: true, Catch: [{ ErrorEquals: ['X'] }] }), 'States.S.Catch[0].Next', /needs Next/, true],
-  ['Retry bad BackoffRate', one({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', End: true, Retry: [{ ErrorEquals: ['X'], BackoffRate: 0.5 }] }), 'States.S.Retry[0].BackoffRate', /greater than or equal to 1/, false],
+  [
+    'Retry bad BackoffRate',
+    one({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', End: true, Retry: [{ ErrorEquals: ['X'], BackoffRate: 0.5 }] }),
+    'States.S.Retry[0].BackoffRate',
+    /greater than or equal to 1/,
+    false,
+  ],
   ['Retry empty ErrorEquals', one({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', End: true, Retry: [{ ErrorEquals: [] }] }), 'States.S.Retry[0].ErrorEquals', /non-empty/, false],
-  ['bad JitterStrategy', one({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', End: true, Retry: [{ ErrorEquals: ['X'], JitterStrategy: 'SOME' }] }), 'States.S.Retry[0].JitterStrategy', /FULL/, false],
+  [
+    'bad JitterStrategy',
+    one({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', End: true, Retry: [{ ErrorEquals: ['X'], JitterStrategy: 'SOME' }] }),
+    'States.S.Retry[0].JitterStrategy',
+    /FULL/,
+    false,
+  ],
   ['bad InputPath', one(pass({ InputPath: 'a' })), 'States.S.InputPath', /valid JSONPath/, false],
   ['indefinite ResultPath', one(pass({ ResultPath: '$.a[*]' })), 'States.S.ResultPath', /Reference Path/, true],
   ['bad path in Parameters', one(pass({ Parameters: { 'x.$': '$.a[' } })), 'States.S.Parameters.x.$', /not a valid JSONPath/, false],
@@ -84,7 +130,13 @@ const BAD: [string, unknown, string, RegExp, boolean][] = [
     /exactly one of Seconds/,
     false,
   ],
-  ['Map ToleratedFailurePercentage out of range', one({ Type: 'Map', End: true, ToleratedFailurePercentage: 101, ItemProcessor: { StartAt: 'I', States: { I: pass() } } }), 'States.S.ToleratedFailurePercentage', /between 0 and 100/, false],
+  [
+    'Map ToleratedFailurePercentage out of range',
+    one({ Type: 'Map', End: true, ToleratedFailurePercentage: 101, ItemProcessor: { StartAt: 'I', States: { I: pass() } } }),
+    'States.S.ToleratedFailurePercentage',
+    /between 0 and 100/,
+    false,
+  ],
 ];
 
 describe('validateDefinition rejects bad definitions, naming state and field', () => {
@@ -102,18 +154,21 @@ describe('valid definitions', () => {
   const good: Def[] = [
     one(pass()),
     { QueryLanguage: 'JSONata', ...one(pass({ Output: '{% $states.input %}', Assign: { x: '{% 1 + 1 %}' } })) },
-    one({
-      Type: 'Task',
-      Resource: 'arn:aws:states:::lambda:invoke',
-      Parameters: { 'Payload.$': "States.JsonMerge($.a, States.StringToJson('{}'), false)", 'ctx.$': '$$.Execution.Id', 'v.$': '$myVar.x' },
-      ResultSelector: { 'p.$': '$.Payload' },
-      ResultPath: '$.r',
-      TimeoutSeconds: 10,
-      HeartbeatSeconds: 5,
-      Retry: [{ ErrorEquals: ['X'], IntervalSeconds: 1, MaxAttempts: 0, BackoffRate: 2, MaxDelaySeconds: 5, JitterStrategy: 'FULL' }, { ErrorEquals: ['States.ALL'] }],
-      Catch: [{ ErrorEquals: ['States.ALL'], Next: 'T', ResultPath: '$.err' }],
-      End: true,
-    }, { T: { Type: 'Succeed' } }),
+    one(
+      {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: { 'Payload.$': "States.JsonMerge($.a, States.StringToJson('{}'), false)", 'ctx.$': '$$.Execution.Id', 'v.$': '$myVar.x' },
+        ResultSelector: { 'p.$': '$.Payload' },
+        ResultPath: '$.r',
+        TimeoutSeconds: 10,
+        HeartbeatSeconds: 5,
+        Retry: [{ ErrorEquals: ['X'], IntervalSeconds: 1, MaxAttempts: 0, BackoffRate: 2, MaxDelaySeconds: 5, JitterStrategy: 'FULL' }, { ErrorEquals: ['States.ALL'] }],
+        Catch: [{ ErrorEquals: ['States.ALL'], Next: 'T', ResultPath: '$.err' }],
+        End: true,
+      },
+      { T: { Type: 'Succeed' } },
+    ),
     one(
       {
         Type: 'Choice',

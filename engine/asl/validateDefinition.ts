@@ -52,16 +52,7 @@ const FIELDS: Record<string, { both: string[]; JSONPath: string[]; JSONata: stri
       'Retry',
       'Catch',
     ],
-    JSONPath: [
-      ...JSONPATH_IO,
-      'ItemsPath',
-      'Parameters',
-      'ResultPath',
-      'ResultSelector',
-      'MaxConcurrencyPath',
-      'ToleratedFailurePercentagePath',
-      'ToleratedFailureCountPath',
-    ],
+    JSONPath: [...JSONPATH_IO, 'ItemsPath', 'Parameters', 'ResultPath', 'ResultSelector', 'MaxConcurrencyPath', 'ToleratedFailurePercentagePath', 'ToleratedFailureCountPath'],
     JSONata: ['Items', 'Output', 'Arguments'],
   },
 };
@@ -126,9 +117,7 @@ class Validator {
       if (name.length === 0 || name.length > 80) this.add(sp, 'State names must be 1 to 80 characters long');
       edges.set(name, this.state(states[name], sp, machineQl, names));
     }
-    const terminal = Object.values(states).some(
-      (st) => isObj(st) && (st.End === true || st.Type === 'Succeed' || st.Type === 'Fail' || st.Type === 'Choice'),
-    );
+    const terminal = Object.values(states).some((st) => isObj(st) && (st.End === true || st.Type === 'Succeed' || st.Type === 'Fail' || st.Type === 'Choice'));
     if (!terminal) this.add(p('States'), 'The state machine has no terminal state (End: true, Succeed or Fail)');
     if (typeof def.StartAt === 'string' && names.has(def.StartAt)) {
       const seen = new Set<string>([def.StartAt]);
@@ -315,7 +304,7 @@ class Validator {
     if (proc === undefined) this.add(f('ItemProcessor'), 'ItemProcessor is required');
     else this.machine(proc, f(s.ItemProcessor !== undefined ? 'ItemProcessor' : 'Iterator'), machineQl, false);
     if (s.ItemSelector !== undefined && s.Parameters !== undefined) this.add(f('Parameters'), 'ItemSelector and Parameters cannot both be set');
-    if (s.ItemsPath !== undefined && (typeof s.ItemsPath !== 'string' || !isReferencePathSyntax(s.ItemsPath) && !isScopePath(s.ItemsPath))) {
+    if (s.ItemsPath !== undefined && (typeof s.ItemsPath !== 'string' || (!isReferencePathSyntax(s.ItemsPath) && !isScopePath(s.ItemsPath)))) {
       this.add(f('ItemsPath'), 'must be a valid Reference Path');
     }
     if (s.MaxConcurrency !== undefined) {

@@ -111,7 +111,10 @@ describe('rules and targets', () => {
   it('applies InputTransformer to what the state machine receives', async () => {
     const { bus, executions } = setup();
     bus.putRule({ Name: 'r', EventPattern: ACTIVE_ORDERS });
-    bus.putTargets({ Rule: 'r', Targets: [{ Id: 'sm', Arn: SM, InputTransformer: { InputPathsMap: { ref: '$.detail.reference' }, InputTemplate: '{"reference": <ref>, "why": "<ref> became active"}' } }] });
+    bus.putTargets({
+      Rule: 'r',
+      Targets: [{ Id: 'sm', Arn: SM, InputTransformer: { InputPathsMap: { ref: '$.detail.reference' }, InputTemplate: '{"reference": <ref>, "why": "<ref> became active"}' } }],
+    });
     await bus.putEvents([fhirEntry('active')]);
     await bus.deliverDue();
     expect(JSON.parse(executions.calls[0]?.input ?? '')).toEqual({ reference: 'MedicationRequest/med-1', why: 'MedicationRequest/med-1 became active' });
@@ -120,7 +123,14 @@ describe('rules and targets', () => {
   it('validates targets and limits a rule to five', () => {
     const { bus } = setup();
     bus.putRule({ Name: 'r', EventPattern: ACTIVE_ORDERS });
-    const res = bus.putTargets({ Rule: 'r', Targets: [{ Id: 'ok', Arn: SM }, { Id: 'bad', Arn: SM, Input: '{}', InputPath: '$' }, { Id: 'retry', Arn: SM, RetryPolicy: { MaximumRetryAttempts: 500 } }] });
+    const res = bus.putTargets({
+      Rule: 'r',
+      Targets: [
+        { Id: 'ok', Arn: SM },
+        { Id: 'bad', Arn: SM, Input: '{}', InputPath: '$' },
+        { Id: 'retry', Arn: SM, RetryPolicy: { MaximumRetryAttempts: 500 } },
+      ],
+    });
     expect(res.FailedEntryCount).toBe(2);
     expect(res.FailedEntries.map((f) => f.TargetId)).toEqual(['bad', 'retry']);
     expect(() => bus.putTargets({ Rule: 'r', Targets: ['a', 'b', 'c', 'd', 'e'].map((Id) => ({ Id, Arn: SM })) })).toThrow(/LimitExceededException/);
@@ -253,14 +263,22 @@ describe('archive and replay', () => {
     // A rule created after the events: replay reaches it; the window excludes the third event.
     bus.putRule({ Name: 'late', EventPattern: ACTIVE_ORDERS });
     bus.putTargets({ Rule: 'late', Targets: [{ Id: 'sm', Arn: SM }] });
-    const res = bus.startReplay({ ReplayName: 'r1', EventSourceArn: bus.archiveArn('meds'), EventStartTime: new Date(t0), EventEndTime: new Date(t0 + 120_000), Destination: { Arn: bus.busArn('default') } });
+    const res = bus.startReplay({
+      ReplayName: 'r1',
+      EventSourceArn: bus.archiveArn('meds'),
+      EventStartTime: new Date(t0),
+      EventEndTime: new Date(t0 + 120_000),
+      Destination: { Arn: bus.busArn('default') },
+    });
     expect(res).toMatchObject({ State: 'COMPLETED', EventsReplayed: 2 });
     await bus.deliverDue();
     expect(executions.calls).toHaveLength(1);
     expect(JSON.parse(executions.calls[0]?.input ?? '')).toMatchObject({ 'replay-name': 'r1', detail: { attributes: { status: 'active' } } });
     expect(bus.describeArchive({ ArchiveName: 'meds' }).EventCount).toBe(3); // replays are not re-archived
     expect(bus.describeReplay({ ReplayName: 'r1' })).toMatchObject({ State: 'COMPLETED', EventsReplayed: 2 });
-    expect(() => bus.startReplay({ ReplayName: 'r2', EventSourceArn: bus.archiveArn('meds'), EventStartTime: new Date(t0), EventEndTime: new Date(clock.now() + 1), Destination: { Arn: bus.busArn('default') } })).toThrow(/future/);
+    expect(() =>
+      bus.startReplay({ ReplayName: 'r2', EventSourceArn: bus.archiveArn('meds'), EventStartTime: new Date(t0), EventEndTime: new Date(clock.now() + 1), Destination: { Arn: bus.busArn('default') } }),
+    ).toThrow(/future/);
   });
 
   it('purges archived events past their retention', async () => {

@@ -313,14 +313,12 @@ export class LocalEventBus implements BusPort {
       next_fire_at: schedule && state !== 'DISABLED' ? (nextScheduleFire(schedule, now, createdAt, this.options.cronNext) ?? null) : null,
       created_at: createdAt,
     };
-    this
-      .sql(
-        `INSERT INTO bus_rules (bus, name, arn, event_pattern, schedule_expression, state, description, role_arn, next_fire_at, created_at)
+    this.sql(
+      `INSERT INTO bus_rules (bus, name, arn, event_pattern, schedule_expression, state, description, role_arn, next_fire_at, created_at)
          VALUES (@bus, @name, @arn, @event_pattern, @schedule_expression, @state, @description, @role_arn, @next_fire_at, @created_at)
          ON CONFLICT(bus, name) DO UPDATE SET event_pattern = excluded.event_pattern, schedule_expression = excluded.schedule_expression,
            state = excluded.state, description = excluded.description, role_arn = excluded.role_arn, next_fire_at = excluded.next_fire_at`,
-      )
-      .run(row);
+    ).run(row);
     this.rules.set(this.key(bus, name), row);
     this.syncMatcher(row);
     return { RuleArn: row.arn };
@@ -385,17 +383,13 @@ export class LocalEventBus implements BusPort {
     const failed: PutTargetsResultEntry[] = [];
     const accepted: Target[] = [];
     for (const t of input.Targets ?? []) {
-      const problem =
-        !t.Id || !NAME.test(t.Id)
-          ? 'Target Id must be 1-64 characters of [.-_A-Za-z0-9].'
-          : !t.Arn
-            ? 'Target Arn is required.'
-            : (checkTargetInput(t) ?? this.checkRetryPolicy(t));
+      const problem = !t.Id || !NAME.test(t.Id) ? 'Target Id must be 1-64 characters of [.-_A-Za-z0-9].' : !t.Arn ? 'Target Arn is required.' : (checkTargetInput(t) ?? this.checkRetryPolicy(t));
       if (problem) failed.push({ TargetId: t.Id, ErrorCode: 'ValidationException', ErrorMessage: problem });
       else accepted.push(t);
     }
     const ids = new Set([...current.map((t) => t.Id), ...accepted.map((t) => t.Id)]);
-    if (ids.size > MAX_TARGETS_PER_RULE) throw new EventBridgeError('LimitExceededException', `The requested resource exceeds the maximum number allowed: a rule can have at most ${MAX_TARGETS_PER_RULE} targets.`);
+    if (ids.size > MAX_TARGETS_PER_RULE)
+      throw new EventBridgeError('LimitExceededException', `The requested resource exceeds the maximum number allowed: a rule can have at most ${MAX_TARGETS_PER_RULE} targets.`);
     const upsert = this.sql('INSERT INTO bus_targets (bus, rule, id, config) VALUES (?, ?, ?, ?) ON CONFLICT(bus, rule, id) DO UPDATE SET config = excluded.config');
     this.db.transaction(() => {
       for (const t of accepted) upsert.run(rule.bus, rule.name, t.Id, JSON.stringify(t));
@@ -483,9 +477,22 @@ export class LocalEventBus implements BusPort {
   }
 
   /** Stores an event and the deliveries (and archive entries) it owes; runs inside a transaction. */
-  private route(bus: string, event: BusEvent, timeMs: number, now: number, opts: { archive: boolean; replayName?: string; ruleFilter?: (rule: RuleRow) => boolean; onlyRule?: string }): { rowId: string; deliveries: number } {
+  private route(
+    bus: string,
+    event: BusEvent,
+    timeMs: number,
+    now: number,
+    opts: { archive: boolean; replayName?: string; ruleFilter?: (rule: RuleRow) => boolean; onlyRule?: string },
+  ): { rowId: string; deliveries: number } {
     const rowId = opts.replayName ? this.ids.next() : event.id;
-    this.sql('INSERT INTO bus_events (id, bus, time_ms, ingested_at, replay_name, payload) VALUES (?, ?, ?, ?, ?, ?)').run(rowId, bus, timeMs, now, opts.replayName ?? null, this.codec.encode(event, eventAad(rowId)));
+    this.sql('INSERT INTO bus_events (id, bus, time_ms, ingested_at, replay_name, payload) VALUES (?, ?, ?, ?, ?, ?)').run(
+      rowId,
+      bus,
+      timeMs,
+      now,
+      opts.replayName ?? null,
+      this.codec.encode(event, eventAad(rowId)),
+    );
     const ruleNames = opts.onlyRule !== undefined ? [opts.onlyRule] : this.matcher(bus).matches(event);
     const insert = this.sql("INSERT INTO bus_deliveries (event_id, bus, rule, target_id, status, attempts, due_at, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)");
     let deliveries = 0;
@@ -599,12 +606,10 @@ export class LocalEventBus implements BusPort {
   private deadLetter(row: DeliveryRow, target: Target, code: string, message: string, attempts: number, now: number): void {
     this.db.transaction(() => {
       this.sql("UPDATE bus_deliveries SET status = 'dead', attempts = ?, started_at = NULL, last_error = ?, updated_at = ? WHERE id = ?").run(attempts, `${code}: ${message}`, now, row.id);
-      this
-        .sql(
-          `INSERT INTO bus_dead_letters (delivery_id, event_id, bus, rule, target_id, target_arn, dead_letter_arn, error_code, error_message, attempts, failed_at)
+      this.sql(
+        `INSERT INTO bus_dead_letters (delivery_id, event_id, bus, rule, target_id, target_arn, dead_letter_arn, error_code, error_message, attempts, failed_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(row.id, row.event_id, row.bus, row.rule, row.target_id, target.Arn ?? null, target.DeadLetterConfig?.Arn ?? null, code, message, attempts, now);
+      ).run(row.id, row.event_id, row.bus, row.rule, row.target_id, target.Arn ?? null, target.DeadLetterConfig?.Arn ?? null, code, message, attempts, now);
     })();
   }
 
@@ -728,14 +733,28 @@ export class LocalEventBus implements BusPort {
     if (this.sql('SELECT 1 FROM bus_archives WHERE name = ?').get(name)) throw new EventBridgeError('ResourceAlreadyExistsException', `Archive ${name} already exists.`);
     if (input.EventPattern !== undefined) new PatternMatcher().addRule(name, input.EventPattern);
     const now = this.clock.now();
-    this
-      .sql("INSERT INTO bus_archives (name, arn, bus, event_pattern, description, retention_days, state, created_at) VALUES (?, ?, ?, ?, ?, ?, 'ENABLED', ?)")
-      .run(name, this.archiveArn(name), bus, input.EventPattern ?? null, input.Description ?? null, input.RetentionDays ?? 0, now);
+    this.sql("INSERT INTO bus_archives (name, arn, bus, event_pattern, description, retention_days, state, created_at) VALUES (?, ?, ?, ?, ?, ?, 'ENABLED', ?)").run(
+      name,
+      this.archiveArn(name),
+      bus,
+      input.EventPattern ?? null,
+      input.Description ?? null,
+      input.RetentionDays ?? 0,
+      now,
+    );
     this.addArchiveMatcher(bus, name, input.EventPattern ?? null);
     return { ArchiveArn: this.archiveArn(name), State: 'ENABLED', CreationTime: new Date(now) };
   }
 
-  describeArchive(input: { ArchiveName: string | undefined }): { ArchiveName: string; ArchiveArn: string; EventSourceArn: string; EventPattern?: string; RetentionDays: number; State: string; EventCount: number } {
+  describeArchive(input: { ArchiveName: string | undefined }): {
+    ArchiveName: string;
+    ArchiveArn: string;
+    EventSourceArn: string;
+    EventPattern?: string;
+    RetentionDays: number;
+    State: string;
+    EventCount: number;
+  } {
     const row = this.sql('SELECT * FROM bus_archives WHERE name = ?').get(input.ArchiveName ?? '') as Record<string, unknown> | undefined;
     if (!row) throw new EventBridgeError('ResourceNotFoundException', `Archive ${input.ArchiveName} does not exist.`);
     const count = (this.sql('SELECT COUNT(*) AS n FROM bus_archive_events WHERE archive = ?').get(row.name) as { n: number }).n;
@@ -784,9 +803,9 @@ export class LocalEventBus implements BusPort {
     let replayed = 0;
     let last: number | null = null;
     this.db.transaction(() => {
-      const rows = this
-        .sql('SELECT e.id, e.payload, a.time_ms FROM bus_archive_events a JOIN bus_events e ON e.id = a.event_id WHERE a.archive = ? AND a.time_ms >= ? AND a.time_ms < ? ORDER BY a.time_ms, e.rowid')
-        .all(archive.name, start, end) as { id: string; payload: string | Buffer; time_ms: number }[];
+      const rows = this.sql(
+        'SELECT e.id, e.payload, a.time_ms FROM bus_archive_events a JOIN bus_events e ON e.id = a.event_id WHERE a.archive = ? AND a.time_ms >= ? AND a.time_ms < ? ORDER BY a.time_ms, e.rowid',
+      ).all(archive.name, start, end) as { id: string; payload: string | Buffer; time_ms: number }[];
       for (const r of rows) {
         const original = this.codec.decode(r.payload, eventAad(r.id)) as BusEvent;
         const event: BusEvent = { ...original, 'replay-name': name };
@@ -794,9 +813,9 @@ export class LocalEventBus implements BusPort {
         replayed++;
         last = r.time_ms;
       }
-      this
-        .sql("INSERT INTO bus_replays (name, arn, archive, destination, event_start, event_end, state, events_replayed, last_replayed_time, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, 'COMPLETED', ?, ?, ?, ?)")
-        .run(name, arn, archive.name, dest, start, end, replayed, last, now, now);
+      this.sql(
+        "INSERT INTO bus_replays (name, arn, archive, destination, event_start, event_end, state, events_replayed, last_replayed_time, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, 'COMPLETED', ?, ?, ?, ?)",
+      ).run(name, arn, archive.name, dest, start, end, replayed, last, now, now);
     })();
     return { ReplayArn: arn, State: 'COMPLETED', ReplayStartTime: new Date(now), EventsReplayed: replayed };
   }

@@ -2,12 +2,7 @@ import { ClinflowError } from '../../schemas/errors';
 
 /** EventBridge API exception names, as the AWS SDK throws them. */
 export type EventBridgeErrorName =
-  | 'ValidationException'
-  | 'ResourceNotFoundException'
-  | 'ResourceAlreadyExistsException'
-  | 'LimitExceededException'
-  | 'InvalidEventPatternException'
-  | 'IllegalStatusException';
+  'ValidationException' | 'ResourceNotFoundException' | 'ResourceAlreadyExistsException' | 'LimitExceededException' | 'InvalidEventPatternException' | 'IllegalStatusException';
 
 export class EventBridgeError extends ClinflowError {
   constructor(error: EventBridgeErrorName, message: string) {

@@ -23,7 +23,8 @@ describe('target input', () => {
     const out = applyInputTransformer(
       {
         InputPathsMap: { ref: '$.detail.reference', status: '$.detail.attributes.status', dose: '$.detail.attributes.dose', tags: '$.detail.tags', note: '$.detail.note', nope: '$.detail.nope' },
-        InputTemplate: '{"reference": <ref>, "text": "<ref> is <status>", "dose": <dose>, "tags": <tags>, "quoted": "<note>", "missing": <nope>, "missingText": "x<nope>y", "rule": "<aws.events.rule-name>", "at": "<aws.events.event.ingestion-time>"}',
+        InputTemplate:
+          '{"reference": <ref>, "text": "<ref> is <status>", "dose": <dose>, "tags": <tags>, "quoted": "<note>", "missing": <nope>, "missingText": "x<nope>y", "rule": "<aws.events.rule-name>", "at": "<aws.events.event.ingestion-time>"}',
       },
       event,
       ctx,

@@ -25,7 +25,10 @@ export function checkPutEventsRequest(entries: readonly PutEventsRequestEntry[])
     throw new EventBridgeError('ValidationException', "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1");
   }
   if (entries.length > MAX_PUT_EVENTS_ENTRIES) {
-    throw new EventBridgeError('ValidationException', `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_PUT_EVENTS_ENTRIES}`);
+    throw new EventBridgeError(
+      'ValidationException',
+      `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_PUT_EVENTS_ENTRIES}`,
+    );
   }
   const total = entries.reduce((n, e) => n + putEventsEntrySize(e), 0);
   if (total > MAX_PUT_EVENTS_BYTES) throw new EventBridgeError('ValidationException', 'Total size of the entries in the request is over the limit.');

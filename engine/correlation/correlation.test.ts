@@ -71,12 +71,21 @@ describe('correlation keys on the local runtime', () => {
 
   it('compiles the key into a claim state before the first step, after which the steps run', () => {
     const { artifact } = compile(workflow('replace'), 'corr-replace.yaml');
-    expect(artifact?.definition).toMatchObject({ StartAt: 'correlation.claim', States: { 'correlation.claim': { Arguments: { key: '{% "Appointment/" & $string(($states.context.Execution.Input.detail.id)) %}', onNewEvent: 'replace' } }, 'correlation.check': { Choices: [{ Next: 'pause' }] } } });
+    expect(artifact?.definition).toMatchObject({
+      StartAt: 'correlation.claim',
+      States: {
+        'correlation.claim': { Arguments: { key: '{% "Appointment/" & $string(($states.context.Execution.Input.detail.id)) %}', onNewEvent: 'replace' } },
+        'correlation.check': { Choices: [{ Next: 'pause' }] },
+      },
+    });
     expect(artifact?.manifest.tasks).toContain('correlation.claim');
   });
 
   it('replace: the new event for the key stops the running execution and runs; another key is untouched', () => {
-    expect(keyed('replace', 'Appointment/A')).toEqual([{ status: 'ABORTED', n: 1 }, { status: 'RUNNING', n: 2 }]);
+    expect(keyed('replace', 'Appointment/A')).toEqual([
+      { status: 'ABORTED', n: 1 },
+      { status: 'RUNNING', n: 2 },
+    ]);
     expect(keyed('replace', 'Appointment/B')).toEqual([{ status: 'RUNNING', n: 3 }]);
     const stopped = runtime.engine.listExecutions({ stateMachineArn: arnOf('replace'), statusFilter: 'ABORTED' }).executions;
     expect(stopped.map((e) => runtime.engine.describeExecution({ executionArn: e.executionArn }).error)).toEqual(['Correlation.Replaced']);
@@ -86,19 +95,28 @@ describe('correlation keys on the local runtime', () => {
   });
 
   it('ignore: the running execution keeps going and the new event ends at once', () => {
-    expect(keyed('ignore', 'Appointment/A')).toEqual([{ status: 'RUNNING', n: 1 }, { status: 'SUCCEEDED', n: 2 }]);
+    expect(keyed('ignore', 'Appointment/A')).toEqual([
+      { status: 'RUNNING', n: 1 },
+      { status: 'SUCCEEDED', n: 2 },
+    ]);
     expect(keyed('ignore', 'Appointment/B')).toEqual([{ status: 'RUNNING', n: 3 }]);
   });
 
   it('parallel: both run', () => {
-    expect(keyed('parallel', 'Appointment/A')).toEqual([{ status: 'RUNNING', n: 1 }, { status: 'RUNNING', n: 2 }]);
+    expect(keyed('parallel', 'Appointment/A')).toEqual([
+      { status: 'RUNNING', n: 1 },
+      { status: 'RUNNING', n: 2 },
+    ]);
   });
 
   it('records the readable key on each keyed execution, searchable by key (what `executions list --key` calls)', () => {
     const rows = runtime.correlations.findByKey('Appointment/A');
     expect(rows).toHaveLength(6);
     expect(new Set(rows.map((r) => r.stateMachineArn))).toEqual(new Set(MODES.map(arnOf)));
-    expect(runtime.correlations.findByKey('Appointment/A', arnOf('parallel')).map((r) => r.executionArn.split(':')[7]?.slice(0, 36))).toEqual([keyNamePrefix('Appointment/A'), keyNamePrefix('Appointment/A')]);
+    expect(runtime.correlations.findByKey('Appointment/A', arnOf('parallel')).map((r) => r.executionArn.split(':')[7]?.slice(0, 36))).toEqual([
+      keyNamePrefix('Appointment/A'),
+      keyNamePrefix('Appointment/A'),
+    ]);
     const one = rows[0]!;
     expect(runtime.correlations.keyOf(one.executionArn)).toEqual(one);
     expect(runtime.correlations.findByKey('Appointment/nobody')).toEqual([]);

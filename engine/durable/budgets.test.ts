@@ -14,7 +14,10 @@ const loop = (ql: 'JSONata' | 'JSONPath') =>
     StartAt: 'A',
     States: {
       A: { Type: 'Pass', Next: 'B' },
-      B: ql === 'JSONata' ? { Type: 'Choice', Choices: [{ Condition: '{% true %}', Next: 'A' }], Default: 'C' } : { Type: 'Choice', Choices: [{ Variable: '$.x', IsPresent: false, Next: 'A' }], Default: 'C' },
+      B:
+        ql === 'JSONata'
+          ? { Type: 'Choice', Choices: [{ Condition: '{% true %}', Next: 'A' }], Default: 'C' }
+          : { Type: 'Choice', Choices: [{ Variable: '$.x', IsPresent: false, Next: 'A' }], Default: 'C' },
       C: { Type: 'Succeed' },
     },
   });
@@ -38,26 +41,30 @@ async function longestStall(work: () => Promise<unknown>): Promise<number> {
 }
 
 describe('engine budgets', () => {
-  it.each(['JSONata', 'JSONPath'] as const)('a %s loop with no wait fails at event 25 000 with AWS’s history-limit error, without stalling the event loop', async (ql) => {
-    const { engine } = testEngine();
-    const { stateMachineArn } = engine.createStateMachine({ name: `loop-${ql}`, definition: loop(ql) });
-    let executionArn = '';
-    const t0 = performance.now();
-    const stall = await longestStall(async () => {
-      executionArn = (await engine.startExecution({ stateMachineArn, name: 'r' })).executionArn;
-      await engine.runUntilIdle();
-    });
-    const runMs = performance.now() - t0;
-    const d = engine.describeExecution({ executionArn });
-    expect(d).toMatchObject({ status: 'FAILED', error: 'States.Runtime', cause: 'The execution reached the maximum number of history events (25000).' });
-    const last = engine.getExecutionHistory({ executionArn, reverseOrder: true, maxResults: 1 }).events[0];
-    expect(last).toMatchObject({ id: 25_000, type: 'ExecutionFailed' });
-    // Without pacing the whole run (seconds) is one stall. The bound leaves room for a loaded
-    // machine's GC pauses; the dev suite (test/adversarial) holds /health to 100 ms.
-    expect(stall).toBeLessThan(Math.min(500, runMs / 3));
-    await expect(engine.redriveExecution({ executionArn })).rejects.toMatchObject({ name: 'ExecutionNotRedrivable' });
-    await engine.close();
-  }, 60_000);
+  it.each(['JSONata', 'JSONPath'] as const)(
+    'a %s loop with no wait fails at event 25 000 with AWS’s history-limit error, without stalling the event loop',
+    async (ql) => {
+      const { engine } = testEngine();
+      const { stateMachineArn } = engine.createStateMachine({ name: `loop-${ql}`, definition: loop(ql) });
+      let executionArn = '';
+      const t0 = performance.now();
+      const stall = await longestStall(async () => {
+        executionArn = (await engine.startExecution({ stateMachineArn, name: 'r' })).executionArn;
+        await engine.runUntilIdle();
+      });
+      const runMs = performance.now() - t0;
+      const d = engine.describeExecution({ executionArn });
+      expect(d).toMatchObject({ status: 'FAILED', error: 'States.Runtime', cause: 'The execution reached the maximum number of history events (25000).' });
+      const last = engine.getExecutionHistory({ executionArn, reverseOrder: true, maxResults: 1 }).events[0];
+      expect(last).toMatchObject({ id: 25_000, type: 'ExecutionFailed' });
+      // Without pacing the whole run (seconds) is one stall. The bound leaves room for a loaded
+      // machine's GC pauses; the dev suite (test/adversarial) holds /health to 100 ms.
+      expect(stall).toBeLessThan(Math.min(500, runMs / 3));
+      await expect(engine.redriveExecution({ executionArn })).rejects.toMatchObject({ name: 'ExecutionNotRedrivable' });
+      await engine.close();
+    },
+    60_000,
+  );
 
   it.each([
     ['tail recursion', '($f := function($n){ $f($n+1) }; $f(0))', 'D1012'],
@@ -65,21 +72,28 @@ describe('engine budgets', () => {
     ['a range of 1e7', '$count([1..1e7])', 'D2015'],
     ['a string doubling', '$reduce([1..40], function($a, $b){ $a & $a }, "xy")', 'longer than'],
     ['a backreference (no linear-time match)', '$contains("aa", /(a)\\1/)', 'not supported'],
-  ])('JSONata %s fails the state with States.QueryEvaluationError', async (_name, expr, detail) => {
-    const { engine } = testEngine();
-    const { stateMachineArn } = engine.createStateMachine({ name: 'expr', definition: expression(expr) });
-    const { executionArn } = await engine.startExecution({ stateMachineArn });
-    await engine.runUntilIdle();
-    const d = engine.describeExecution({ executionArn });
-    expect(d).toMatchObject({ status: 'FAILED', error: 'States.QueryEvaluationError' });
-    expect(String(d.cause)).toContain(detail);
-    await engine.close();
-  }, 30_000);
+  ])(
+    'JSONata %s fails the state with States.QueryEvaluationError',
+    async (_name, expr, detail) => {
+      const { engine } = testEngine();
+      const { stateMachineArn } = engine.createStateMachine({ name: 'expr', definition: expression(expr) });
+      const { executionArn } = await engine.startExecution({ stateMachineArn });
+      await engine.runUntilIdle();
+      const d = engine.describeExecution({ executionArn });
+      expect(d).toMatchObject({ status: 'FAILED', error: 'States.QueryEvaluationError' });
+      expect(String(d.cause)).toContain(detail);
+      await engine.close();
+    },
+    30_000,
+  );
 
   it('a catastrophic regular expression matches in linear time', async () => {
     const { engine } = testEngine();
     const s = `${'a'.repeat(100)}b`;
-    const { stateMachineArn } = engine.createStateMachine({ name: 'regex', definition: expression(`{"m": $contains("${s}", /^(a+)+$/), "n": $contains("aaa", /^(a+)+$/), "r": $replace("abcabc", /b(c)/, "$1")}`) });
+    const { stateMachineArn } = engine.createStateMachine({
+      name: 'regex',
+      definition: expression(`{"m": $contains("${s}", /^(a+)+$/), "n": $contains("aaa", /^(a+)+$/), "r": $replace("abcabc", /b(c)/, "$1")}`),
+    });
     const { executionArn } = await engine.startExecution({ stateMachineArn });
     await engine.runUntilIdle();
     expect(engine.describeExecution({ executionArn })).toMatchObject({ status: 'SUCCEEDED', output: '{"m":false,"n":true,"r":"acac"}' });

@@ -12,7 +12,10 @@ export class EncryptionKeyMismatch extends Error {
 /** Parses `CLINFLOW_ENCRYPTION_KEY` and `CLINFLOW_ENCRYPTION_OLD_KEYS` (comma-separated) from an environment. */
 export function encryptionKeysFromEnv(env: NodeJS.ProcessEnv = process.env): EncryptionKeys | undefined {
   const key = env.CLINFLOW_ENCRYPTION_KEY?.trim();
-  const oldKeys = (env.CLINFLOW_ENCRYPTION_OLD_KEYS ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const oldKeys = (env.CLINFLOW_ENCRYPTION_OLD_KEYS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
   if (!key) {
     if (oldKeys.length > 0) throw new EncryptionKeyMismatch('CLINFLOW_ENCRYPTION_OLD_KEYS is set without CLINFLOW_ENCRYPTION_KEY');
     return undefined;

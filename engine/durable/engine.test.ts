@@ -71,7 +71,12 @@ describe('Engine API', () => {
     });
     for (let i = 0; i < 5; i++) await engine.startExecution({ stateMachineArn, name: `e${i}`, input: JSON.stringify({ s: i < 2 ? 0 : 3600 }) });
     await engine.runUntilIdle();
-    expect(engine.listExecutions({ stateMachineArn, statusFilter: 'SUCCEEDED' }).executions.map((e) => e.name).sort()).toEqual(['e0', 'e1']);
+    expect(
+      engine
+        .listExecutions({ stateMachineArn, statusFilter: 'SUCCEEDED' })
+        .executions.map((e) => e.name)
+        .sort(),
+    ).toEqual(['e0', 'e1']);
     expect(engine.listExecutions({ stateMachineArn, statusFilter: 'RUNNING' }).executions).toHaveLength(3);
     const p1 = engine.listExecutions({ stateMachineArn, maxResults: 2 });
     expect(p1.executions.map((e) => e.name)).toEqual(['e4', 'e3']);

@@ -1,9 +1,4 @@
-import type {
-  SendTaskFailureCommandInput,
-  SendTaskHeartbeatCommandInput,
-  SendTaskSuccessCommandInput,
-  StartExecutionCommandInput,
-} from '@aws-sdk/client-sfn';
+import type { SendTaskFailureCommandInput, SendTaskHeartbeatCommandInput, SendTaskSuccessCommandInput, StartExecutionCommandInput } from '@aws-sdk/client-sfn';
 import type { Clock, IdGenerator } from '../../schemas/clock';
 import { ClinflowError } from '../../schemas/errors';
 import type { ExecutionPort, Logger } from '../../schemas/ports';
@@ -180,10 +175,7 @@ export class Engine implements ExecutionPort {
 
   constructor(options: EngineOptions) {
     this.ownsDb = typeof options.database === 'string';
-    this.db =
-      typeof options.database === 'string'
-        ? openDatabase(options.database, options.synchronous ? { synchronous: options.synchronous } : {})
-        : options.database;
+    this.db = typeof options.database === 'string' ? openDatabase(options.database, options.synchronous ? { synchronous: options.synchronous } : {}) : options.database;
     // Deflating large payloads pays for itself in memory too: SQLite copies fewer pages.
     this.store = new JournalStore(this.db, createPayloadCodec(options.encryptionKey));
     this.clock = options.clock;
@@ -199,7 +191,8 @@ export class Engine implements ExecutionPort {
     this.maxHistoryEvents = options.maxHistoryEvents ?? MAX_HISTORY_EVENTS;
     const bound = this.store.binding;
     if (bound?.rebound) this.log.info({ rebound: bound.rebound }, 'journal upgraded: encrypted rows are now bound to their table, column and row');
-    if (bound?.unreadable.length) this.log.warn({ unreadable: bound.unreadable.slice(0, 20), count: bound.unreadable.length }, 'journal rows that do not decrypt were left as they are; reading them fails');
+    if (bound?.unreadable.length)
+      this.log.warn({ unreadable: bound.unreadable.slice(0, 20), count: bound.unreadable.length }, 'journal rows that do not decrypt were left as they are; reading them fails');
     // Group commit amortises fsyncs; an in-memory database has none, so it commits at once rather
     // than waiting a turn of the event loop per write.
     this.committer = new GroupCommit(this.db, this.db.memory ? (fn) => fn() : deferToNextTurn);
@@ -504,7 +497,8 @@ export class Engine implements ExecutionPort {
     const row = this.execRow(req.executionArn);
     if (!REDRIVABLE.has(row.status)) throw new StepFunctionsError('ExecutionNotRedrivable', `Execution is ${row.status} and cannot be redriven: '${String(req.executionArn)}'`);
     // AWS: an execution that used up its history quota cannot be redriven.
-    if (row.next_event > this.maxHistoryEvents) throw new StepFunctionsError('ExecutionNotRedrivable', `Execution reached the maximum number of history events and cannot be redriven: '${String(req.executionArn)}'`);
+    if (row.next_event > this.maxHistoryEvents)
+      throw new StepFunctionsError('ExecutionNotRedrivable', `Execution reached the maximum number of history events and cannot be redriven: '${String(req.executionArn)}'`);
     const result = await this.deliver(row.id, { type: 'Redrive' }, undefined);
     if (result !== 'applied') throw new StepFunctionsError('ExecutionNotRedrivable', `Execution cannot be redriven: '${String(req.executionArn)}'`);
     return { redriveDate: new Date(this.store.execution(row.id)?.redrive_ms ?? this.clock.now()) };
@@ -684,7 +678,11 @@ export class Engine implements ExecutionPort {
       if (this.closing) throw new StepAbort('discard', 'States.Runtime', 'the engine is closing');
       const now = monotonicMs();
       if (now - started > this.stepBudgetMs) {
-        throw new StepAbort('fail', 'States.Runtime', `The execution ran for more than ${Math.round(this.stepBudgetMs / 1000)} s without waiting (a loop with no Wait, Task or callback state?); the local engine's step budget ended it.`);
+        throw new StepAbort(
+          'fail',
+          'States.Runtime',
+          `The execution ran for more than ${Math.round(this.stepBudgetMs / 1000)} s without waiting (a loop with no Wait, Task or callback state?); the local engine's step budget ended it.`,
+        );
       }
       if (now - lastTurn < this.sliceMs) return undefined;
       return yieldToEventLoop().then(() => {
@@ -914,7 +912,16 @@ export class Engine implements ExecutionPort {
             .catch((err: unknown) => ({ ok: false as const, error: 'States.Runtime', cause: err instanceof Error ? err.message : String(err) }))
         : { ok: false as const, error: 'States.Runtime', cause: 'no task port is configured' };
       if (this.closing) return;
-      this.emit({ type: 'task', executionArn: arn, stateMachineName: arn.split(':')[6] ?? '', resource: cmd.resource, ok: outcome.ok, ...(outcome.ok ? {} : { error: outcome.error }), startedAt, at: this.clock.now() });
+      this.emit({
+        type: 'task',
+        executionArn: arn,
+        stateMachineName: arn.split(':')[6] ?? '',
+        resource: cmd.resource,
+        ok: outcome.ok,
+        ...(outcome.ok ? {} : { error: outcome.error }),
+        startedAt,
+        at: this.clock.now(),
+      });
       if (cmd.taskToken !== undefined && outcome.ok) {
         // A callback task is complete only when SendTask* arrives; just record the delivery.
         await this.committer.commit(() => this.store.markDelivered(execId, cmd.taskId));

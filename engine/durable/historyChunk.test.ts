@@ -33,7 +33,12 @@ describe('history chunk encoding', () => {
   it('keeps every kind of detail value, id gaps, clock steps back and forth, and events without details', () => {
     const events: StoredEvent[] = [
       { id: 7, type: 'MapIterationStarted', timestamp: T0, details: { index: 0, name: 'M' } },
-      { id: 8, type: 'TaskScheduled', timestamp: T0 + 1500, details: { resource: 'arn:aws:lambda:x', timeoutInSeconds: 2 ** 53 - 1, heartbeatInSeconds: -5, ratio: 0.25, negZero: -0, flag: true, none: null, obj: { a: [1, 'two', { three: 3 }] } } },
+      {
+        id: 8,
+        type: 'TaskScheduled',
+        timestamp: T0 + 1500,
+        details: { resource: 'arn:aws:lambda:x', timeoutInSeconds: 2 ** 53 - 1, heartbeatInSeconds: -5, ratio: 0.25, negZero: -0, flag: true, none: null, obj: { a: [1, 'two', { three: 3 }] } },
+      },
       { id: 12, type: 'MapStateFailed', timestamp: T0 + 1000 },
       { id: 13, type: 'MapStateFailed', timestamp: T0 + 1000, details: {} },
       { id: 14, type: 'ExecutionFailed', timestamp: 0, details: { error: 'States.Runtime', cause: 'bad \u{1F489} ünïcode "quoted" \\ back', skipped: undefined } },
@@ -42,7 +47,16 @@ describe('history chunk encoding', () => {
     Object.defineProperty(events[5]!.details, '__proto__', { value: 'own key', enumerable: true, writable: true, configurable: true });
     const decoded = decodeHistoryChunk(encodeHistoryChunk(events));
     expect(decoded).toHaveLength(events.length);
-    expect(decoded[1]!.details).toEqual({ resource: 'arn:aws:lambda:x', timeoutInSeconds: 2 ** 53 - 1, heartbeatInSeconds: -5, ratio: 0.25, negZero: 0, flag: true, none: null, obj: { a: [1, 'two', { three: 3 }] } });
+    expect(decoded[1]!.details).toEqual({
+      resource: 'arn:aws:lambda:x',
+      timeoutInSeconds: 2 ** 53 - 1,
+      heartbeatInSeconds: -5,
+      ratio: 0.25,
+      negZero: 0,
+      flag: true,
+      none: null,
+      obj: { a: [1, 'two', { three: 3 }] },
+    });
     expect(Object.is(decoded[1]!.details!.negZero, -0)).toBe(false); // JSON has no -0, like the journal before
     expect(decoded[2]).toEqual({ id: 12, type: 'MapStateFailed', timestamp: T0 + 1000 });
     expect(decoded[2]!).not.toHaveProperty('details');
@@ -135,7 +149,7 @@ describe('history chunk encoding', () => {
     expect(() => decodeHistoryChunk(withNames, ['P0'])).toThrow(/does not have/);
   });
 
-  it('as the interpreter\'s history sink, records exactly the events the interpreter would have returned', async () => {
+  it("as the interpreter's history sink, records exactly the events the interpreter would have returned", async () => {
     const definition = {
       StartAt: 'Init',
       States: {

@@ -27,7 +27,10 @@ describe.each([
     engine = new Engine({ database: onDisk ? join(dir, 'clinflow.db') : ':memory:', clock: new SimulatedClock(Date.UTC(2030, 0, 1)), ids: sequentialIds() });
     const { stateMachineArn } = engine.createStateMachine({
       name: 'long',
-      definition: JSON.stringify({ StartAt: 'M', States: { M: { Type: 'Map', ItemsPath: '$.items', ItemProcessor: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }, ResultSelector: { n: 1 }, End: true } } }),
+      definition: JSON.stringify({
+        StartAt: 'M',
+        States: { M: { Type: 'Map', ItemsPath: '$.items', ItemProcessor: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }, ResultSelector: { n: 1 }, End: true } },
+      }),
     });
     // One step: the whole Map runs in it (~4 events an item).
     ({ executionArn } = await engine.startExecution({ stateMachineArn, input: JSON.stringify({ items: Array.from({ length: 1500 }, (_, i) => ({ i })) }) }));

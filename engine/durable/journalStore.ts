@@ -59,7 +59,6 @@ export interface HistoryRow {
   details?: Record<string, unknown>;
 }
 
-
 export interface TaskRow {
   execution_id: number;
   task_id: string;
@@ -177,9 +176,7 @@ export class JournalStore {
       exById: p('SELECT * FROM sfn_executions WHERE id = ?'),
       // The id is chosen before the insert (as SQLite would: one past the largest) so the input's ciphertext can be bound to it.
       exNextId: p('SELECT coalesce(max(id), 0) + 1 FROM sfn_executions').pluck(),
-      exInsert: p(
-        'INSERT INTO sfn_executions (id, state_machine_id, revision_id, version, name, status, input, input_digest, start_ms, meta, next_event) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)',
-      ),
+      exInsert: p('INSERT INTO sfn_executions (id, state_machine_id, revision_id, version, name, status, input, input_digest, start_ms, meta, next_event) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)'),
       exProgress: p('UPDATE sfn_executions SET status = ?, meta = ?, next_event = ? WHERE id = ?'),
       exEnded: p('UPDATE sfn_executions SET status = ?, meta = ?, next_event = ?, output = ?, error = ?, cause = ?, stop_ms = ? WHERE id = ?'),
       exRedrive: p('UPDATE sfn_executions SET redrive_count = ?, redrive_ms = ?, output = NULL, error = NULL, cause = NULL, stop_ms = NULL WHERE id = ?'),
@@ -205,9 +202,7 @@ export class JournalStore {
       timerAny: p('SELECT 1 FROM sfn_timers LIMIT 1'),
       timersDue: p('SELECT execution_id, timer_id, fire_at FROM sfn_timers WHERE fire_at <= ? ORDER BY fire_at LIMIT ?'),
       timersDeleteExec: p('DELETE FROM sfn_timers WHERE execution_id = ?'),
-      taskInsert: p(
-        'INSERT OR REPLACE INTO sfn_tasks (execution_id, task_id, resource, state_name, idempotency_key, payload, parameters, token, delivered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)',
-      ),
+      taskInsert: p('INSERT OR REPLACE INTO sfn_tasks (execution_id, task_id, resource, state_name, idempotency_key, payload, parameters, token, delivered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)'),
       taskDelete: p('DELETE FROM sfn_tasks WHERE execution_id = ? AND task_id = ?'),
       taskGet: p('SELECT * FROM sfn_tasks WHERE execution_id = ? AND task_id = ?'),
       taskDelivered: p('UPDATE sfn_tasks SET delivered = 1 WHERE execution_id = ? AND task_id = ?'),
@@ -320,7 +315,8 @@ export class JournalStore {
 
   loadFrames(execId: number): Record<string, unknown> {
     const frames: Record<string, unknown> = {};
-    for (const row of this.s.frames!.iterate(execId) as Iterable<{ frame_id: string; data: string | Buffer }>) frames[row.frame_id] = this.codec.decodeBound(row.data, journalAad.frame(execId, row.frame_id));
+    for (const row of this.s.frames!.iterate(execId) as Iterable<{ frame_id: string; data: string | Buffer }>)
+      frames[row.frame_id] = this.codec.decodeBound(row.data, journalAad.frame(execId, row.frame_id));
     return frames;
   }
 

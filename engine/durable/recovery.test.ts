@@ -55,8 +55,14 @@ describe('restart recovery', () => {
     await engine.runUntilIdle();
     expect(engine.describeExecution(parked)).toMatchObject({ status: 'SUCCEEDED', output: '{"doubled":2}' });
     expect(engine.describeExecution(inTask)).toMatchObject({ status: 'SUCCEEDED', output: '{"doubled":4}' });
-    const keysA = seen.filter((s) => s.startsWith('A:')).map((s) => s.slice(2)).sort();
-    const keysB = seen.filter((s) => s.startsWith('B:')).map((s) => s.slice(2)).sort();
+    const keysA = seen
+      .filter((s) => s.startsWith('A:'))
+      .map((s) => s.slice(2))
+      .sort();
+    const keysB = seen
+      .filter((s) => s.startsWith('B:'))
+      .map((s) => s.slice(2))
+      .sort();
     expect(keysB).toEqual(keysA);
     const events = engine.getExecutionHistory({ executionArn: parked.executionArn, maxResults: 1000 }).events;
     expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
@@ -68,7 +74,10 @@ describe('restart recovery', () => {
     const clock = new SimulatedClock();
     const tasks = new LocalTaskPort({ clock });
     let engine = open(clock, tasks);
-    const { stateMachineArn } = engine.createStateMachine({ name: 'sleepy', definition: machine({ W: { Type: 'Wait', Seconds: 7 * 86400, Next: 'P' }, P: { Type: 'Pass', Result: 'woke', End: true } }) });
+    const { stateMachineArn } = engine.createStateMachine({
+      name: 'sleepy',
+      definition: machine({ W: { Type: 'Wait', Seconds: 7 * 86400, Next: 'P' }, P: { Type: 'Pass', Result: 'woke', End: true } }),
+    });
     const t0 = clock.now();
     const e = await engine.startExecution({ stateMachineArn, name: 'x' });
     await engine.close();

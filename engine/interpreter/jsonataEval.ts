@@ -36,7 +36,9 @@ let evaluationSteps = 0;
 function afterEvaluationStep(_expr: unknown, _input: unknown, environment: { lookup(name: string): unknown }, result: unknown): Promise<void> | undefined {
   if (typeof result === 'string' ? result.length > MAX_STRING_LENGTH : Array.isArray(result) && result.length > JSONATA_MAX_SEQUENCE) {
     // jsonata's error shape: a `code` beside the message (U1001: jsonata's own code for a timeboxed expression).
-    throw Object.assign(new Error(typeof result === 'string' ? `A string longer than ${MAX_STRING_LENGTH} characters was built` : `A sequence longer than ${JSONATA_MAX_SEQUENCE} items was built`), { code: 'U1001' });
+    throw Object.assign(new Error(typeof result === 'string' ? `A string longer than ${MAX_STRING_LENGTH} characters was built` : `A sequence longer than ${JSONATA_MAX_SEQUENCE} items was built`), {
+      code: 'U1001',
+    });
   }
   if (++evaluationSteps < PACE_EVERY_EVALUATIONS) return undefined;
   evaluationSteps = 0;
@@ -130,7 +132,9 @@ function awsFunctions(env: JsonataEnv): Record<string, unknown> {
     hash: (data: unknown, algorithm: unknown) => {
       const algo = hashAlgorithms[String(algorithm)];
       if (!algo) throw new Error(`The hash algorithm ${String(algorithm)} is not supported`);
-      return createHash(algo).update(typeof data === 'string' ? data : JSON.stringify(data)).digest('hex');
+      return createHash(algo)
+        .update(typeof data === 'string' ? data : JSON.stringify(data))
+        .digest('hex');
     },
     random: (seed?: unknown) => (seed === undefined ? env.random() : seeded(Number(seed))),
     uuid: () => uuidFrom(() => env.random()),
@@ -165,13 +169,7 @@ export function redactEchoedValue(message: string, value: unknown): string {
  * Evaluates one `{% … %}` string. `field` names the ASL field for AWS's error wording
  * (`Output/result`, `Arguments`, `Items`, …).
  */
-export async function evaluateJsonata(
-  text: string,
-  states: StatesBinding,
-  variables: Record<string, unknown>,
-  field: string,
-  env: JsonataEnv,
-): Promise<unknown> {
+export async function evaluateJsonata(text: string, states: StatesBinding, variables: Record<string, unknown>, field: string, env: JsonataEnv): Promise<unknown> {
   const body = text.slice(2, -2).trim();
   let result: unknown;
   try {
@@ -213,13 +211,7 @@ export async function jsonataInteger(value: unknown, field: string, min: number,
 }
 
 /** Evaluates a JSONata-mode template (Arguments, Output, Assign): strings `{% %}` anywhere inside objects and arrays. */
-export async function evaluateJsonataTemplate(
-  template: unknown,
-  states: StatesBinding,
-  variables: Record<string, unknown>,
-  field: string,
-  env: JsonataEnv,
-): Promise<unknown> {
+export async function evaluateJsonataTemplate(template: unknown, states: StatesBinding, variables: Record<string, unknown>, field: string, env: JsonataEnv): Promise<unknown> {
   if (isJsonataExpression(template)) return evaluateJsonata(template, states, variables, field, env);
   if (Array.isArray(template)) {
     const out: unknown[] = [];

@@ -8,8 +8,7 @@
  */
 import { runInMemory } from './runInMemory';
 
-const run = (definition: object, input: unknown = {}) =>
-  runInMemory({ QueryLanguage: 'JSONata', ...definition }, input, { invoke: async (cmd) => ({ output: cmd.payload, afterSeconds: 60 }) });
+const run = (definition: object, input: unknown = {}) => runInMemory({ QueryLanguage: 'JSONata', ...definition }, input, { invoke: async (cmd) => ({ output: cmd.payload, afterSeconds: 60 }) });
 
 const task = (fields: Record<string, unknown>) => ({
   StartAt: 'T',

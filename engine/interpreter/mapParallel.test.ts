@@ -18,7 +18,9 @@ describe('Map', () => {
   it('fails with States.ExceedToleratedFailureThreshold beyond ToleratedFailureCount, and tolerates up to it', async () => {
     const mk = (count: number) => ({
       StartAt: 'M',
-      States: { M: { Type: 'Map', ToleratedFailureCount: count, ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: 'T', States: { T: task } }, End: true } },
+      States: {
+        M: { Type: 'Map', ToleratedFailureCount: count, ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: 'T', States: { T: task } }, End: true },
+      },
     });
     const invoke = async (c: InvokeTaskCommand) => ((c.payload as number) % 2 === 0 ? { error: 'Even' } : { output: c.payload });
     const failed = await runInMemory(mk(1), [1, 2, 3, 4], { invoke });

@@ -65,9 +65,7 @@ export async function startMap(r: RunnerCore, f: ExecFrame, st: StateDef): Promi
   const states = r.statesBinding(f, raw, undefined, ctx);
   if (jsonata) {
     if ('Items' in st) {
-      items = isJsonataExpression(st.Items)
-        ? await r.jsonataValue(f, st.Items, states, 'Items')
-        : await evaluateJsonataTemplate(st.Items, states, r.variables(f), 'Items', r.jsonataEnv());
+      items = isJsonataExpression(st.Items) ? await r.jsonataValue(f, st.Items, states, 'Items') : await evaluateJsonataTemplate(st.Items, states, r.variables(f), 'Items', r.jsonataEnv());
       if (!Array.isArray(items)) throw unexpectedResultType(st.Items, 'Items', 'array', items);
     } else {
       items = raw;
@@ -333,4 +331,3 @@ export async function redriveFrame(r: RunnerCore, f: ExecFrame): Promise<void> {
   if (ctl.type === 'map') fillMap(r, ctl);
   if (ctl.succeeded === ctl.total) r.schedule(() => completeChildren(r, ctl));
 }
-

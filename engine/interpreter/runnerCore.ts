@@ -519,7 +519,6 @@ export abstract class RunnerCore {
   /** A branch or iteration ended (succeeded or failed): report to its Parallel/Map. */
   abstract childEnded(child: ExecFrame): void;
 
-
   // ------------------------------------------------------------------ simple states
 
   clearTaskTimers(f: ExecFrame): void {

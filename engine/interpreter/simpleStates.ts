@@ -168,9 +168,7 @@ export async function execWait(r: RunnerCore, f: ExecFrame, st: StateDef): Promi
     } else {
       const { path, value: v } = readWaitPath(r, st, 'TimestampPath', scope);
       if (typeof v !== 'string' || !isValidTimestamp(v)) {
-        throw runtimeFailure(
-          `The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: ${path} == ${typeof v === 'string' ? v : compactJson(v)}`,
-        );
+        throw runtimeFailure(`The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: ${path} == ${typeof v === 'string' ? v : compactJson(v)}`);
       }
       fireAt = parseTimestampMs(v);
     }

@@ -30,7 +30,10 @@ describe('step', () => {
       States: {
         M: {
           Type: 'Map',
-          ItemProcessor: { StartAt: 'T', States: { T: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'f', 'Payload.$': '$' }, OutputPath: '$.Payload', End: true } } },
+          ItemProcessor: {
+            StartAt: 'T',
+            States: { T: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'f', 'Payload.$': '$' }, OutputPath: '$.Payload', End: true } },
+          },
           End: true,
         },
       },

@@ -20,7 +20,7 @@ describe('variables and their scopes', () => {
           },
           Next: 'After',
         },
-        After: { Type: 'Pass', Parameters: { 'results.$': '$', 'innerVisible.$': "States.ArrayLength(States.Array($bias))" }, End: true },
+        After: { Type: 'Pass', Parameters: { 'results.$': '$', 'innerVisible.$': 'States.ArrayLength(States.Array($bias))' }, End: true },
       },
     };
     const r = await runInMemory(def, {}, noTasks);
@@ -33,11 +33,7 @@ describe('variables and their scopes', () => {
       ],
       innerVisible: 1,
     });
-    const leak = await runInMemory(
-      { ...def, States: { ...def.States, After: { Type: 'Pass', Parameters: { 'x.$': '$inner' }, End: true } } },
-      {},
-      noTasks,
-    );
+    const leak = await runInMemory({ ...def, States: { ...def.States, After: { Type: 'Pass', Parameters: { 'x.$': '$inner' }, End: true } } }, {}, noTasks);
     expect(leak.status).toBe('FAILED');
     expect(leak.error).toBe('States.Runtime');
   });

@@ -107,7 +107,7 @@ function parseDayOfWeek(text: string): DayOfWeekSpec | undefined {
     else if (up.includes('#')) {
       const [d = '', n = ''] = up.split('#');
       nth.push([parseNumber(d, 'day-of-week', 1, 7, DAYS), parseNumber(n, 'day-of-week (#)', 1, 5)]);
-    } else if (up.includes('W')  && !DAYS.some((n) => up.includes(n))) fail(`day-of-week: 'W' is only valid in day-of-month`);
+    } else if (up.includes('W') && !DAYS.some((n) => up.includes(n))) fail(`day-of-week: 'W' is only valid in day-of-month`);
     else for (const d of parseSimpleList(up, 'day-of-week', 1, 7, DAYS)) days.add(d);
   }
   return { days, lastOf, nth };

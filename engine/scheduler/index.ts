@@ -11,14 +11,7 @@ import { LocalScheduler as Scheduler } from './localScheduler';
 import { createTargetInvoker as invoker, type TargetInvoker as Invoker } from './targetInvoker';
 
 /** The local scheduler wired to the engine's ports: state machine targets start executions, bus targets put events. */
-export function createLocalScheduler(options: {
-  db: Db;
-  clock: Clock;
-  executions?: ExecutionPort;
-  bus?: BusPort;
-  other?: Invoker;
-  random?: (fireKey: string) => number;
-}): Scheduler {
+export function createLocalScheduler(options: { db: Db; clock: Clock; executions?: ExecutionPort; bus?: BusPort; other?: Invoker; random?: (fireKey: string) => number }): Scheduler {
   const { db, clock, random, ...ports } = options;
   return new Scheduler({ db, clock, invoke: invoker(ports), ...(random ? { random } : {}) });
 }

@@ -70,10 +70,15 @@ describe('LocalScheduler', () => {
 
   it('fires rate() from StartDate until EndDate, then deletes itself with ActionAfterCompletion DELETE', async () => {
     const { scheduler, fires, runUntil } = setup('2025-01-01T00:00:00Z');
-    await scheduler.createSchedule(base({
-      Name: 'r', ScheduleExpression: 'rate(10 minutes)', StartDate: new Date('2025-01-01T01:00:00Z'),
-      EndDate: new Date('2025-01-01T01:25:00Z'), ActionAfterCompletion: 'DELETE',
-    }));
+    await scheduler.createSchedule(
+      base({
+        Name: 'r',
+        ScheduleExpression: 'rate(10 minutes)',
+        StartDate: new Date('2025-01-01T01:00:00Z'),
+        EndDate: new Date('2025-01-01T01:25:00Z'),
+        ActionAfterCompletion: 'DELETE',
+      }),
+    );
     await runUntil('2025-01-01T03:00:00Z');
     expect(fires.map((f) => f.scheduled)).toEqual(['2025-01-01T01:00:00Z', '2025-01-01T01:10:00Z', '2025-01-01T01:20:00Z']);
     await expect(scheduler.getSchedule({ Name: 'r' })).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
@@ -123,10 +128,13 @@ describe('LocalScheduler', () => {
       calls += 1;
       throw new Error('target down');
     });
-    await scheduler.createSchedule(base({
-      Name: 'flaky', ScheduleExpression: 'at(2025-01-01T00:10:00)',
-      Target: { Arn: SFN, RoleArn: ROLE, RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 }, DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:000000000000:dlq' } },
-    }));
+    await scheduler.createSchedule(
+      base({
+        Name: 'flaky',
+        ScheduleExpression: 'at(2025-01-01T00:10:00)',
+        Target: { Arn: SFN, RoleArn: ROLE, RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 }, DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:000000000000:dlq' } },
+      }),
+    );
     await runUntil('2025-01-01T01:00:00Z');
     expect(calls).toBe(4); // first attempt + 3 retries
     const dl = scheduler.deadLetters();
@@ -164,10 +172,12 @@ describe('LocalScheduler', () => {
     await expect(scheduler.createSchedule(base())).rejects.toMatchObject({ name: 'ConflictException' });
     await expect(scheduler.createSchedule(base({ ClientToken: 'tok-1', Description: 'other' }))).rejects.toMatchObject({ name: 'ConflictException' });
     await expect(scheduler.createSchedule(base({ Name: 'x', ScheduleExpression: 'cron(0 2 * * * *)' }))).rejects.toMatchObject({
-      name: 'ValidationException', message: expect.stringContaining("day-of-month and day-of-week"),
+      name: 'ValidationException',
+      message: expect.stringContaining('day-of-month and day-of-week'),
     });
     await expect(scheduler.createSchedule(base({ Name: 'x', ScheduleExpressionTimezone: 'Nowhere/Land' }))).rejects.toMatchObject({
-      name: 'ValidationException', message: expect.stringContaining('Nowhere/Land'),
+      name: 'ValidationException',
+      message: expect.stringContaining('Nowhere/Land'),
     });
     await expect(scheduler.createSchedule(base({ Name: 'bad name!' }))).rejects.toMatchObject({ name: 'ValidationException' });
     await expect(scheduler.createSchedule(base({ Name: 'x', GroupName: 'missing' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
@@ -198,7 +208,13 @@ describe('LocalScheduler', () => {
       const file = path.join(dir, 'db.sqlite');
       const clock = new SimClock(utc('2025-01-01T00:00:00Z'));
       const db1 = openDatabase(file);
-      const s1 = new LocalScheduler({ db: db1, clock, invoke: async () => { throw new Error('down'); } });
+      const s1 = new LocalScheduler({
+        db: db1,
+        clock,
+        invoke: async () => {
+          throw new Error('down');
+        },
+      });
       await s1.createSchedule(base({ Name: 'daily', ScheduleExpression: 'cron(0 8 * * ? *)', ScheduleExpressionTimezone: 'Europe/Berlin' }));
       await s1.createSchedule(base({ Name: 'once', ScheduleExpression: 'at(2025-01-01T00:30:00)' }));
       clock.t = utc('2025-01-01T00:30:00Z');
@@ -206,7 +222,13 @@ describe('LocalScheduler', () => {
       db1.close();
 
       const delivered: string[] = [];
-      const s2 = new LocalScheduler({ db: openDatabase(file), clock, invoke: async (_t, f) => { delivered.push(`${f.scheduleArn.split('/').pop()}@${iso(f.scheduledTime)}#${f.attempt}`); } });
+      const s2 = new LocalScheduler({
+        db: openDatabase(file),
+        clock,
+        invoke: async (_t, f) => {
+          delivered.push(`${f.scheduleArn.split('/').pop()}@${iso(f.scheduledTime)}#${f.attempt}`);
+        },
+      });
       expect(s2.pendingDeliveries()).toBe(1);
       expect(s2.nextFireOf('daily')).toBe(utc('2025-01-01T07:00:00Z'));
       clock.t = utc('2025-01-01T07:00:00Z');
@@ -236,20 +258,29 @@ describe('createTargetInvoker', () => {
     const invoke = createTargetInvoker({
       executions: {
         startExecution: async (i) => (started.push(i), { executionArn: 'x', startDate: new Date(0) }),
-        sendTaskSuccess: async () => undefined, sendTaskFailure: async () => undefined, sendTaskHeartbeat: async () => undefined,
+        sendTaskSuccess: async () => undefined,
+        sendTaskFailure: async () => undefined,
+        sendTaskHeartbeat: async () => undefined,
       },
       bus: { putEvents: async (e) => (put.push(...e), { FailedEntryCount: 0, Entries: [{ EventId: '1' }] }) },
     });
     const fire = { scheduleArn: 'arn:aws:scheduler:us-east-1:000000000000:schedule/default/s', scheduledTime: utc('2025-01-01T08:00:00Z'), attempt: 2, executionId: 'abc' };
     await invoke({ Arn: SFN, RoleArn: ROLE, Input: '{"t":"<aws.scheduler.scheduled-time>","n":<aws.scheduler.attempt-number>}' }, fire);
     expect(started).toEqual([{ stateMachineArn: SFN, name: 'abc', input: '{"t":"2025-01-01T08:00:00Z","n":2}' }]);
-    await invoke({ Arn: 'arn:aws:events:us-east-1:000000000000:event-bus/default', RoleArn: ROLE, Input: '{}', EventBridgeParameters: { Source: 'clinflow.reminders', DetailType: 'Reminder Due' } }, fire);
+    await invoke(
+      { Arn: 'arn:aws:events:us-east-1:000000000000:event-bus/default', RoleArn: ROLE, Input: '{}', EventBridgeParameters: { Source: 'clinflow.reminders', DetailType: 'Reminder Due' } },
+      fire,
+    );
     expect(put).toEqual([expect.objectContaining({ Source: 'clinflow.reminders', DetailType: 'Reminder Due', Detail: '{}', EventBusName: 'arn:aws:events:us-east-1:000000000000:event-bus/default' })]);
     await expect(invoke({ Arn: 'arn:aws:sqs:us-east-1:000000000000:q', RoleArn: ROLE }, fire)).rejects.toThrow('unsupported target');
     const dup = createTargetInvoker({
       executions: {
-        startExecution: async () => { throw Object.assign(new Error('exists'), { name: 'ExecutionAlreadyExists' }); },
-        sendTaskSuccess: async () => undefined, sendTaskFailure: async () => undefined, sendTaskHeartbeat: async () => undefined,
+        startExecution: async () => {
+          throw Object.assign(new Error('exists'), { name: 'ExecutionAlreadyExists' });
+        },
+        sendTaskSuccess: async () => undefined,
+        sendTaskFailure: async () => undefined,
+        sendTaskHeartbeat: async () => undefined,
       },
     });
     await expect(dup({ Arn: SFN, RoleArn: ROLE }, fire)).resolves.toBeUndefined();
@@ -282,7 +313,13 @@ describe('createLocalScheduler', () => {
     const put: unknown[] = [];
     const clock = new SimClock(utc('2025-01-01T00:00:00Z'));
     const s = createLocalScheduler({ db: openDatabase(':memory:'), clock, bus: { putEvents: async (e) => (put.push(...e), { FailedEntryCount: 0, Entries: [{}] }) } });
-    await s.createSchedule(base({ Name: 'ev', ScheduleExpression: 'at(2025-01-01T00:05:00)', Target: { Arn: 'arn:aws:events:us-east-1:000000000000:event-bus/default', RoleArn: ROLE, Input: '{"a":1}', EventBridgeParameters: { Source: 's', DetailType: 'd' } } }));
+    await s.createSchedule(
+      base({
+        Name: 'ev',
+        ScheduleExpression: 'at(2025-01-01T00:05:00)',
+        Target: { Arn: 'arn:aws:events:us-east-1:000000000000:event-bus/default', RoleArn: ROLE, Input: '{"a":1}', EventBridgeParameters: { Source: 's', DetailType: 'd' } },
+      }),
+    );
     clock.t = utc('2025-01-01T00:05:00Z');
     expect(await s.fireDue()).toMatchObject({ fired: 1, delivered: 1 });
     expect(put).toEqual([expect.objectContaining({ Detail: '{"a":1}', Resources: ['arn:aws:scheduler:us-east-1:000000000000:schedule/default/ev'], Time: new Date('2025-01-01T00:05:00Z') })]);

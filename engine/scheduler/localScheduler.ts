@@ -58,7 +58,6 @@ function hashFraction(key: string): number {
   return createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32;
 }
 
-
 /**
  * The local EventBridge Scheduler: schedules and their next fire times in SQLite, fired by
  * `fireDue()` on an injected clock (see schedulerTimerDriver.ts for the real-time loop).
@@ -85,8 +84,7 @@ export class LocalScheduler implements SchedulerPort {
     this.account = options.account ?? LOCAL_ACCOUNT;
     ensureSchedulerSchema(this.db);
     const now = this.clock.now();
-    this.sql('INSERT OR IGNORE INTO scheduler_groups (name, arn, creation_ms, last_modified_ms) VALUES (?, ?, ?, ?)')
-      .run(DEFAULT_GROUP, this.groupArn(DEFAULT_GROUP), now, now);
+    this.sql('INSERT OR IGNORE INTO scheduler_groups (name, arn, creation_ms, last_modified_ms) VALUES (?, ?, ?, ?)').run(DEFAULT_GROUP, this.groupArn(DEFAULT_GROUP), now, now);
   }
 
   private sql(text: string): BetterSqlite3.Statement<unknown[]> {
@@ -129,16 +127,20 @@ export class LocalScheduler implements SchedulerPort {
     if (token === undefined) return run();
     const { ClientToken: _omit, ...rest } = request as { ClientToken?: string };
     const hash = createHash('sha256').update(JSON.stringify(rest)).digest('hex');
-    const prior = this.sql('SELECT request_hash, result FROM scheduler_client_tokens WHERE operation = ? AND token = ?')
-      .get(operation, token) as { request_hash: string; result: string } | undefined;
+    const prior = this.sql('SELECT request_hash, result FROM scheduler_client_tokens WHERE operation = ? AND token = ?').get(operation, token) as { request_hash: string; result: string } | undefined;
     if (prior) {
       if (prior.request_hash !== hash) throw conflictException(`ClientToken '${token}' was already used for a different ${operation} request`);
       return JSON.parse(prior.result) as T;
     }
     return this.db.transaction(() => {
       const result = run();
-      this.sql('INSERT INTO scheduler_client_tokens (operation, token, request_hash, result, created_ms) VALUES (?, ?, ?, ?, ?)')
-        .run(operation, token, hash, JSON.stringify(result ?? null), this.clock.now());
+      this.sql('INSERT INTO scheduler_client_tokens (operation, token, request_hash, result, created_ms) VALUES (?, ?, ?, ?, ?)').run(
+        operation,
+        token,
+        hash,
+        JSON.stringify(result ?? null),
+        this.clock.now(),
+      );
       return result;
     })();
   }
@@ -187,14 +189,22 @@ export class LocalScheduler implements SchedulerPort {
       const now = this.clock.now();
       const arn = this.scheduleArn(spec.GroupName, spec.Name);
       const row: ScheduleRow = {
-        group_name: spec.GroupName, name: spec.Name, arn, spec: this.sealSpec(spec, spec.GroupName, spec.Name), state: spec.State,
+        group_name: spec.GroupName,
+        name: spec.Name,
+        arn,
+        spec: this.sealSpec(spec, spec.GroupName, spec.Name),
+        state: spec.State,
         anchor_ms: spec.StartDate === undefined ? now : Date.parse(spec.StartDate),
-        next_nominal_ms: null, next_due_ms: null, creation_ms: now, last_modified_ms: now,
+        next_nominal_ms: null,
+        next_due_ms: null,
+        creation_ms: now,
+        last_modified_ms: now,
       };
       this.planFirst(row, spec, now);
-      this.sql(`INSERT INTO scheduler_schedules (group_name, name, arn, spec, state, anchor_ms, next_nominal_ms, next_due_ms, creation_ms, last_modified_ms)
-                  VALUES (@group_name, @name, @arn, @spec, @state, @anchor_ms, @next_nominal_ms, @next_due_ms, @creation_ms, @last_modified_ms)`)
-        .run(row);
+      this.sql(
+        `INSERT INTO scheduler_schedules (group_name, name, arn, spec, state, anchor_ms, next_nominal_ms, next_due_ms, creation_ms, last_modified_ms)
+                  VALUES (@group_name, @name, @arn, @spec, @state, @anchor_ms, @next_nominal_ms, @next_due_ms, @creation_ms, @last_modified_ms)`,
+      ).run(row);
       return { ScheduleArn: arn };
     });
     this.changed();
@@ -209,13 +219,17 @@ export class LocalScheduler implements SchedulerPort {
       if (!existing) throw notFoundException(`Schedule ${spec.Name} does not exist.`);
       const now = this.clock.now();
       const row: ScheduleRow = {
-        ...existing, spec: this.sealSpec(spec, spec.GroupName, spec.Name), state: spec.State,
-        anchor_ms: spec.StartDate === undefined ? now : Date.parse(spec.StartDate), last_modified_ms: now,
+        ...existing,
+        spec: this.sealSpec(spec, spec.GroupName, spec.Name),
+        state: spec.State,
+        anchor_ms: spec.StartDate === undefined ? now : Date.parse(spec.StartDate),
+        last_modified_ms: now,
       };
       this.planFirst(row, spec, now);
-      this.sql(`UPDATE scheduler_schedules SET spec = @spec, state = @state, anchor_ms = @anchor_ms, next_nominal_ms = @next_nominal_ms,
-                  next_due_ms = @next_due_ms, last_modified_ms = @last_modified_ms WHERE group_name = @group_name AND name = @name`)
-        .run(row);
+      this.sql(
+        `UPDATE scheduler_schedules SET spec = @spec, state = @state, anchor_ms = @anchor_ms, next_nominal_ms = @next_nominal_ms,
+                  next_due_ms = @next_due_ms, last_modified_ms = @last_modified_ms WHERE group_name = @group_name AND name = @name`,
+      ).run(row);
       return { ScheduleArn: existing.arn };
     });
     this.changed();
@@ -275,15 +289,18 @@ export class LocalScheduler implements SchedulerPort {
       where.push('state = ?');
       params.push(input.State);
     }
-    const rows = this.sql(`SELECT * FROM scheduler_schedules WHERE ${where.join(' AND ')} ORDER BY group_name, name LIMIT ?`)
-      .all(...params, max + 1) as ScheduleRow[];
+    const rows = this.sql(`SELECT * FROM scheduler_schedules WHERE ${where.join(' AND ')} ORDER BY group_name, name LIMIT ?`).all(...params, max + 1) as ScheduleRow[];
     const page = rows.slice(0, max);
     const last = page[page.length - 1];
     const schedules: ScheduleSummary[] = page.map((r) => {
       const spec = this.openSpec(r);
       return {
-        Arn: r.arn, Name: r.name, GroupName: r.group_name, State: spec.State,
-        CreationDate: new Date(r.creation_ms), LastModificationDate: new Date(r.last_modified_ms),
+        Arn: r.arn,
+        Name: r.name,
+        GroupName: r.group_name,
+        State: spec.State,
+        CreationDate: new Date(r.creation_ms),
+        LastModificationDate: new Date(r.last_modified_ms),
         Target: { Arn: spec.Target.Arn },
       };
     });
@@ -341,9 +358,7 @@ export class LocalScheduler implements SchedulerPort {
   async fireDue(limit = 1000): Promise<FireDueResult> {
     const now = this.clock.now();
     const result: FireDueResult = { fired: 0, delivered: 0, retried: 0, deadLettered: 0, more: false };
-    const due = this.sql(
-      "SELECT * FROM scheduler_schedules WHERE state = 'ENABLED' AND next_due_ms IS NOT NULL AND next_due_ms <= ? ORDER BY next_due_ms LIMIT ?",
-    );
+    const due = this.sql("SELECT * FROM scheduler_schedules WHERE state = 'ENABLED' AND next_due_ms IS NOT NULL AND next_due_ms <= ? ORDER BY next_due_ms LIMIT ?");
     this.db.transaction(() => {
       // Catch-up: a schedule that missed several occurrences yields one delivery for each.
       while (result.fired < limit) {
@@ -378,8 +393,7 @@ export class LocalScheduler implements SchedulerPort {
       return;
     }
     this.setNext(row, spec, next);
-    this.sql('UPDATE scheduler_schedules SET next_nominal_ms = ?, next_due_ms = ? WHERE group_name = ? AND name = ?')
-      .run(row.next_nominal_ms, row.next_due_ms, row.group_name, row.name);
+    this.sql('UPDATE scheduler_schedules SET next_nominal_ms = ?, next_due_ms = ? WHERE group_name = ? AND name = ?').run(row.next_nominal_ms, row.next_due_ms, row.group_name, row.name);
   }
 
   /** Deliveries that failed for good (the local stand-in for the DeadLetterConfig SQS queue). */

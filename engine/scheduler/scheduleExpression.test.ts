@@ -11,27 +11,26 @@ describe('nextFireTimes', () => {
 
   it('rate() runs from StartDate (or from now) at a fixed elapsed interval, ignoring DST', () => {
     expect(iso(nextFireTimes('rate(5 minutes)', 'UTC', utc('2025-01-01T00:00:00Z'), 3, { startDate: utc('2024-12-31T23:58:00Z') }))).toEqual([
-      '2025-01-01T00:03:00Z', '2025-01-01T00:08:00Z', '2025-01-01T00:13:00Z',
+      '2025-01-01T00:03:00Z',
+      '2025-01-01T00:08:00Z',
+      '2025-01-01T00:13:00Z',
     ]);
-    expect(iso(nextFireTimes('rate(1 day)', 'America/New_York', utc('2025-03-08T12:00:00Z'), 3))).toEqual([
-      '2025-03-08T12:00:00Z', '2025-03-09T12:00:00Z', '2025-03-10T12:00:00Z',
-    ]);
+    expect(iso(nextFireTimes('rate(1 day)', 'America/New_York', utc('2025-03-08T12:00:00Z'), 3))).toEqual(['2025-03-08T12:00:00Z', '2025-03-09T12:00:00Z', '2025-03-10T12:00:00Z']);
     expect(iso(nextFireTimes('rate(2 hours)', 'UTC', utc('2025-01-01T00:00:00Z'), 2))).toEqual(['2025-01-01T00:00:00Z', '2025-01-01T02:00:00Z']);
   });
 
   it('cron() keeps local wall-clock time across DST and skips a time the spring-forward gap removes', () => {
     expect(iso(nextFireTimes('cron(30 2 * * ? *)', 'America/New_York', utc('2025-03-07T00:00:00Z'), 4))).toEqual([
-      '2025-03-07T07:30:00Z', '2025-03-08T07:30:00Z', /* 03-09 02:30 does not exist */ '2025-03-10T06:30:00Z', '2025-03-11T06:30:00Z',
+      '2025-03-07T07:30:00Z',
+      '2025-03-08T07:30:00Z',
+      /* 03-09 02:30 does not exist */ '2025-03-10T06:30:00Z',
+      '2025-03-11T06:30:00Z',
     ]);
   });
 
   it('cron() runs a repeated fall-back time once, at its first occurrence', () => {
-    expect(iso(nextFireTimes('cron(30 1 * * ? *)', 'America/New_York', utc('2025-11-01T00:00:00Z'), 3))).toEqual([
-      '2025-11-01T05:30:00Z', '2025-11-02T05:30:00Z', '2025-11-03T06:30:00Z',
-    ]);
-    expect(iso(nextFireTimes('cron(0/30 1 2 NOV ? 2025)', 'America/New_York', utc('2025-11-01T00:00:00Z'), 5))).toEqual([
-      '2025-11-02T05:00:00Z', '2025-11-02T05:30:00Z',
-    ]);
+    expect(iso(nextFireTimes('cron(30 1 * * ? *)', 'America/New_York', utc('2025-11-01T00:00:00Z'), 3))).toEqual(['2025-11-01T05:30:00Z', '2025-11-02T05:30:00Z', '2025-11-03T06:30:00Z']);
+    expect(iso(nextFireTimes('cron(0/30 1 2 NOV ? 2025)', 'America/New_York', utc('2025-11-01T00:00:00Z'), 5))).toEqual(['2025-11-02T05:00:00Z', '2025-11-02T05:30:00Z']);
   });
 
   it('cron() supports L, W, LW, #, nL, names, lists, ranges, steps and the year field', () => {
@@ -42,11 +41,13 @@ describe('nextFireTimes', () => {
     expect(iso(nextFireTimes('cron(0 10 ? * MON#2 *)', 'UTC', from, 2))).toEqual(['2025-01-13T10:00:00Z', '2025-02-10T10:00:00Z']);
     expect(iso(nextFireTimes('cron(0 10 ? * 6L 2025)', 'UTC', from, 2))).toEqual(['2025-01-31T10:00:00Z', '2025-02-28T10:00:00Z']);
     expect(iso(nextFireTimes('cron(15,45 8-9 ? JAN MON-FRI 2025)', 'UTC', from, 5))).toEqual([
-      '2025-01-01T08:15:00Z', '2025-01-01T08:45:00Z', '2025-01-01T09:15:00Z', '2025-01-01T09:45:00Z', '2025-01-02T08:15:00Z',
+      '2025-01-01T08:15:00Z',
+      '2025-01-01T08:45:00Z',
+      '2025-01-01T09:15:00Z',
+      '2025-01-01T09:45:00Z',
+      '2025-01-02T08:15:00Z',
     ]);
-    expect(iso(nextFireTimes('cron(0 0/8 1 * ? *)', 'UTC', from, 4))).toEqual([
-      '2025-01-01T00:00:00Z', '2025-01-01T08:00:00Z', '2025-01-01T16:00:00Z', '2025-02-01T00:00:00Z',
-    ]);
+    expect(iso(nextFireTimes('cron(0 0/8 1 * ? *)', 'UTC', from, 4))).toEqual(['2025-01-01T00:00:00Z', '2025-01-01T08:00:00Z', '2025-01-01T16:00:00Z', '2025-02-01T00:00:00Z']);
     // The year field ends a series.
     expect(iso(nextFireTimes('cron(0 12 1 JAN ? 2025-2026)', 'UTC', from, 5))).toEqual(['2025-01-01T12:00:00Z', '2026-01-01T12:00:00Z']);
   });
@@ -79,9 +80,7 @@ describe('validateScheduleExpression', () => {
   });
 
   it('names a bad time zone and accepts good expressions', () => {
-    expect(validateScheduleExpression('rate(1 minute)', 'Mars/Olympus_Mons')).toEqual([
-      expect.objectContaining({ path: 'ScheduleExpressionTimezone' }),
-    ]);
+    expect(validateScheduleExpression('rate(1 minute)', 'Mars/Olympus_Mons')).toEqual([expect.objectContaining({ path: 'ScheduleExpressionTimezone' })]);
     for (const ok of ['rate(1 minute)', 'rate(3 days)', 'cron(0 8 ? * MON-FRI *)', 'cron(0 8 1 JAN,JUL ? *)', 'at(2030-01-01T00:00:00)']) {
       expect(validateScheduleExpression(ok, 'America/New_York')).toEqual([]);
     }

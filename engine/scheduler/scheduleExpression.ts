@@ -4,9 +4,7 @@ import { CronSyntaxError, nextCronTime, parseAwsCron, type AwsCron } from './aws
 import { isValidTimeZone, resolveLocal } from '../../core/time/zonedTime';
 
 export type ScheduleExpression =
-  | { kind: 'at'; year: number; month: number; day: number; hour: number; minute: number; second: number }
-  | { kind: 'rate'; periodMs: number }
-  | { kind: 'cron'; cron: AwsCron };
+  { kind: 'at'; year: number; month: number; day: number; hour: number; minute: number; second: number } | { kind: 'rate'; periodMs: number } | { kind: 'cron'; cron: AwsCron };
 
 const RATE_UNITS: Record<string, number> = {
   minute: 60_000,
@@ -84,13 +82,7 @@ export function atInstant(e: Extract<ScheduleExpression, { kind: 'at' }>, zone: 
 }
 
 /** The first occurrence at or after `fromMs` (strictly after when `inclusive` is false), or undefined. */
-export function nextOccurrence(
-  e: ScheduleExpression,
-  zone: IANAZone,
-  fromMs: number,
-  inclusive: boolean,
-  window: OccurrenceWindow = {},
-): number | undefined {
+export function nextOccurrence(e: ScheduleExpression, zone: IANAZone, fromMs: number, inclusive: boolean, window: OccurrenceWindow = {}): number | undefined {
   if (e.kind === 'at') {
     // AWS ignores StartDate and EndDate for one-time schedules.
     const t = atInstant(e, zone);
@@ -118,13 +110,7 @@ export function nextOccurrence(
  * Pure: the next `count` fire times of an expression in an IANA zone, from `from` (inclusive),
  * honouring StartDate/EndDate as AWS does (ignored for at()). Flexible windows are not applied.
  */
-export function nextFireTimes(
-  expr: string,
-  tz: string,
-  from: Date | number,
-  count: number,
-  window: { startDate?: Date | number | undefined; endDate?: Date | number | undefined } = {},
-): Date[] {
+export function nextFireTimes(expr: string, tz: string, from: Date | number, count: number, window: { startDate?: Date | number | undefined; endDate?: Date | number | undefined } = {}): Date[] {
   if (!isValidTimeZone(tz)) throw new ScheduleExpressionError(`'${tz}' is not a valid IANA time zone`);
   const zone = IANAZone.create(tz);
   const e = parseScheduleExpression(expr);

@@ -54,8 +54,13 @@ export class SchedulerDeliveries {
 
   /** Stores the first attempt of a fire (call inside the transaction that advances its schedule). */
   enqueue(scheduleArn: string, target: Target, nominalMs: number, dueMs: number, executionId: string): void {
-    this.sql('INSERT INTO scheduler_deliveries (schedule_arn, target, nominal_ms, attempt, due_ms, execution_id) VALUES (?, ?, ?, 1, ?, ?)')
-      .run(scheduleArn, this.codec.encode(target, targetAad(scheduleArn, nominalMs)), nominalMs, dueMs, executionId);
+    this.sql('INSERT INTO scheduler_deliveries (schedule_arn, target, nominal_ms, attempt, due_ms, execution_id) VALUES (?, ?, ?, 1, ?, ?)').run(
+      scheduleArn,
+      this.codec.encode(target, targetAad(scheduleArn, nominalMs)),
+      nominalMs,
+      dueMs,
+      executionId,
+    );
   }
 
   nextDueAt(): number | undefined {
@@ -117,9 +122,10 @@ export class SchedulerDeliveries {
 
   private deadLetter(d: DeliveryRow, target: Target, attempts: number, reason: string, error: string | null, now: number): void {
     this.db.transaction(() => {
-      this.sql(`INSERT INTO scheduler_dead_letters (schedule_arn, dead_letter_arn, target, nominal_ms, attempts, reason, error, dead_at_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(d.schedule_arn, target.DeadLetterConfig?.Arn ?? null, d.target, d.nominal_ms, attempts, reason, error, now);
+      this.sql(
+        `INSERT INTO scheduler_dead_letters (schedule_arn, dead_letter_arn, target, nominal_ms, attempts, reason, error, dead_at_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(d.schedule_arn, target.DeadLetterConfig?.Arn ?? null, d.target, d.nominal_ms, attempts, reason, error, now);
       this.sql('DELETE FROM scheduler_deliveries WHERE id = ?').run(d.id);
     })();
   }

@@ -81,10 +81,7 @@ describe('FHIR server authentication', () => {
   });
 
   it('the token is refreshed shortly before it expires, without a 401', async () => {
-    const fhir = createHttpFhirPort(
-      { baseUrl: sandbox.baseUrl, auth: { type: 'smart-backend', clientId: 'clinflow-rs', privateKey: rsPrivate, refreshSkewSeconds: 30 } },
-      { now },
-    );
+    const fhir = createHttpFhirPort({ baseUrl: sandbox.baseUrl, auth: { type: 'smart-backend', clientId: 'clinflow-rs', privateKey: rsPrivate, refreshSkewSeconds: 30 } }, { now });
     await fhir.read('Patient/pat-1');
     const issued = sandbox.smart.issuedCount;
     clockOffsetMs += 60_000;

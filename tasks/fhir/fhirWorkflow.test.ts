@@ -52,7 +52,7 @@ describe('FHIR tasks inside workflows (engine + sandbox over HTTP)', () => {
       Create: {
         Type: 'Task',
         Resource: LAMBDA('clinflow-fhir-create'),
-        Parameters: { resource: { resourceType: 'Communication', status: 'completed', 'subject': { 'reference.$': '$.patient' } } },
+        Parameters: { resource: { resourceType: 'Communication', status: 'completed', subject: { 'reference.$': '$.patient' } } },
         Retry: retryUnavailable,
         End: true,
       },

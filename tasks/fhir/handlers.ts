@@ -17,8 +17,7 @@ function need<K extends keyof FhirPort>(port: FhirPort, method: K): NonNullable<
 
 export const fhirReadHandler: TaskHandler<typeof fhirRead> = (input, ctx) => ctx.ports.fhir.read(input.reference, opts(input, ctx, false));
 
-export const fhirVreadHandler: TaskHandler<typeof fhirVread> = (input, ctx) =>
-  need(ctx.ports.fhir, 'vread')(input.reference, input.versionId, opts(input, ctx, false));
+export const fhirVreadHandler: TaskHandler<typeof fhirVread> = (input, ctx) => need(ctx.ports.fhir, 'vread')(input.reference, input.versionId, opts(input, ctx, false));
 
 export const fhirSearchHandler: TaskHandler<typeof fhirSearch> = async (input, ctx) => {
   const o = { ...opts(input, ctx, false), maxPages: input.maxPages };
@@ -43,8 +42,7 @@ export const fhirDeleteHandler: TaskHandler<typeof fhirDelete> = async (input, c
   return { deleted: true as const, reference: input.reference };
 };
 
-export const fhirTransactionHandler: TaskHandler<typeof fhirTransaction> = (input, ctx) =>
-  need(ctx.ports.fhir, 'transaction')(input.bundle, opts(input, ctx, true));
+export const fhirTransactionHandler: TaskHandler<typeof fhirTransaction> = (input, ctx) => need(ctx.ports.fhir, 'transaction')(input.bundle, opts(input, ctx, true));
 
 export const fhirHandlers = {
   'fhir.read': fhirReadHandler,

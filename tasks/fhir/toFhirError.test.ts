@@ -34,11 +34,7 @@ describe('HTTP failure → FHIR error name', () => {
 
   it('keeps the OperationOutcome of a 422 and drops request details from the message', () => {
     const outcome = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'invalid' }] };
-    const err = toFhirError(
-      { response: { status: 422, data: outcome }, config: { url: 'http://x/Patient?name=PHIMARK', headers: { authorization: 'Bearer PHIMARK' } } },
-      'create Patient',
-      0,
-    );
+    const err = toFhirError({ response: { status: 422, data: outcome }, config: { url: 'http://x/Patient?name=PHIMARK', headers: { authorization: 'Bearer PHIMARK' } } }, 'create Patient', 0);
     expect(err).toBeInstanceOf(FhirError);
     expect(err).toMatchObject({ error: 'FHIR.Invalid', status: 422, details: outcome });
     expect(err.message).not.toContain('PHIMARK');

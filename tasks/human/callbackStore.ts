@@ -90,9 +90,7 @@ export function createCallbackStore(db: Db, options: { encryptionKey?: Buffer } 
      ON CONFLICT(task) DO UPDATE SET task_token = excluded.task_token, execution_arn = excluded.execution_arn, state_name = excluded.state_name, until_status = excluded.until_status
      WHERE human_task_callbacks.used_at IS NULL`,
   );
-  const claimStmt = db.prepare(
-    'UPDATE human_task_callbacks SET used_at = ? WHERE task = ? AND used_at IS NULL RETURNING task, server, task_token, execution_arn, state_name, until_status',
-  );
+  const claimStmt = db.prepare('UPDATE human_task_callbacks SET used_at = ? WHERE task = ? AND used_at IS NULL RETURNING task, server, task_token, execution_arn, state_name, until_status');
   const releaseStmt = db.prepare('UPDATE human_task_callbacks SET used_at = NULL WHERE task = ?');
   const pendingStmt = db.prepare('SELECT 1 FROM human_task_callbacks WHERE task = ? AND used_at IS NULL');
   const getStmt = db.prepare('SELECT task, server, task_token, execution_arn, state_name, until_status FROM human_task_callbacks WHERE task = ? AND used_at IS NULL');

@@ -22,7 +22,10 @@ export async function expireHumanTask(input: { awaitKey: string; error: string }
       await retire(`Task/${t.id}`);
       if (!(OPEN_STATUSES as readonly string[]).includes(String(t.status))) continue;
       const reason = `not acknowledged in time (${input.error}); the workflow stopped waiting`;
-      await ctx.ports.fhir.update({ ...t, status: 'cancelled', statusReason: { text: reason }, lastModified: new Date(ctx.clock.now()).toISOString() }, { idempotencyKey: ctx.idempotencyKey, ...(t.meta?.versionId ? { ifMatch: t.meta.versionId } : {}) });
+      await ctx.ports.fhir.update(
+        { ...t, status: 'cancelled', statusReason: { text: reason }, lastModified: new Date(ctx.clock.now()).toISOString() },
+        { idempotencyKey: ctx.idempotencyKey, ...(t.meta?.versionId ? { ifMatch: t.meta.versionId } : {}) },
+      );
     }
   } catch (err) {
     marked = false;

@@ -61,7 +61,17 @@ beforeAll(async () => {
       const r = JSON.parse(Buffer.concat(chunks).toString('utf8')) as FhirResource & { id: string };
       const interaction = req.headers['x-medplum-interaction'] as FhirChangeDetail['interaction'];
       const reference = `${r.resourceType}/${r.id}`;
-      notified.push({ server: sandbox.baseUrl, reference, resourceType: r.resourceType, id: r.id, versionId: r.meta?.versionId, interaction, origin: 'medplum', attributes: { status: (r.status as string) ?? null }, dedupeKey: `sandbox|${reference}|${r.meta?.versionId ?? ''}` });
+      notified.push({
+        server: sandbox.baseUrl,
+        reference,
+        resourceType: r.resourceType,
+        id: r.id,
+        versionId: r.meta?.versionId,
+        interaction,
+        origin: 'medplum',
+        attributes: { status: (r.status as string) ?? null },
+        dedupeKey: `sandbox|${reference}|${r.meta?.versionId ?? ''}`,
+      });
       res.writeHead(202).end();
     });
   });
@@ -96,7 +106,14 @@ async function setStatus(task: string, status: string, extra: Record<string, unk
 }
 
 const detail = (task: string, interaction: FhirChangeDetail['interaction'] = 'update', server = sandbox.baseUrl): FhirChangeDetail => ({
-  server, reference: task, resourceType: 'Task', id: task.split('/')[1]!, interaction, origin: 'medplum', attributes: {}, dedupeKey: `${task}|x`,
+  server,
+  reference: task,
+  resourceType: 'Task',
+  id: task.split('/')[1]!,
+  interaction,
+  origin: 'medplum',
+  attributes: {},
+  dedupeKey: `${task}|x`,
 });
 
 describe('human tasks', () => {
@@ -241,7 +258,7 @@ describe('human tasks', () => {
     expect(executions.failures.map((f) => f.error)).toEqual(['HumanTask.Rejected']);
   });
 
-  it('tasks.expire cancels the timed-out await\'s open Task with a statusReason and fails with HumanTask.TimedOut naming it', async () => {
+  it("tasks.expire cancels the timed-out await's open Task with a statusReason and fails with HumanTask.TimedOut naming it", async () => {
     const a = awaitCall('tok-expire');
     const awaitKey = `arn:exec:expire|acknowledge#2026-03-06T15:00:00.000Z`;
     const { task } = await a.handlers['tasks.await']({ description: 'Ack', priority: 'stat', awaitKey }, a.ctx);
@@ -282,7 +299,11 @@ describe('human tasks', () => {
       basedOn: [{ reference: 'MedicationRequest/mr-1' }],
       restriction: { period: { start: '2025-03-09T14:00:00Z', end: '2025-03-10T14:00:00Z' } },
       code: { coding: [{ system: 'http://hl7.org/fhir/CodeSystem/task-code', code: 'fulfill' }], text: 'Fulfill the focal request' },
-      input: [{ type: { text: 'dose' }, valueString: 'one tablet' }, { type: { text: 'count' }, valueInteger: 3 }, { type: { text: 'urgent' }, valueBoolean: false }],
+      input: [
+        { type: { text: 'dose' }, valueString: 'one tablet' },
+        { type: { text: 'count' }, valueInteger: 3 },
+        { type: { text: 'urgent' }, valueBoolean: false },
+      ],
     });
   });
 

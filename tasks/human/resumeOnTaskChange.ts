@@ -70,7 +70,7 @@ export async function resumeOnTaskChange(event: FhirChangeEvent | FhirChangeDeta
   if (!pending) return 'no-callback';
   const eventServer = detail.server || deps.server || '';
   if (pending.server && eventServer !== pending.server) {
-    deps.log.warn({ task: reference, interaction: detail.interaction }, 'human task change from another server than the task\'s: refused');
+    deps.log.warn({ task: reference, interaction: detail.interaction }, "human task change from another server than the task's: refused");
     return 'wrong-server';
   }
 

@@ -12,12 +12,18 @@ const HumanTaskInput = z.object({
   focus: z.string().optional().describe('the resource the task is about'),
   for: z.string().optional().describe('the patient'),
   requester: z.string().optional().describe('who asks for the task (Task.requester); default none'),
-  basedOn: z.union([z.string(), z.array(z.string()).min(1)]).optional().describe('the request(s) this task fulfils (Task.basedOn)'),
+  basedOn: z
+    .union([z.string(), z.array(z.string()).min(1)])
+    .optional()
+    .describe('the request(s) this task fulfils (Task.basedOn)'),
   priority: z.enum(['routine', 'urgent', 'asap', 'stat']).default('routine'),
   dueInMinutes: z.number().int().positive().optional().describe('sets restriction.period.end (unless period.end is given)'),
   period: z.strictObject({ start: Instant.optional(), end: Instant.optional() }).optional().describe('Task.restriction.period'),
   code: z.union([z.string(), Coding]).optional().describe('Task.code: text, or a coding {system, code, display}'),
-  input: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional().describe('Task.input: name → value'),
+  input: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+    .optional()
+    .describe('Task.input: name → value'),
 });
 
 export const tasksCreate = {
@@ -59,7 +65,7 @@ export const tasksExpire = {
   output: z.object({}),
   errors: ['HumanTask.TimedOut'],
   idempotent: { safe: true, how: 'only a Task still open is cancelled, so a second call changes nothing; it always ends by failing with HumanTask.TimedOut' },
-  fhirInteractions: ['search Task?identifier=… (the await step\'s Task)', 'update Task to cancelled with a statusReason (If-Match on its version)'],
+  fhirInteractions: ["search Task?identifier=… (the await step's Task)", 'update Task to cancelled with a statusReason (If-Match on its version)'],
   compilerOnly: true,
 } satisfies TaskSpec;
 

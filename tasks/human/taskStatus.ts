@@ -26,7 +26,10 @@ export const OPEN_STATUSES = ['draft', 'requested', 'received', 'accepted', 'rea
 /** `until` as written (one status, or `accepted | completed`) → the least status that resumes; default completed. */
 export function normalizeUntil(until: string | undefined): AckStatus {
   if (until === undefined) return 'completed';
-  const named = until.split('|').map((s) => s.trim()).filter((s): s is AckStatus => s in RANK);
+  const named = until
+    .split('|')
+    .map((s) => s.trim())
+    .filter((s): s is AckStatus => s in RANK);
   if (named.length === 0) return 'completed';
   return named.reduce((a, b) => (RANK[b] < RANK[a] ? b : a));
 }

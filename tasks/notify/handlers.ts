@@ -16,7 +16,8 @@ const RECIPIENT = /^(Patient|Practitioner|PractitionerRole|CareTeam|RelatedPerso
  * not sent again.
  */
 export const notifySendHandler: TaskHandler<typeof notifySend> = async (input, ctx) => {
-  if (!RECIPIENT.test(input.recipient)) throw new ClinflowError('Notify.InvalidRecipient', 'recipient must be a Patient/Practitioner/PractitionerRole/CareTeam/RelatedPerson/Organization/Group reference');
+  if (!RECIPIENT.test(input.recipient))
+    throw new ClinflowError('Notify.InvalidRecipient', 'recipient must be a Patient/Practitioner/PractitionerRole/CareTeam/RelatedPerson/Organization/Group reference');
   // Before anything is recorded or sent: a text that did not render never reaches a person.
   assertMessageRenders({ body: input.body, subject: input.subject, recipient: input.recipient, about: input.about }, ['body']);
   const { fhir, notify } = ctx.ports;

@@ -158,7 +158,7 @@ describe('notify.send', () => {
     ['undefined', { body: 'Dear undefined, see you soon' }],
     ['null', { body: 'Your result: null' }],
     ['[object Object]', { body: 'Appointment with [object Object]' }],
-    ['{% %}', { body: "Hello {% $patient.name %}" }],
+    ['{% %}', { body: 'Hello {% $patient.name %}' }],
     ['empty', { body: '   ' }],
     ['subject', { body: 'fine', subject: 'Reminder for NaN' }],
   ])('refuses a message with %s', async (_label, fields) => {

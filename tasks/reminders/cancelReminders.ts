@@ -14,12 +14,10 @@ export async function cancelReminders(input: { order: string; keepVersionId?: st
   const names: string[] = [];
   let token: string | undefined;
   do {
-    const page = await ctx.ports.scheduler
-      .listSchedules({ GroupName: config.scheduleGroup, NamePrefix: prefix, ...(token ? { NextToken: token } : {}) })
-      .catch((e: unknown) => {
-        if (errorName(e) === 'ResourceNotFoundException') return { Schedules: [], NextToken: undefined };
-        throw e;
-      });
+    const page = await ctx.ports.scheduler.listSchedules({ GroupName: config.scheduleGroup, NamePrefix: prefix, ...(token ? { NextToken: token } : {}) }).catch((e: unknown) => {
+      if (errorName(e) === 'ResourceNotFoundException') return { Schedules: [], NextToken: undefined };
+      throw e;
+    });
     for (const s of page.Schedules ?? []) if (s.Name && !(keep && s.Name.startsWith(keep))) names.push(s.Name);
     token = page.NextToken;
   } while (token);

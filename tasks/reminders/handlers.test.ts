@@ -73,7 +73,10 @@ function world(start: string, config: Parameters<typeof createReminderHandlers>[
   });
   const warnings: object[] = [];
   const ctx: TaskContext = {
-    idempotencyKey: 'exec|step|1', executionArn: 'exec', stateName: 'step', clock,
+    idempotencyKey: 'exec|step|1',
+    executionArn: 'exec',
+    stateName: 'step',
+    clock,
     ports: { scheduler, fhir, notify, bus: { putEvents: async () => ({ FailedEntryCount: 0, Entries: [] }) }, executions: undefined as never },
     log: { debug: () => undefined, info: () => undefined, warn: (o) => void warnings.push(o), error: () => undefined },
   };
@@ -227,17 +230,22 @@ describe('reminder handlers', () => {
     w.fhir.put(order({ id: 'med-4', dosageInstruction: [{ timing: { repeat: { frequency: 9, period: 1, periodUnit: 'd' } } }] }));
     expect(await w.handlers['reminders.replenish']({ horizonHours: 24 }, w.ctx)).toEqual({ orders: 2, created: 4 });
     expect(await w.handlers['reminders.replenish']({ horizonHours: 48 }, w.ctx)).toEqual({ orders: 2, created: 4 });
-    expect(w.warnings).toEqual([{ task: 'reminders.replenish', error: 'Reminder.InvalidTiming' }, { task: 'reminders.replenish', error: 'Reminder.InvalidTiming' }]);
+    expect(w.warnings).toEqual([
+      { task: 'reminders.replenish', error: 'Reminder.InvalidTiming' },
+      { task: 'reminders.replenish', error: 'Reminder.InvalidTiming' },
+    ]);
   });
 });
 
 describe('a long course on the simulated clock', () => {
   it('sends a once-daily reminder at 09:00 local every day of a 215-day course across both DST changes, once each', async () => {
     const w = world('2025-03-28T12:00:00Z', { defaultTimeZone: 'Europe/Berlin' });
-    w.fhir.put(order({
-      authoredOn: '2025-03-28T12:00:00Z',
-      dosageInstruction: [{ text: 'one tablet', timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', boundsDuration: { value: 215, code: 'd' } } } }],
-    }));
+    w.fhir.put(
+      order({
+        authoredOn: '2025-03-28T12:00:00Z',
+        dosageInstruction: [{ text: 'one tablet', timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', boundsDuration: { value: 215, code: 'd' } } } }],
+      }),
+    );
     // A replenish job every other day keeps a 72 h horizon ahead.
     for (let day = 0; day < 220; day += 2) {
       await w.handlers['reminders.replenish']({ horizonHours: 72 }, w.ctx);
@@ -266,19 +274,35 @@ describe('reminderHandlers', () => {
 describe('remindersConfig', () => {
   it('reads the environment deploy/ sets, and overrides win', async () => {
     const { remindersConfig } = await import('./reminderConfig');
-    const env = { CLINFLOW_REMINDER_GROUP: 'clinflow-prod-reminders', CLINFLOW_REMINDER_TARGET: 'arn:aws:states:eu-west-1:123456789012:stateMachine:clinflow-prod-reminder-delivery:live', CLINFLOW_SCHEDULER_ROLE: 'arn:aws:iam::123456789012:role/s', CLINFLOW_DLQ: 'arn:aws:sqs:eu-west-1:123456789012:dlq', CLINFLOW_DEFAULT_TIMEZONE: 'Europe/Dublin' };
+    const env = {
+      CLINFLOW_REMINDER_GROUP: 'clinflow-prod-reminders',
+      CLINFLOW_REMINDER_TARGET: 'arn:aws:states:eu-west-1:123456789012:stateMachine:clinflow-prod-reminder-delivery:live',
+      CLINFLOW_SCHEDULER_ROLE: 'arn:aws:iam::123456789012:role/s',
+      CLINFLOW_DLQ: 'arn:aws:sqs:eu-west-1:123456789012:dlq',
+      CLINFLOW_DEFAULT_TIMEZONE: 'Europe/Dublin',
+    };
     const c = remindersConfig({}, env);
-    expect(c).toMatchObject({ scheduleGroup: 'clinflow-prod-reminders', defaultTimeZone: 'Europe/Dublin', target: { arn: env.CLINFLOW_REMINDER_TARGET, roleArn: env.CLINFLOW_SCHEDULER_ROLE, deadLetterArn: env.CLINFLOW_DLQ, source: 'clinflow.reminders' } });
+    expect(c).toMatchObject({
+      scheduleGroup: 'clinflow-prod-reminders',
+      defaultTimeZone: 'Europe/Dublin',
+      target: { arn: env.CLINFLOW_REMINDER_TARGET, roleArn: env.CLINFLOW_SCHEDULER_ROLE, deadLetterArn: env.CLINFLOW_DLQ, source: 'clinflow.reminders' },
+    });
     expect(remindersConfig({ scheduleGroup: 'x' }, env).scheduleGroup).toBe('x');
     expect(remindersConfig({}, {}).target.arn).toBe('arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-reminder-delivery');
   });
 
   it('puts the dead-letter queue on each reminder schedule when configured', async () => {
-    const w = world('2025-03-08T12:00:00Z', { defaultTimeZone: 'UTC', target: { ...(await import('./reminderConfig')).defaultRemindersConfig.target, deadLetterArn: 'arn:aws:sqs:us-east-1:000000000000:reminders-dlq' } });
+    const w = world('2025-03-08T12:00:00Z', {
+      defaultTimeZone: 'UTC',
+      target: { ...(await import('./reminderConfig')).defaultRemindersConfig.target, deadLetterArn: 'arn:aws:sqs:us-east-1:000000000000:reminders-dlq' },
+    });
     const mr = w.fhir.put(order());
     const out = await w.handlers['reminders.schedule']({ plan: await w.handlers['reminders.plan'](planInput(mr), w.ctx) }, w.ctx);
     const got = await w.scheduler.getSchedule({ Name: out.scheduleNames[0]!, GroupName: 'clinflow-reminders' });
-    expect(got.Target).toMatchObject({ Arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-reminder-delivery', DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:000000000000:reminders-dlq' } });
+    expect(got.Target).toMatchObject({
+      Arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-reminder-delivery',
+      DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:000000000000:reminders-dlq' },
+    });
     expect(got.Target?.EventBridgeParameters).toBeUndefined();
   });
 });

@@ -34,7 +34,7 @@ export function doseText(mr: MedicationRequestLike, index: number): string | und
   const dosage = mr.dosageInstruction?.[index];
   const medication = mr.medicationCodeableConcept?.text ?? mr.medicationCodeableConcept?.coding?.[0]?.display;
   const dose = dosage?.doseAndRate?.[0]?.doseQuantity;
-  const amount = dose?.value !== undefined ? `${dose.value}${dose.unit ?? dose.code ? ` ${dose.unit ?? dose.code}` : ''}` : undefined;
+  const amount = dose?.value !== undefined ? `${dose.value}${(dose.unit ?? dose.code) ? ` ${dose.unit ?? dose.code}` : ''}` : undefined;
   const parts = [medication, dosage?.text ?? amount].filter((p): p is string => !!p);
   return parts.length ? parts.join(': ') : undefined;
 }

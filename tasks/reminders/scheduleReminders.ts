@@ -21,11 +21,7 @@ export interface ReminderFire {
  * reminders.schedule: one `at()` schedule in UTC per future slot, named from the slot key, deleted
  * after it fires. A name that exists already counts as existing: re-planning is idempotent.
  */
-export async function scheduleReminders(
-  input: { plan: ReminderPlan },
-  ctx: TaskContext,
-  config: RemindersConfig,
-): Promise<{ created: number; existing: number; scheduleNames: string[] }> {
+export async function scheduleReminders(input: { plan: ReminderPlan }, ctx: TaskContext, config: RemindersConfig): Promise<{ created: number; existing: number; scheduleNames: string[] }> {
   const { plan } = input;
   const now = ctx.clock.now();
   const out = { created: 0, existing: 0, scheduleNames: [] as string[] };

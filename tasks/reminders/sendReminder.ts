@@ -75,9 +75,6 @@ export async function sendReminder(input: SendInput, ctx: TaskContext, config: R
     idempotencyKey: identifier.value,
   });
   const sentAt = new Date(ctx.clock.now()).toISOString();
-  await ctx.ports.fhir.update(
-    { ...comm, status: 'completed', sent: sentAt },
-    { idempotencyKey: `${identifier.value}|complete`, ...(comm.meta?.versionId ? { ifMatch: comm.meta.versionId } : {}) },
-  );
+  await ctx.ports.fhir.update({ ...comm, status: 'completed', sent: sentAt }, { idempotencyKey: `${identifier.value}|complete`, ...(comm.meta?.versionId ? { ifMatch: comm.meta.versionId } : {}) });
   return { sent: true, communication: ref };
 }

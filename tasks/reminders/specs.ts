@@ -31,7 +31,11 @@ export const remindersPlan = {
   description: "Expand a MedicationRequest's dosage Timing into reminder instants in the patient's time zone, under the versioned reminder policy.",
   input: z.object({
     medicationRequest: z.looseObject({ resourceType: z.literal('MedicationRequest') }),
-    horizonHours: z.number().positive().max(24 * 90).default(72),
+    horizonHours: z
+      .number()
+      .positive()
+      .max(24 * 90)
+      .default(72),
     from: IsoInstant.optional().describe('start of the horizon; now when omitted'),
     timeZone: z.string().optional().describe("IANA zone; otherwise the patient's extension, then the deployment default"),
   }),
@@ -74,11 +78,17 @@ export const remindersSend = {
 export const remindersReplenish = {
   name: 'reminders.replenish',
   description: 'Extend the rolling reminder horizon of every active order (the daily job).',
-  input: z.object({ horizonHours: z.number().positive().max(24 * 90).default(72) }),
+  input: z.object({
+    horizonHours: z
+      .number()
+      .positive()
+      .max(24 * 90)
+      .default(72),
+  }),
   output: z.object({ orders: z.number().int(), created: z.number().int() }),
   errors: [...FhirErrorNames, ...ReminderErrorNames],
   idempotent: { safe: true, how: 'it creates only the schedules that are missing (names derive from order, version and slot)' },
-  fhirInteractions: ['search MedicationRequest?status=active', 'read each order\'s Patient for its time zone'],
+  fhirInteractions: ['search MedicationRequest?status=active', "read each order's Patient for its time zone"],
 } satisfies TaskSpec;
 
 export const reminderTaskSpecs = [remindersPlan, remindersSchedule, remindersCancel, remindersSend, remindersReplenish] as const;

@@ -19,7 +19,7 @@ export const timeFormat = {
     locale: z.string().optional().describe("BCP 47 language (de, en-GB); default: the person's preferred communication language, else en"),
     person: z.looseObject({ resourceType: z.string() }).optional().describe('a Patient/Practitioner/RelatedPerson: zone from its tz-code/timezone extension, language from communication'),
     style: z.enum(TIME_STYLES).optional().describe('date, time, datetime (default), weekday-time or full'),
-    format: z.string().optional().describe("a luxon pattern instead of a style, e.g. \"cccc d LLLL 'at' HH:mm\" (names in the locale)"),
+    format: z.string().optional().describe('a luxon pattern instead of a style, e.g. "cccc d LLLL \'at\' HH:mm" (names in the locale)'),
     before: z.string().optional().describe('an ISO 8601 duration to go back first, in the zone: P1D is the same local time the day before (23 or 25 hours across a DST change), PT2H two hours'),
   }),
   output: z.object({

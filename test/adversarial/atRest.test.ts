@@ -132,9 +132,16 @@ describe('adversarial: data at rest', () => {
     } finally {
       await runtime.close();
     }
-    await expect(createRuntime({ dataDir: dir, workflowsDir: join(__dirname, '..', '..', 'workflows'), clock: new SimulatedClock(0), encryptionKey: hex(), sandbox: false, fhirServer: { name: 'default', baseUrl: 'http://127.0.0.1:1/fhir' } })).rejects.toThrow(
-      EncryptionKeyMismatch,
-    );
+    await expect(
+      createRuntime({
+        dataDir: dir,
+        workflowsDir: join(__dirname, '..', '..', 'workflows'),
+        clock: new SimulatedClock(0),
+        encryptionKey: hex(),
+        sandbox: false,
+        fhirServer: { name: 'default', baseUrl: 'http://127.0.0.1:1/fhir' },
+      }),
+    ).rejects.toThrow(EncryptionKeyMismatch);
   }, 60_000);
 
   it('clinflow dev: without a key it warns loudly; with one it does not; a wrong key exits 1 with the reason, never ready', async () => {

@@ -63,7 +63,11 @@ describe('adversarial: HTTP edge', () => {
       expect(closedAfterMs).toBeLessThan(900); // well before the 1 s headers / 2 s request timeouts
     }
     // A well-formed but wrong signature is checked against the streamed body: 401 too.
-    const wrong = await rawRequest(`${s.url}/fhir/notify/mp`, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json', 'X-Signature': SIG }, chunks: ['{"resourceType":"Patient","id":"p1"}'] });
+    const wrong = await rawRequest(`${s.url}/fhir/notify/mp`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/fhir+json', 'X-Signature': SIG },
+      chunks: ['{"resourceType":"Patient","id":"p1"}'],
+    });
     expect(wrong.status).toBe(401);
     expect(s.bus.events()).toHaveLength(0);
   });
@@ -148,7 +152,11 @@ describe('adversarial: HTTP edge', () => {
       expect(ehr.status).toBe(401);
       for (const sock of held) sock.destroy();
       await new Promise((r) => setTimeout(r, 300));
-      const after = await rawRequest(`${own.url}/fhir/notify/mp`, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json', 'X-Signature': SIG }, chunks: ['{"resourceType":"Patient","id":"p1"}'] });
+      const after = await rawRequest(`${own.url}/fhir/notify/mp`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/fhir+json', 'X-Signature': SIG },
+        chunks: ['{"resourceType":"Patient","id":"p1"}'],
+      });
       expect(after.status).toBe(401); // read (and refused on its signature), not throttled
     } finally {
       for (const sock of held) sock.destroy();

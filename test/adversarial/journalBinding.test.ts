@@ -175,7 +175,10 @@ describe('adversarial: journal columns bound to their row', () => {
     const codec = createPayloadCodec(KEY);
     let rewritten = 0;
     const unbind = (table: string, column: string, where: string, key: unknown[], aad: string, legacy = false) => {
-      const stored = db.prepare(`SELECT ${column} FROM ${table} WHERE ${where}`).pluck().get(...key) as Buffer | null;
+      const stored = db
+        .prepare(`SELECT ${column} FROM ${table} WHERE ${where}`)
+        .pluck()
+        .get(...key) as Buffer | null;
       if (stored === null) return;
       const value = codec.decodeBound(stored, aad);
       const old = legacy ? legacyV1(value) : Buffer.isBuffer(value) ? codec.encodeBinary(value) : codec.encode(value);

@@ -54,7 +54,10 @@ describe('adversarial: runaway workflows in clinflow dev', () => {
     const dev = await startDev(wf, data);
     devs.push(dev);
     const health = await pollHealth(dev.base);
-    await putEvents(dev.base, Object.values(RUNAWAYS).map((w) => ({ Source: w.source })));
+    await putEvents(
+      dev.base,
+      Object.values(RUNAWAYS).map((w) => ({ Source: w.source })),
+    );
     const ended = await waitFor(
       'every execution to end',
       () => {
@@ -155,27 +158,37 @@ describe('adversarial: runaway workflows in clinflow dev', () => {
     expect(dev.output()).toMatch(/reloaded:/);
   }, 120_000);
 
-  it.each(['runaway-loop', 'runaway-tail-recursion'])('clinflow run of %s ends within 60 s with a named error and < 1 GB RSS', async (name) => {
-    const wf = tmp('clinflow-adv-run-');
-    writeWorkflow(wf, name);
-    const event = join(wf, 'event.json');
-    writeFileSync(event, JSON.stringify({ source: RUNAWAYS[name]!.source, 'detail-type': 'adversarial', detail: {} }));
-    // A preload reports the process's peak RSS as it exits.
-    const preload = join(wf, 'maxrss.cjs');
-    writeFileSync(preload, "process.on('exit', () => process.stderr.write(`maxrss-kb ${process.resourceUsage().maxRSS}\\n`));\n");
-    const t0 = performance.now();
-    const child = spawn(process.execPath, ['--require', preload, CLI, 'run', join(wf, `${name}.yaml`), '--event', event, '--fhir-url', 'http://127.0.0.1:9/fhir'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-    const ms = performance.now() - t0;
-    const rssMb = Number(/maxrss-kb (\d+)/.exec(out)?.[1]) / 1024;
-    process.stdout.write(`clinflow run ${name}: ${ms.toFixed(0)} ms, peak RSS ${rssMb.toFixed(0)} MB\n`);
-    expect(code).toBe(1);
-    expect(out).toMatch(name === 'runaway-loop' ? new RegExp(`FAILED at step \\w+: States\\.Runtime — The execution reached the ${HISTORY_CAUSE.replace(/[()]/g, '\\$&')}`) : /FAILED at step recurse: States\.QueryEvaluationError — .*D1012/);
-    expect(ms).toBeLessThan(60_000);
-    expect(rssMb).toBeGreaterThan(0);
-    expect(rssMb).toBeLessThan(1024);
-  }, 120_000);
+  it.each(['runaway-loop', 'runaway-tail-recursion'])(
+    'clinflow run of %s ends within 60 s with a named error and < 1 GB RSS',
+    async (name) => {
+      const wf = tmp('clinflow-adv-run-');
+      writeWorkflow(wf, name);
+      const event = join(wf, 'event.json');
+      writeFileSync(event, JSON.stringify({ source: RUNAWAYS[name]!.source, 'detail-type': 'adversarial', detail: {} }));
+      // A preload reports the process's peak RSS as it exits.
+      const preload = join(wf, 'maxrss.cjs');
+      writeFileSync(preload, "process.on('exit', () => process.stderr.write(`maxrss-kb ${process.resourceUsage().maxRSS}\\n`));\n");
+      const t0 = performance.now();
+      const child = spawn(process.execPath, ['--require', preload, CLI, 'run', join(wf, `${name}.yaml`), '--event', event, '--fhir-url', 'http://127.0.0.1:9/fhir'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      const ms = performance.now() - t0;
+      const rssMb = Number(/maxrss-kb (\d+)/.exec(out)?.[1]) / 1024;
+      process.stdout.write(`clinflow run ${name}: ${ms.toFixed(0)} ms, peak RSS ${rssMb.toFixed(0)} MB\n`);
+      expect(code).toBe(1);
+      expect(out).toMatch(
+        name === 'runaway-loop'
+          ? new RegExp(`FAILED at step \\w+: States\\.Runtime — The execution reached the ${HISTORY_CAUSE.replace(/[()]/g, '\\$&')}`)
+          : /FAILED at step recurse: States\.QueryEvaluationError — .*D1012/,
+      );
+      expect(ms).toBeLessThan(60_000);
+      expect(rssMb).toBeGreaterThan(0);
+      expect(rssMb).toBeLessThan(1024);
+    },
+    120_000,
+  );
 });

@@ -56,7 +56,16 @@ const r5 = (focus: string) => ({
 
 describe('adversarial: reserved sources', () => {
   it('a client holding the /events token cannot forge a clinflow.fhir change event (nor any clinflow.* source)', async () => {
-    const forged = { server: 'http://evil.example/fhir', reference: 'MedicationRequest/1', resourceType: 'MedicationRequest', id: '1', interaction: 'create', origin: 'medplum', attributes: { status: 'active' }, dedupeKey: 'x' };
+    const forged = {
+      server: 'http://evil.example/fhir',
+      reference: 'MedicationRequest/1',
+      resourceType: 'MedicationRequest',
+      id: '1',
+      interaction: 'create',
+      origin: 'medplum',
+      attributes: { status: 'active' },
+      dedupeKey: 'x',
+    };
     const res = await putEvents({
       Entries: [
         { Source: 'clinflow.fhir', DetailType: 'FHIR Resource Changed', Detail: JSON.stringify(forged) },

@@ -48,7 +48,9 @@ describe('layers', () => {
       writeFileSync(allowed, source.replace("'../durable/engine'", "'../engine/durable/engine'"));
       const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), probe, allowed], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
       expect(r.status).toBe(1);
-      expect(r.stdout).toMatch(/layerProbe\d+\.ts\n\s+1:\d+\s+error\s+Unexpected path "\.\.\/durable\/engine" imported in restricted zone\. layers \(docs\/DESIGN\.md\): engine\/asl\/ may import core, schemas\s+import-x\/no-restricted-paths/);
+      expect(r.stdout).toMatch(
+        /layerProbe\d+\.ts\n\s+1:\d+\s+error\s+Unexpected path "\.\.\/durable\/engine" imported in restricted zone\. layers \(docs\/DESIGN\.md\): engine\/asl\/ may import core, schemas\s+import-x\/no-restricted-paths/,
+      );
       // One problem: the api/ file, which may import the engine, is clean.
       expect(r.stdout).toMatch(/✖ 1 problem \(1 error/);
     } finally {

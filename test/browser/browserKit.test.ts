@@ -52,7 +52,7 @@ describeWithBrowser('browser test kit', (chromium) => {
       const { page, errors, offOrigin } = await openPage(browser, rig.baseUrl);
       const res = await page.goto(`${rig.baseUrl}/health`);
       expect(res?.status()).toBe(200);
-      expect(JSON.parse(await page.evaluate('document.body.innerText') as string)).toMatchObject({ status: 'ok' });
+      expect(JSON.parse((await page.evaluate('document.body.innerText')) as string)).toMatchObject({ status: 'ok' });
       expect(errors).toEqual([]);
       expect(offOrigin).toEqual([]);
       // The host-resolver rule: a name off the machine never resolves, so nothing leaves it.
@@ -75,7 +75,9 @@ describeWithBrowser('browser test kit', (chromium) => {
       expect(failure).toMatch(/\[critical\] image-alt: Images must have alternative text/);
       expect(failure).toMatch(/\[critical\] button-name: Buttons must have discernible text/);
       expect(failure).toMatch(/html-has-lang/);
-      await page.setContent('<!doctype html><html lang="en"><head><title>good</title></head><body><main><h1>Executions</h1><img alt="graph" src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><button>Redrive</button></main></body></html>');
+      await page.setContent(
+        '<!doctype html><html lang="en"><head><title>good</title></head><body><main><h1>Executions</h1><img alt="graph" src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><button>Redrive</button></main></body></html>',
+      );
       await expectAccessible(page, 'good');
       await page.close();
     },

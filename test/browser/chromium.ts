@@ -34,9 +34,7 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string | und
 
 /** Why there is no browser, as the skipped test's name and the failure under CLINFLOW_REQUIRE_BROWSER=1 say it. */
 export function browserAbsentReason(env: NodeJS.ProcessEnv = process.env): string {
-  return env.CHROMIUM_PATH
-    ? `CHROMIUM_PATH=${env.CHROMIUM_PATH} is not an executable file`
-    : `no Chromium at ${CANDIDATES.join(', ')} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
+  return env.CHROMIUM_PATH ? `CHROMIUM_PATH=${env.CHROMIUM_PATH} is not an executable file` : `no Chromium at ${CANDIDATES.join(', ')} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
 }
 
 /**

@@ -26,7 +26,9 @@ async function graphStatus(page: Page, step: string): Promise<string> {
 
 /** The discharge follow-up the live-list test started, still waiting out its two days. */
 function runningFollowUp(rig: DevRig): string {
-  const out = rig.runtime.engine.listExecutions({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-discharge-follow-up', statusFilter: 'RUNNING' }) as { executions: { executionArn: string }[] };
+  const out = rig.runtime.engine.listExecutions({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-discharge-follow-up', statusFilter: 'RUNNING' }) as {
+    executions: { executionArn: string }[];
+  };
   expect(out.executions).toHaveLength(1);
   return out.executions[0]!.executionArn;
 }
@@ -62,7 +64,14 @@ describeWithBrowser('the web console in Chromium', (chromium) => {
     'no console API or page answers without a session, and nothing is done',
     async () => {
       const get = (path: string, accept = 'application/json') => fetch(`${rig.baseUrl}${path}`, { headers: { Accept: accept }, redirect: 'manual' });
-      const paths = ['/console/api/executions', `/console/api/executions/${encodeURIComponent(s.failedArn)}`, '/console/api/tasks', '/console/api/health', '/console/api/session', '/console/api/stream'];
+      const paths = [
+        '/console/api/executions',
+        `/console/api/executions/${encodeURIComponent(s.failedArn)}`,
+        '/console/api/tasks',
+        '/console/api/health',
+        '/console/api/session',
+        '/console/api/stream',
+      ];
       for (const path of paths) {
         const res = await get(path);
         const body = await res.text();
@@ -87,7 +96,11 @@ describeWithBrowser('the web console in Chromium', (chromium) => {
         ['/console/actions/task-success', { task: s.task, output: '{}' }],
         ['/console/api/reveal', { arn: s.waitingArn }],
       ] as const) {
-        const res = await fetch(`${rig.baseUrl}${path}`, { method: 'POST', headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+        const res = await fetch(`${rig.baseUrl}${path}`, {
+          method: 'POST',
+          headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(fields).toString(),
+        });
         expect({ path, status: res.status }).toEqual({ path, status: 401 });
       }
       expect(rig.runtime.engine.describeExecution({ executionArn: s.failedArn })).toMatchObject({ status: 'FAILED', redriveCount: 0 });
@@ -177,7 +190,12 @@ describeWithBrowser('the web console in Chromium', (chromium) => {
       await page.evaluate('window.__sameDocument = true');
       // Another discharge: a new follow-up starts and waits.
       const fhir = rig.runtime.ports.fhir;
-      const enc = await fhir.create({ resourceType: 'Encounter', status: 'in-progress', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP' }, subject: { reference: s.patient } });
+      const enc = await fhir.create({
+        resourceType: 'Encounter',
+        status: 'in-progress',
+        class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP' },
+        subject: { reference: s.patient },
+      });
       await fhir.update({ ...enc, status: 'finished' });
       await rig.idle();
       await page.waitForFunction(`document.querySelectorAll('[data-testid="execution-row"]').length === ${before + 1}`, { timeout: BROWSER_MS });
@@ -290,7 +308,9 @@ describeWithBrowser('the web console in Chromium', (chromium) => {
         expect(stop.status).toBe(403);
         expect(rig.runtime.engine.describeExecution({ executionArn: running }).status).toBe('RUNNING');
         // Nor does the viewer's JSON carry the cause of a failure.
-        const api = (await v.evaluate(`fetch(${JSON.stringify(`/console/api/executions/${encodeURIComponent(s.failedArn)}`)}, { headers: { Accept: 'application/json' } }).then((r) => r.json())`)) as { cause?: unknown };
+        const api = (await v.evaluate(`fetch(${JSON.stringify(`/console/api/executions/${encodeURIComponent(s.failedArn)}`)}, { headers: { Accept: 'application/json' } }).then((r) => r.json())`)) as {
+          cause?: unknown;
+        };
         expect(api.cause).toBeUndefined();
         await visit(v, `${rig.baseUrl}/console/executions?status=FAILED`);
         expect(await countOf(v, 'input[name="arn"][type="checkbox"], #bulk-redrive')).toBe(0);

@@ -98,7 +98,9 @@ describeWithBrowser('the console with 100 000 executions', (chromium) => {
       await Promise.all([page.waitForNavigation(), page.click('#next-page')]);
       const nextMs = Date.now() - t0;
       expect(await countOf(page, '[data-testid="execution-row"]')).toBe(50);
-      expect(await page.$eval('[data-testid="execution-row"]', (r) => r.getAttribute('data-arn'))).toBe(`arn:aws:states:us-east-1:000000000000:execution:clinflow-abnormal-lab:seed-${EXECUTIONS - 1 - (arns.length - firstSeed)}`);
+      expect(await page.$eval('[data-testid="execution-row"]', (r) => r.getAttribute('data-arn'))).toBe(
+        `arn:aws:states:us-east-1:000000000000:execution:clinflow-abnormal-lab:seed-${EXECUTIONS - 1 - (arns.length - firstSeed)}`,
+      );
       process.stdout.write(`console scale: next page ${nextMs} ms\n`);
       expect(errors).toEqual([]);
     },

@@ -41,7 +41,12 @@ export async function buildScenario(rig: DevRig): Promise<Scenario> {
   if (!patient || !order) throw new Error('the sandbox seeded no patient or order');
 
   // Admitted, then discharged: the follow-up waits two days.
-  const admitted = await fhir.create({ resourceType: 'Encounter', status: 'in-progress', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP', display: 'inpatient encounter' }, subject: { reference: patient } });
+  const admitted = await fhir.create({
+    resourceType: 'Encounter',
+    status: 'in-progress',
+    class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP', display: 'inpatient encounter' },
+    subject: { reference: patient },
+  });
   await rig.idle();
   await fhir.update({ ...admitted, status: 'finished' });
   await rig.idle();

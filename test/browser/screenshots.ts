@@ -22,7 +22,10 @@ export async function saveScreenshot(page: Page, name: string, endAfter?: string
   await page.mouse.move(0, 0);
   await page.evaluate('document.fonts.ready.then(() => true)');
   const path = join(SCREENSHOT_DIR, `${name}.png`);
-  const bottom = endAfter === undefined ? undefined : ((await page.evaluate(`(() => { const e = document.querySelector(${JSON.stringify(endAfter)}); return e ? Math.ceil(e.getBoundingClientRect().bottom) : -1; })()`)) as number);
+  const bottom =
+    endAfter === undefined
+      ? undefined
+      : ((await page.evaluate(`(() => { const e = document.querySelector(${JSON.stringify(endAfter)}); return e ? Math.ceil(e.getBoundingClientRect().bottom) : -1; })()`)) as number);
   if (bottom !== undefined && !(bottom > 0)) throw new Error(`screenshot ${name}: nothing matches ${endAfter}`);
   const viewport = page.viewport();
   const clip = bottom === undefined || !viewport ? undefined : { x: 0, y: 0, width: viewport.width, height: Math.min(viewport.height, bottom + 8) };

@@ -21,7 +21,11 @@ function eventBridgeBehindMock() {
   const client = new EventBridgeClient({ region: 'us-east-1', credentials });
   const mock = mockClient(client);
   const size = (e: PutEventsRequestEntry) =>
-    (e.Time ? 14 : 0) + Buffer.byteLength(e.Source ?? '') + Buffer.byteLength(e.DetailType ?? '') + Buffer.byteLength(e.Detail ?? '') + (e.Resources ?? []).reduce((n, r) => n + Buffer.byteLength(r), 0);
+    (e.Time ? 14 : 0) +
+    Buffer.byteLength(e.Source ?? '') +
+    Buffer.byteLength(e.DetailType ?? '') +
+    Buffer.byteLength(e.Detail ?? '') +
+    (e.Resources ?? []).reduce((n, r) => n + Buffer.byteLength(r), 0);
   mock.on(PutEventsCommand).callsFake((i: { Entries?: PutEventsRequestEntry[] }) => {
     const entries = i.Entries ?? [];
     if (entries.length < 1 || entries.length > 10) throw awsError('ValidationException', "1 validation error detected: Value at 'entries' failed to satisfy constraint");

@@ -56,8 +56,7 @@ async function startWorker(db: string, env: Record<string, string>): Promise<Wor
   };
 }
 
-const post = (url: string) =>
-  fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}`, 'Idempotency-Key': 'order-42-attempt' }, body: BODY });
+const post = (url: string) => fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}`, 'Idempotency-Key': 'order-42-attempt' }, body: BODY });
 
 function published(db: string): number {
   const d = new Database(db, { readonly: true, fileMustExist: true });

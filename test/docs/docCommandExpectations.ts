@@ -102,16 +102,30 @@ export const DOC_COMMAND_EXPECTATIONS: Readonly<Record<string, CommandExpectatio
   'npm run typecheck': {
     instead: {
       run: "grep -n '^npm run check' .ci/run && node -p \"require('./package.json').scripts.check\"",
-      why: 'CI runs it before the tests (.ci/run: `npm run check` = typecheck && lint), so running it again here would only add minutes; this checks CI really does',
+      why: 'CI runs it before the tests (.ci/run: `npm run check` = typecheck && lint && format:check), so running it again here would only add minutes; this checks CI really does',
     },
-    prints: ['npm run check', 'npm run typecheck && npm run lint'],
+    prints: ['npm run check', 'npm run typecheck && npm run lint && npm run format:check'],
   },
   'npm run lint': {
     instead: {
       run: "grep -n '^npm run check' .ci/run && node -p \"require('./package.json').scripts.check\"",
-      why: 'as for npm run typecheck: .ci/run runs `npm run check` (typecheck && lint) before the tests',
+      why: 'as for npm run typecheck: .ci/run runs `npm run check` (typecheck && lint && format:check) before the tests',
     },
-    prints: ['npm run check', 'npm run typecheck && npm run lint'],
+    prints: ['npm run check', 'npm run typecheck && npm run lint && npm run format:check'],
+  },
+  'npm run format': {
+    instead: {
+      run: "npx prettier --check cli/main.ts && node -p \"require('./package.json').scripts.format\"",
+      why: 'rewriting the tree from a test would race the other suites; this checks the script is Prettier over the tree and that Prettier runs',
+    },
+    prints: ['All matched files use Prettier code style!', 'prettier --write .'],
+  },
+  'npm run check': {
+    instead: {
+      run: "grep -n '^npm run check' .ci/run && node -p \"require('./package.json').scripts.check\"",
+      why: 'as for npm run typecheck: .ci/run runs it before the tests',
+    },
+    prints: ['npm run check', 'npm run typecheck && npm run lint && npm run format:check'],
   },
   'npm run bench -- engine|bus|ingest|api|compiler': {
     instead: {

@@ -40,8 +40,7 @@ describe('appointment-reminders on the sandbox', () => {
       .map((c) => ({ sent: c.sent as string, status: c.status as string, body: (c.payload as { contentString: string }[])[0]?.contentString ?? '' }))
       .sort((a, b) => a.sent.localeCompare(b.sent));
   };
-  const keyed = (appt: Resource) =>
-    runtime.engine.listExecutions({ stateMachineArn: MACHINE }).executions.filter((e) => e.name.startsWith(keyNamePrefix(`Appointment/${appt.id}`)));
+  const keyed = (appt: Resource) => runtime.engine.listExecutions({ stateMachineArn: MACHINE }).executions.filter((e) => e.name.startsWith(keyNamePrefix(`Appointment/${appt.id}`)));
 
   let berlin: Resource;
   let booked: Resource;

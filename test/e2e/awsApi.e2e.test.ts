@@ -20,7 +20,9 @@ const WAIT = JSON.stringify({ StartAt: 'Hold', States: { Hold: { Type: 'Wait', S
 const FAILS = JSON.stringify({ StartAt: 'Call', States: { Call: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:000000000000:function:nothing', End: true } } });
 const HUMAN = JSON.stringify({
   StartAt: 'Review',
-  States: { Review: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', TimeoutSeconds: 86400, Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } }, End: true } },
+  States: {
+    Review: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', TimeoutSeconds: 86400, Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } }, End: true },
+  },
 });
 
 async function hasAwsCli(): Promise<boolean> {
@@ -64,7 +66,15 @@ if (!available && !required) console.warn('awsApi.e2e: the AWS CLI is missing (a
     expect(await hasAwsCli()).toBe(true);
     dir = mkdtempSync(join(tmpdir(), 'clinflow-awscli-'));
     f = await startApiFixture({ database: join(dir, 'clinflow.db') });
-    env = { PATH: process.env.PATH, HOME: dir, AWS_ACCESS_KEY_ID: OPERATOR.accessKeyId, AWS_SECRET_ACCESS_KEY: OPERATOR.secretAccessKey, AWS_CONFIG_FILE: join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'), AWS_EC2_METADATA_DISABLED: 'true' };
+    env = {
+      PATH: process.env.PATH,
+      HOME: dir,
+      AWS_ACCESS_KEY_ID: OPERATOR.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: OPERATOR.secretAccessKey,
+      AWS_CONFIG_FILE: join(dir, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
     f.engine.createStateMachine({ name: 'clinflow-intake', definition: WAIT });
     f.engine.createStateMachine({ name: 'clinflow-fails', definition: FAILS });
     f.engine.createStateMachine({ name: 'clinflow-review', definition: HUMAN });
@@ -76,91 +86,107 @@ if (!available && !required) console.warn('awsApi.e2e: the AWS CLI is missing (a
     rmSync(dir, { recursive: true, force: true });
   }, CLI_TEST_MS);
 
-  it('operates executions: list machines, start, describe, page history, list by status, stop, redrive', async () => {
-    const intake = 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-intake';
-    const failsArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-fails';
-    // Independent calls run side by side: each CLI call starts a Python interpreter.
-    const [listed, started] = await Promise.all([
-      aws('stepfunctions', 'list-state-machines'),
-      aws('stepfunctions', 'start-execution', '--state-machine-arn', intake, '--name', 'cli-1', '--input', '{"order":"MedicationRequest/m1"}'),
-      aws('stepfunctions', 'start-execution', '--state-machine-arn', intake, '--name', 'cli-2'),
-      aws('stepfunctions', 'start-execution', '--state-machine-arn', failsArn, '--name', 'f-1'),
-    ]);
-    expect((listed.stateMachines as { name: string }[]).map((m) => m.name).sort()).toEqual(['clinflow-fails', 'clinflow-intake', 'clinflow-review']);
-    const arn = String(started.executionArn);
-    expect(arn).toBe('arn:aws:states:us-east-1:000000000000:execution:clinflow-intake:cli-1');
-    await f.engine.runUntilIdle();
-    const failed = 'arn:aws:states:us-east-1:000000000000:execution:clinflow-fails:f-1';
-    expect(f.engine.describeExecution({ executionArn: failed }).status).toBe('FAILED');
-    const [described, page, , redriven] = await Promise.all([
-      aws('stepfunctions', 'describe-execution', '--execution-arn', arn),
-      // The CLI pages by itself with --max-items / --page-size: two pages of one event each.
-      aws('stepfunctions', 'get-execution-history', '--execution-arn', arn, '--page-size', '1', '--max-items', '2'),
-      aws('stepfunctions', 'stop-execution', '--execution-arn', 'arn:aws:states:us-east-1:000000000000:execution:clinflow-intake:cli-2', '--error', 'Ops.Cancelled'),
-      aws('stepfunctions', 'redrive-execution', '--execution-arn', failed),
-    ]);
-    expect(described).toMatchObject({ status: 'RUNNING', input: '{"order":"MedicationRequest/m1"}' });
-    expect((page.events as { id: number }[]).map((e) => e.id)).toEqual([1, 2]);
-    expect(redriven).toHaveProperty('redriveDate');
-    const [runningOut, abortedOut] = await Promise.all([
-      aws('stepfunctions', 'list-executions', '--state-machine-arn', intake, '--status-filter', 'RUNNING'),
-      aws('stepfunctions', 'list-executions', '--state-machine-arn', intake, '--status-filter', 'ABORTED'),
-    ]);
-    expect((runningOut.executions as { name: string }[]).map((e) => e.name)).toEqual(['cli-1']);
-    expect((abortedOut.executions as { name: string }[]).map((e) => e.name)).toEqual(['cli-2']);
-    await f.engine.runUntilIdle();
-    expect(f.engine.describeExecution({ executionArn: failed }).redriveCount).toBe(1);
-  }, CLI_TEST_MS);
+  it(
+    'operates executions: list machines, start, describe, page history, list by status, stop, redrive',
+    async () => {
+      const intake = 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-intake';
+      const failsArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-fails';
+      // Independent calls run side by side: each CLI call starts a Python interpreter.
+      const [listed, started] = await Promise.all([
+        aws('stepfunctions', 'list-state-machines'),
+        aws('stepfunctions', 'start-execution', '--state-machine-arn', intake, '--name', 'cli-1', '--input', '{"order":"MedicationRequest/m1"}'),
+        aws('stepfunctions', 'start-execution', '--state-machine-arn', intake, '--name', 'cli-2'),
+        aws('stepfunctions', 'start-execution', '--state-machine-arn', failsArn, '--name', 'f-1'),
+      ]);
+      expect((listed.stateMachines as { name: string }[]).map((m) => m.name).sort()).toEqual(['clinflow-fails', 'clinflow-intake', 'clinflow-review']);
+      const arn = String(started.executionArn);
+      expect(arn).toBe('arn:aws:states:us-east-1:000000000000:execution:clinflow-intake:cli-1');
+      await f.engine.runUntilIdle();
+      const failed = 'arn:aws:states:us-east-1:000000000000:execution:clinflow-fails:f-1';
+      expect(f.engine.describeExecution({ executionArn: failed }).status).toBe('FAILED');
+      const [described, page, , redriven] = await Promise.all([
+        aws('stepfunctions', 'describe-execution', '--execution-arn', arn),
+        // The CLI pages by itself with --max-items / --page-size: two pages of one event each.
+        aws('stepfunctions', 'get-execution-history', '--execution-arn', arn, '--page-size', '1', '--max-items', '2'),
+        aws('stepfunctions', 'stop-execution', '--execution-arn', 'arn:aws:states:us-east-1:000000000000:execution:clinflow-intake:cli-2', '--error', 'Ops.Cancelled'),
+        aws('stepfunctions', 'redrive-execution', '--execution-arn', failed),
+      ]);
+      expect(described).toMatchObject({ status: 'RUNNING', input: '{"order":"MedicationRequest/m1"}' });
+      expect((page.events as { id: number }[]).map((e) => e.id)).toEqual([1, 2]);
+      expect(redriven).toHaveProperty('redriveDate');
+      const [runningOut, abortedOut] = await Promise.all([
+        aws('stepfunctions', 'list-executions', '--state-machine-arn', intake, '--status-filter', 'RUNNING'),
+        aws('stepfunctions', 'list-executions', '--state-machine-arn', intake, '--status-filter', 'ABORTED'),
+      ]);
+      expect((runningOut.executions as { name: string }[]).map((e) => e.name)).toEqual(['cli-1']);
+      expect((abortedOut.executions as { name: string }[]).map((e) => e.name)).toEqual(['cli-2']);
+      await f.engine.runUntilIdle();
+      expect(f.engine.describeExecution({ executionArn: failed }).redriveCount).toBe(1);
+    },
+    CLI_TEST_MS,
+  );
 
-  it('completes a waiting human task with send-task-success', async () => {
-    const review = 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-review';
-    const arn = String((await aws('stepfunctions', 'start-execution', '--state-machine-arn', review, '--name', 'r-1')).executionArn);
-    await f.engine.runUntilIdle();
-    const token = f.tokens[f.tokens.length - 1] ?? '';
-    await aws('stepfunctions', 'send-task-success', '--task-token', token, '--task-output', '{"reviewed":true}');
-    await f.engine.runUntilIdle();
-    expect(f.engine.describeExecution({ executionArn: arn })).toMatchObject({ status: 'SUCCEEDED', output: '{"reviewed":true}' });
-  }, CLI_TEST_MS);
+  it(
+    'completes a waiting human task with send-task-success',
+    async () => {
+      const review = 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-review';
+      const arn = String((await aws('stepfunctions', 'start-execution', '--state-machine-arn', review, '--name', 'r-1')).executionArn);
+      await f.engine.runUntilIdle();
+      const token = f.tokens[f.tokens.length - 1] ?? '';
+      await aws('stepfunctions', 'send-task-success', '--task-token', token, '--task-output', '{"reviewed":true}');
+      await f.engine.runUntilIdle();
+      expect(f.engine.describeExecution({ executionArn: arn })).toMatchObject({ status: 'SUCCEEDED', output: '{"reviewed":true}' });
+    },
+    CLI_TEST_MS,
+  );
 
-  it('puts an event that starts a workflow, and lists rules and schedules', async () => {
-    const [out, refused, rules] = await Promise.all([
-      aws('events', 'put-events', '--entries', JSON.stringify([{ Source: 'lab.system', DetailType: 'Result', Detail: '{"reference":"Observation/o9"}' }])),
-      aws('events', 'put-events', '--entries', JSON.stringify([{ Source: 'clinflow.fhir', DetailType: 'x', Detail: '{}' }])),
-      aws('events', 'list-rules'),
-      aws(
-        'scheduler',
-        'create-schedule',
-        '--name',
-        'nightly',
-        '--schedule-expression',
-        'cron(0 2 * * ? *)',
-        '--flexible-time-window',
-        'Mode=OFF',
-        '--target',
-        JSON.stringify({ Arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-intake', RoleArn: 'arn:aws:iam::000000000000:role/s', Input: '{}' }),
-      ),
-    ]);
-    expect(out.FailedEntryCount).toBe(0);
-    expect(refused).toMatchObject({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'NotAuthorizedForSourceException' }] });
-    expect((rules.Rules as { Name: string }[]).map((r) => r.Name)).toEqual(['clinflow-intake']);
-    const before = f.engine.listExecutions({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-intake' }).executions.length;
-    await f.bus.deliverDue();
-    await f.engine.runUntilIdle();
-    const byEvent = await f.sfn().send(new ListExecutionsCommand({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-intake' }));
-    expect(byEvent.executions?.length).toBe(before + 1);
-    const schedules = (await aws('scheduler', 'list-schedules')).Schedules as { Name: string; State: string }[];
-    expect(schedules.map((s) => [s.Name, s.State])).toEqual([['nightly', 'ENABLED']]);
-  }, CLI_TEST_MS);
+  it(
+    'puts an event that starts a workflow, and lists rules and schedules',
+    async () => {
+      const [out, refused, rules] = await Promise.all([
+        aws('events', 'put-events', '--entries', JSON.stringify([{ Source: 'lab.system', DetailType: 'Result', Detail: '{"reference":"Observation/o9"}' }])),
+        aws('events', 'put-events', '--entries', JSON.stringify([{ Source: 'clinflow.fhir', DetailType: 'x', Detail: '{}' }])),
+        aws('events', 'list-rules'),
+        aws(
+          'scheduler',
+          'create-schedule',
+          '--name',
+          'nightly',
+          '--schedule-expression',
+          'cron(0 2 * * ? *)',
+          '--flexible-time-window',
+          'Mode=OFF',
+          '--target',
+          JSON.stringify({ Arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-intake', RoleArn: 'arn:aws:iam::000000000000:role/s', Input: '{}' }),
+        ),
+      ]);
+      expect(out.FailedEntryCount).toBe(0);
+      expect(refused).toMatchObject({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'NotAuthorizedForSourceException' }] });
+      expect((rules.Rules as { Name: string }[]).map((r) => r.Name)).toEqual(['clinflow-intake']);
+      const before = f.engine.listExecutions({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-intake' }).executions.length;
+      await f.bus.deliverDue();
+      await f.engine.runUntilIdle();
+      const byEvent = await f.sfn().send(new ListExecutionsCommand({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-intake' }));
+      expect(byEvent.executions?.length).toBe(before + 1);
+      const schedules = (await aws('scheduler', 'list-schedules')).Schedules as { Name: string; State: string }[];
+      expect(schedules.map((s) => [s.Name, s.State])).toEqual([['nightly', 'ENABLED']]);
+    },
+    CLI_TEST_MS,
+  );
 
-  it("refuses unsigned and wrong-secret requests with AWS's error codes", async () => {
-    const unsigned = awsError('stepfunctions', 'list-state-machines', '--no-sign-request');
-    const saved = env;
-    env = { ...env, AWS_SECRET_ACCESS_KEY: 'wrong-secret' };
-    const wrongSecret = awsError('stepfunctions', 'list-state-machines');
-    env = saved;
-    expect(await unsigned).toContain('(MissingAuthenticationTokenException)');
-    expect(await wrongSecret).toContain('(InvalidSignatureException)');
-  }, CLI_TEST_MS);
+  it(
+    "refuses unsigned and wrong-secret requests with AWS's error codes",
+    async () => {
+      const unsigned = awsError('stepfunctions', 'list-state-machines', '--no-sign-request');
+      const saved = env;
+      env = { ...env, AWS_SECRET_ACCESS_KEY: 'wrong-secret' };
+      const wrongSecret = awsError('stepfunctions', 'list-state-machines');
+      env = saved;
+      expect(await unsigned).toContain('(MissingAuthenticationTokenException)');
+      expect(await wrongSecret).toContain('(InvalidSignatureException)');
+    },
+    CLI_TEST_MS,
+  );
 });
 
 describe('ops commands against the local server (SDK clients, no AWS CLI needed)', () => {

@@ -83,7 +83,7 @@ describe('the demo scenario, end to end', () => {
     });
   });
 
-  it("the nightly job finds the accepted task left past its due date and reminds its owner", () => {
+  it('the nightly job finds the accepted task left past its due date and reminds its owner', () => {
     // Sat 02:00 London: no task yet; Sun and Mon 02:00: the accepted task (due Sat 17:00 New York) is overdue.
     expect(summary.nightly.overdueFound).toEqual([0, 1, 1]);
     expect(summary.nightly.reminded).toEqual([

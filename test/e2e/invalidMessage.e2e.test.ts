@@ -39,7 +39,9 @@ describe('a reminder whose time renders NaN is not sent', () => {
   });
 
   it('fails the step with Notify.InvalidMessage and a clinician-safe cause; no delivery, no Communication', async () => {
-    await runtime.bus.putEvents([{ Source: 'test.appointments', DetailType: 'Appointment Reminder Due', Detail: JSON.stringify({ patient: 'Patient/synthetic-1', ms: Date.UTC(2026, 2, 29, 8, 30), zone: 'Europe/Berlin' }) }]);
+    await runtime.bus.putEvents([
+      { Source: 'test.appointments', DetailType: 'Appointment Reminder Due', Detail: JSON.stringify({ patient: 'Patient/synthetic-1', ms: Date.UTC(2026, 2, 29, 8, 30), zone: 'Europe/Berlin' }) },
+    ]);
     await runtime.settle();
     const [run] = runtime.engine.listExecutions({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-nan-reminder' }).executions;
     const described = runtime.engine.describeExecution({ executionArn: run!.executionArn });

@@ -100,7 +100,13 @@ describe('executions list --key and reminders list --patient', () => {
 
   it('executions list --key Appointment/<id> finds the keyed run (correlation index) and its dispatcher', async () => {
     const start = new Date(clock.now() + 3 * 86_400_000).toISOString();
-    const appt = await fhir().create({ resourceType: 'Appointment', status: 'booked', start, end: new Date(Date.parse(start) + 1_800_000).toISOString(), participant: [{ actor: { reference: `Patient/${patient.id}` }, status: 'accepted' }] });
+    const appt = await fhir().create({
+      resourceType: 'Appointment',
+      status: 'booked',
+      start,
+      end: new Date(Date.parse(start) + 1_800_000).toISOString(),
+      participant: [{ actor: { reference: `Patient/${patient.id}` }, status: 'accepted' }],
+    });
     await runtime.settle();
     const key = `Appointment/${appt.id}`;
     expect(runtime.correlations.findByKey(key)).toHaveLength(1);
@@ -116,7 +122,13 @@ describe('executions list --key and reminders list --patient', () => {
 describe('tasks complete|fail on the FHIR server', () => {
   async function waitingTask(): Promise<{ task: string; execution: string }> {
     const p = await fhir().create({ resourceType: 'Patient', name: [{ family: 'Synthetic', given: ['Taskperson'] }] });
-    const obs = await fhir().create({ resourceType: 'Observation', status: 'final', code: { coding: [{ ...SEED_POTASSIUM_CODING }] }, subject: { reference: `Patient/${p.id}` }, valueQuantity: { value: 6.8, unit: 'mmol/L' } });
+    const obs = await fhir().create({
+      resourceType: 'Observation',
+      status: 'final',
+      code: { coding: [{ ...SEED_POTASSIUM_CODING }] },
+      subject: { reference: `Patient/${p.id}` },
+      valueQuantity: { value: 6.8, unit: 'mmol/L' },
+    });
     await runtime.settle();
     const tasks = await fhir().search('Task', { focus: `Observation/${obs.id}` });
     expect(tasks).toHaveLength(1);

@@ -47,7 +47,13 @@ async function setTaskStatus(task: string, status: string): Promise<void> {
 }
 
 async function criticalPotassium(patient: string): Promise<string> {
-  const obs = await fhir().create({ resourceType: 'Observation', status: 'final', code: { coding: [{ ...SEED_POTASSIUM_CODING }] }, subject: { reference: patient }, valueQuantity: { value: 6.9, unit: 'mmol/L' } });
+  const obs = await fhir().create({
+    resourceType: 'Observation',
+    status: 'final',
+    code: { coding: [{ ...SEED_POTASSIUM_CODING }] },
+    subject: { reference: patient },
+    valueQuantity: { value: 6.9, unit: 'mmol/L' },
+  });
   await runtime.settle();
   return `Observation/${obs.id}`;
 }
@@ -117,7 +123,12 @@ describe('abnormal-lab on the sandbox', () => {
 describe('discharge-follow-up on the sandbox', () => {
   it('two days after discharge messages the patient about the encounter, not before', async () => {
     const patient = runtime.sandbox!.seed!.patients[0]!;
-    const enc = await fhir().create({ resourceType: 'Encounter', status: 'in-progress', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP' }, subject: { reference: patient } });
+    const enc = await fhir().create({
+      resourceType: 'Encounter',
+      status: 'in-progress',
+      class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP' },
+      subject: { reference: patient },
+    });
     const encounter = `Encounter/${enc.id}`;
     await runtime.settle();
     await fhir().update({ ...(await fhir().read(encounter)), status: 'finished' });

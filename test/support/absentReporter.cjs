@@ -13,7 +13,8 @@ const ABSENT = [
   },
   {
     mark: '[browser absent]',
-    what: () => `browser absent (${process.env.CHROMIUM_PATH ? `CHROMIUM_PATH=${process.env.CHROMIUM_PATH} is not an executable file` : 'no chromium (apt-get install -y chromium, or set CHROMIUM_PATH)'}): skipped the browser tests`,
+    what: () =>
+      `browser absent (${process.env.CHROMIUM_PATH ? `CHROMIUM_PATH=${process.env.CHROMIUM_PATH} is not an executable file` : 'no chromium (apt-get install -y chromium, or set CHROMIUM_PATH)'}): skipped the browser tests`,
     require: 'CLINFLOW_REQUIRE_BROWSER',
   },
 ];

@@ -14,7 +14,10 @@ export interface FixtureFhirServer {
  * A tiny FHIR server on loopback for reads (`GET {base}/{Type}/{id}`), query-back and polling: `GET {base}/{Type}?…`
  * filtered by `_lastUpdated=ge|gt…`, sorted by lastUpdated, paged by `_count` with `Bundle.link[next]`.
  */
-export async function startFixtureFhirServer(resources: FhirResource[], options: { pageSize?: number; /** `Type/id`s that were deleted: a read answers 410 Gone. */ gone?: readonly string[] } = {}): Promise<FixtureFhirServer> {
+export async function startFixtureFhirServer(
+  resources: FhirResource[],
+  options: { pageSize?: number; /** `Type/id`s that were deleted: a read answers 410 Gone. */ gone?: readonly string[] } = {},
+): Promise<FixtureFhirServer> {
   const requests: FixtureFhirServer['requests'] = [];
   let baseUrl = '';
   const server: Server = createServer((req, res) => {
@@ -56,7 +59,13 @@ export async function startFixtureFhirServer(resources: FhirResource[], options:
       next.searchParams.set('_offset', String(offset + pageSize));
       link.push({ relation: 'next', url: next.toString() });
     }
-    const body = JSON.stringify({ resourceType: 'Bundle', type: 'searchset', total: matches.length, link, entry: page.map((resource) => ({ fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id}`, resource, search: { mode: 'match' } })) });
+    const body = JSON.stringify({
+      resourceType: 'Bundle',
+      type: 'searchset',
+      total: matches.length,
+      link,
+      entry: page.map((resource) => ({ fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id}`, resource, search: { mode: 'match' } })),
+    });
     res.writeHead(200, { 'Content-Type': 'application/fhir+json' }).end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -28,6 +28,11 @@ describe('project FHIR notification cases', () => {
     const summary = summarize(results);
     expect(Object.keys(summary.byCategory).sort()).toEqual(['backport-r4', 'hapi-rest-hook', 'medplum', 'r4-rest-hook', 'r4b-subscription', 'r5-subscription']);
     // Every sender that can delete has its delete case.
-    expect(results.filter((r) => r.id.includes('delete')).map((r) => r.category).sort()).toEqual(['backport-r4', 'hapi-rest-hook', 'medplum', 'medplum', 'r4b-subscription', 'r5-subscription']);
+    expect(
+      results
+        .filter((r) => r.id.includes('delete'))
+        .map((r) => r.category)
+        .sort(),
+    ).toEqual(['backport-r4', 'hapi-rest-hook', 'medplum', 'medplum', 'r4b-subscription', 'r5-subscription']);
   }, 120_000); // ~20 cases, each with its own server and database; generous for a loaded 2-core box
 });

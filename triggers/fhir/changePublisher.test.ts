@@ -13,7 +13,9 @@ class RecordingBus implements BusPort {
   private n = 0;
   async putEvents(entries: PutEventsRequestEntry[]): Promise<{ FailedEntryCount: number; Entries: PutEventsResultEntry[] }> {
     this.calls.push(entries);
-    const Entries = entries.map((e): PutEventsResultEntry => ([...this.refuse].some((r) => e.Detail?.includes(r)) ? { ErrorCode: 'InternalFailure', ErrorMessage: 'no' } : { EventId: `ev-${++this.n}` }));
+    const Entries = entries.map((e): PutEventsResultEntry =>
+      [...this.refuse].some((r) => e.Detail?.includes(r)) ? { ErrorCode: 'InternalFailure', ErrorMessage: 'no' } : { EventId: `ev-${++this.n}` },
+    );
     return { FailedEntryCount: Entries.filter((e) => e.ErrorCode).length, Entries };
   }
 }

@@ -41,7 +41,11 @@ export class DedupeStore {
 
   /** Records a batch in one transaction (one fsync). */
   recordAll(rows: readonly { key: string; eventId: string }[], at: number): void {
-    if (rows.length > 0) this.insertAll(rows.map((r) => ({ key: this.digest(r.key), eventId: r.eventId })), at);
+    if (rows.length > 0)
+      this.insertAll(
+        rows.map((r) => ({ key: this.digest(r.key), eventId: r.eventId })),
+        at,
+      );
   }
 
   /** Forgets keys published before `before` (ms); senders stop retrying long before that. */

@@ -14,12 +14,7 @@ import { serverOf } from './serverOf';
  * that is gone (410) as a delete; a server that cannot answer makes the notification fail with 503
  * so the sender retries.
  */
-export async function enrichIdOnlyChanges(
-  changes: readonly ResourceChange[],
-  source: SourceConfig,
-  extractor: RoutingAttributeExtractor,
-  fetchFn: typeof fetch,
-): Promise<ResourceChange[]> {
+export async function enrichIdOnlyChanges(changes: readonly ResourceChange[], source: SourceConfig, extractor: RoutingAttributeExtractor, fetchFn: typeof fetch): Promise<ResourceChange[]> {
   const server = serverOf(source);
   return Promise.all(
     changes.map(async (change) => {

@@ -102,7 +102,15 @@ describe('FhirPoller', () => {
     const fetchFn: typeof fetch = async (input) => {
       const url = new URL(String(input));
       if (url.host !== new URL(fixture.baseUrl).host) throw new Error('followed a foreign link');
-      return new Response(JSON.stringify({ resourceType: 'Bundle', type: 'searchset', link: [{ relation: 'next', url: 'https://evil.example.com/fhir/MedicationRequest?page=2' }], entry: [{ resource: mr('x', '1', '2025-03-02T00:00:00Z') }] }), { status: 200 });
+      return new Response(
+        JSON.stringify({
+          resourceType: 'Bundle',
+          type: 'searchset',
+          link: [{ relation: 'next', url: 'https://evil.example.com/fhir/MedicationRequest?page=2' }],
+          entry: [{ resource: mr('x', '1', '2025-03-02T00:00:00Z') }],
+        }),
+        { status: 200 },
+      );
     };
     expect(await poller(source(), fetchFn).pollNow('ehr')).toMatchObject({ pages: 1, published: 1 });
   });

@@ -53,7 +53,15 @@ export function findSource(config: TriggerConfig, name: string): SourceConfig | 
  * sender's shape, then what the changes may name (R4 resource types). Throws HttpProblem for
  * anything refused. Dedupe keys are scoped by the source's `dedupeId` (else its base URL).
  */
-export function verifyAndParse(req: IncomingMessage, raw: Buffer, source: SourceConfig, method: string, subpath: readonly string[], receivedAt: number, options: VerifyOptions = {}): ParsedNotification {
+export function verifyAndParse(
+  req: IncomingMessage,
+  raw: Buffer,
+  source: SourceConfig,
+  method: string,
+  subpath: readonly string[],
+  receivedAt: number,
+  options: VerifyOptions = {},
+): ParsedNotification {
   if (source.auth.hmacSecret !== undefined && !options.signatureVerified) requireHmacSignature(req, raw, source.auth.hmacSecret);
   let body: unknown;
   if (raw.length > 0 && method !== 'DELETE') {

@@ -30,11 +30,7 @@ function problemOf(fn: () => unknown): HttpProblem {
 
 const status = (type: string, extra: Record<string, unknown>[] = []) => ({
   resourceType: 'Parameters',
-  parameter: [
-    { name: 'subscription', valueReference: { reference: 'https://ehr.example.org/fhir/Subscription/s1' } },
-    { name: 'type', valueCode: type },
-    ...extra,
-  ],
+  parameter: [{ name: 'subscription', valueReference: { reference: 'https://ehr.example.org/fhir/Subscription/s1' } }, { name: 'type', valueCode: type }, ...extra],
 });
 const bundle = (first: unknown, rest: unknown[] = [], type = 'history') => ({ resourceType: 'Bundle', type, entry: [{ resource: first }, ...rest] });
 const event = (n: string, focus?: string) => ({
@@ -169,10 +165,9 @@ describe('topic-based subscriptions', () => {
     expect(c?.dedupeKey).toBe('https://ehr.example.org/fhir|MedicationRequest/med-1|1');
   });
   it('reads several events, a delete and a version from a _history focus', () => {
-    const body = bundle(
-      status('event-notification', [event('50', 'MedicationRequest/a/_history/3'), event('51', 'https://ehr.example.org/fhir/MedicationRequest/b')]),
-      [{ fullUrl: 'https://ehr.example.org/fhir/MedicationRequest/b', request: { method: 'DELETE', url: 'MedicationRequest/b' }, response: { status: '204', etag: 'W/"9"' } }],
-    );
+    const body = bundle(status('event-notification', [event('50', 'MedicationRequest/a/_history/3'), event('51', 'https://ehr.example.org/fhir/MedicationRequest/b')]), [
+      { fullUrl: 'https://ehr.example.org/fhir/MedicationRequest/b', request: { method: 'DELETE', url: 'MedicationRequest/b' }, response: { status: '204', etag: 'W/"9"' } },
+    ]);
     const cs = changes(post(body));
     expect(cs.map((c) => [c.id, c.versionId, c.interaction])).toEqual([
       ['a', '3', 'update'],

@@ -9,12 +9,7 @@ export function interactionFromVersion(versionId: string | undefined): 'create' 
 }
 
 /** A rest-hook payload: the changed resource itself, as sent by PUT `{endpoint}/{type}/{id}` or a POST to the endpoint. */
-export function parseRestHookResource(
-  body: unknown,
-  origin: NotificationOrigin,
-  ctx: NotificationContext,
-  path?: { resourceType: string; id: string },
-): ParsedNotification {
+export function parseRestHookResource(body: unknown, origin: NotificationOrigin, ctx: NotificationContext, path?: { resourceType: string; id: string }): ParsedNotification {
   const resource: FhirResource & { id: string } = requireResource(body, 'Resource');
   if (path !== undefined) {
     if (resource.resourceType !== path.resourceType) {

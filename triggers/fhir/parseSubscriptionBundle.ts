@@ -135,9 +135,7 @@ export function parseSubscriptionBundle(body: unknown, ctx: NotificationContext)
   // except entries read for context (`request.method` GET, like the Patient beside an Encounter in the
   // IG's multi-resource example), which changed nothing.
   const events: NotificationEventInfo[] =
-    status.events.length > 0
-      ? status.events
-      : payload.filter((p) => p.typeAndId && p.method !== 'GET').map((p, index) => ({ index, focus: `${p.typeAndId?.resourceType}/${p.typeAndId?.id}` }));
+    status.events.length > 0 ? status.events : payload.filter((p) => p.typeAndId && p.method !== 'GET').map((p, index) => ({ index, focus: `${p.typeAndId?.resourceType}/${p.typeAndId?.id}` }));
 
   const changes: ResourceChange[] = [];
   for (const ev of events) {

@@ -27,7 +27,9 @@ export class SubscriptionProgressStore {
     }
     if (last === undefined || newest > last) {
       this.db
-        .prepare('INSERT INTO trigger_subscription_progress (source, subscription, last_event_number) VALUES (?, ?, ?) ON CONFLICT(source, subscription) DO UPDATE SET last_event_number = max(last_event_number, excluded.last_event_number)')
+        .prepare(
+          'INSERT INTO trigger_subscription_progress (source, subscription, last_event_number) VALUES (?, ?, ?) ON CONFLICT(source, subscription) DO UPDATE SET last_event_number = max(last_event_number, excluded.last_event_number)',
+        )
         .run(source, p.subscription, newest);
     }
     return gap;

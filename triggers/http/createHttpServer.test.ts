@@ -49,14 +49,24 @@ describe('FHIR notification endpoint over HTTP', () => {
     const res = await put('m1', order('m1', '3'));
     expect(res.status).toBe(200);
     expect(details()).toEqual([
-      expect.objectContaining({ server: 'https://ehr.example.org/fhir', reference: 'MedicationRequest/m1', versionId: '3', interaction: 'update', origin: 'hapi-rest-hook', attributes: { status: 'active', intent: 'order' } }),
+      expect.objectContaining({
+        server: 'https://ehr.example.org/fhir',
+        reference: 'MedicationRequest/m1',
+        versionId: '3',
+        interaction: 'update',
+        origin: 'hapi-rest-hook',
+        attributes: { status: 'active', intent: 'order' },
+      }),
     ]);
   });
 
   it('routes through the real local bus: a rule on the routing attributes matches the active order only', async () => {
     const bus = s.localBus;
     if (!bus) throw new Error('expected the real bus');
-    bus.putRule({ Name: 'active-orders', EventPattern: JSON.stringify({ source: ['clinflow.fhir'], detail: { resourceType: ['MedicationRequest'], attributes: { status: ['active'], intent: ['order'] } } }) });
+    bus.putRule({
+      Name: 'active-orders',
+      EventPattern: JSON.stringify({ source: ['clinflow.fhir'], detail: { resourceType: ['MedicationRequest'], attributes: { status: ['active'], intent: ['order'] } } }),
+    });
     bus.putTargets({ Rule: 'active-orders', Targets: [{ Id: 'sm', Arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:reminders' }] });
     expect((await put('r1', order('r1', '1'))).status).toBe(200);
     expect((await put('r2', order('r2', '1', 'stopped'))).status).toBe(200);
@@ -111,8 +121,20 @@ describe('FHIR notification endpoint over HTTP', () => {
 
   it('refuses a body over the limit with 413 before reading it all, declared or chunked', async () => {
     const big = Buffer.alloc(64 * 1024, 0x20);
-    await expectRefused(await rawRequest(`${s.url}/fhir/notify/ehr/MedicationRequest/m6`, { method: 'PUT', headers: { ...auth, ...json, 'Content-Length': big.length }, chunks: [big] }), 413, /exceeds the limit of 4096/);
-    await expectRefused(await rawRequest(`${s.url}/fhir/notify/ehr/MedicationRequest/m6`, { method: 'PUT', headers: { ...auth, ...json, 'Transfer-Encoding': 'chunked' }, chunks: [big.subarray(0, 3000), big.subarray(0, 3000)] }), 413, /exceeds the limit/);
+    await expectRefused(
+      await rawRequest(`${s.url}/fhir/notify/ehr/MedicationRequest/m6`, { method: 'PUT', headers: { ...auth, ...json, 'Content-Length': big.length }, chunks: [big] }),
+      413,
+      /exceeds the limit of 4096/,
+    );
+    await expectRefused(
+      await rawRequest(`${s.url}/fhir/notify/ehr/MedicationRequest/m6`, {
+        method: 'PUT',
+        headers: { ...auth, ...json, 'Transfer-Encoding': 'chunked' },
+        chunks: [big.subarray(0, 3000), big.subarray(0, 3000)],
+      }),
+      413,
+      /exceeds the limit/,
+    );
   });
 
   it('refuses a wrong content type with 415', async () => {

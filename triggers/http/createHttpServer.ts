@@ -21,9 +21,12 @@ export function createHttpServer(configInput: TriggerConfigInput, deps: TriggerD
   // A client that stalls mid-headers or mid-body must not hold a connection forever. node checks
   // the two timeouts every `connectionsCheckingInterval` (30 s by default, which made a 10 s
   // header timeout fire after ~30 s): check often enough for them to fire on time.
-  const server = createServer({ connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.headersTimeoutMs / 10))), headersTimeout: config.headersTimeoutMs, requestTimeout: config.requestTimeoutMs }, (req, res) => {
-    if (!router.handle(req, res)) sendProblem(res, new HttpProblem(404, 'not-found', 'no such endpoint'), !req.readableEnded);
-  });
+  const server = createServer(
+    { connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.headersTimeoutMs / 10))), headersTimeout: config.headersTimeoutMs, requestTimeout: config.requestTimeoutMs },
+    (req, res) => {
+      if (!router.handle(req, res)) sendProblem(res, new HttpProblem(404, 'not-found', 'no such endpoint'), !req.readableEnded);
+    },
+  );
   server.maxConnections = config.maxConnections;
   let closing: Promise<void> | undefined;
 

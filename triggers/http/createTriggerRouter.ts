@@ -63,7 +63,11 @@ const NOTIFY_PREFIX = '/fhir/notify/';
 /** An unexpected error without its message: the name and where it was thrown (code locations, no data). */
 export function describeError(err: unknown): { name: string; at: string[] } {
   if (!(err instanceof Error)) return { name: typeof err, at: [] };
-  const at = (err.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 5).map((l) => l.trim());
+  const at = (err.stack ?? '')
+    .split('\n')
+    .filter((l) => /^\s+at /.test(l))
+    .slice(0, 5)
+    .map((l) => l.trim());
   return { name: err.name, at };
 }
 
@@ -120,7 +124,10 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
   async function route(req: IncomingMessage, res: ServerResponse, path: string, endpoint: string): Promise<void> {
     if (draining) throw new HttpProblem(503, 'transient', 'shutting down; retry later', undefined, { 'Retry-After': '1' });
     if (endpoint === 'fhir-notify') {
-      const segments = path.slice(NOTIFY_PREFIX.length).split('/').filter((s) => s !== '');
+      const segments = path
+        .slice(NOTIFY_PREFIX.length)
+        .split('/')
+        .filter((s) => s !== '');
       const [source, ...subpath] = segments.map((s) => {
         try {
           return decodeURIComponent(s);
@@ -129,7 +136,18 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
         }
       });
       if (source === undefined) throw new HttpProblem(404, 'not-found', 'the path must name a source: /fhir/notify/{source}');
-      await handleNotification(req, res, source, subpath, { config, publisher, poller, clock: deps.clock, metrics, extractor, progress, fetch: deps.fetch ?? globalThis.fetch, unauthenticatedReads, ...(deps.logger ? { logger: deps.logger } : {}) });
+      await handleNotification(req, res, source, subpath, {
+        config,
+        publisher,
+        poller,
+        clock: deps.clock,
+        metrics,
+        extractor,
+        progress,
+        fetch: deps.fetch ?? globalThis.fetch,
+        unauthenticatedReads,
+        ...(deps.logger ? { logger: deps.logger } : {}),
+      });
       return;
     }
     await handlePutEvents(req, res, { config, bus: deps.bus, metrics, idempotency, now: () => deps.clock.now() });

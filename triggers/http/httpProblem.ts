@@ -2,7 +2,22 @@
  * A request refused with a 4xx (or a 503 when a dependency is down), rendered as a FHIR
  * OperationOutcome. Diagnostics never quote the body or credentials.
  */
-export type IssueCode = 'invalid' | 'structure' | 'required' | 'value' | 'security' | 'login' | 'not-found' | 'not-supported' | 'too-costly' | 'transient' | 'exception' | 'processing' | 'conflict' | 'throttled' | 'timeout';
+export type IssueCode =
+  | 'invalid'
+  | 'structure'
+  | 'required'
+  | 'value'
+  | 'security'
+  | 'login'
+  | 'not-found'
+  | 'not-supported'
+  | 'too-costly'
+  | 'transient'
+  | 'exception'
+  | 'processing'
+  | 'conflict'
+  | 'throttled'
+  | 'timeout';
 
 export class HttpProblem extends Error {
   constructor(

@@ -42,7 +42,8 @@ export function jsonDepthExceeds(text: string, maxDepth: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -60,7 +61,11 @@ export function requireJsonContentType(req: IncomingMessage, accepted: ReadonlyS
   const mediaType = raw?.split(';')[0]?.trim().toLowerCase();
   if (mediaType === undefined || mediaType === '') throw new HttpProblem(415, 'not-supported', 'Content-Type is missing; send application/fhir+json');
   if (!accepted.has(mediaType)) throw new HttpProblem(415, 'not-supported', `Content-Type ${mediaType.slice(0, 80)} is not supported; send application/fhir+json`);
-  const charset = /charset=([^;]+)/i.exec(raw ?? '')?.[1]?.trim().replace(/"/g, '').toLowerCase();
+  const charset = /charset=([^;]+)/i
+    .exec(raw ?? '')?.[1]
+    ?.trim()
+    .replace(/"/g, '')
+    .toLowerCase();
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw new HttpProblem(415, 'not-supported', `charset ${charset.slice(0, 40)} is not supported; send UTF-8`);
 }
 

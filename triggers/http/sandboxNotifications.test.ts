@@ -26,7 +26,13 @@ describe('notifications from the FHIR sandbox (Medplum rest-hook format, real HT
       {
         sources: {
           sandbox: { kind: 'medplum', baseUrl: sandbox.baseUrl, auth: { hmacSecret: SECRET } },
-          'sandbox-poll': { kind: 'fhir', baseUrl: sandbox.baseUrl, auth: { bearerToken: 'unused' }, outboundBearerToken: FHIR_TOKEN, polling: { queries: ['MedicationRequest'], startFrom: '2000-01-01T00:00:00Z' } },
+          'sandbox-poll': {
+            kind: 'fhir',
+            baseUrl: sandbox.baseUrl,
+            auth: { bearerToken: 'unused' },
+            outboundBearerToken: FHIR_TOKEN,
+            polling: { queries: ['MedicationRequest'], startFrom: '2000-01-01T00:00:00Z' },
+          },
         },
         routingAttributes: { MedicationRequest: ['status', 'intent'] },
       },

@@ -35,12 +35,26 @@ export function registerAudit(program: Command, setExit: SetExit): void {
         }
         const db = openLocalDatabase(opts.dataDir);
         try {
-          const rows = new AuditLog(db).list({ limit, ...(opts.execution ? { resource: opts.execution } : {}), ...(opts.accessKey ? { accessKey: opts.accessKey } : {}), ...(sinceMs === undefined ? {} : { sinceMs }) });
+          const rows = new AuditLog(db).list({
+            limit,
+            ...(opts.execution ? { resource: opts.execution } : {}),
+            ...(opts.accessKey ? { accessKey: opts.accessKey } : {}),
+            ...(sinceMs === undefined ? {} : { sinceMs }),
+          });
           if (opts.json) process.stdout.write(toJson(rows));
           else
             process.stdout.write(
               formatTable(
-                rows.map((r) => ({ seq: r.seq, time: new Date(r.atMs).toISOString(), key: r.accessKey, from: r.sourceIp, action: `${r.service}:${r.action}`, kind: r.kind, outcome: r.outcome, resource: r.resource || undefined })),
+                rows.map((r) => ({
+                  seq: r.seq,
+                  time: new Date(r.atMs).toISOString(),
+                  key: r.accessKey,
+                  from: r.sourceIp,
+                  action: `${r.service}:${r.action}`,
+                  kind: r.kind,
+                  outcome: r.outcome,
+                  resource: r.resource || undefined,
+                })),
                 ['seq', 'time', 'key', 'from', 'action', 'kind', 'outcome', 'resource'],
               ),
             );

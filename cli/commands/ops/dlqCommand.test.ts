@@ -32,7 +32,11 @@ describe('clinflow dlq list|redrive (local)', () => {
   function cli(...args: string[]): ReturnType<typeof runCli> {
     return runCli([...args, '--data-dir', dir]);
   }
-  const executions = () => engine.listExecutions({ stateMachineArn: SM }).executions.map((e) => e.name).sort();
+  const executions = () =>
+    engine
+      .listExecutions({ stateMachineArn: SM })
+      .executions.map((e) => e.name)
+      .sort();
 
   beforeAll(async () => {
     Object.assign(process.env, KEYS);

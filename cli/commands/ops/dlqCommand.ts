@@ -56,7 +56,8 @@ async function redrive(ref: string | undefined, opts: RedriveOptions): Promise<n
   } finally {
     db.close();
   }
-  if (!opts.dryRun) for (const r of rows) auditLocally(opts.dataDir, { action: 'RedriveDeadLetter', resource: `dlq/${r.ref}`, outcome: r.outcome === 'redriven' ? 'ok' : 'NotFound', params: { ref: r.ref } });
+  if (!opts.dryRun)
+    for (const r of rows) auditLocally(opts.dataDir, { action: 'RedriveDeadLetter', resource: `dlq/${r.ref}`, outcome: r.outcome === 'redriven' ? 'ok' : 'NotFound', params: { ref: r.ref } });
   process.stdout.write(opts.json ? toJson(rows) : formatTable(rows, ['ref', 'from', 'target', 'error', 'outcome']));
   return 0;
 }
@@ -66,8 +67,8 @@ export function registerDlq(program: Command, setExit: SetExit): void {
   addConnectionOptions(
     cmd
       .command('list')
-      .description('dead letters of the local bus and scheduler, or of a stage\'s SQS DLQ (no payloads: they may hold PHI)')
-      .option('--limit <n>', 'at most n (a stage\'s queue is sampled: SQS returns what it has at hand)', '100'),
+      .description("dead letters of the local bus and scheduler, or of a stage's SQS DLQ (no payloads: they may hold PHI)")
+      .option('--limit <n>', "at most n (a stage's queue is sampled: SQS returns what it has at hand)", '100'),
   ).action((opts: ConnectionOptions & { limit: string }) =>
     runOps(setExit, async () => {
       const limit = parseLimit(opts.limit);

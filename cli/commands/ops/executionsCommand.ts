@@ -67,7 +67,8 @@ export async function listExecutions(conn: Connection, opts: Omit<ListOptions, k
   const limit = Number(opts.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be an integer from 1 to 1000');
   if (opts.status !== undefined && !STATUSES.includes(opts.status)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
-  if (opts.key !== undefined && !/^[^\s]{1,256}$/.test(opts.key)) throw new UsageError('--key must be a FHIR reference such as MedicationRequest/123, or a correlation key (no spaces, at most 256 characters)');
+  if (opts.key !== undefined && !/^[^\s]{1,256}$/.test(opts.key))
+    throw new UsageError('--key must be a FHIR reference such as MedicationRequest/123, or a correlation key (no spaces, at most 256 characters)');
   let since: number | undefined;
   try {
     since = opts.since === undefined ? undefined : parseSince(opts.since);
@@ -87,7 +88,9 @@ export async function listExecutions(conn: Connection, opts: Omit<ListOptions, k
     let nextToken: string | undefined;
     let taken = 0;
     do {
-      const page = await conn.sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: Math.min(limit, 1000), ...(status ? { statusFilter: status } : {}), ...(nextToken ? { nextToken } : {}) }));
+      const page = await conn.sfn.send(
+        new ListExecutionsCommand({ stateMachineArn, maxResults: Math.min(limit, 1000), ...(status ? { statusFilter: status } : {}), ...(nextToken ? { nextToken } : {}) }),
+      );
       nextToken = page.nextToken;
       for (const e of page.executions ?? []) {
         if (since !== undefined && (e.startDate?.getTime() ?? 0) < since) {
@@ -133,7 +136,15 @@ export function registerExecutions(program: Command, setExit: SetExit): void {
       else
         process.stdout.write(
           formatTable(
-            items.map((e) => ({ workflow: workflowOf(e.stateMachineArn), name: e.name, status: e.status, started: e.startDate?.toISOString(), stopped: e.stopDate?.toISOString(), redrives: e.redriveCount, arn: e.executionArn })),
+            items.map((e) => ({
+              workflow: workflowOf(e.stateMachineArn),
+              name: e.name,
+              status: e.status,
+              started: e.startDate?.toISOString(),
+              stopped: e.stopDate?.toISOString(),
+              redrives: e.redriveCount,
+              arn: e.executionArn,
+            })),
             ['workflow', 'name', 'status', 'started', 'stopped', 'redrives', 'arn'],
           ),
         );
@@ -160,7 +171,15 @@ export function registerExecutions(program: Command, setExit: SetExit): void {
       const events: Record<string, unknown>[] = [];
       let nextToken: string | undefined;
       do {
-        const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: Math.min(1000, limit - events.length), reverseOrder: opts.reverse === true, includeExecutionData: opts.data, ...(nextToken ? { nextToken } : {}) }));
+        const page = await sfn.send(
+          new GetExecutionHistoryCommand({
+            executionArn: arn,
+            maxResults: Math.min(1000, limit - events.length),
+            reverseOrder: opts.reverse === true,
+            includeExecutionData: opts.data,
+            ...(nextToken ? { nextToken } : {}),
+          }),
+        );
         events.push(...((page.events ?? []) as unknown as Record<string, unknown>[]));
         nextToken = page.nextToken;
       } while (nextToken && events.length < limit);
@@ -171,17 +190,26 @@ export function registerExecutions(program: Command, setExit: SetExit): void {
       const detail = (e: Record<string, unknown>): string => {
         const d = Object.entries(e).find(([k]) => k.endsWith('EventDetails'))?.[1] as Record<string, unknown> | undefined;
         if (!d) return '';
-        return [d.name, d.error, d.resource].filter((x) => x !== undefined).map(show).join(' ');
+        return [d.name, d.error, d.resource]
+          .filter((x) => x !== undefined)
+          .map(show)
+          .join(' ');
       };
-      process.stdout.write(formatTable(events.map((e) => ({ id: e.id as number, time: show(e.timestamp), type: e.type as string, detail: detail(e) })), ['id', 'time', 'type', 'detail']));
+      process.stdout.write(
+        formatTable(
+          events.map((e) => ({ id: e.id as number, time: show(e.timestamp), type: e.type as string, detail: detail(e) })),
+          ['id', 'time', 'type', 'detail'],
+        ),
+      );
     }),
   );
-  addConnectionOptions(cmd.command('stop <executionArn>').description('stop a running execution').option('--error <name>', 'error name recorded').option('--cause <text>', 'cause recorded (no PHI)')).action(
-    (arn: string, opts: ConnectionOptions & { error?: string; cause?: string }) =>
-      runOps(setExit, async () => {
-        const out = await connect(opts).sfn.send(new StopExecutionCommand({ executionArn: arn, ...(opts.error ? { error: opts.error } : {}), ...(opts.cause ? { cause: opts.cause } : {}) }));
-        process.stdout.write(opts.json ? toJson({ executionArn: arn, stopDate: out.stopDate }) : `stopped ${arn} at ${show(out.stopDate)}\n`);
-      }),
+  addConnectionOptions(
+    cmd.command('stop <executionArn>').description('stop a running execution').option('--error <name>', 'error name recorded').option('--cause <text>', 'cause recorded (no PHI)'),
+  ).action((arn: string, opts: ConnectionOptions & { error?: string; cause?: string }) =>
+    runOps(setExit, async () => {
+      const out = await connect(opts).sfn.send(new StopExecutionCommand({ executionArn: arn, ...(opts.error ? { error: opts.error } : {}), ...(opts.cause ? { cause: opts.cause } : {}) }));
+      process.stdout.write(opts.json ? toJson({ executionArn: arn, stopDate: out.stopDate }) : `stopped ${arn} at ${show(out.stopDate)}\n`);
+    }),
   );
   addConnectionOptions(
     cmd

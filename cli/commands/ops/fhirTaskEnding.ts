@@ -59,12 +59,7 @@ export const outputValues = (entries: readonly TaskOutput[]): Record<string, unk
  * If-Match on the version read, so a concurrent change is not overwritten), recording the output
  * (completed) or the reason (the others). Returns the status it came from.
  */
-export async function endFhirTask(
-  fhir: FhirPort,
-  reference: string,
-  to: TaskEnding,
-  detail: { output?: TaskOutput[]; reason?: string; now: number },
-): Promise<{ from: string; task: FhirResource }> {
+export async function endFhirTask(fhir: FhirPort, reference: string, to: TaskEnding, detail: { output?: TaskOutput[]; reason?: string; now: number }): Promise<{ from: string; task: FhirResource }> {
   const task = await fhir.read(reference);
   const from = typeof task.status === 'string' ? task.status : '';
   // Already there (a repeated command after the resume failed): only the result is sent again.

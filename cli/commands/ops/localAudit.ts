@@ -11,7 +11,17 @@ export function auditLocally(dataDir: string, entry: { action: string; resource:
   const key = loadLocalCredentials(dataDir, env, false)?.operator.accessKeyId ?? 'local-cli';
   const db = openLocalDatabase(dataDir);
   try {
-    new AuditLog(db).append({ atMs: Date.now(), accessKey: key, sourceIp: 'local-cli', service: 'clinflow', action: entry.action, resource: entry.resource, kind: 'change', outcome: entry.outcome, requestHash: hashRequest(JSON.stringify(entry.params)) });
+    new AuditLog(db).append({
+      atMs: Date.now(),
+      accessKey: key,
+      sourceIp: 'local-cli',
+      service: 'clinflow',
+      action: entry.action,
+      resource: entry.resource,
+      kind: 'change',
+      outcome: entry.outcome,
+      requestHash: hashRequest(JSON.stringify(entry.params)),
+    });
   } finally {
     db.close();
   }

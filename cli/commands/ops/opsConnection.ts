@@ -61,7 +61,8 @@ export function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = proces
   let credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
   if (!aws) {
     const local = loadLocalCredentials(dataDir, env, false);
-    if (!local) throw new UsageError(`no local API keys: set CLINFLOW_ACCESS_KEY_ID/CLINFLOW_SECRET_ACCESS_KEY or run \`clinflow dev --data-dir ${opts.dataDir}\` once (it writes ${opts.dataDir}/credentials)`);
+    if (!local)
+      throw new UsageError(`no local API keys: set CLINFLOW_ACCESS_KEY_ID/CLINFLOW_SECRET_ACCESS_KEY or run \`clinflow dev --data-dir ${opts.dataDir}\` once (it writes ${opts.dataDir}/credentials)`);
     credentials = { accessKeyId: local.operator.accessKeyId, secretAccessKey: local.operator.secretAccessKey };
   }
   const config = { region, maxAttempts: 2, ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}) };

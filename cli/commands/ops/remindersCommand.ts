@@ -53,7 +53,16 @@ export async function listReminders(conn: Connection, orders: ReadonlySet<string
       if (!fire.order || !orders.has(fire.order) || !fire.at) continue;
       const zone = fire.timeZone ?? 'UTC';
       const local = DateTime.fromISO(fire.at, { zone: 'utc' }).setZone(zone);
-      out.push({ order: fire.order, slot: fire.slot ?? '', localTime: local.isValid ? local.toFormat('yyyy-MM-dd HH:mm ZZZZ') : fire.at, timeZone: zone, at: fire.at, schedule: s.Name ?? '', state: s.State ?? '', ...(fire.policyVersion ? { policyVersion: fire.policyVersion } : {}) });
+      out.push({
+        order: fire.order,
+        slot: fire.slot ?? '',
+        localTime: local.isValid ? local.toFormat('yyyy-MM-dd HH:mm ZZZZ') : fire.at,
+        timeZone: zone,
+        at: fire.at,
+        schedule: s.Name ?? '',
+        state: s.State ?? '',
+        ...(fire.policyVersion ? { policyVersion: fire.policyVersion } : {}),
+      });
     }
     NextToken = page.NextToken;
   } while (NextToken);

@@ -38,16 +38,30 @@ export function classify(m: Message): StageDeadLetter {
   const schedule = attr(m, 'SCHEDULE_ARN');
   if (schedule !== undefined) {
     const execution = attr(m, 'EXECUTION_ID');
-    return { ...base, source: 'scheduler', target, from: schedule.split(':').pop() ?? schedule, ...(isStateMachine(target) ? { redrive: { kind: 'start', stateMachineArn: target, input: body, ...(execution ? { name: execution } : {}) } } : {}) };
+    return {
+      ...base,
+      source: 'scheduler',
+      target,
+      from: schedule.split(':').pop() ?? schedule,
+      ...(isStateMachine(target) ? { redrive: { kind: 'start', stateMachineArn: target, input: body, ...(execution ? { name: execution } : {}) } } : {}),
+    };
   }
   const rule = attr(m, 'RULE_ARN');
-  if (rule !== undefined) return { ...base, source: 'bus', target, from: rule.split(':').pop() ?? rule, ...(isStateMachine(target) ? { redrive: { kind: 'start', stateMachineArn: target, input: body } } : {}) };
+  if (rule !== undefined)
+    return { ...base, source: 'bus', target, from: rule.split(':').pop() ?? rule, ...(isStateMachine(target) ? { redrive: { kind: 'start', stateMachineArn: target, input: body } } : {}) };
   try {
     const record = JSON.parse(body) as { requestContext?: { functionArn?: string; condition?: string }; requestPayload?: unknown };
     const fn = record.requestContext?.functionArn;
     if (fn && record.requestPayload !== undefined) {
       // A qualified ARN (`…:function:name:$LATEST`) invokes that version, as the failed call did.
-      return { ...base, source: 'lambda', target: fn, error: record.requestContext?.condition ?? base.error, from: fn.split(':')[6] ?? fn, redrive: { kind: 'invoke', functionArn: fn, payload: JSON.stringify(record.requestPayload) } };
+      return {
+        ...base,
+        source: 'lambda',
+        target: fn,
+        error: record.requestContext?.condition ?? base.error,
+        from: fn.split(':')[6] ?? fn,
+        redrive: { kind: 'invoke', functionArn: fn, payload: JSON.stringify(record.requestPayload) },
+      };
     }
   } catch {
     // not an invocation record

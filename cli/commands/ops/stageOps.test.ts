@@ -33,12 +33,40 @@ const SLOT = JSON.stringify({ order: 'MedicationRequest/m1', slot: 'd0-0800', at
 const TASK_EVENT = { 'detail-type': 'FHIR Resource Changed', detail: { resourceType: 'Task', reference: 'Task/t1' } };
 
 const messages: Message[] = [
-  { MessageId: 'm-bus', ReceiptHandle: 'rh-bus', Body: EVENT, MessageAttributes: { RULE_ARN: s(`arn:aws:events:eu-west-1:${ACCOUNT}:rule/clinflow-prod/medication-reminders`), TARGET_ARN: s(MACHINE), ERROR_CODE: s('ThrottlingException'), ERROR_MESSAGE: s('Rate exceeded') } },
-  { MessageId: 'm-sched', ReceiptHandle: 'rh-sched', Body: SLOT, MessageAttributes: { ERROR_CODE: s('AWS.Scheduler.InternalServerError'), ERROR_MESSAGE: s('x'), EXECUTION_ID: s('0f1e2d3c-exec'), SCHEDULE_ARN: s(`arn:aws:scheduler:eu-west-1:${ACCOUNT}:schedule/clinflow-prod/rem-abc`), TARGET_ARN: s(DELIVERY) } },
+  {
+    MessageId: 'm-bus',
+    ReceiptHandle: 'rh-bus',
+    Body: EVENT,
+    MessageAttributes: {
+      RULE_ARN: s(`arn:aws:events:eu-west-1:${ACCOUNT}:rule/clinflow-prod/medication-reminders`),
+      TARGET_ARN: s(MACHINE),
+      ERROR_CODE: s('ThrottlingException'),
+      ERROR_MESSAGE: s('Rate exceeded'),
+    },
+  },
+  {
+    MessageId: 'm-sched',
+    ReceiptHandle: 'rh-sched',
+    Body: SLOT,
+    MessageAttributes: {
+      ERROR_CODE: s('AWS.Scheduler.InternalServerError'),
+      ERROR_MESSAGE: s('x'),
+      EXECUTION_ID: s('0f1e2d3c-exec'),
+      SCHEDULE_ARN: s(`arn:aws:scheduler:eu-west-1:${ACCOUNT}:schedule/clinflow-prod/rem-abc`),
+      TARGET_ARN: s(DELIVERY),
+    },
+  },
   {
     MessageId: 'm-lambda',
     ReceiptHandle: 'rh-lambda',
-    Body: JSON.stringify({ version: '1.0', timestamp: '2030-01-01T10:00:00.000Z', requestContext: { requestId: 'r1', functionArn: `${RESUME}:$LATEST`, condition: 'RetriesExhausted', approximateInvokeCount: 3 }, requestPayload: TASK_EVENT, responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' }, responsePayload: { errorMessage: 'FHIR.Unavailable' } }),
+    Body: JSON.stringify({
+      version: '1.0',
+      timestamp: '2030-01-01T10:00:00.000Z',
+      requestContext: { requestId: 'r1', functionArn: `${RESUME}:$LATEST`, condition: 'RetriesExhausted', approximateInvokeCount: 3 },
+      requestPayload: TASK_EVENT,
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      responsePayload: { errorMessage: 'FHIR.Unavailable' },
+    }),
   },
   { MessageId: 'm-odd', ReceiptHandle: 'rh-odd', Body: 'hello' },
 ];
@@ -125,19 +153,34 @@ describe('ops commands against a stage (AWS mocked)', () => {
     expect(r.code).toBe(1);
     expect(jsonOut<{ id: string; outcome: string; error?: string }[]>(r.out)).toEqual([{ id: 'm-bus', source: 'bus', target: MACHINE, outcome: 'failed', error: 'ThrottlingException' }]);
     expect(sqs.commandCalls(DeleteMessageCommand)).toHaveLength(0);
-    expect(sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input.ReceiptHandle).sort()).toEqual(['rh-bus', 'rh-lambda', 'rh-odd', 'rh-sched']);
+    expect(
+      sqs
+        .commandCalls(ChangeMessageVisibilityCommand)
+        .map((c) => c.args[0].input.ReceiptHandle)
+        .sort(),
+    ).toEqual(['rh-bus', 'rh-lambda', 'rh-odd', 'rh-sched']);
   });
 
   it('executions list --key on a stage: keyed runs by their ck- name, others by their input (read only for those)', async () => {
     const keyed = `${keyNamePrefix('MedicationRequest/m1')}0123456789abcdef`;
-    const exec = (name: string) => ({ executionArn: `${MACHINE.replace(':stateMachine:', ':execution:')}:${name}`, stateMachineArn: MACHINE, name, status: 'SUCCEEDED' as const, startDate: new Date('2030-01-01T10:00:00Z') });
+    const exec = (name: string) => ({
+      executionArn: `${MACHINE.replace(':stateMachine:', ':execution:')}:${name}`,
+      stateMachineArn: MACHINE,
+      name,
+      status: 'SUCCEEDED' as const,
+      startDate: new Date('2030-01-01T10:00:00Z'),
+    });
     sfn.on(ListStateMachinesCommand).resolves({ stateMachines: [{ stateMachineArn: MACHINE, name: 'clinflow-prod-medication-reminders', type: 'STANDARD', creationDate: new Date() }] });
     sfn.on(ListExecutionsCommand).resolves({ executions: [exec(keyed), exec('by-input'), exec('unrelated')] });
     sfn.on(DescribeExecutionCommand, { executionArn: exec('by-input').executionArn }).resolves({ ...exec('by-input'), input: EVENT });
     sfn.on(DescribeExecutionCommand, { executionArn: exec('unrelated').executionArn }).resolves({ ...exec('unrelated'), input: '{"detail":{"reference":"MedicationRequest/m2"}}' });
     const r = await cli('executions', 'list', '--key', 'MedicationRequest/m1', '--json');
     expect(r.code).toBe(0);
-    expect(jsonOut<{ name: string }[]>(r.out).map((e) => e.name).sort()).toEqual([keyed, 'by-input'].sort());
+    expect(
+      jsonOut<{ name: string }[]>(r.out)
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual([keyed, 'by-input'].sort());
     expect(sfn.commandCalls(DescribeExecutionCommand).map((c) => c.args[0].input.executionArn?.split(':')[7])).toEqual(['by-input', 'unrelated']);
   });
 });

@@ -50,7 +50,8 @@ export async function listWaitingTasks(conn: Connection, workflow: string | unde
     try {
       const db = openLocalDatabase(conn.dataDir);
       try {
-        for (const r of db.prepare('SELECT task, execution_arn FROM human_task_callbacks WHERE used_at IS NULL').all() as { task: string; execution_arn: string }[]) fhirTasks.set(r.execution_arn, r.task);
+        for (const r of db.prepare('SELECT task, execution_arn FROM human_task_callbacks WHERE used_at IS NULL').all() as { task: string; execution_arn: string }[])
+          fhirTasks.set(r.execution_arn, r.task);
       } finally {
         db.close();
       }
@@ -101,13 +102,14 @@ async function endTask(opts: EndOptions, target: string, ending: TaskEnding, det
   const db = openLocalDatabase(conn.dataDir);
   const key = process.env.CLINFLOW_ENCRYPTION_KEY;
   const store = createCallbackStore(db, key ? { encryptionKey: Buffer.from(key, /^[0-9a-f]{64}$/i.test(key) ? 'hex' : 'base64') } : {});
-  const audit = (outcome: string) => auditLocally(conn.dataDir, { action: ending === 'completed' ? 'CompleteHumanTask' : 'FailHumanTask', resource: target, outcome, params: { target, ending, ...detail } });
+  const audit = (outcome: string) =>
+    auditLocally(conn.dataDir, { action: ending === 'completed' ? 'CompleteHumanTask' : 'FailHumanTask', resource: target, outcome, params: { target, ending, ...detail } });
   try {
     const entry = store.claim(target, Date.now());
     if (!entry) throw new UsageError(`no execution is waiting on ${target}`);
     try {
       const fhirUrl = opts.fhirUrl ?? process.env.CLINFLOW_FHIR_URL ?? (/^https?:\/\//.test(entry.server) ? entry.server : undefined);
-      if (!fhirUrl) throw new UsageError('the Task\'s FHIR server is not known: pass --fhir-url (or set CLINFLOW_FHIR_URL)');
+      if (!fhirUrl) throw new UsageError("the Task's FHIR server is not known: pass --fhir-url (or set CLINFLOW_FHIR_URL)");
       const fhir = createFhirPortRouter([{ name: 'default', baseUrl: fhirUrl }], { now: Date.now });
       await endFhirTask(fhir, target, ending, { ...(output ? { output } : {}), ...(detail.reason ? { reason: detail.reason } : {}), now: Date.now() });
       if (ending === 'completed') {
@@ -133,12 +135,17 @@ async function endTask(opts: EndOptions, target: string, ending: TaskEnding, det
 export function registerTasks(program: Command, setExit: SetExit): void {
   const cmd = program.command('tasks').description('Human tasks executions wait on: list them, complete or fail them by hand.');
   registerTasksDescribe(cmd, setExit);
-  addConnectionOptions(cmd.command('list').description('waiting human tasks with their FHIR Task and deadline').option('--workflow <name>', 'only this workflow').option('--limit <n>', 'running executions to look at', '200')).action(
-    (opts: ConnectionOptions & { workflow?: string; limit: string }) =>
-      runOps(setExit, async () => {
-        const rows = await listWaitingTasks(connect(opts), opts.workflow, opts.limit);
-        process.stdout.write(opts.json ? toJson(rows) : formatTable(rows as unknown as Record<string, string>[], ['workflow', 'state', 'fhirTask', 'since', 'deadline', 'executionArn']));
-      }),
+  addConnectionOptions(
+    cmd
+      .command('list')
+      .description('waiting human tasks with their FHIR Task and deadline')
+      .option('--workflow <name>', 'only this workflow')
+      .option('--limit <n>', 'running executions to look at', '200'),
+  ).action((opts: ConnectionOptions & { workflow?: string; limit: string }) =>
+    runOps(setExit, async () => {
+      const rows = await listWaitingTasks(connect(opts), opts.workflow, opts.limit);
+      process.stdout.write(opts.json ? toJson(rows) : formatTable(rows as unknown as Record<string, string>[], ['workflow', 'state', 'fhirTask', 'since', 'deadline', 'executionArn']));
+    }),
   );
   addConnectionOptions(
     cmd
@@ -164,7 +171,7 @@ export function registerTasks(program: Command, setExit: SetExit): void {
       .command('fail <taskOrToken>')
       .description('end a FHIR Task as failed, rejected or cancelled on its FHIR server and fail the waiting step (HumanTask.*), or send failure for a task token')
       .option('--status <status>', 'failed | rejected | cancelled (Task/<id> only)', 'failed')
-      .option('--error <name>', 'error name for a task token (a Task reference fails with its status\'s HumanTask.* name)', 'HumanTask.Rejected')
+      .option('--error <name>', "error name for a task token (a Task reference fails with its status's HumanTask.* name)", 'HumanTask.Rejected')
       .option('--reason <text>', 'Task.statusReason (no PHI)')
       .option('--cause <text>', 'cause for a task token (no PHI)')
       .option('--fhir-url <url>', "the Task's FHIR server (default: the one it was created on, or CLINFLOW_FHIR_URL)"),

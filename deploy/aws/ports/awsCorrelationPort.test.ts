@@ -15,7 +15,15 @@
  *   stops a running execution (status ABORTED) with an optional error and cause; an unknown ARN is
  *   ExecutionDoesNotExist.
  */
-import { ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand, type ListExecutionsCommandInput, type StartExecutionCommandInput, type StopExecutionCommandInput } from '@aws-sdk/client-sfn';
+import {
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+  type ListExecutionsCommandInput,
+  type StartExecutionCommandInput,
+  type StopExecutionCommandInput,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { captureLog } from '../../../sandbox/captureLog';
 import { testTaskContext } from '../../../sandbox/testTaskContext';
@@ -54,7 +62,14 @@ function stepFunctionsBehindMock() {
       if (existing.status === 'RUNNING' && existing.input === (i.input ?? '{}')) return { executionArn: existing.executionArn, startDate: existing.startDate };
       throw err('ExecutionAlreadyExists');
     }
-    const e: FakeExecution = { executionArn: `${machine.replace(':stateMachine:', ':execution:')}:${i.name}`, stateMachineArn: machine, name: i.name, status: 'RUNNING', startDate: new Date((tick += 1000)), input: i.input ?? '{}' };
+    const e: FakeExecution = {
+      executionArn: `${machine.replace(':stateMachine:', ':execution:')}:${i.name}`,
+      stateMachineArn: machine,
+      name: i.name,
+      status: 'RUNNING',
+      startDate: new Date((tick += 1000)),
+      input: i.input ?? '{}',
+    };
     executions.push(e);
     return { executionArn: e.executionArn, startDate: e.startDate };
   });
@@ -75,7 +90,14 @@ function stepFunctionsBehindMock() {
   });
   /** An execution as an EventBridge rule target starts it: a name Step Functions makes up. */
   const ruleStarted = (n: number, detail: object): FakeExecution => {
-    const e: FakeExecution = { executionArn: `${MACHINE.replace(':stateMachine:', ':execution:')}:0f1e2d3c-${String(n).padStart(4, '0')}-4a5b-8c9d-aabbccddeeff`, stateMachineArn: MACHINE, name: `0f1e2d3c-${String(n).padStart(4, '0')}-4a5b-8c9d-aabbccddeeff`, status: 'RUNNING', startDate: new Date((tick += 1000)), input: JSON.stringify({ detail }) };
+    const e: FakeExecution = {
+      executionArn: `${MACHINE.replace(':stateMachine:', ':execution:')}:0f1e2d3c-${String(n).padStart(4, '0')}-4a5b-8c9d-aabbccddeeff`,
+      stateMachineArn: MACHINE,
+      name: `0f1e2d3c-${String(n).padStart(4, '0')}-4a5b-8c9d-aabbccddeeff`,
+      status: 'RUNNING',
+      startDate: new Date((tick += 1000)),
+      input: JSON.stringify({ detail }),
+    };
     executions.push(e);
     return e;
   };
@@ -123,7 +145,9 @@ describe('correlation on AWS Step Functions (aws-sdk-client-mock)', () => {
     for (let n = 10; n < 15; n++) aws.ruleStarted(n, { n });
     const out = await run(k2, 'replace');
     expect(out).toEqual({ proceed: true, action: 'run', key, stopped: [k1.executionArn] });
-    expect(aws.mock.commandCalls(StopExecutionCommand).map((c) => c.args[0].input)).toEqual([{ executionArn: k1.executionArn, error: 'Correlation.Replaced', cause: expect.stringContaining('replaced by a newer event') as unknown }]);
+    expect(aws.mock.commandCalls(StopExecutionCommand).map((c) => c.args[0].input)).toEqual([
+      { executionArn: k1.executionArn, error: 'Correlation.Replaced', cause: expect.stringContaining('replaced by a newer event') as unknown },
+    ]);
     expect([k1.status, k2.status]).toEqual(['ABORTED', 'RUNNING']);
     expect(aws.executions.filter((e) => !e.name.startsWith('ck-')).every((e) => e.status === 'RUNNING')).toBe(true);
     // Paged: the fake returns 2 per page, so the claim followed nextToken.
@@ -155,7 +179,9 @@ describe('correlation on AWS Step Functions (aws-sdk-client-mock)', () => {
   });
 
   it('refuses a key that did not render: Correlation.InvalidKey, and starts nothing', async () => {
-    await expect(claim({ key: 'Appointment/undefined', onNewEvent: 'replace', execution: aws.ruleStarted(1, {}).executionArn, stateMachine: ALIAS, input: {} }, ctx)).rejects.toMatchObject({ error: 'Correlation.InvalidKey' });
+    await expect(claim({ key: 'Appointment/undefined', onNewEvent: 'replace', execution: aws.ruleStarted(1, {}).executionArn, stateMachine: ALIAS, input: {} }, ctx)).rejects.toMatchObject({
+      error: 'Correlation.InvalidKey',
+    });
     expect(aws.mock.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 });
@@ -169,7 +195,9 @@ describe('deploy: the correlation.claim function may list, start and stop only i
     const { join } = await import('node:path');
     const root = join(__dirname, '..', '..', '..');
     const artifact = (file: string) => compile(readFileSync(join(root, 'workflows', file), 'utf8'), file).artifact!;
-    const resources = desiredResources([artifact('appointment-reminders.yaml'), artifact('discharge-follow-up.yaml')], StageConfig.parse({ stage: 'demo', region: 'eu-central-1' }), { now: new Date('2026-12-02T00:00:00Z') }).resources;
+    const resources = desiredResources([artifact('appointment-reminders.yaml'), artifact('discharge-follow-up.yaml')], StageConfig.parse({ stage: 'demo', region: 'eu-central-1' }), {
+      now: new Date('2026-12-02T00:00:00Z'),
+    }).resources;
     const role = resources.find((r) => r.kind === 'role' && r.name.includes('correlation')) as unknown as { policy: { Statement: { Action: string[]; Resource: string[] }[] } };
     const grants = Object.fromEntries(role.policy.Statement.filter((s) => s.Action.some((a) => a.startsWith('states:'))).map((s) => [s.Action.join(','), s.Resource]));
     expect(grants).toEqual({

@@ -38,14 +38,21 @@ function schedulerBehindMock() {
     return {};
   });
   mock.on(ListSchedulesCommand).callsFake((i: { GroupName?: string; NamePrefix?: string }) => ({
-    Schedules: [...store.values()].filter((s) => (s.GroupName ?? 'default') === (i.GroupName ?? 'default') && (s.Name ?? '').startsWith(i.NamePrefix ?? '')).map((s) => ({ Name: s.Name, GroupName: s.GroupName })),
+    Schedules: [...store.values()]
+      .filter((s) => (s.GroupName ?? 'default') === (i.GroupName ?? 'default') && (s.Name ?? '').startsWith(i.NamePrefix ?? ''))
+      .map((s) => ({ Name: s.Name, GroupName: s.GroupName })),
   }));
   return { client, mock };
 }
 
 describeSchedulerPortContract('AWS adapter (EventBridge Scheduler)', async () => {
   const { client, mock } = schedulerBehindMock();
-  return { port: awsSchedulerPort(client), targetArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:clinflow-demo-reminder-delivery:live', roleArn: 'arn:aws:iam::123456789012:role/clinflow/demo/clinflow-demo-scheduler', close: () => mock.restore() };
+  return {
+    port: awsSchedulerPort(client),
+    targetArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:clinflow-demo-reminder-delivery:live',
+    roleArn: 'arn:aws:iam::123456789012:role/clinflow/demo/clinflow-demo-scheduler',
+    close: () => mock.restore(),
+  };
 });
 
 describe('AWS port adapters send exactly the port input', () => {

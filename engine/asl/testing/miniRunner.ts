@@ -16,9 +16,7 @@ const SUPPORTED = new Set(['Pass', 'Choice', 'Succeed', 'Fail']);
 export function supportsCase(c: AslCase): boolean {
   const d = c.definition;
   if (d.QueryLanguage === 'JSONata') return false;
-  return Object.values(d.States as Record<string, Record<string, unknown>>).every(
-    (s) => SUPPORTED.has(String(s.Type)) && s.QueryLanguage !== 'JSONata' && s.Assign === undefined,
-  );
+  return Object.values(d.States as Record<string, Record<string, unknown>>).every((s) => SUPPORTED.has(String(s.Type)) && s.QueryLanguage !== 'JSONata' && s.Assign === undefined);
 }
 
 export function runMini(c: AslCase, env: AslEnv): MiniResult {
@@ -79,8 +77,7 @@ export function runMini(c: AslCase, env: AslEnv): MiniResult {
         case 'Succeed':
           return { status: 'SUCCEEDED', output: path(st.OutputPath, effective) };
         case 'Fail': {
-          const dyn = (field: string, v: unknown): string | undefined =>
-            v === undefined ? undefined : String(evaluateDollarValue(field, v, scope(input), env));
+          const dyn = (field: string, v: unknown): string | undefined => (v === undefined ? undefined : String(evaluateDollarValue(field, v, scope(input), env)));
           const error = st.Error !== undefined ? String(st.Error) : dyn('ErrorPath', st.ErrorPath);
           const cause = st.Cause !== undefined ? String(st.Cause) : dyn('CausePath', st.CausePath);
           return { status: 'FAILED', ...(error === undefined ? {} : { error }), ...(cause === undefined ? {} : { cause }) };

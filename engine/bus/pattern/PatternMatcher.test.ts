@@ -91,8 +91,22 @@ describe('PatternMatcher', () => {
 
   it('is array-consistent for objects inside arrays', () => {
     const p = { d: { name: ['alice'], role: ['admin'] } };
-    expect(matchesPattern(p, { d: [{ name: 'alice', role: 'user' }, { name: 'bob', role: 'admin' }] })).toBe(false);
-    expect(matchesPattern(p, { d: [{ name: 'bob', role: 'user' }, { name: 'alice', role: 'admin' }] })).toBe(true);
+    expect(
+      matchesPattern(p, {
+        d: [
+          { name: 'alice', role: 'user' },
+          { name: 'bob', role: 'admin' },
+        ],
+      }),
+    ).toBe(false);
+    expect(
+      matchesPattern(p, {
+        d: [
+          { name: 'bob', role: 'user' },
+          { name: 'alice', role: 'admin' },
+        ],
+      }),
+    ).toBe(true);
     expect(matchesPattern({ tags: ['b'] }, { tags: ['a', 'b'] })).toBe(true);
   });
 

@@ -28,8 +28,7 @@ export function smartBackendAuth(config: FhirAuthSmartBackend, deps: SmartBacken
   let cached: CachedToken | undefined;
   let inFlight: Promise<CachedToken> | undefined;
 
-  const signingKey = () =>
-    (key ??= typeof config.privateKey === 'string' ? importPKCS8(config.privateKey, config.alg) : importJWK(config.privateKey as JWK, config.alg));
+  const signingKey = () => (key ??= typeof config.privateKey === 'string' ? importPKCS8(config.privateKey, config.alg) : importJWK(config.privateKey as JWK, config.alg));
 
   const endpoint = () => {
     if (!tokenUrl) {

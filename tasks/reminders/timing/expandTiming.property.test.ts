@@ -27,10 +27,13 @@ describe('expandTiming properties (seeded random Timings across DST zones)', () 
       const kind = Math.floor(rnd() * 4);
       const times = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => `${String(Math.floor(rnd() * 24)).padStart(2, '0')}:${pick(['00', '15', '30', '45'])}:00`);
       const timing: FhirTiming =
-        kind === 0 ? { repeat: { frequency: times.length, period: 1 + Math.floor(rnd() * 3), periodUnit: 'd', timeOfDay: times } }
-        : kind === 1 ? { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: [pick(WHEN)], ...(rnd() < 0.5 ? { dayOfWeek: [pick(DAYS), pick(DAYS)] } : {}) } }
-        : kind === 2 ? { repeat: { frequency: 1, period: 1 + Math.floor(rnd() * 12), periodUnit: 'h' } }
-        : { repeat: { frequency: 1, period: 1, periodUnit: 'wk', timeOfDay: times, dayOfWeek: [pick(DAYS)] } };
+        kind === 0
+          ? { repeat: { frequency: times.length, period: 1 + Math.floor(rnd() * 3), periodUnit: 'd', timeOfDay: times } }
+          : kind === 1
+            ? { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: [pick(WHEN)], ...(rnd() < 0.5 ? { dayOfWeek: [pick(DAYS), pick(DAYS)] } : {}) } }
+            : kind === 2
+              ? { repeat: { frequency: 1, period: 1 + Math.floor(rnd() * 12), periodUnit: 'h' } }
+              : { repeat: { frequency: 1, period: 1, periodUnit: 'wk', timeOfDay: times, dayOfWeek: [pick(DAYS)] } };
       const horizonEnd = start + 10 * 86_400_000;
       const got = expandTiming(timing, { start, timezone: zone, horizonEnd }).map((s) => Date.parse(s));
       const ctx = JSON.stringify({ i, zone, start: new Date(start).toISOString(), timing });

@@ -24,7 +24,13 @@ describe('expandTiming: codes (P6)', () => {
   });
   it('Q4H and Q6H: fixed institution slots', () => {
     expect(expand(code('Q4H'), '2025-01-01T00:00:00Z', 'UTC', 7)).toEqual([
-      '2025-01-01T02:00:00Z', '2025-01-01T06:00:00Z', '2025-01-01T10:00:00Z', '2025-01-01T14:00:00Z', '2025-01-01T18:00:00Z', '2025-01-01T22:00:00Z', '2025-01-02T02:00:00Z',
+      '2025-01-01T02:00:00Z',
+      '2025-01-01T06:00:00Z',
+      '2025-01-01T10:00:00Z',
+      '2025-01-01T14:00:00Z',
+      '2025-01-01T18:00:00Z',
+      '2025-01-01T22:00:00Z',
+      '2025-01-02T02:00:00Z',
     ]);
     expect(expand(code('Q6H'), '2025-01-01T01:00:00Z', 'UTC', 2)).toEqual(['2025-01-01T06:00:00Z', '2025-01-01T12:00:00Z']);
   });
@@ -36,7 +42,10 @@ describe('expandTiming: codes (P6)', () => {
   });
   it('repeat wins over code; bounds on a code-only repeat still apply', () => {
     expect(expand({ ...code('BID'), repeat: { frequency: 1, period: 1, periodUnit: 'd' } }, '2025-01-01T00:00:00Z', 'UTC', 2)).toEqual(['2025-01-01T09:00:00Z', '2025-01-02T09:00:00Z']);
-    expect(expandTiming({ ...code('BID'), repeat: { boundsDuration: { value: 1, code: 'd' } } }, { start: '2025-01-01T00:00:00Z', timezone: 'UTC' })).toEqual(['2025-01-01T09:00:00Z', '2025-01-01T21:00:00Z']);
+    expect(expandTiming({ ...code('BID'), repeat: { boundsDuration: { value: 1, code: 'd' } } }, { start: '2025-01-01T00:00:00Z', timezone: 'UTC' })).toEqual([
+      '2025-01-01T09:00:00Z',
+      '2025-01-01T21:00:00Z',
+    ]);
   });
 });
 
@@ -59,17 +68,23 @@ describe('expandTiming: daylight saving (P5)', () => {
 describe('expandTiming: slots, ranges and filters (P3, P4, P7)', () => {
   it('PC uses the default 30 min after each meal; AC with offset before', () => {
     expect(expand({ repeat: { frequency: 3, period: 1, periodUnit: 'd', when: ['PC'] } }, '2025-01-01T00:00:00Z', 'UTC', 3)).toEqual([
-      '2025-01-01T08:00:00Z', '2025-01-01T12:30:00Z', '2025-01-01T18:30:00Z',
+      '2025-01-01T08:00:00Z',
+      '2025-01-01T12:30:00Z',
+      '2025-01-01T18:30:00Z',
     ]);
     expect(expand({ repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['ACV'], offset: 15 } }, '2025-01-01T00:00:00Z', 'UTC', 1)).toEqual(['2025-01-01T17:45:00Z']);
     expect(expand({ repeat: { when: ['WAKE'], offset: 10 } }, '2025-01-01T00:00:00Z', 'UTC', 1)).toEqual(['2025-01-01T07:10:00Z']);
   });
   it('periodMax gives the least frequent reading; dayOfWeek filters a daily series', () => {
     expect(expand({ repeat: { frequency: 1, period: 4, periodMax: 6, periodUnit: 'h' } }, '2025-01-01T00:00:00Z', 'UTC', 3)).toEqual([
-      '2025-01-01T00:00:00Z', '2025-01-01T06:00:00Z', '2025-01-01T12:00:00Z',
+      '2025-01-01T00:00:00Z',
+      '2025-01-01T06:00:00Z',
+      '2025-01-01T12:00:00Z',
     ]);
     expect(expand({ repeat: { frequency: 1, period: 1, periodUnit: 'd', dayOfWeek: ['sat', 'sun'] } }, '2025-01-01T00:00:00Z', 'UTC', 3)).toEqual([
-      '2025-01-04T09:00:00Z', '2025-01-05T09:00:00Z', '2025-01-11T09:00:00Z',
+      '2025-01-04T09:00:00Z',
+      '2025-01-05T09:00:00Z',
+      '2025-01-11T09:00:00Z',
     ]);
   });
   it('count is counted from effectiveStart even when a horizon cuts the list later; horizonEnd is inclusive', () => {

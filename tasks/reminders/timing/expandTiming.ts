@@ -23,10 +23,7 @@ export interface ExpandTimingOptions {
   asNeeded?: boolean | undefined;
 }
 
-type Series =
-  | { kind: 'none' }
-  | { kind: 'elapsed'; stepMs: number }
-  | { kind: 'wall'; unit: 'd' | 'wk' | 'mo' | 'a'; every: number; minutes: number[]; weekdays: Set<number> | undefined };
+type Series = { kind: 'none' } | { kind: 'elapsed'; stepMs: number } | { kind: 'wall'; unit: 'd' | 'wk' | 'mo' | 'a'; every: number; minutes: number[]; weekdays: Set<number> | undefined };
 
 const invalid = (message: string): never => {
   throw new ReminderError('Reminder.InvalidTiming', message);
@@ -74,7 +71,10 @@ function fromCode(timing: FhirTiming, repeat: TimingRepeat | undefined, policy: 
   const codings = timing.code?.coding ?? [];
   const known = codings.find((c) => (c.system === undefined || c.system === GTS_ABBREVIATION_SYSTEM) && c.code !== undefined && policy.codes[c.code]);
   if (!known?.code) {
-    const named = codings.map((c) => c.code).filter(Boolean).join(', ');
+    const named = codings
+      .map((c) => c.code)
+      .filter(Boolean)
+      .join(', ');
     return invalid(named ? `P6: Timing.code '${named}' is not a shortcut this policy knows` : 'C5: Timing has neither a repeat that defines a schedule, a code nor an event');
   }
   const sc = policy.codes[known.code]!;
@@ -174,10 +174,7 @@ function wallSeries(s: Extract<Series, { kind: 'wall' }>, w: ReminderWindow, zon
     const [y, m, d] = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()];
     // C9: `day` is the event's day, so the dayOfWeek filter tests it even when an offset moves the slot past midnight.
     if (weekdays && !weekdays.has(isoWeekday(day))) continue;
-    const idx = s.unit === 'd' ? day - startDay
-      : s.unit === 'wk' ? Math.floor((day - startWeek) / 7)
-      : s.unit === 'mo' ? (y - local.year) * 12 + (m - local.month)
-      : y - local.year;
+    const idx = s.unit === 'd' ? day - startDay : s.unit === 'wk' ? Math.floor((day - startWeek) / 7) : s.unit === 'mo' ? (y - local.year) * 12 + (m - local.month) : y - local.year;
     if (((idx % s.every) + s.every) % s.every !== 0) continue;
     if (s.unit === 'mo' && d !== Math.min(local.day, daysInMonth(y, m))) continue;
     if (s.unit === 'a' && (m !== local.month || d !== Math.min(local.day, daysInMonth(y, m)))) continue;

@@ -28,8 +28,7 @@ export interface CodeShortcut {
 
 export const GTS_ABBREVIATION_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation';
 
-const everyNHours = (n: number, first = 0) =>
-  Array.from({ length: Math.floor((24 - first - 1) / n) + 1 }, (_, i) => `${String(first + i * n).padStart(2, '0')}:00`);
+const everyNHours = (n: number, first = 0) => Array.from({ length: Math.floor((24 - first - 1) / n) + 1 }, (_, i) => `${String(first + i * n).padStart(2, '0')}:00`);
 
 /** Policy 1.1: version 1's tables, expanded under the clarifications C1–C9. New plans record `1.1`. */
 export const reminderPolicyV1_1: ReminderPolicy = {

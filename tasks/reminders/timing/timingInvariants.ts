@@ -23,7 +23,12 @@ export function checkTimingInvariants(timing: FhirTiming): void {
   }
   if (r.timeOfDay !== undefined && r.timeOfDay.length > 0 && r.when !== undefined && r.when.length > 0) invalid('tim-10: timeOfDay and when cannot both be present');
   // Value checks (FHIR datatypes) that the expansion depends on.
-  for (const [k, v] of [['frequency', r.frequency], ['frequencyMax', r.frequencyMax], ['count', r.count], ['countMax', r.countMax]] as const) {
+  for (const [k, v] of [
+    ['frequency', r.frequency],
+    ['frequencyMax', r.frequencyMax],
+    ['count', r.count],
+    ['countMax', r.countMax],
+  ] as const) {
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) invalid(`repeat.${k} must be a positive integer`);
   }
   if (r.offset !== undefined && (!Number.isInteger(r.offset) || r.offset < 0)) invalid('repeat.offset must be a non-negative integer (minutes)');

@@ -18,17 +18,34 @@ export interface ReminderWindow {
 }
 
 const UNIT_ALIASES: Record<string, string> = {
-  s: 's', sec: 's', second: 's', seconds: 's',
-  min: 'min', minute: 'min', minutes: 'min',
-  h: 'h', hr: 'h', hour: 'h', hours: 'h',
-  d: 'd', day: 'd', days: 'd',
-  wk: 'wk', week: 'wk', weeks: 'wk',
-  mo: 'mo', month: 'mo', months: 'mo',
-  a: 'a', yr: 'a', year: 'a', years: 'a',
+  s: 's',
+  sec: 's',
+  second: 's',
+  seconds: 's',
+  min: 'min',
+  minute: 'min',
+  minutes: 'min',
+  h: 'h',
+  hr: 'h',
+  hour: 'h',
+  hours: 'h',
+  d: 'd',
+  day: 'd',
+  days: 'd',
+  wk: 'wk',
+  week: 'wk',
+  weeks: 'wk',
+  mo: 'mo',
+  month: 'mo',
+  months: 'mo',
+  a: 'a',
+  yr: 'a',
+  year: 'a',
+  years: 'a',
 };
 
 export function normalizeUnit(unit: string | undefined): string | undefined {
-  return unit === undefined ? undefined : UNIT_ALIASES[unit] ?? UNIT_ALIASES[unit.toLowerCase()];
+  return unit === undefined ? undefined : (UNIT_ALIASES[unit] ?? UNIT_ALIASES[unit.toLowerCase()]);
 }
 
 export const ELAPSED_UNIT_MS: Record<string, number> = { s: 1000, min: 60_000, h: 3_600_000 };
