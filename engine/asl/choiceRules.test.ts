@@ -87,8 +87,10 @@ describe('StringMatches escapes', () => {
 
 describe('timestamps', () => {
   it('accepts AWS RFC3339 and refuses the rest', () => {
-    expect(parseTimestamp('2016-03-14T01:59:00Z')).toBeDefined();
-    expect(parseTimestamp('2016-03-14T01:59:00.123456789+05:30')).toBeDefined();
+    expect(parseTimestamp('2016-03-14T01:59:00Z')).toEqual({ seconds: 1_457_920_740, nanos: 0 });
+    // +05:30 is five and a half hours ahead of UTC: the same wall time is 19 800 s earlier; nanoseconds kept exactly.
+    expect(parseTimestamp('2016-03-14T01:59:00.123456789+05:30')).toEqual({ seconds: 1_457_920_740 - 19_800, nanos: 123_456_789 });
+    expect(parseTimestamp('2016-03-14T01:59:00.5-00:30')).toEqual({ seconds: 1_457_920_740 + 1_800, nanos: 500_000_000 });
     for (const bad of ['2016-13-05T21:29:29Z', '2016-12-05T25:29:29Z', '2016-12-05 21:29:29Z', '2016-12-05T21:29:29', '05-12-2016T21:29:29Z', '2016-02-30T00:00:00Z', '2016-12-05t21:29:29z']) {
       expect(parseTimestamp(bad)).toBeUndefined();
     }

@@ -34,11 +34,15 @@ function mutate(v: unknown, r: () => number): unknown {
   return v;
 }
 
+/** Calls made and ASL errors thrown: the junk must be refused (counted), and only with ASL errors. */
+const outcomes = { calls: 0, aslErrors: 0 };
 const onlyAslErrors = (f: () => unknown): void => {
+  outcomes.calls++;
   try {
     f();
   } catch (e) {
     if (!(e instanceof ClinflowError)) throw e;
+    outcomes.aslErrors++;
   }
 };
 
@@ -80,5 +84,8 @@ describe('robustness', () => {
       }
     }
     expect(() => readPath({}, '$.a[')).toThrow(/Invalid JSONPath/);
+    // Junk is mostly refused: a run in which nothing threw would pass the checks above and prove nothing.
+    expect(outcomes.calls).toBeGreaterThan(100);
+    expect(outcomes.aslErrors / outcomes.calls).toBeGreaterThan(0.8);
   });
 });
