@@ -193,14 +193,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const routing = mergeRoutingAttributes(initial.workflows.map((w) => w.manifest));
 
   const placeholderBase = 'http://127.0.0.1:1/fhir';
-  let triggers = createHttpServer(triggerConfig(options.fhirServer?.baseUrl ?? placeholderBase, routing), {
+  const triggerDeps = {
     db,
     bus,
     clock,
     logger: log,
     readiness: () => ({ workflows: workflowsReady() }),
     ...(codec ? { dedupeDigest: (k: string) => codec.digest(k) } : {}),
-  });
+  };
+  let triggers = createHttpServer(triggerConfig(options.fhirServer?.baseUrl ?? placeholderBase, routing), triggerDeps);
   let address = await triggers.listen(options.httpPort ?? 0, options.host ?? '127.0.0.1');
   const notifyUrl = `http://${address.address}:${address.port}/fhir/notify/${SANDBOX_SOURCE}`;
   if (options.sandbox !== false) {
@@ -208,14 +209,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     // Re-create the endpoint now that the sandbox's base URL (the events' `server`) is known.
     const port = address.port;
     await triggers.close();
-    triggers = createHttpServer(triggerConfig(sandbox.baseUrl, routing), {
-      db,
-      bus,
-      clock,
-      logger: log,
-      readiness: () => ({ workflows: workflowsReady() }),
-      ...(codec ? { dedupeDigest: (k: string) => codec.digest(k) } : {}),
-    });
+    triggers = createHttpServer(triggerConfig(sandbox.baseUrl, routing), triggerDeps);
     address = await triggers.listen(port, options.host ?? '127.0.0.1');
   }
   const fhirBase = sandbox?.baseUrl ?? options.fhirServer?.baseUrl;

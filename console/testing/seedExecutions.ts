@@ -60,39 +60,26 @@ export function seedExecutions(engine: Engine, options: SeedOptions): SeedResult
       const running: ExecutionState = { info, status: 'RUNNING', frames: {}, seq: 0, historyCount: 0 };
       const execId = store.insertExecution({ smId: sm.id, revisionId: sm.revision_id, name, inputText, inputDigest: store.codec.digest(inputText), startMs: start, meta: metaOf(running) });
       const history: HistoryEventDraft[] = [{ type: 'ExecutionStarted', timestamp: start, details: { input: inputText, roleArn: sm.role_arn, stateMachineArn: smArn } }];
-      if (status === 'FAILED') {
-        failed++;
-        const cause = `Observation/seed-${n} was not found on the FHIR server (synthetic seed data)`;
-        history.push({ type: 'ExecutionFailed', timestamp: stop, details: { error: 'FHIR.NotFound', cause } });
-        store.writeStep({
-          execId,
-          revisionId: sm.revision_id,
-          firstEventId: 1,
-          history,
-          state: { ...running, status, historyCount: 2 },
-          changedFrames: [],
-          removedFrames: [],
-          persisted: new Set(),
-          commands: [{ type: 'ExecutionEnded', status, error: 'FHIR.NotFound', cause }],
-          now: stop,
-          fresh: true,
-        });
-      } else {
-        history.push({ type: 'ExecutionSucceeded', timestamp: stop, details: { output: '{"acknowledged":true}' } });
-        store.writeStep({
-          execId,
-          revisionId: sm.revision_id,
-          firstEventId: 1,
-          history,
-          state: { ...running, status, historyCount: 2 },
-          changedFrames: [],
-          removedFrames: [],
-          persisted: new Set(),
-          commands: [{ type: 'ExecutionEnded', status, output: { acknowledged: true } }],
-          now: stop,
-          fresh: true,
-        });
-      }
+      const cause = `Observation/seed-${n} was not found on the FHIR server (synthetic seed data)`;
+      if (status === 'FAILED') failed++;
+      history.push(
+        status === 'FAILED'
+          ? { type: 'ExecutionFailed', timestamp: stop, details: { error: 'FHIR.NotFound', cause } }
+          : { type: 'ExecutionSucceeded', timestamp: stop, details: { output: '{"acknowledged":true}' } },
+      );
+      store.writeStep({
+        execId,
+        revisionId: sm.revision_id,
+        firstEventId: 1,
+        history,
+        state: { ...running, status, historyCount: 2 },
+        changedFrames: [],
+        removedFrames: [],
+        persisted: new Set(),
+        commands: [status === 'FAILED' ? { type: 'ExecutionEnded', status, error: 'FHIR.NotFound', cause } : { type: 'ExecutionEnded', status, output: { acknowledged: true } }],
+        now: stop,
+        fresh: true,
+      });
     }
   })();
   return { count: options.count, failed, ms: performance.now() - t0 };
