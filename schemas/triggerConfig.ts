@@ -48,6 +48,11 @@ export const SourceConfig = z.object({
   auth: SourceAuth,
   /** Credentials clinflow uses to query the server back (polling, empty R4 notifications). */
   outboundBearerToken: z.string().min(1).optional(),
+  /**
+   * Per-request timeout of reads back from the server (polling, id-only notifications): a server
+   * that hangs fails the poll, or answers the sender 503 to retry, instead of stalling them.
+   */
+  outboundTimeoutMs: z.number().int().positive().max(120_000).default(15_000),
   polling: PollingConfig.optional(),
 });
 export type SourceConfig = z.infer<typeof SourceConfig>;

@@ -1,10 +1,12 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { SourceConfig } from '../../schemas/triggerConfig';
 import { HttpProblem } from '../http/httpProblem';
 import { enrichIdOnlyChanges } from './enrichChanges';
 import type { ResourceChange } from './resourceChange';
 import { RoutingAttributeExtractor } from './routingAttributes';
 
-const source: SourceConfig = { kind: 'fhir', baseUrl: 'https://ehr.example.org/fhir/', auth: { bearerToken: 'in' }, outboundBearerToken: 'out' };
+const source: SourceConfig = { kind: 'fhir', baseUrl: 'https://ehr.example.org/fhir/', auth: { bearerToken: 'in' }, outboundBearerToken: 'out', outboundTimeoutMs: 15_000 };
 const extractor = new RoutingAttributeExtractor({ MedicationRequest: ['status'] });
 const idOnly: ResourceChange = { resourceType: 'MedicationRequest', id: 'm1', interaction: 'update', origin: 'r5-subscription', dedupeKey: 'https://ehr.example.org/fhir/Subscription/s|42' };
 
@@ -57,6 +59,24 @@ describe('enrichIdOnlyChanges', () => {
       const err = await enrichIdOnlyChanges([idOnly], source, extractor, fakeFetch(respond).fn).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(HttpProblem);
       expect((err as HttpProblem).status).toBe(503);
+    }
+  });
+
+  it('a server that accepts the read and never answers is given up on after outboundTimeoutMs: the sender gets 503 to retry, not a stalled request', async () => {
+    const hung: Server = createServer(() => undefined); // reads the request, never responds
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+    try {
+      const base = `http://127.0.0.1:${(hung.address() as AddressInfo).port}/fhir`;
+      const t0 = performance.now();
+      const err = await enrichIdOnlyChanges([idOnly], { ...source, baseUrl: base, outboundTimeoutMs: 300 }, extractor, fetch).catch((e: unknown) => e);
+      const ms = performance.now() - t0;
+      expect(err).toBeInstanceOf(HttpProblem);
+      expect(err).toMatchObject({ status: 503 });
+      expect(ms).toBeGreaterThanOrEqual(250);
+      expect(ms).toBeLessThan(5_000);
+    } finally {
+      hung.closeAllConnections();
+      await new Promise<void>((r) => hung.close(() => r()));
     }
   });
 });

@@ -23,7 +23,7 @@ export async function enrichIdOnlyChanges(changes: readonly ResourceChange[], so
       if (source.outboundBearerToken !== undefined) headers.Authorization = `Bearer ${source.outboundBearerToken}`;
       let res: Response;
       try {
-        res = await fetchFn(`${server}/${change.resourceType}/${encodeURIComponent(change.id)}`, { headers });
+        res = await fetchFn(`${server}/${change.resourceType}/${encodeURIComponent(change.id)}`, { headers, signal: AbortSignal.timeout(source.outboundTimeoutMs) });
       } catch {
         throw new HttpProblem(503, 'transient', 'could not read the changed resource back from the source; retry later', undefined, { 'Retry-After': '5' });
       }
@@ -35,7 +35,8 @@ export async function enrichIdOnlyChanges(changes: readonly ResourceChange[], so
         const dedupeKey = change.versionId !== undefined ? dedupeKeyFor(server, `${change.resourceType}/${change.id}`, change.versionId, 'delete', '') : change.dedupeKey;
         return { ...change, interaction: 'delete' as const, dedupeKey };
       }
-      const body: unknown = res.ok ? await res.json().catch(() => undefined) : (await res.body?.cancel(), undefined);
+      // A body that stops mid-way is cut by the same timeout: json() rejects, and the sender is told to retry.
+      const body: unknown = res.ok ? await res.json().catch(() => undefined) : (await res.body?.cancel().catch(() => undefined), undefined);
       if (!isObject(body) || body.resourceType !== change.resourceType || body.id !== change.id) {
         throw new HttpProblem(503, 'transient', `reading the changed resource back from the source failed (${res.status}); retry later`, undefined, { 'Retry-After': '5' });
       }

@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { FhirChangeDetail } from '../../schemas/fhirChangeEvent';
 import type { SourceConfig } from '../../schemas/triggerConfig';
 import { type Db, openDatabase } from '../../core/db/openDatabase';
@@ -42,6 +44,7 @@ function source(extra: Partial<SourceConfig['polling']> = {}): Record<string, So
       baseUrl: fixture.baseUrl,
       auth: { bearerToken: 'in' },
       outboundBearerToken: 'out-token',
+      outboundTimeoutMs: 15_000,
       polling: { queries: [QUERY], maxPages: 100, startFrom: '2025-03-01T00:00:00Z', ...extra },
     },
   };
@@ -130,6 +133,29 @@ describe('FhirPoller', () => {
     await p.idle();
     expect(store.pendingSources()).toEqual([]);
     expect(details()).toHaveLength(4);
+  });
+
+  it('gives up on a server that never answers after outboundTimeoutMs, keeping the watermark and the pending request for the retry', async () => {
+    const hung: Server = createServer(() => undefined);
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+    try {
+      const base = `http://127.0.0.1:${(hung.address() as AddressInfo).port}/fhir`;
+      const sources = source();
+      sources.ehr = { ...sources.ehr!, baseUrl: base, outboundTimeoutMs: 300 };
+      const p = poller(sources);
+      const t0 = performance.now();
+      p.requestPoll('ehr');
+      await p.idle();
+      expect(performance.now() - t0).toBeLessThan(5_000);
+      const store = new PollStore(db);
+      expect(store.pendingSources()).toEqual(['ehr']);
+      expect(store.watermark('ehr', QUERY)).toBeUndefined();
+      expect([...timers.pending.values()].map((t) => t.ms)).toEqual([1000]);
+      expect(details()).toHaveLength(0);
+    } finally {
+      hung.closeAllConnections();
+      await new Promise<void>((r) => hung.close(() => r()));
+    }
   });
 
   it('resumes a query-back requested before a restart', async () => {

@@ -218,7 +218,7 @@ export class FhirPoller {
     if (cfg.outboundBearerToken !== undefined) headers.Authorization = `Bearer ${cfg.outboundBearerToken}`;
     let res: Response;
     try {
-      res = await this.fetchFn(url, { headers });
+      res = await this.fetchFn(url, { headers, signal: AbortSignal.timeout(cfg.outboundTimeoutMs) });
     } catch (err) {
       throw new PollFailed(`FHIR search failed: ${err instanceof Error ? err.message : String(err)}`);
     }
