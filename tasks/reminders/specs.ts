@@ -70,7 +70,8 @@ export const remindersSend = {
   description: 'Re-check the order is active, record a Communication and deliver the reminder, once per slot.',
   input: z.object({ order: z.string(), versionId: z.string(), slot: z.string(), at: IsoInstant, channel: z.string().optional() }),
   output: z.object({ sent: z.boolean(), communication: z.string().optional(), skippedReason: z.string().optional() }),
-  errors: ['Reminder.OrderNotActive', ...FhirErrorNames, 'Notify.DeliveryFailed'],
+  // A stopped, changed or deleted order is not an error: the output says sent: false and why.
+  errors: [...FhirErrorNames, 'Notify.DeliveryFailed'],
   idempotent: { safe: true, how: 'the Communication is a conditional create on an identifier from the slot key; a completed one means already sent, and the channel dedupes a re-send by key' },
   fhirInteractions: ['read the MedicationRequest (is it still active, still this version?)', 'create Communication (If-None-Exist on the slot identifier)', 'update Communication to completed'],
 } satisfies TaskSpec;
