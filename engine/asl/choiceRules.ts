@@ -5,7 +5,8 @@
  */
 import { StatesError } from '../../schemas/errors';
 import { jsonEqual } from './intrinsics';
-import { PathNotFoundError, PathSyntaxError, resolvePath } from './jsonpath';
+import { PathNotFoundError, PathSyntaxError } from './jsonpath';
+import { resolvePath } from './resolvePath';
 import type { Scope } from './scope';
 import { compareInstants, parseTimestamp } from './timestamp';
 

@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { StatesError } from '../../schemas/errors';
-import { PathNotFoundError, isValidPath, resolvePath } from './jsonpath';
+import { PathNotFoundError, isValidPath } from './jsonpath';
+import { resolvePath } from './resolvePath';
 import type { AslEnv, Scope } from './scope';
 
 export type IntrinsicArg =

@@ -1,5 +1,7 @@
 import { StatesError } from '../../schemas/errors';
-import { applyResultPath, isReferencePath, isValidPath, PathNotFoundError, readPath, resolvePath } from './jsonpath';
+import { isReferencePath, isValidPath, PathNotFoundError, readPath } from './jsonpath';
+import { resolvePath } from './resolvePath';
+import { applyResultPath } from './resultPath';
 
 const doc = {
   a: { b: 1, c: [10, 20, 30] },

@@ -3,8 +3,6 @@
  * names and single indexes) yields one value or throws PathNotFoundError; an indefinite path
  * (wildcards, slices, unions, filters, deep scan) yields a list, possibly empty.
  */
-import { StatesError } from '../../schemas/errors';
-import type { Scope } from './scope';
 
 /** Thrown when a definite path selects nothing. `message` is Jayway's wording. */
 export class PathNotFoundError extends Error {
@@ -34,7 +32,7 @@ export class PathSyntaxError extends Error {
   }
 }
 
-type Segment =
+export type Segment =
   | { k: 'prop'; name: string }
   | { k: 'index'; i: number }
   | { k: 'wild' }
@@ -191,7 +189,7 @@ function segText(s: Segment): string {
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -621,77 +619,4 @@ class PathParser {
     this.pos += m[0].length;
     return { t: 'lit', v: JSON.parse(m[0]) as unknown };
   }
-}
-
-// ---------------------------------------------------------------- scope paths and ResultPath
-
-/**
- * Resolve a JSONPath-mode path against a scope: `$…` reads the input, `$$…` the context object,
- * `$name…` the variable `name`.
- */
-export function resolvePath(path: string, scope: Scope): unknown {
-  const c = path.charCodeAt(1);
-  // '.', '[' or end of string: the input.
-  if (c === 46 || c === 91 || path.length === 1) return readPath(scope.input, path);
-  if (c === 36) return readPath(scope.context, path.slice(1));
-  const m = /^\$([A-Za-z_][A-Za-z0-9_]*)/.exec(path);
-  if (!m) throw new PathSyntaxError(path, `Invalid JSONPath '${path}'`);
-  const name = m[1]!;
-  if (!Object.prototype.hasOwnProperty.call(scope.variables, name)) {
-    throw new PathNotFoundError(path, `Variable '${name}' is not defined`, 'undefined-variable');
-  }
-  return readPath(scope.variables[name], '$' + path.slice(m[0].length));
-}
-
-/**
- * ResultPath: `$` (or undefined) replaces the input with the result; null discards the result and
- * keeps the input; a reference path writes the result into a copy of the input, creating
- * intermediate objects. Writing through a non-object is States.ResultPathMatchFailure.
- */
-export function applyResultPath(input: unknown, resultPath: string | null | undefined, result: unknown): unknown {
-  if (resultPath === null) return input;
-  if (resultPath === undefined || resultPath === '$') return result;
-  let parsed: ParsedPath;
-  try {
-    parsed = parsePath(resultPath);
-  } catch (e) {
-    throw new StatesError('States.Runtime', (e as Error).message);
-  }
-  if (!parsed.reference) throw resultPathFailure(input, resultPath);
-  const out = setIn(input, parsed.segments, 0, result);
-  if (out === FAILED) throw resultPathFailure(input, resultPath);
-  return out;
-}
-
-const FAILED = Symbol('failed');
-
-function resultPathFailure(input: unknown, resultPath: string): StatesError {
-  return new StatesError('States.ResultPathMatchFailure', `Unable to apply ResultPath '${resultPath}' to input '${JSON.stringify(input) ?? 'null'}'`);
-}
-
-/** Copy-on-write set along a definite path; FAILED when it runs through a non-container. */
-function setIn(cur: unknown, segs: Segment[], n: number, result: unknown): unknown {
-  if (n === segs.length) return result;
-  const seg = segs[n]!;
-  if (seg.k === 'prop') {
-    if (!isObject(cur)) return FAILED;
-    const child = Object.prototype.hasOwnProperty.call(cur, seg.name) ? cur[seg.name] : {};
-    const value = setIn(child, segs, n + 1, result);
-    if (value === FAILED) return FAILED;
-    // Object.assign + one write: V8 makes `{ ...cur, [k]: v }` far slower.
-    const copy = Object.assign({}, cur);
-    if (seg.name === '__proto__') Object.defineProperty(copy, seg.name, { value, enumerable: true, writable: true, configurable: true });
-    else copy[seg.name] = value;
-    return copy;
-  }
-  if (seg.k === 'index' && Array.isArray(cur)) {
-    const i = seg.i < 0 ? cur.length + seg.i : seg.i;
-    if (i < 0 || i >= cur.length) return FAILED;
-    const value = setIn(cur[i], segs, n + 1, result);
-    if (value === FAILED) return FAILED;
-    const copy = cur.slice();
-    copy[i] = value;
-    return copy;
-  }
-  return FAILED;
 }

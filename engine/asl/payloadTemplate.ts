@@ -5,7 +5,8 @@
  */
 import { StatesError } from '../../schemas/errors';
 import { evaluateIntrinsic, isIntrinsicCall } from './intrinsics';
-import { PathNotFoundError, resolvePath } from './jsonpath';
+import { PathNotFoundError } from './jsonpath';
+import { resolvePath } from './resolvePath';
 import type { AslEnv, Scope } from './scope';
 
 interface CompiledEntry {

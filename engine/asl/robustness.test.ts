@@ -5,7 +5,8 @@
 import { ClinflowError } from '../../schemas/errors';
 import { evaluateChoiceRule } from './choiceRules';
 import { evaluateIntrinsic } from './intrinsics';
-import { applyResultPath, readPath } from './jsonpath';
+import { readPath } from './jsonpath';
+import { applyResultPath } from './resultPath';
 import { applyPayloadTemplate } from './payloadTemplate';
 import { describeWithShared } from '../../test/support/sharedCorpus';
 import { ASL_CASES, loadCases } from './testing/cases';

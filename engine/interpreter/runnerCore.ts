@@ -1,6 +1,8 @@
 import type { Command, ExecutionState, HistoryEventDraft, StepEnvironment } from './contract';
 import { applyPayloadTemplate } from '../asl/payloadTemplate';
-import { applyResultPath, PathNotFoundError, resolvePath } from '../asl/jsonpath';
+import { PathNotFoundError } from '../asl/jsonpath';
+import { resolvePath } from '../asl/resolvePath';
+import { applyResultPath } from '../asl/resultPath';
 import type { Scope } from '../asl/scope';
 import { historyLimitCause, MAX_HISTORY_EVENTS, PACE_EVERY_TRANSITIONS } from './budgets';
 import { compactJson, runtimeFailure, StateFailure, StepAbort, toStateFailure } from './failures';

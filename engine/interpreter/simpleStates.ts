@@ -1,5 +1,6 @@
 /** Pass, Choice, Succeed, Fail and Wait: the states that need no task and no children. */
-import { applyResultPath, PathNotFoundError } from '../asl/jsonpath';
+import { PathNotFoundError } from '../asl/jsonpath';
+import { applyResultPath } from '../asl/resultPath';
 import type { Scope } from '../asl/scope';
 import { evaluateChoiceRule } from '../asl/choiceRules';
 import { evaluateIntrinsic } from '../asl/intrinsics';

@@ -4,7 +4,9 @@
  */
 import { ClinflowError, StatesError } from '../../../schemas/errors';
 import { evaluateChoiceRule } from '../choiceRules';
-import { applyResultPath, PathNotFoundError, resolvePath } from '../jsonpath';
+import { PathNotFoundError } from '../jsonpath';
+import { applyResultPath } from '../resultPath';
+import { resolvePath } from '../resolvePath';
 import { applyPayloadTemplate, evaluateDollarValue } from '../payloadTemplate';
 import type { AslEnv, Scope } from '../scope';
 import type { AslCase } from './cases';
