@@ -29,6 +29,12 @@ export interface CommandExpectation {
 /** No AWS credentials can be found: the AWS commands must say what to do, without any network call. */
 const NO_AWS_CREDENTIALS = /no AWS credentials found: set AWS_PROFILE .* or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/;
 
+/** A command `.ci/run` runs as part of `npm run check`: checked by asking .ci/run and package.json, not by running it again. */
+const ciRunsCheck = (why: string): CommandExpectation => ({
+  instead: { run: "grep -n '^npm run check' .ci/run && node -p \"require('./package.json').scripts.check\"", why },
+  prints: ['npm run check', 'npm run typecheck && npm run lint && npm run format:check'],
+});
+
 export const DOC_COMMAND_EXPECTATIONS: Readonly<Record<string, CommandExpectation>> = {
   // README: Quick start
   'npm ci': {
@@ -99,20 +105,10 @@ export const DOC_COMMAND_EXPECTATIONS: Readonly<Record<string, CommandExpectatio
   },
 
   // README: Development table
-  'npm run typecheck': {
-    instead: {
-      run: "grep -n '^npm run check' .ci/run && node -p \"require('./package.json').scripts.check\"",
-      why: 'CI runs it before the tests (.ci/run: `npm run check` = typecheck && lint && format:check), so running it again here would only add minutes; this checks CI really does',
-    },
-    prints: ['npm run check', 'npm run typecheck && npm run lint && npm run format:check'],
-  },
-  'npm run lint': {
-    instead: {
-      run: "grep -n '^npm run check' .ci/run && node -p \"require('./package.json').scripts.check\"",
-      why: 'as for npm run typecheck: .ci/run runs `npm run check` (typecheck && lint && format:check) before the tests',
-    },
-    prints: ['npm run check', 'npm run typecheck && npm run lint && npm run format:check'],
-  },
+  // CI runs `npm run check` before the tests, so running these again here would only add minutes;
+  // each checks that .ci/run really runs it and what it is.
+  'npm run typecheck': ciRunsCheck('typecheck is part of npm run check'),
+  'npm run lint': ciRunsCheck('lint is part of npm run check'),
   'npm run format': {
     instead: {
       run: "npx prettier --check cli/main.ts && node -p \"require('./package.json').scripts.format\"",
@@ -120,13 +116,7 @@ export const DOC_COMMAND_EXPECTATIONS: Readonly<Record<string, CommandExpectatio
     },
     prints: ['All matched files use Prettier code style!', 'prettier --write .'],
   },
-  'npm run check': {
-    instead: {
-      run: "grep -n '^npm run check' .ci/run && node -p \"require('./package.json').scripts.check\"",
-      why: 'as for npm run typecheck: .ci/run runs it before the tests',
-    },
-    prints: ['npm run check', 'npm run typecheck && npm run lint && npm run format:check'],
-  },
+  'npm run check': ciRunsCheck('.ci/run runs it before the tests'),
   'npm run bench -- engine|bus|ingest|api|compiler': {
     instead: {
       run: 'npm run bench -- no-such-benchmark',
