@@ -200,13 +200,14 @@ describe('adversarial: 200 slow unauthenticated uploads', () => {
     });
     const nextLine = () => new Promise<string>((r) => (lines.length > 0 ? r(lines.shift() ?? '') : waiters.push(r)));
     const childPort = Number(await nextLine());
-    const rss = async () => {
+    const stats = async () => {
       proc.stdin?.write('rss\n');
-      return Number(await nextLine());
+      const [rss, closed, bytesRead] = (await nextLine()).split(' ').map(Number);
+      return { rss: rss ?? NaN, closed: closed ?? NaN, bytesRead: bytesRead ?? NaN };
     };
     // Warm up the paths the attack uses, then take the baseline.
     await rawRequest(`http://127.0.0.1:${childPort}/fhir/notify/mp`, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json', 'X-Signature': SIG }, chunks: ['{}'] });
-    const before = await rss();
+    const before = await stats();
 
     // Each upload promises 1 MB (the body limit), sends 960 KB, and stalls: a slowloris on the body.
     const sockets: Socket[] = [];
@@ -220,9 +221,14 @@ describe('adversarial: 200 slow unauthenticated uploads', () => {
     }
     // Let the uploads arrive (the server's request timeout is 30 s: they are all still open).
     await new Promise((r) => setTimeout(r, 3000));
-    const during = await rss();
+    const during = await stats();
     for (const sock of sockets) sock.destroy();
-    const growthMb = (during - before) / 1024 / 1024;
+    const growthMb = (during.rss - before.rss) / 1024 / 1024;
     expect(growthMb).toBeLessThan(50);
+    // The 8 allowed reads stay open; the rest were refused (429) and closed after one socket read:
+    // node's default (drain the refused body until destroySoon lands) read two each, 128 KiB.
+    const refused = during.closed - before.closed;
+    expect(refused).toBe(192);
+    expect((during.bytesRead - before.bytesRead) / refused).toBeLessThan(96 * 1024);
   }, 30_000);
 });

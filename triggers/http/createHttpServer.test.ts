@@ -137,6 +137,14 @@ describe('FHIR notification endpoint over HTTP', () => {
     );
   });
 
+  it('a client still sending a refused body reads its 413 before the connection is reset', async () => {
+    // The server closes the socket once the answer is written instead of draining the body.
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${s.url}/fhir/notify/ehr/MedicationRequest/m6`, { method: 'PUT', headers: { ...auth, ...json }, body: Buffer.alloc(5 * 1024 * 1024, 0x20) });
+      await expectRefused(res, 413, /exceeds the limit of 4096/);
+    }
+  });
+
   it('refuses a wrong content type with 415', async () => {
     await expectRefused(await put('m7', JSON.stringify(order('m7', '1')), { ...auth, 'Content-Type': 'application/fhir+xml' }), 415, /fhir\+xml is not supported/);
     await expectRefused(await put('m7', JSON.stringify(order('m7', '1')), { ...auth, 'Content-Type': 'application/fhir+json; charset=latin1' }), 415, /charset/);

@@ -17,7 +17,12 @@ export function sendProblem(res: ServerResponse, problem: HttpProblem, closeConn
     ...problem.headers,
     ...(closeConnection ? { Connection: 'close' } : {}),
   });
-  // node would otherwise keep reading (and discarding) the rest of a refused body until the
-  // client stops sending: close the socket once the answer is written.
-  if (closeConnection) res.once('finish', () => res.socket?.destroySoon());
+  // Close the socket as soon as the answer is handed to the kernel. node would otherwise resume
+  // reading to discard the rest of the refused body (another 64 KiB read per connection before
+  // `destroySoon` lands, which 200 refused uploads turned into ~25 MB of RSS), and the answer
+  // still reaches the client ahead of the reset (tested with fetch sending 5 MB to a 4 KiB limit).
+  if (closeConnection) {
+    const socket = res.socket;
+    res.once('finish', () => socket?.destroy());
+  }
 }

@@ -1,8 +1,9 @@
 /**
  * Child process for the HTTP-edge abuse test: serves the trigger endpoints (one HMAC-only Medplum
  * source) over a SQLite file in the given directory and prints its port. Each line on stdin is
- * answered with the process's RSS in bytes (after a GC when --expose-gc is on), so the parent
- * measures the server alone, not its own client sockets.
+ * answered with `rss closed bytesRead`: the process's RSS in bytes (after a GC when --expose-gc is
+ * on), how many connections have closed and how many bytes the server read from them, so the
+ * parent measures the server alone, not its own client sockets.
  */
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -23,11 +24,19 @@ async function main(): Promise<void> {
     { sources: { mp: { kind: 'medplum', baseUrl: 'https://medplum.example.org/fhir', auth: { hmacSecret: EDGE_SECRET } } }, maxConnections: 1024 },
     { db, bus, clock: systemClock },
   );
+  let closed = 0;
+  let closedBytes = 0;
+  http.server.on('connection', (socket) =>
+    socket.on('close', () => {
+      closed += 1;
+      closedBytes += socket.bytesRead;
+    }),
+  );
   const { port } = await http.listen(0, '127.0.0.1');
   process.stdout.write(`${port}\n`);
   createInterface({ input: process.stdin }).on('line', () => {
     (globalThis as { gc?: () => void }).gc?.();
-    process.stdout.write(`${process.memoryUsage().rss}\n`);
+    process.stdout.write(`${process.memoryUsage().rss} ${closed} ${closedBytes}\n`);
   });
 }
 
