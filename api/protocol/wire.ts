@@ -40,20 +40,86 @@ export function toAwsJson(value: unknown): string {
   return JSON.stringify(epochSeconds(value));
 }
 
+/** Array members serialised per JSON.stringify call when a response member is a long array. */
+const BATCH = 100;
+
+/**
+ * The same bytes as `Buffer.from(toAwsJson(value))`, built faster for large bodies: each member of
+ * the top-level object, and a long array (a history page's events) a hundred members at a time,
+ * is serialised and encoded on its own. One JSON.stringify of a whole page returns a rope that
+ * must be flattened before it is encoded, which cost three times the serialisation itself.
+ */
+export function toAwsJsonBytes(value: unknown): Buffer {
+  return Buffer.concat(toAwsJsonParts(value));
+}
+
+/** toAwsJsonBytes in the pieces it is built from, for a socket to write without joining them. */
+export function toAwsJsonParts(value: unknown): Buffer[] {
+  const v = epochSeconds(value);
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || typeof (v as { toJSON?: unknown }).toJSON === 'function') return [Buffer.from(JSON.stringify(v) ?? '', 'utf8')];
+  const parts: Buffer[] = [];
+  let head = '{';
+  for (const k of Object.keys(v)) {
+    const member = (v as Record<string, unknown>)[k];
+    if (member === undefined || typeof member === 'function' || typeof member === 'symbol') continue;
+    if (Array.isArray(member) && member.length > BATCH) {
+      parts.push(Buffer.from(`${head}${JSON.stringify(k)}:[`, 'utf8'));
+      for (let i = 0; i < member.length; i += BATCH) {
+        const batch = Buffer.from(JSON.stringify(member.slice(i, i + BATCH)), 'utf8');
+        if (i > 0) parts.push(COMMA);
+        parts.push(batch.subarray(1, batch.length - 1));
+      }
+      head = '],';
+    } else {
+      parts.push(Buffer.from(`${head}${JSON.stringify(k)}:${JSON.stringify(member)}`, 'utf8'));
+      head = ',';
+    }
+  }
+  parts.push(Buffer.from(head === '{' ? '{}' : head === '],' ? ']}' : '}', 'utf8'));
+  return parts;
+}
+
+const COMMA = Buffer.from(',');
+
+/**
+ * `value` with its Dates as epoch seconds. Copy-on-write: an object or array with no Date below it
+ * is returned as it is (a history event's details are walked, not copied). Undefined members are
+ * left for JSON.stringify to drop, as it would have.
+ */
 function epochSeconds(value: unknown): unknown {
   if (value instanceof Date) return value.getTime() / 1000;
-  if (Array.isArray(value)) return value.map(epochSeconds);
   if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (v === null || typeof v !== 'object') continue;
+      const c = epochSeconds(v);
+      if (c !== v) (out ??= value.slice())[i] = c;
+    }
+    return out ?? value;
+  }
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = epochSeconds(v);
-  return out;
+  let out: Record<string, unknown> | undefined;
+  for (const k of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[k];
+    if (v === null || typeof v !== 'object') continue;
+    const c = epochSeconds(v);
+    if (c !== v) (out ??= { ...(value as Record<string, unknown>) })[k] = c;
+  }
+  return out ?? value;
 }
 
 export function sendAwsJson(res: ServerResponse, status: number, body: unknown, contentType: string): void {
-  const text = toAwsJson(body ?? {});
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'x-amzn-RequestId': requestId(res) });
-  res.end(text);
+  // Encoded once, written in its pieces: corked, node hands them to the socket in one writev.
+  const parts = toAwsJsonParts(body ?? {});
+  let length = 0;
+  for (const part of parts) length += part.length;
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': length, 'x-amzn-RequestId': requestId(res) });
+  res.cork();
+  for (const part of parts) res.write(part);
+  res.end();
+  res.uncork();
 }
 
 /** The error body clients parse: `__type` (the SDKs strip any `namespace#`), `message` and `Message`. */
