@@ -9,10 +9,14 @@ import { registerCommands } from './commands/registry';
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('clinflow').description('Event-driven clinical workflow automation: YAML workflows → ASL, run locally or on AWS.').version('0.1.0').showHelpAfterError().exitOverride();
   let exitCode = 0;
-  registerCommands(program, (code) => {
-    exitCode = Math.max(exitCode, code);
-  });
   try {
+    registerCommands(
+      program,
+      (code) => {
+        exitCode = Math.max(exitCode, code);
+      },
+      argv,
+    );
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
     const e = err as { code?: string; exitCode?: number };
