@@ -18,7 +18,7 @@ const layerZones = Object.entries(MAY_IMPORT).map(([folder, allowed]) => {
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.data/**', 'bin/**', 'coverage/**', 'tasks/fhir/vendor/**', '*.config.js', '*.config.mjs', 'test/support/*.cjs'] },
+  { ignores: ['node_modules/**', 'dist/**', '.data/**', 'bin/**', 'coverage/**', 'core/fhir/vendor/**', '*.config.js', '*.config.mjs', 'test/support/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

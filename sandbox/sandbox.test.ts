@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHttpFhirPort } from '../tasks/fhir/createHttpFhirPort';
+import { createHttpFhirPort } from '../core/fhir/createHttpFhirPort';
 import { describeWithShared } from '../test/support/sharedCorpus';
 import { medplumSignature } from './medplumNotifier';
 import { seedSynthetic, TIMEZONE_EXTENSION_URL } from './seedSynthetic';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FhirAuthConfig } from './fhirServerConfig';
 
 /**
  * Configuration of the ways in (triggers/): the FHIR notification endpoint, FHIR polling and the
@@ -31,30 +32,40 @@ export const PollingConfig = z.object({
 });
 export type PollingConfig = z.infer<typeof PollingConfig>;
 
-export const SourceConfig = z.object({
-  /**
-   * `fhir`: any server speaking R4 rest-hook, the R4 Backport IG, R4B or R5 (the shape is read
-   * from the request). `hapi`: the same, labelled as HAPI. `medplum`: Medplum's POST + X-Signature.
-   */
-  kind: z.enum(['fhir', 'hapi', 'medplum']),
-  /** The server's FHIR base URL; becomes `detail.server` and the base of query-back requests. */
-  baseUrl: z.string().url(),
-  /**
-   * A stable name of the server for dedupe keys; default: `baseUrl`. Sources naming one server
-   * (notifications and polling) share it, so they dedupe each other. Set it when the base URL is
-   * not stable (`clinflow dev`'s sandbox listens on a random port), or dedupe will not survive a restart.
-   */
-  dedupeId: z.string().min(1).max(256).optional(),
-  auth: SourceAuth,
-  /** Credentials clinflow uses to query the server back (polling, empty R4 notifications). */
-  outboundBearerToken: z.string().min(1).optional(),
-  /**
-   * Per-request timeout of reads back from the server (polling, id-only notifications): a server
-   * that hangs fails the poll, or answers the sender 503 to retry, instead of stalling them.
-   */
-  outboundTimeoutMs: z.number().int().positive().max(120_000).default(15_000),
-  polling: PollingConfig.optional(),
-});
+export const SourceConfig = z
+  .object({
+    /**
+     * `fhir`: any server speaking R4 rest-hook, the R4 Backport IG, R4B or R5 (the shape is read
+     * from the request). `hapi`: the same, labelled as HAPI. `medplum`: Medplum's POST + X-Signature.
+     */
+    kind: z.enum(['fhir', 'hapi', 'medplum']),
+    /** The server's FHIR base URL; becomes `detail.server` and the base of query-back requests. */
+    baseUrl: z.string().url(),
+    /**
+     * A stable name of the server for dedupe keys; default: `baseUrl`. Sources naming one server
+     * (notifications and polling) share it, so they dedupe each other. Set it when the base URL is
+     * not stable (`clinflow dev`'s sandbox listens on a random port), or dedupe will not survive a restart.
+     */
+    dedupeId: z.string().min(1).max(256).optional(),
+    auth: SourceAuth,
+    /**
+     * How clinflow authenticates when it reads from the server (polling, id-only notifications): the
+     * same choices as a task's FHIR server (`none`, `bearer`, `smart-backend`), by the same client.
+     */
+    outboundAuth: FhirAuthConfig.optional(),
+    /** Shorthand for `outboundAuth: { type: bearer, token }`. */
+    outboundBearerToken: z.string().min(1).optional(),
+    /**
+     * Per-request timeout of reads back from the server (polling, id-only notifications): a server
+     * that hangs fails the poll, or answers the sender 503 to retry, instead of stalling them.
+     */
+    outboundTimeoutMs: z.number().int().positive().max(120_000).default(15_000),
+    polling: PollingConfig.optional(),
+  })
+  .refine((s) => s.outboundAuth === undefined || s.outboundBearerToken === undefined, {
+    message: 'give outboundAuth or outboundBearerToken, not both',
+    path: ['outboundBearerToken'],
+  });
 export type SourceConfig = z.infer<typeof SourceConfig>;
 
 export const TriggerConfig = z.object({

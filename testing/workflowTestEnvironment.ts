@@ -13,7 +13,7 @@ import type { FhirChangeEvent, FhirInteraction } from '../schemas/fhirChangeEven
 import type { FhirResource } from '../schemas/fhirPort';
 import type { NotifyPort } from '../schemas/ports';
 import type { TaskMock, TestChange } from '../schemas/workflowTest';
-import { idempotencyCode } from '../tasks/fhir/idempotency';
+import { idempotencyCode } from '../core/fhir/idempotency';
 import { HUMAN_TASK_SYSTEM } from '../tasks/human/createHumanTask';
 import { changeEventFor, triggerMatches, type FhirTriggerSource } from './triggerEvent';
 import { summarizeExecution, type ExecutionSummary } from './executionSummary';

@@ -4,6 +4,7 @@ import type { Clock } from '../../schemas/clock';
 import type { BusPort, Logger } from '../../schemas/ports';
 import { TriggerConfig } from '../../schemas/triggerConfig';
 import { enrichIdOnlyChanges } from '../../triggers/fhir/enrichChanges';
+import { SourceReaders } from '../../triggers/fhir/sourceReader';
 import { findSource, verifyAndParse } from '../../triggers/fhir/notificationHandler';
 import { RoutingAttributeExtractor } from '../../triggers/fhir/routingAttributes';
 import { serverOf } from '../../triggers/fhir/serverOf';
@@ -74,6 +75,8 @@ const PATH = /^\/fhir\/notify\/([^/]+)((?:\/[^/]+)*)\/?$/;
  */
 export function createFhirEndpoint(deps: FhirEndpointDeps): (event: FunctionUrlEvent) => Promise<FunctionUrlResult> {
   let config: ReturnType<FhirEndpointDeps['config']> | undefined;
+  // Per container: a source's SMART token is reused across invocations until it expires.
+  const readers = new SourceReaders(deps.fetch ? { fetch: deps.fetch } : {});
   return async (event) => {
     try {
       if (!config) {
@@ -87,7 +90,7 @@ export function createFhirEndpoint(deps: FhirEndpointDeps): (event: FunctionUrlE
         deps.log.error({ error: err instanceof Error ? err.message : 'unknown' }, 'FHIR endpoint configuration failed');
         throw new HttpProblem(503, 'transient', 'the endpoint is not configured correctly; retry later', undefined, { 'Retry-After': '30' });
       }
-      return await handle(event, loaded.config, loaded.extractor, deps);
+      return await handle(event, loaded.config, loaded.extractor, readers, deps);
     } catch (err) {
       if (err instanceof HttpProblem) return fhirJson(err.status, operationOutcome(err), err.headers);
       deps.log.error({ error: err instanceof Error ? err.name : 'unknown' }, 'FHIR notification failed');
@@ -96,7 +99,7 @@ export function createFhirEndpoint(deps: FhirEndpointDeps): (event: FunctionUrlE
   };
 }
 
-async function handle(event: FunctionUrlEvent, config: TriggerConfig, extractor: RoutingAttributeExtractor, deps: FhirEndpointDeps): Promise<FunctionUrlResult> {
+async function handle(event: FunctionUrlEvent, config: TriggerConfig, extractor: RoutingAttributeExtractor, readers: SourceReaders, deps: FhirEndpointDeps): Promise<FunctionUrlResult> {
   const m = PATH.exec(event.rawPath);
   if (!m?.[1]) throw new HttpProblem(404, 'not-found', 'notification endpoints are /fhir/notify/{source}');
   const sourceName = decodeURIComponent(m[1]);
@@ -117,7 +120,7 @@ async function handle(event: FunctionUrlEvent, config: TriggerConfig, extractor:
   if (parsed.kind === 'status') return fhirJson(200, informationOutcome(`${parsed.status} received`));
   if (parsed.kind === 'query-back') throw new HttpProblem(422, 'not-supported', 'this notification carries no resource ids and polling is not available on this endpoint');
 
-  const changes = await enrichIdOnlyChanges(parsed.changes, source, extractor, deps.fetch ?? fetch);
+  const changes = await enrichIdOnlyChanges(parsed.changes, source, extractor, readers.for(source));
   const seen = new Set<string>();
   const unique = changes.filter((c) => !seen.has(c.dedupeKey) && seen.add(c.dedupeKey));
   const now = deps.clock.now();

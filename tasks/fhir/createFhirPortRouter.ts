@@ -1,7 +1,7 @@
 import { FhirError } from '../../schemas/errors';
 import type { FhirPort, FhirRequestOptions } from '../../schemas/fhirPort';
 import type { FhirServerConfigInput } from '../../schemas/fhirServerConfig';
-import { createHttpFhirPort, type HttpFhirPort, type HttpFhirPortOptions } from './createHttpFhirPort';
+import { createHttpFhirPort, type HttpFhirPort, type HttpFhirPortOptions } from '../../core/fhir/createHttpFhirPort';
 
 /**
  * One FhirPort over several configured servers: `options.server` picks one by name, the server named

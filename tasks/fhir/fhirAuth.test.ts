@@ -2,7 +2,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { captureLog } from '../../sandbox/captureLog';
 import { startSandbox, type Sandbox } from '../../sandbox/startSandbox';
 import { createFhirPortRouter } from './createFhirPortRouter';
-import { createHttpFhirPort } from './createHttpFhirPort';
+import { createHttpFhirPort } from '../../core/fhir/createHttpFhirPort';
 import { rejection } from './fhirRejection.testkit';
 
 let sandbox: Sandbox;

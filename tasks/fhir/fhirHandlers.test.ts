@@ -6,7 +6,7 @@ import { captureLog } from '../../sandbox/captureLog';
 import { indexFhirDefinitions } from '../../sandbox/indexFhirDefinitions';
 import { startSandbox, type Sandbox } from '../../sandbox/startSandbox';
 import { testTaskContext } from '../../sandbox/testTaskContext';
-import { createHttpFhirPort } from './createHttpFhirPort';
+import { createHttpFhirPort } from '../../core/fhir/createHttpFhirPort';
 import { fhirHandlers } from './handlers';
 import { rejection } from './fhirRejection.testkit';
 

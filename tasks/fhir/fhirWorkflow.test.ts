@@ -10,7 +10,7 @@ import { captureLog } from '../../sandbox/captureLog';
 import { startSandbox, type Sandbox } from '../../sandbox/startSandbox';
 import { createTaskHandlers } from '../handlers';
 import { createCallbackStore } from '../human/callbackStore';
-import { createHttpFhirPort } from './createHttpFhirPort';
+import { createHttpFhirPort } from '../../core/fhir/createHttpFhirPort';
 
 let sandbox: Sandbox;
 const logs = captureLog();

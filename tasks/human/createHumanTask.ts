@@ -1,4 +1,4 @@
-import { idempotencyCode } from '../fhir/idempotency';
+import { idempotencyCode } from '../../core/fhir/idempotency';
 import type { FhirResource } from '../../schemas/fhirPort';
 import type { TaskContext } from '../../schemas/ports';
 

@@ -13,7 +13,7 @@ import type { ExecutionPort } from '../../schemas/ports';
 import { captureLog } from '../../sandbox/captureLog';
 import { startSandbox, type Sandbox } from '../../sandbox/startSandbox';
 import { testTaskContext } from '../../sandbox/testTaskContext';
-import { createHttpFhirPort, type HttpFhirPort } from '../fhir/createHttpFhirPort';
+import { createHttpFhirPort, type HttpFhirPort } from '../../core/fhir/createHttpFhirPort';
 import { createCallbackStore, type CallbackStore } from './callbackStore';
 import { HUMAN_TASK_SYSTEM } from './createHumanTask';
 import { createHumanTaskHandlers } from './handlers';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger, NotifyPort } from '../../schemas/ports';
-import { logicalKey } from '../fhir/idempotency';
+import { logicalKey } from '../../core/fhir/idempotency';
 
 export function deliveryIdFor(idempotencyKey: string): string {
   return `dlv-${createHash('sha256').update(logicalKey(idempotencyKey)).digest('hex').slice(0, 24)}`;

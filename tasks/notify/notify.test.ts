@@ -5,7 +5,7 @@ import { ClinflowError } from '../../schemas/errors';
 import { captureLog } from '../../sandbox/captureLog';
 import { startSandbox, type Sandbox } from '../../sandbox/startSandbox';
 import { testTaskContext } from '../../sandbox/testTaskContext';
-import { createHttpFhirPort } from '../fhir/createHttpFhirPort';
+import { createHttpFhirPort } from '../../core/fhir/createHttpFhirPort';
 import { createNotifyRouter } from './createNotifyRouter';
 import { createDevChannel } from './devChannel';
 import { notifySendHandler } from './handlers';

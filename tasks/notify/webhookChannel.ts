@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { ClinflowError } from '../../schemas/errors';
 import type { Logger, NotifyPort } from '../../schemas/ports';
-import { logicalKey } from '../fhir/idempotency';
+import { logicalKey } from '../../core/fhir/idempotency';
 import { deliveryIdFor } from './devChannel';
 
 export interface WebhookChannelOptions {

@@ -1,6 +1,6 @@
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHttpFhirPort, requireSameOrigin } from '../../tasks/fhir/createHttpFhirPort';
+import { createHttpFhirPort, requireSameOrigin } from '../../core/fhir/createHttpFhirPort';
 import { rejection } from '../../tasks/fhir/fhirRejection.testkit';
 
 /**

@@ -5,6 +5,7 @@ import { HttpProblem } from '../http/httpProblem';
 import { enrichIdOnlyChanges } from './enrichChanges';
 import type { ResourceChange } from './resourceChange';
 import { RoutingAttributeExtractor } from './routingAttributes';
+import { sourceReader } from './sourceReader';
 
 const source: SourceConfig = { kind: 'fhir', baseUrl: 'https://ehr.example.org/fhir/', auth: { bearerToken: 'in' }, outboundBearerToken: 'out', outboundTimeoutMs: 15_000 };
 const extractor = new RoutingAttributeExtractor({ MedicationRequest: ['status'] });
@@ -19,7 +20,7 @@ function fakeFetch(respond: (url: string) => Response | Error) {
     if (r instanceof Error) throw r;
     return r;
   };
-  return { fn, calls };
+  return { fn: sourceReader(source, { fetch: fn }), calls };
 }
 const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/fhir+json' } });
 
@@ -68,7 +69,9 @@ describe('enrichIdOnlyChanges', () => {
     try {
       const base = `http://127.0.0.1:${(hung.address() as AddressInfo).port}/fhir`;
       const t0 = performance.now();
-      const err = await enrichIdOnlyChanges([idOnly], { ...source, baseUrl: base, outboundTimeoutMs: 300 }, extractor, fetch).catch((e: unknown) => e);
+      const err = await enrichIdOnlyChanges([idOnly], { ...source, baseUrl: base, outboundTimeoutMs: 300 }, extractor, sourceReader({ ...source, baseUrl: base, outboundTimeoutMs: 300 })).catch(
+        (e: unknown) => e,
+      );
       const ms = performance.now() - t0;
       expect(err).toBeInstanceOf(HttpProblem);
       expect(err).toMatchObject({ status: 503 });

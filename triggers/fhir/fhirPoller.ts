@@ -2,12 +2,14 @@ import type { Clock } from '../../schemas/clock';
 import type { Logger } from '../../schemas/ports';
 import type { SourceConfig } from '../../schemas/triggerConfig';
 import type { Db } from '../../core/db/openDatabase';
+import { FhirError } from '../../schemas/errors';
 import type { ChangePublisher } from './changePublisher';
 import { interactionFromVersion } from './parseRestHook';
 import { PollStore } from './pollStore';
 import { isObject, requireResource, versionOf } from './references';
 import { type ResourceChange, dedupeKeyFor, dedupeScopeOf } from './resourceChange';
 import { serverOf } from './serverOf';
+import { SourceReaders } from './sourceReader';
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -25,6 +27,8 @@ export interface PollerDeps {
   publisher: ChangePublisher;
   clock: Clock;
   fetch?: typeof fetch;
+  /** Shared with the notification endpoint, so a source has one SMART token; built from `fetch` when absent. */
+  readers?: SourceReaders;
   logger?: Logger;
   timers?: Timers;
   /** Back-off after a failed poll before the pending request is retried. */
@@ -54,7 +58,7 @@ interface SourceState {
 export class FhirPoller {
   private readonly store: PollStore;
   private readonly state = new Map<string, SourceState>();
-  private readonly fetchFn: typeof fetch;
+  private readonly readers: SourceReaders;
   private readonly timers: Timers;
   private stopped = false;
 
@@ -63,7 +67,7 @@ export class FhirPoller {
     private readonly deps: PollerDeps,
   ) {
     this.store = new PollStore(deps.db);
-    this.fetchFn = deps.fetch ?? globalThis.fetch;
+    this.readers = deps.readers ?? new SourceReaders(deps.fetch ? { fetch: deps.fetch } : {});
     this.timers = deps.timers ?? systemTimers;
   }
 
@@ -214,20 +218,14 @@ export class FhirPoller {
   }
 
   private async fetchBundle(url: string, cfg: SourceConfig): Promise<Record<string, unknown>> {
-    const headers: Record<string, string> = { Accept: 'application/fhir+json' };
-    if (cfg.outboundBearerToken !== undefined) headers.Authorization = `Bearer ${cfg.outboundBearerToken}`;
-    let res: Response;
+    let res: { status: number; body: unknown };
     try {
-      res = await this.fetchFn(url, { headers, signal: AbortSignal.timeout(cfg.outboundTimeoutMs) });
+      res = await this.readers.for(cfg).get(url);
     } catch (err) {
-      throw new PollFailed(`FHIR search failed: ${err instanceof Error ? err.message : String(err)}`);
+      throw new PollFailed(`FHIR search failed: ${err instanceof FhirError ? err.message : err instanceof Error ? err.message : String(err)}`);
     }
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new PollFailed(`FHIR search answered ${res.status}`);
-    }
-    const body: unknown = await res.json().catch(() => undefined);
-    if (!isObject(body) || body.resourceType !== 'Bundle') throw new PollFailed('FHIR search did not return a Bundle');
-    return body;
+    if (res.status < 200 || res.status >= 300) throw new PollFailed(`FHIR search answered ${res.status}`);
+    if (!isObject(res.body) || res.body.resourceType !== 'Bundle') throw new PollFailed('FHIR search did not return a Bundle');
+    return res.body;
   }
 }

@@ -7,6 +7,7 @@ import { HttpProblem, informationOutcome } from '../http/httpProblem';
 import type { TriggerMetrics } from '../http/metrics';
 import { MAX_JSON_DEPTH, parseJsonBody, readBody, requireJsonContentType } from '../http/readBody';
 import type { ReadLimiter } from '../http/readLimiter';
+import type { SourceReaders } from './sourceReader';
 import { sendJson } from '../http/respond';
 import type { ChangePublisher } from './changePublisher';
 import type { FhirPoller } from './fhirPoller';
@@ -26,7 +27,8 @@ export interface NotificationHandlerDeps {
   metrics: TriggerMetrics;
   extractor: RoutingAttributeExtractor;
   progress: SubscriptionProgressStore;
-  fetch: typeof fetch;
+  /** Reads id-only changes back from their source (core/fhir's reader, with the source's outbound credentials). */
+  readers: SourceReaders;
   logger?: Logger;
   /** Bounds concurrent body reads of senders not yet authenticated (HMAC-only sources), per source. */
   unauthenticatedReads?: ReadLimiter;
@@ -128,7 +130,7 @@ export async function handleNotification(req: IncomingMessage, res: ServerRespon
       sendJson(res, 202, informationOutcome('query-back scheduled'), 'application/fhir+json');
       return;
     case 'changes': {
-      const changes = await enrichIdOnlyChanges(parsed.changes, source, deps.extractor, deps.fetch);
+      const changes = await enrichIdOnlyChanges(parsed.changes, source, deps.extractor, deps.readers.for(source));
       const result = await deps.publisher.publish(changes, serverOf(source));
       noticeMissedEvents(sourceName, parsed, deps);
       deps.metrics.inc('clinflow_fhir_notifications_total', { origin: parsed.origin, kind: 'changes' });

@@ -14,6 +14,7 @@ import { HttpProblem } from './httpProblem';
 import { TriggerMetrics } from './metrics';
 import { BodyTooLarge } from './readBody';
 import { ReadLimiter } from './readLimiter';
+import { SourceReaders } from '../fhir/sourceReader';
 import { sendJson, sendProblem } from './respond';
 
 export interface TriggerDeps {
@@ -85,11 +86,13 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
     ...(deps.eventBusName !== undefined ? { eventBusName: deps.eventBusName } : {}),
     ...(deps.dedupeDigest ? { dedupeDigest: deps.dedupeDigest } : {}),
   });
+  // One reader per source for polling and read-backs alike: a SMART token is fetched once.
+  const readers = new SourceReaders(deps.fetch ? { fetch: deps.fetch } : {});
   const poller = new FhirPoller(config.sources, {
     db: deps.db,
     publisher,
     clock: deps.clock,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    readers,
     ...(deps.logger ? { logger: deps.logger } : {}),
     ...(deps.timers ? { timers: deps.timers } : {}),
   });
@@ -144,7 +147,7 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
         metrics,
         extractor,
         progress,
-        fetch: deps.fetch ?? globalThis.fetch,
+        readers,
         unauthenticatedReads,
         ...(deps.logger ? { logger: deps.logger } : {}),
       });

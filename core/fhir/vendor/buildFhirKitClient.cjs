@@ -2,7 +2,7 @@
 // Rebuilds fhirKitClient.cjs: fhir-kit-client ships ESM only (exports: import), which neither Node's
 // require nor jest's CommonJS runtime can load. esbuild re-emits it as CommonJS, with its debug
 // logger replaced by no-ops because that logger prints bearer tokens and resource bodies.
-// Run: node tasks/fhir/vendor/buildFhirKitClient.cjs (after upgrading fhir-kit-client).
+// Run: node core/fhir/vendor/buildFhirKitClient.cjs (after upgrading fhir-kit-client).
 const path = require('node:path');
 const fs = require('node:fs');
 const esbuild = require('esbuild');
