@@ -124,7 +124,18 @@ describe('engine budgets', () => {
 
   it('close() abandons a runaway step uncommitted, within a moment', async () => {
     const { engine } = testEngine();
-    const { stateMachineArn } = engine.createStateMachine({ name: 'loop', definition: loop('JSONata') });
+    // Each turn does real work, so the loop cannot reach the 25 000-event limit (and end on its own)
+    // before close(): the bare loop, warmed up by the tests above, sometimes did within 200 ms.
+    const busy = JSON.stringify({
+      QueryLanguage: 'JSONata',
+      StartAt: 'A',
+      States: {
+        A: { Type: 'Pass', Output: '{% $count([1..100000]) %}', Next: 'B' },
+        B: { Type: 'Choice', Choices: [{ Condition: '{% true %}', Next: 'A' }], Default: 'C' },
+        C: { Type: 'Succeed' },
+      },
+    });
+    const { stateMachineArn } = engine.createStateMachine({ name: 'loop', definition: busy });
     const started = engine.startExecution({ stateMachineArn, name: 'r' }).catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 200));
     const t0 = performance.now();
