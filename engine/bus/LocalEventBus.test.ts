@@ -79,11 +79,10 @@ describe('PutEvents', () => {
 });
 
 describe('rules and targets', () => {
-  it('refuses a bad pattern at PutRule and a rule without pattern or schedule', () => {
+  it('refuses a bad pattern at PutRule and a rule without a pattern', () => {
     const { bus } = setup();
     expect(() => bus.putRule({ Name: 'r', EventPattern: '{"a": [{"prefix": 3}]}' })).toThrow(/InvalidEventPatternException.*prefix match pattern must be a string/);
-    expect(() => bus.putRule({ Name: 'r' })).toThrow(/EventPattern or ScheduleExpression must be specified/);
-    expect(() => bus.putRule({ Name: 'r', ScheduleExpression: 'rate(1 minutes)' })).toThrow(/singular/);
+    expect(() => bus.putRule({ Name: 'r' })).toThrow(/EventPattern must be specified/);
     expect(bus.listRules().Rules).toEqual([]);
   });
 
@@ -221,93 +220,49 @@ describe('delivery retries and dead letters (simulated clock)', () => {
   });
 });
 
-describe('scheduled rules', () => {
-  it('fires rate() rules on the clock with an aws.events Scheduled Event', async () => {
-    const { bus, clock, executions } = setup();
-    bus.putRule({ Name: 'every5', ScheduleExpression: 'rate(5 minutes)' });
-    bus.putTargets({ Rule: 'every5', Targets: [{ Id: 'sm', Arn: SM }] });
-    const t0 = clock.now();
-    expect(bus.nextDueAt()).toBe(t0 + 300_000);
-    clock.set(t0 + 299_999);
-    await bus.deliverDue();
-    expect(executions.calls).toHaveLength(0);
-    clock.set(t0 + 300_000);
-    await bus.deliverDue();
-    await bus.deliverDue();
-    expect(executions.calls).toHaveLength(1);
-    expect(JSON.parse(executions.calls[0]?.input ?? '')).toMatchObject({ source: 'aws.events', 'detail-type': 'Scheduled Event', resources: [bus.describeRule({ Name: 'every5' }).Arn] });
-    // After a long pause it fires once, then resumes its period.
-    clock.set(t0 + 3_600_000 + 10);
-    await bus.deliverDue();
-    await bus.deliverDue();
-    expect(executions.calls).toHaveLength(2);
-    expect(bus.nextDueAt()).toBe(t0 + 3_900_000);
-  });
-});
-
-describe('archive and replay', () => {
-  it('archives matching events and replays a time window to the current rules', async () => {
-    const { bus, clock, executions } = setup();
-    bus.createArchive({ ArchiveName: 'meds', EventSourceArn: bus.busArn('default'), EventPattern: JSON.stringify({ detail: { resourceType: ['MedicationRequest'] } }) });
-    bus.createArchive({ ArchiveName: 'all', EventSourceArn: bus.busArn('default') });
-    const t0 = clock.now();
-    await bus.putEvents([fhirEntry('active')]);
-    clock.advance(60_000);
-    await bus.putEvents([fhirEntry('stopped'), { Source: 'other', DetailType: 'x', Detail: '{}' }]);
-    clock.advance(60_000);
-    await bus.putEvents([fhirEntry('active', { n: 3 })]);
-    clock.advance(60_000);
-    expect(bus.describeArchive({ ArchiveName: 'meds' }).EventCount).toBe(3);
-    expect(bus.describeArchive({ ArchiveName: 'all' }).EventCount).toBe(4);
-
-    // A rule created after the events: replay reaches it; the window excludes the third event.
-    bus.putRule({ Name: 'late', EventPattern: ACTIVE_ORDERS });
-    bus.putTargets({ Rule: 'late', Targets: [{ Id: 'sm', Arn: SM }] });
-    const res = bus.startReplay({
-      ReplayName: 'r1',
-      EventSourceArn: bus.archiveArn('meds'),
-      EventStartTime: new Date(t0),
-      EventEndTime: new Date(t0 + 120_000),
-      Destination: { Arn: bus.busArn('default') },
-    });
-    expect(res).toMatchObject({ State: 'COMPLETED', EventsReplayed: 2 });
-    await bus.deliverDue();
-    expect(executions.calls).toHaveLength(1);
-    expect(JSON.parse(executions.calls[0]?.input ?? '')).toMatchObject({ 'replay-name': 'r1', detail: { attributes: { status: 'active' } } });
-    expect(bus.describeArchive({ ArchiveName: 'meds' }).EventCount).toBe(3); // replays are not re-archived
-    expect(bus.describeReplay({ ReplayName: 'r1' })).toMatchObject({ State: 'COMPLETED', EventsReplayed: 2 });
-    expect(() =>
-      bus.startReplay({ ReplayName: 'r2', EventSourceArn: bus.archiveArn('meds'), EventStartTime: new Date(t0), EventEndTime: new Date(clock.now() + 1), Destination: { Arn: bus.busArn('default') } }),
-    ).toThrow(/future/);
-  });
-
-  it('purges archived events past their retention', async () => {
-    const { bus, clock } = setup();
-    bus.createArchive({ ArchiveName: 'short', EventSourceArn: bus.busArn('default'), RetentionDays: 1 });
-    await bus.putEvents([fhirEntry('active')]);
-    clock.advance(86_400_000 + 1);
-    await bus.putEvents([fhirEntry('active')]);
-    expect(bus.purgeExpiredArchiveEvents()).toBe(1);
-    expect(bus.describeArchive({ ArchiveName: 'short' }).EventCount).toBe(1);
+describe('schedules are the Scheduler’s', () => {
+  it('refuses a ScheduleExpression rule, pointing at EventBridge Scheduler, and stores nothing', () => {
+    const { bus } = setup();
+    expect(() => bus.putRule({ Name: 'every5', ScheduleExpression: 'rate(5 minutes)' })).toThrow(/not supported by the local bus; use a schedule \(EventBridge Scheduler\)/);
+    expect(() => bus.putRule({ Name: 'both', ScheduleExpression: 'rate(5 minutes)', EventPattern: ACTIVE_ORDERS })).toThrow(/ScheduleExpression/);
+    expect(bus.listRules().Rules).toEqual([]);
+    expect(bus.nextDueAt()).toBeUndefined();
   });
 });
 
 describe('housekeeping', () => {
-  it('purges delivered events but keeps pending, dead-lettered and archived ones', async () => {
+  it('purges delivered and unmatched events but keeps pending and dead-lettered ones', async () => {
     const executions = new FakeExecutions(1, 'StateMachineDoesNotExist');
     const { bus, clock } = setup({ executions });
     bus.putRule({ Name: 'r', EventPattern: ACTIVE_ORDERS });
     bus.putTargets({ Rule: 'r', Targets: [{ Id: 'sm', Arn: SM }] });
     const [dead, delivered, unmatched] = (await bus.putEvents([fhirEntry('active'), fhirEntry('active', { n: 2 }), fhirEntry('stopped')])).Entries.map((e) => e.EventId ?? '');
     await bus.deliverDue();
-    bus.createArchive({ ArchiveName: 'a', EventSourceArn: bus.busArn('default') });
-    const [archived] = (await bus.putEvents([fhirEntry('stopped', { n: 4 })])).Entries.map((e) => e.EventId ?? '');
     const [pending] = (await bus.putEvents([fhirEntry('active', { n: 5 })])).Entries.map((e) => e.EventId ?? '');
     clock.advance(1000);
     expect(bus.purgeDelivered(clock.now())).toBe(2);
     expect(bus.getEvent(delivered ?? '')).toBeUndefined();
     expect(bus.getEvent(unmatched ?? '')).toBeUndefined();
-    for (const id of [dead, archived, pending]) expect(bus.getEvent(id ?? '')).toBeDefined();
+    for (const id of [dead, pending]) expect(bus.getEvent(id ?? '')).toBeDefined();
+  });
+});
+
+describe('upgrading a database from a version with archives', () => {
+  it('drops the archive and replay tables, so archived events no longer pin the purge', async () => {
+    const db = openDatabase(':memory:');
+    const first = new LocalEventBus({ db, clock: new SimulatedClock(Date.parse('2026-03-01T00:00:00Z')), ids: sequentialIds() });
+    const [id] = (await first.putEvents([fhirEntry('active')])).Entries.map((e) => e.EventId ?? '');
+    // What an earlier version left behind: schema version 1 with its archive tables holding the event.
+    db.exec(`UPDATE schema_versions SET version = 1 WHERE module = 'bus';
+      CREATE TABLE bus_archives (name TEXT PRIMARY KEY, arn TEXT NOT NULL, bus TEXT NOT NULL, event_pattern TEXT, description TEXT, retention_days INTEGER NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL);
+      CREATE TABLE bus_archive_events (archive TEXT NOT NULL, event_id TEXT NOT NULL REFERENCES bus_events(id), time_ms INTEGER NOT NULL, PRIMARY KEY (archive, event_id));
+      CREATE TABLE bus_replays (name TEXT PRIMARY KEY);`);
+    db.prepare('INSERT INTO bus_archive_events (archive, event_id, time_ms) VALUES (?, ?, 0)').run('a', id);
+    const upgraded = new LocalEventBus({ db, clock: new SimulatedClock(Date.parse('2026-03-02T00:00:00Z')), ids: sequentialIds('u') });
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'bus_%'").all() as { name: string }[]).map((t) => t.name);
+    expect(tables.filter((t) => /archive|replay/.test(t))).toEqual([]);
+    expect(upgraded.purgeDelivered(Date.parse('2026-03-02T00:00:00Z'))).toBe(1);
+    db.close();
   });
 });
 

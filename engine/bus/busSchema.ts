@@ -2,7 +2,8 @@ import { ensureSchema, type Db } from '../../core/db/openDatabase';
 
 /**
  * The bus's tables. Events and their pending deliveries are written in the transaction that
- * answers PutEvents; delivery state, dead letters, archives and replays live beside them.
+ * answers PutEvents; delivery state and dead letters live beside them. Migration 2 drops the
+ * archive and replay tables of earlier versions (nothing could reach them).
  */
 export function ensureBusSchema(db: Db): void {
   ensureSchema(db, 'bus', [
@@ -27,17 +28,9 @@ export function ensureBusSchema(db: Db): void {
      CREATE TABLE bus_dead_letters (
        id INTEGER PRIMARY KEY AUTOINCREMENT, delivery_id INTEGER NOT NULL, event_id TEXT NOT NULL,
        bus TEXT NOT NULL, rule TEXT NOT NULL, target_id TEXT NOT NULL, target_arn TEXT, dead_letter_arn TEXT,
-       error_code TEXT NOT NULL, error_message TEXT NOT NULL, attempts INTEGER NOT NULL, failed_at INTEGER NOT NULL);
-     CREATE TABLE bus_archives (
-       name TEXT PRIMARY KEY, arn TEXT NOT NULL, bus TEXT NOT NULL, event_pattern TEXT, description TEXT,
-       retention_days INTEGER NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL);
-     CREATE TABLE bus_archive_events (
-       archive TEXT NOT NULL, event_id TEXT NOT NULL REFERENCES bus_events(id), time_ms INTEGER NOT NULL,
-       PRIMARY KEY (archive, event_id));
-     CREATE INDEX bus_archive_events_time ON bus_archive_events (archive, time_ms);
-     CREATE TABLE bus_replays (
-       name TEXT PRIMARY KEY, arn TEXT NOT NULL, archive TEXT NOT NULL, destination TEXT NOT NULL,
-       event_start INTEGER NOT NULL, event_end INTEGER NOT NULL, state TEXT NOT NULL, events_replayed INTEGER NOT NULL,
-       last_replayed_time INTEGER, started_at INTEGER NOT NULL, ended_at INTEGER);`,
+       error_code TEXT NOT NULL, error_message TEXT NOT NULL, attempts INTEGER NOT NULL, failed_at INTEGER NOT NULL);`,
+    `DROP TABLE IF EXISTS bus_archive_events;
+     DROP TABLE IF EXISTS bus_archives;
+     DROP TABLE IF EXISTS bus_replays;`,
   ]);
 }
