@@ -143,6 +143,23 @@ function pageSize(v: unknown, dflt: number): number {
  * concurrent steps); tasks are dispatched and timers armed only after that commit, so a crash at
  * any point either replays the event (its timer/task row is still there) or sees its effects.
  */
+/** What StartExecution resolved and checked, for the executor to run: one object, not eleven arguments. */
+interface NewExecution {
+  smId: number;
+  smName: string;
+  smArn: string;
+  revisionId: number;
+  /** The published version the ARN named, if any. */
+  version: number | undefined;
+  roleArn: string;
+  name: string;
+  arn: string;
+  inputText: string;
+  /** `inputText`, parsed. */
+  input: unknown;
+  digest: string;
+}
+
 export class Engine implements ExecutionPort {
   readonly db: Db;
   readonly store: JournalStore;
@@ -356,7 +373,7 @@ export class Engine implements ExecutionPort {
       throw new StepFunctionsError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
     if (this.closing) throw new ClinflowError('States.Runtime', 'the engine is closed');
-    const done = this.start(sm.id, sm.name, rev.id, version, rev.role_arn, smArn, name, arn, inputText, parsed, digest);
+    const done = this.start({ smId: sm.id, smName: sm.name, smArn, revisionId: rev.id, version, roleArn: rev.role_arn, name, arn, inputText, input: parsed, digest });
     this.starting.set(key, { digest, done });
     try {
       return await done;
@@ -365,19 +382,8 @@ export class Engine implements ExecutionPort {
     }
   }
 
-  private async start(
-    smId: number,
-    smName: string,
-    revisionId: number,
-    version: number | undefined,
-    roleArn: string,
-    smArn: string,
-    name: string,
-    arn: string,
-    inputText: string,
-    input: unknown,
-    digest: string,
-  ): Promise<{ executionArn: string; startDate: Date }> {
+  private async start(start: NewExecution): Promise<{ executionArn: string; startDate: Date }> {
+    const { smId, smName, smArn, revisionId, version, roleArn, name, arn, inputText, input, digest } = start;
     const env = this.env();
     const info: ExecutionInfo = {
       executionArn: arn,
