@@ -1,3 +1,6 @@
+// Size: one function states every resource of a stage (keys, roles, queues, log groups, buses,
+// tables, functions, state machines, schedules) beside the resources it references, so the names
+// and ARNs that must agree are written in one place.
 import type { CompiledWorkflow } from '../schemas/artifacts';
 import type { StageConfig } from '../schemas/deployConfig';
 import { FHIR_EVENT_DETAIL_TYPE, FHIR_EVENT_SOURCE } from '../schemas/fhirChangeEvent';

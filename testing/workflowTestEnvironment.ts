@@ -1,3 +1,5 @@
+// Size: the public test environment of `clinflow/testing`: its methods are the API users script
+// workflow tests against, and they share one simulated clock, engine, bus, scheduler and sandbox.
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';

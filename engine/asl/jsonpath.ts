@@ -2,6 +2,10 @@
  * JSONPath as Step Functions evaluates it (Jayway JsonPath semantics): a definite path (only
  * names and single indexes) yields one value or throws PathNotFoundError; an indefinite path
  * (wildcards, slices, unions, filters, deep scan) yields a list, possibly empty.
+ *
+ * Size: one JSONPath engine with Jayway's semantics (tokenizer, parser, evaluator, filter
+ * expressions); ASL's scope paths and ResultPath rules are apart in resolvePath.ts and
+ * resultPath.ts.
  */
 
 /** Thrown when a definite path selects nothing. `message` is Jayway's wording. */

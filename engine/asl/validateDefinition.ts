@@ -3,6 +3,10 @@
  * type's required and allowed fields, transitions, reachability, Choice rules, Retry/Catch,
  * nested Map/Parallel machines, JSONPath vs JSONata field mixing, path, intrinsic and JSONata
  * syntax, and numeric ranges. Every issue names the state and field (`States.S.Choices[0].Next`).
+ *
+ * Size: the Amazon States Language's static rules in the specification's order (each state type's
+ * fields, transitions, Choice rules, Retry/Catch, nested machines, query-language mixing), one
+ * small checker each.
  */
 import jsonata from 'jsonata';
 import { ValidationError, type ValidationIssue } from '../../schemas/errors';

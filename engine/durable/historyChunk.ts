@@ -1,3 +1,5 @@
+// Size: the encoder and the decoder of one binary format: they must change together, and the layout
+// comment below documents both.
 import type { HistoryEventDraft, HistorySink } from '../interpreter/contract';
 import { StateEnteredDetails, StateExitedDetails } from '../interpreter/historyDetails';
 import { Kind, RECENT, StringTable } from './chunkStringTable';

@@ -1,3 +1,6 @@
+// Size: every SQL statement over the journal's tables (state machines, revisions, executions,
+// history, tasks, timers) in one class, so the statements one step's transaction writes are read
+// together.
 import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import { ensureSchema, type Db } from '../../core/db/openDatabase';

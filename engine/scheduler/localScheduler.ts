@@ -1,3 +1,6 @@
+// Size: the Scheduler API's operations (groups, create, update, get, list, delete) over one set of
+// tables, each with AWS's input checks; firing and retries are already apart in
+// schedulerDeliveries.ts.
 import { createHash } from 'node:crypto';
 import type {
   CreateScheduleCommandInput,
