@@ -41,7 +41,7 @@ export default tseslint.config(
   },
   {
     files: ['**/*.ts'],
-    ignores: ['**/*.test.ts', '**/*.testkit.ts', '**/testing/**', 'test/**', 'bench/**'],
+    ignores: ['**/*.test.ts', '**/*.testkit.ts', 'testing/**', 'test/**', 'bench/**'],
     rules: { 'import-x/no-restricted-paths': ['error', { zones: layerZones }] },
   },
   {

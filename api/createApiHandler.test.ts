@@ -17,7 +17,7 @@ import {
   TestStateCommand,
 } from '@aws-sdk/client-sfn';
 import { errorName } from '../test/contracts/contractKit';
-import { startApiFixture, OPERATOR, READ_ONLY, type ApiFixture } from './testing/apiFixture';
+import { startApiFixture, OPERATOR, READ_ONLY, type ApiFixture } from './apiFixture.testkit';
 
 const WAIT = JSON.stringify({ StartAt: 'Hold', States: { Hold: { Type: 'Wait', Seconds: 3600, Next: 'Done' }, Done: { Type: 'Pass', End: true } } });
 const FAILS = JSON.stringify({ StartAt: 'Call', States: { Call: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:000000000000:function:nothing', End: true } } });

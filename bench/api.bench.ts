@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { createHash, createHmac } from 'node:crypto';
 import { canonicalRequest, signingKey } from '../api/auth/sigv4';
-import { OPERATOR, startApiFixture, type ApiFixture } from '../api/testing/apiFixture';
+import { OPERATOR, startApiFixture, type ApiFixture } from '../api/apiFixture.testkit';
 
 const arg = (args: string[], name: string, dflt: number): number => {
   const a = args.find((x) => x.startsWith(`--${name}=`));

@@ -1,6 +1,6 @@
 /**
  * `clinflow validate`'s core (compiler/compile.ts) on generated workflows of 1 000, 4 000 and
- * 10 000 steps (compiler/testing/largeWorkflow.ts: calls, human tasks, branches, jumps, catches,
+ * 10 000 steps (compiler/largeWorkflow.testkit.ts: calls, human tasks, branches, jumps, catches,
  * forEach, waits): wall and CPU time of each, and the 10 000 / 1 000 ratio, which a compiler
  * linear in the file's size keeps near 10 (a quadratic one near 100). The peer is the compiler
  * itself at a tenth of the size. Targets: 10 000 steps in < 5 s, ratio < 20.
@@ -10,7 +10,7 @@
  */
 import { loadavg } from 'node:os';
 import { compile } from '../compiler/compile';
-import { largeWorkflow } from '../compiler/testing/largeWorkflow';
+import { largeWorkflow } from '../compiler/largeWorkflow.testkit';
 
 const arg = (args: string[], name: string, dflt: number): number => {
   const a = args.find((x) => x.startsWith(`--${name}=`));

@@ -1,6 +1,6 @@
 import { compile } from './compile';
 import { SOURCE_LIMITS } from './limits';
-import { largeWorkflow } from './testing/largeWorkflow';
+import { largeWorkflow } from './largeWorkflow.testkit';
 
 const header = 'workflow: t\nversion: 1\n';
 const only = (source: string) => {

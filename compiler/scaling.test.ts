@@ -1,5 +1,5 @@
 import { compile } from './compile';
-import { largeWorkflow } from './testing/largeWorkflow';
+import { largeWorkflow } from './largeWorkflow.testkit';
 
 /** CPU milliseconds of one compile, the best of `runs` (a loaded machine only ever adds time). */
 function cpuMs(source: string, runs: number): number {

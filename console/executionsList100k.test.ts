@@ -11,7 +11,7 @@ import { AuditLog } from '../api/audit/auditLog';
 import { SimulatedClock } from '../core/clock/simulatedClock';
 import { createRuntime, type Runtime } from '../cli/runtime/createRuntime';
 import { startLocalConsole } from '../cli/console/startLocalConsole';
-import { seedExecutions } from './testing/seedExecutions';
+import { seedExecutions } from './seedExecutions.testkit';
 
 const START = Date.UTC(2030, 0, 1);
 const TOKEN = 'viewer-token-for-the-100k-test';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DescribeExecutionCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { openDatabase, type Db } from '../../core/db/openDatabase';
-import { startApiFixture } from '../testing/apiFixture';
+import { startApiFixture } from '../apiFixture.testkit';
 import { AuditLog, type AuditEntry } from './auditLog';
 
 const entry = (i: number): AuditEntry => ({

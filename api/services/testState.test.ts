@@ -6,7 +6,7 @@
  */
 import { TestStateCommand } from '@aws-sdk/client-sfn';
 import type { TaskInvocation, TaskOutcome } from '../../schemas/taskPort';
-import { startApiFixture } from '../testing/apiFixture';
+import { startApiFixture } from '../apiFixture.testkit';
 import { runTestState } from './testState';
 
 const FN = 'arn:aws:lambda:us-east-1:000000000000:function:clinflow-fhir-read';

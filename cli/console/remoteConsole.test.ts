@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../api/audit/auditLog';
 import { openDatabase } from '../../core/db/openDatabase';
-import { OPERATOR, startApiFixture, type ApiFixture } from '../../api/testing/apiFixture';
+import { OPERATOR, startApiFixture, type ApiFixture } from '../../api/apiFixture.testkit';
 import { runConsole } from '../commands/console';
 
 const FAILS = JSON.stringify({ StartAt: 'Call', States: { Call: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:000000000000:function:nothing', End: true } } });

@@ -3,8 +3,8 @@
  * checks JSONPath, payload templates, intrinsics and Choice rules end to end against AWS's outputs.
  */
 import { describeWithShared } from '../../test/support/sharedCorpus';
-import { ASL_CASES, loadCases, matches } from './testing/cases';
-import { runMini, supportsCase } from './testing/miniRunner';
+import { ASL_CASES, loadCases, matches } from './aslCases.testkit';
+import { runMini, supportsCase } from './miniRunner.testkit';
 
 let n = 0;
 const env = { newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`, random: () => 0.5 };

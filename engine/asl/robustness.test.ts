@@ -9,7 +9,7 @@ import { readPath } from './jsonpath';
 import { applyResultPath } from './resultPath';
 import { applyPayloadTemplate } from './payloadTemplate';
 import { describeWithShared } from '../../test/support/sharedCorpus';
-import { ASL_CASES, loadCases } from './testing/cases';
+import { ASL_CASES, loadCases } from './aslCases.testkit';
 import { validateDefinition } from './validateDefinition';
 
 /** mulberry32: a tiny seeded PRNG so failures reproduce. */

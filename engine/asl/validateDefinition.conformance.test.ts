@@ -1,6 +1,6 @@
 /** Every definition AWS accepted in the conformance corpus must pass our validator. */
 import { describeWithShared } from '../../test/support/sharedCorpus';
-import { ASL_CASES, loadCases } from './testing/cases';
+import { ASL_CASES, loadCases } from './aslCases.testkit';
 import { validateDefinition } from './validateDefinition';
 
 describeWithShared(ASL_CASES, 'validateDefinition accepts every conformance definition', () => {

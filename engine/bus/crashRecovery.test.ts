@@ -18,7 +18,7 @@ describe('bus crash recovery (kill -9)', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('delivers every acknowledged event after the process is killed mid-stream', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'engine', 'bus', 'testing', 'busCrashChild.ts'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'engine', 'bus', 'busCrashChild.testkit.ts'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
     const acked: string[] = [];
     await new Promise<void>((res, rej) => {
       let buf = '';

@@ -1,5 +1,5 @@
 import { MAX_DEFINITION_BYTES } from '../interpreter/budgets';
-import { errorOf, machine, testEngine } from './testing/engineFixture';
+import { errorOf, machine, testEngine } from './engineFixture.testkit';
 
 /**
  * The engine's budgets (docs/DESIGN.md "Budgets"): a runaway execution fails with a named error

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeHistoryChunk } from './historyChunk';
-import { errorOf, LAMBDA, machine, testEngine } from './testing/engineFixture';
+import { errorOf, LAMBDA, machine, testEngine } from './engineFixture.testkit';
 
 const DAY = 86_400_000;
 

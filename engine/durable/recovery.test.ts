@@ -6,7 +6,7 @@ import { SimulatedClock } from '../../core/clock/simulatedClock';
 import { systemClock, systemWakeup } from '../../core/clock/systemClock';
 import { LocalTaskPort } from '../../tasks/localTaskPort';
 import { Engine } from './engine';
-import { LAMBDA, machine } from './testing/engineFixture';
+import { LAMBDA, machine } from './engineFixture.testkit';
 
 const KEY = 'a'.repeat(64);
 let dir: string;

@@ -3,7 +3,7 @@
  * sandbox over HTTP. Retry/Catch are the engine's; idempotency and error names are the FHIR tasks'.
  */
 import { openDatabase } from '../../core/db/openDatabase';
-import { LAMBDA, machine, testEngine } from '../../engine/durable/testing/engineFixture';
+import { LAMBDA, machine, testEngine } from '../../engine/durable/engineFixture.testkit';
 import { LocalTaskPort } from '../localTaskPort';
 import { SimulatedClock } from '../../core/clock/simulatedClock';
 import { captureLog } from '../../sandbox/captureLog';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TriggerConfigInput } from '../../schemas/triggerConfig';
 import { describeError } from '../../triggers/http/createTriggerRouter';
-import { type TestServer, rawRequest, startTestServer } from '../../triggers/testing/triggerTestServer';
+import { type TestServer, rawRequest, startTestServer } from '../../triggers/http/triggerTestServer.testkit';
 
 /**
  * Issue 11, the HTTP edge under abuse: signatures refused before the body, timeouts that fire on
@@ -183,7 +183,7 @@ describe('adversarial: 200 slow unauthenticated uploads', () => {
 
   it('grow the server RSS by less than 50 MB', async () => {
     dir = mkdtempSync(join(tmpdir(), 'clinflow-edge-'));
-    const proc = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(root, 'triggers', 'testing', 'edgeChild.ts'), dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(root, 'triggers', 'http', 'edgeChild.testkit.ts'), dir], { stdio: ['pipe', 'pipe', 'inherit'] });
     child = proc;
     const lines: string[] = [];
     const waiters: ((l: string) => void)[] = [];

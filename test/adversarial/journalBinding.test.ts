@@ -8,7 +8,7 @@ import { openDatabase } from '../../core/db/openDatabase';
 import { Engine } from '../../engine/durable/engine';
 import { journalAad } from '../../engine/durable/journalBinding';
 import { createPayloadCodec, PayloadBindingError } from '../../core/db/payloadCodec';
-import { LAMBDA, machine } from '../../engine/durable/testing/engineFixture';
+import { LAMBDA, machine } from '../../engine/durable/engineFixture.testkit';
 import { LocalTaskPort } from '../../tasks/localTaskPort';
 
 /**

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { FhirChangeDetail } from '../../schemas/fhirChangeEvent';
 import type { TriggerConfigInput } from '../../schemas/triggerConfig';
-import { type TestServer, startTestServer } from '../../triggers/testing/triggerTestServer';
+import { type TestServer, startTestServer } from '../../triggers/http/triggerTestServer.testkit';
 
 /**
  * Issue 11, trust boundaries: forged clinical events over `/events`, notifications naming another

@@ -11,7 +11,7 @@ import type { Browser } from 'puppeteer-core';
 import { browserAbsentReason, describeWithBrowser, findChromium } from './chromium';
 import { BROWSER_TEST_MS, launchChromium, openPage, startDevRig, START_MS, type DevRig } from './browser.testkit';
 import { expectAccessible } from './axe';
-import { seedExecutions } from '../../console/testing/seedExecutions';
+import { seedExecutions } from '../../console/seedExecutions.testkit';
 
 describe('findChromium', () => {
   let dir: string;

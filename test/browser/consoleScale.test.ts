@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'puppeteer-core';
 import { describeWithBrowser } from './chromium';
 import { BROWSER_MS, BROWSER_TEST_MS, launchChromium, openPage, startDevRig, START_MS, type DevRig } from './browser.testkit';
-import { seedExecutions } from '../../console/testing/seedExecutions';
+import { seedExecutions } from '../../console/seedExecutions.testkit';
 import { CONSOLE_ENV, countOf, signIn, TOKENS } from './consoleSession';
 
 const EXECUTIONS = 100_000;

@@ -7,7 +7,7 @@
 import { awsBusPort } from '../../deploy/aws/ports/awsBusPort';
 import { awsExecutionPort } from '../../deploy/aws/ports/awsExecutionPort';
 import { awsSchedulerPort } from '../../deploy/aws/ports/awsSchedulerPort';
-import { SERVICE, startApiFixture } from '../../api/testing/apiFixture';
+import { SERVICE, startApiFixture } from '../../api/apiFixture.testkit';
 import { describeBusPortContract } from './busPortContract';
 import { describeExecutionPortContract } from './executionPortContract';
 import { describeSchedulerPortContract } from './schedulerPortContract';

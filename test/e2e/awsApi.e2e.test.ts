@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { main } from '../../cli/main';
-import { startApiFixture, OPERATOR, type ApiFixture } from '../../api/testing/apiFixture';
+import { startApiFixture, OPERATOR, type ApiFixture } from '../../api/apiFixture.testkit';
 
 const run = promisify(execFile);
 /** Each AWS CLI call starts a Python interpreter: seconds apiece on a loaded machine. */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { attachApi, type AttachedApi } from '../../api/attachApi';
-import { jsonOut, runCli } from '../../cli/commands/ops/testing/runCli';
+import { jsonOut, runCli } from '../../cli/commands/ops/runCli.testkit';
 import { createRuntime, type Runtime } from '../../cli/runtime/createRuntime';
 import { SimulatedClock } from '../../core/clock/simulatedClock';
 import type { FhirResource } from '../../schemas/fhirPort';

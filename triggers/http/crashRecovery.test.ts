@@ -12,7 +12,7 @@ const CONCURRENCY = 8;
 const children: ChildProcess[] = [];
 
 function startChild(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'triggers', 'testing', 'crashChild.ts'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'triggers', 'http', 'crashChild.testkit.ts'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((res, rej) => {
     child.once('error', rej);

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { FhirChangeDetail } from '../../schemas/fhirChangeEvent';
 import type { TriggerConfigInput } from '../../schemas/triggerConfig';
-import { type TestServer, rawRequest, startTestServer } from '../testing/triggerTestServer';
+import { type TestServer, rawRequest, startTestServer } from './triggerTestServer.testkit';
 
 const TOKEN = 'token-abc';
 const SECRET = 'hmac-secret';

@@ -1,6 +1,6 @@
 import { FhirChangeDetail } from '../../schemas/fhirChangeEvent';
 import { type FixtureFhirServer, startFixtureFhirServer } from '../conformance/fixtureFhirServer';
-import { type TestServer, startTestServer } from '../testing/triggerTestServer';
+import { type TestServer, startTestServer } from './triggerTestServer.testkit';
 
 const SUB = 'https://ehr.example.org/fhir/Subscription/s1';
 const heartbeat = (eventsSinceStart: number) =>

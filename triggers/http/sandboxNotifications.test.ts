@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { FhirChangeDetail } from '../../schemas/fhirChangeEvent';
 import { type Sandbox, startSandbox } from '../../sandbox/startSandbox';
-import { type TestServer, startTestServer } from '../testing/triggerTestServer';
+import { type TestServer, startTestServer } from './triggerTestServer.testkit';
 
 const SECRET = 'sandbox-hmac-secret';
 const FHIR_TOKEN = 'sandbox-token';

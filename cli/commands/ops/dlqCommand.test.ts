@@ -15,7 +15,7 @@ import { Engine } from '../../../engine/durable/engine';
 import { LocalScheduler } from '../../../engine/scheduler/localScheduler';
 import { fireExecutionId } from '../../../engine/scheduler/schedulerDeliveries';
 import { createTargetInvoker } from '../../../engine/scheduler/targetInvoker';
-import { jsonOut, runCli } from './testing/runCli';
+import { jsonOut, runCli } from './runCli.testkit';
 
 const SM = 'arn:aws:states:us-east-1:000000000000:stateMachine:clinflow-intake';
 const KEYS = { CLINFLOW_ACCESS_KEY_ID: 'AKIADLQTEST000000001', CLINFLOW_SECRET_ACCESS_KEY: 'dlq-secret-for-tests-only-00000000000000' };

@@ -20,7 +20,7 @@ import { DescribeExecutionCommand, ExecutionAlreadyExists, ListExecutionsCommand
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { keyNamePrefix } from '../../../tasks/correlation/correlationNames';
-import { jsonOut, runCli } from './testing/runCli';
+import { jsonOut, runCli } from './runCli.testkit';
 
 const ACCOUNT = '123456789012';
 const QUEUE = `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/clinflow-prod-dlq`;

@@ -2,8 +2,8 @@
  * Test support: load the shared ASL conformance cases and compare outputs under the README's
  * placeholder rules. Used by this folder's tests only.
  */
-import { sharedPath } from '../../../test/support/sharedCorpus';
-import { matchesExpected, readAslCases, type AslCase } from '../conformanceCase';
+import { sharedPath } from '../../test/support/sharedCorpus';
+import { matchesExpected, readAslCases, type AslCase } from './conformanceCase';
 
 export type { AslCase };
 

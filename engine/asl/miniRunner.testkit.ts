@@ -2,14 +2,14 @@
  * Test support: a tiny JSONPath-mode runner for Pass/Choice/Succeed/Fail chains, enough to check
  * this folder's modules against whole conformance cases without the real interpreter.
  */
-import { ClinflowError, StatesError } from '../../../schemas/errors';
-import { evaluateChoiceRule } from '../choiceRules';
-import { PathNotFoundError } from '../jsonpath';
-import { applyResultPath } from '../resultPath';
-import { resolvePath } from '../resolvePath';
-import { applyPayloadTemplate, evaluateDollarValue } from '../payloadTemplate';
-import type { AslEnv, Scope } from '../scope';
-import type { AslCase } from './cases';
+import { ClinflowError, StatesError } from '../../schemas/errors';
+import { evaluateChoiceRule } from './choiceRules';
+import { PathNotFoundError } from './jsonpath';
+import { applyResultPath } from './resultPath';
+import { resolvePath } from './resolvePath';
+import { applyPayloadTemplate, evaluateDollarValue } from './payloadTemplate';
+import type { AslEnv, Scope } from './scope';
+import type { AslCase } from './aslCases.testkit';
 
 export type MiniResult = { status: 'SUCCEEDED'; output: unknown } | { status: 'FAILED'; error?: string; cause?: string };
 

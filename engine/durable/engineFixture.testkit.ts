@@ -1,7 +1,7 @@
-import { sequentialIds } from '../../../core/clock/ids';
-import { SimulatedClock } from '../../../core/clock/simulatedClock';
-import { LocalTaskPort } from '../../../tasks/localTaskPort';
-import { Engine, type EngineOptions } from '../engine';
+import { sequentialIds } from '../../core/clock/ids';
+import { SimulatedClock } from '../../core/clock/simulatedClock';
+import { LocalTaskPort } from '../../tasks/localTaskPort';
+import { Engine, type EngineOptions } from './engine';
 
 /** An engine on a simulated clock with a local task port, for tests. */
 export function testEngine(options: Partial<EngineOptions> = {}): { engine: Engine; clock: SimulatedClock; tasks: LocalTaskPort } {

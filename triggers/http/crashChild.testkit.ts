@@ -7,7 +7,7 @@ import { openDatabase } from '../../core/db/openDatabase';
 import { LocalEventBus } from '../../engine/bus/LocalEventBus';
 import { uuidIds } from '../../core/clock/ids';
 import { systemClock } from '../../core/clock/systemClock';
-import { createHttpServer } from '../http/createHttpServer';
+import { createHttpServer } from './createHttpServer';
 
 export const CRASH_TOKEN = 'crash-token';
 

@@ -1,4 +1,4 @@
-import { main } from '../../../main';
+import { main } from '../../main';
 
 /** Runs `clinflow …args` in-process (as typed), capturing stdout and stderr: for the ops commands' tests. */
 export async function runCli(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {

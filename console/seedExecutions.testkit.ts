@@ -5,10 +5,10 @@
  * encoded and history stored as the engine stores them), all in one SQLite transaction.
  * Synthetic data only: the references name no real patient.
  */
-import type { Engine } from '../../engine/durable/engine';
-import { metaOf } from '../../engine/durable/journalStore';
-import { executionArn, stateMachineArn } from '../../engine/durable/names';
-import type { ExecutionState, ExecutionStatus, HistoryEventDraft } from '../../engine/interpreter/contract';
+import type { Engine } from '../engine/durable/engine';
+import { metaOf } from '../engine/durable/journalStore';
+import { executionArn, stateMachineArn } from '../engine/durable/names';
+import type { ExecutionState, ExecutionStatus, HistoryEventDraft } from '../engine/interpreter/contract';
 
 export interface SeedOptions {
   /** The state machine, e.g. `clinflow-abnormal-lab`; it must exist. */

@@ -9,8 +9,8 @@ import { LocalEventBus } from '../../engine/bus/LocalEventBus';
 import { uuidIds } from '../../core/clock/ids';
 import { systemClock } from '../../core/clock/systemClock';
 import { CaptureBus } from '../conformance/captureBus';
-import { type TriggerHttpServer, createHttpServer } from '../http/createHttpServer';
-import type { TriggerDeps } from '../http/createTriggerRouter';
+import { type TriggerHttpServer, createHttpServer } from './createHttpServer';
+import type { TriggerDeps } from './createTriggerRouter';
 
 /** Test helper: the trigger server on 127.0.0.1 over a SQLite file in a temp dir, publishing to the real local bus (engine/bus) through a CaptureBus that records what it accepted. */
 export interface TestServer {

@@ -4,10 +4,10 @@
  * parent kills it with SIGKILL mid-stream.
  */
 import { join } from 'node:path';
-import { uuidIds } from '../../../core/clock/ids';
-import { systemClock } from '../../../core/clock/systemClock';
-import { openDatabase } from '../../../core/db/openDatabase';
-import { LocalEventBus } from '../LocalEventBus';
+import { uuidIds } from '../../core/clock/ids';
+import { systemClock } from '../../core/clock/systemClock';
+import { openDatabase } from '../../core/db/openDatabase';
+import { LocalEventBus } from './LocalEventBus';
 
 export const CRASH_STATE_MACHINE = 'arn:aws:states:us-east-1:000000000000:stateMachine:crash';
 
