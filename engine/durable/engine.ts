@@ -6,12 +6,13 @@ import { uuidIds } from '../../core/clock/ids';
 import { deferToNextTurn, monotonicMs, systemRandom, yieldToEventLoop, type Wakeup } from '../../core/clock/systemClock';
 import { openDatabase, type Db } from '../../core/db/openDatabase';
 import type { Command, ExecutionInfo, ExecutionState, InterpreterEvent, StepEnvironment, StepResult } from '../interpreter/contract';
-import { MAX_DEFINITION_BYTES, MAX_HISTORY_EVENTS } from '../interpreter/budgets';
+import { MAX_HISTORY_EVENTS } from '../interpreter/budgets';
 import { StepAbort } from '../interpreter/failures';
 import { createExecutionState, step } from '../interpreter/index';
 import type { TaskPort } from '../../schemas/taskPort';
 import { StepFunctionsError, validationError } from './apiErrors';
-import { validateDefinitionText } from './definitionCheck';
+import { decodeToken, encodeToken, optionalString, pageSize, parseJsonText, requireObject, requireString } from './apiInput';
+import { StateMachines } from './stateMachines';
 import { GroupCommit } from './groupCommit';
 import { ChunkBuilder } from './historyChunk';
 import { toHistoryEvent, type HistoryEvent } from './historyEvents';
@@ -72,70 +73,9 @@ type JournaledStep = StepResult & { chunk?: ChunkBuilder };
 type DeliverResult = 'applied' | 'stale' | 'not-running';
 type InvokeTask = Extract<Command, { type: 'InvokeTask' }>;
 
-const MAX_PAYLOAD = 256 * 1024;
-const DEFAULT_ROLE = 'arn:aws:iam::000000000000:role/clinflow-local';
 const REDRIVABLE = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
 const STATUSES = new Set(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']);
 const noLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function requireObject(input: unknown, op: string): Record<string, unknown> {
-  if (!isObject(input)) throw validationError('', `${op} expects an object`);
-  return input;
-}
-
-function requireString(input: Record<string, unknown>, field: string): string {
-  const v = input[field];
-  if (typeof v !== 'string' || v === '') throw validationError(field, 'is required and must be a non-empty string');
-  return v;
-}
-
-function optionalString(input: Record<string, unknown>, field: string, max = Infinity): string | undefined {
-  const v = input[field];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw validationError(field, 'must be a string');
-  if (v.length > max) throw validationError(field, `must be at most ${max} characters`);
-  return v;
-}
-
-function parseJsonText(text: string, error: 'InvalidExecutionInput' | 'InvalidOutput', what: string): unknown {
-  if (Buffer.byteLength(text, 'utf8') > MAX_PAYLOAD) throw new StepFunctionsError(error, `${what} exceeds the maximum size of 262144 bytes`);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new StepFunctionsError(error, `${what} is not valid JSON`);
-  }
-}
-
-/** AWS's hard quota on a definition (1 MB); AWS refuses a larger one with a validation error. */
-function checkDefinitionSize(definition: string): void {
-  const bytes = Buffer.byteLength(definition, 'utf8');
-  if (bytes > MAX_DEFINITION_BYTES) throw validationError('definition', `must be at most ${MAX_DEFINITION_BYTES} bytes (the state machine definition quota); it is ${bytes}`);
-}
-
-function encodeToken(cursor: number): string {
-  return Buffer.from(JSON.stringify({ c: cursor })).toString('base64url');
-}
-
-function decodeToken(token: unknown): number | undefined {
-  if (token === undefined || token === null) return undefined;
-  try {
-    const c = (JSON.parse(Buffer.from(String(token), 'base64url').toString('utf8')) as { c?: unknown }).c;
-    if (typeof c === 'number' && Number.isInteger(c)) return c;
-  } catch {
-    // fall through
-  }
-  throw new StepFunctionsError('InvalidToken', 'Invalid pagination token');
-}
-
-function pageSize(v: unknown, dflt: number): number {
-  if (v === undefined || v === null || v === 0) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 1000) throw validationError('maxResults', 'must be an integer between 0 and 1000');
-  return v;
-}
 
 /**
  * The durable local Step Functions: the thin shell around the pure interpreter. Each step's
@@ -174,8 +114,7 @@ export class Engine implements ExecutionPort {
   private readonly cacheSize: number;
   private readonly timerBatch: number;
   private readonly cache = new Map<number, Live>();
-  private readonly definitions = new Map<number, object>();
-  private readonly smNames = new Map<number, string>();
+  private readonly machines: StateMachines;
   private readonly chains = new Map<number, Promise<unknown>>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly inflightTimers = new Set<string>();
@@ -212,138 +151,28 @@ export class Engine implements ExecutionPort {
       this.log.warn({ unreadable: bound.unreadable.slice(0, 20), count: bound.unreadable.length }, 'journal rows that do not decrypt were left as they are; reading them fails');
     // Group commit amortises fsyncs; an in-memory database has none, so it commits at once rather
     // than waiting a turn of the event loop per write.
+    this.machines = new StateMachines(this.store, this.clock);
     this.committer = new GroupCommit(this.db, this.db.memory ? (fn) => fn() : deferToNextTurn);
     const bindable = options.tasks as { bindExecutions?: (e: ExecutionPort) => void } | undefined;
     bindable?.bindExecutions?.(this);
   }
 
-  // --- state machines -------------------------------------------------------------------------
+  // --- state machines (stateMachines.ts) ------------------------------------------------------
 
-  createStateMachine(input: { name: string; definition: string; roleArn?: string; type?: 'STANDARD' | 'EXPRESS'; publish?: boolean; description?: string }): {
-    stateMachineArn: string;
-    creationDate: Date;
-    stateMachineVersionArn?: string;
-  } {
-    const req = requireObject(input, 'CreateStateMachine');
-    const name = assertValidName('state machine', req.name);
-    const definition = requireString(req, 'definition');
-    checkDefinitionSize(definition);
-    validateDefinitionText(definition);
-    const roleArn = optionalString(req, 'roleArn') ?? DEFAULT_ROLE;
-    const type = optionalString(req, 'type') ?? 'STANDARD';
-    if (type !== 'STANDARD' && type !== 'EXPRESS') throw validationError('type', "must be 'STANDARD' or 'EXPRESS'");
-    const description = optionalString(req, 'description', 256);
-    const arn = makeStateMachineArn(name);
-    const existing = this.store.stateMachineByName(name);
-    if (existing) {
-      const rev = this.store.revision(existing.revision_id);
-      // AWS treats an identical CreateStateMachine as idempotent.
-      if (rev?.definition === definition && existing.role_arn === roleArn && existing.type === type) return { stateMachineArn: arn, creationDate: new Date(existing.created_ms) };
-      throw new StepFunctionsError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
-    }
-    const now = this.clock.now();
-    const r = this.store.insertStateMachine({ name, type, roleArn, now, definition, publish: req.publish === true, ...(description === undefined ? {} : { description }) });
-    this.smNames.set(r.id, name);
-    return r.version === undefined ? { stateMachineArn: arn, creationDate: new Date(now) } : { stateMachineArn: arn, creationDate: new Date(now), stateMachineVersionArn: `${arn}:${r.version}` };
+  createStateMachine(input: Parameters<StateMachines['create']>[0]): ReturnType<StateMachines['create']> {
+    return this.machines.create(input);
   }
 
-  updateStateMachine(input: { stateMachineArn: string; definition?: string; roleArn?: string; publish?: boolean; description?: string }): {
-    updateDate: Date;
-    revisionId: string;
-    stateMachineVersionArn?: string;
-  } {
-    const req = requireObject(input, 'UpdateStateMachine');
-    const sm = this.stateMachine(requireString(req, 'stateMachineArn'));
-    const definition = optionalString(req, 'definition');
-    const roleArn = optionalString(req, 'roleArn');
-    if (definition === undefined && roleArn === undefined) throw validationError('definition', 'at least one of definition or roleArn is required');
-    if (definition !== undefined) {
-      checkDefinitionSize(definition);
-      validateDefinitionText(definition);
-    }
-    const current = this.store.revision(sm.revision_id);
-    const now = this.clock.now();
-    const description = optionalString(req, 'description', 256);
-    const r = this.store.addRevision(sm.id, {
-      definition: definition ?? current?.definition ?? '{}',
-      roleArn: roleArn ?? sm.role_arn,
-      now,
-      publish: req.publish === true,
-      ...(description === undefined ? {} : { description }),
-    });
-    const arn = makeStateMachineArn(sm.name);
-    const out = { updateDate: new Date(now), revisionId: String(r.revisionId) };
-    return r.version === undefined ? out : { ...out, stateMachineVersionArn: `${arn}:${r.version}` };
+  updateStateMachine(input: Parameters<StateMachines['update']>[0]): ReturnType<StateMachines['update']> {
+    return this.machines.update(input);
   }
 
-  describeStateMachine(input: { stateMachineArn: string }): {
-    stateMachineArn: string;
-    name: string;
-    status: 'ACTIVE';
-    definition: string;
-    roleArn: string;
-    type: string;
-    creationDate: Date;
-    revisionId: string;
-    description?: string;
-  } {
-    const req = requireObject(input, 'DescribeStateMachine');
-    const arnIn = requireString(req, 'stateMachineArn');
-    const { version } = parseStateMachineArn(arnIn);
-    const sm = this.stateMachine(arnIn);
-    const rev = version === undefined ? this.store.revision(sm.revision_id) : this.store.revisionByVersion(sm.id, version);
-    if (!rev) throw new StepFunctionsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arnIn}'`);
-    const out = {
-      stateMachineArn: arnIn,
-      name: sm.name,
-      status: 'ACTIVE' as const,
-      definition: rev.definition,
-      roleArn: rev.role_arn,
-      type: sm.type,
-      creationDate: new Date(sm.created_ms),
-      revisionId: String(rev.id),
-    };
-    return rev.description === null ? out : { ...out, description: rev.description };
+  describeStateMachine(input: Parameters<StateMachines['describe']>[0]): ReturnType<StateMachines['describe']> {
+    return this.machines.describe(input);
   }
 
-  listStateMachines(input: { maxResults?: number; nextToken?: string } = {}): {
-    stateMachines: Array<{ stateMachineArn: string; name: string; type: string; creationDate: Date }>;
-    nextToken?: string;
-  } {
-    const req = requireObject(input, 'ListStateMachines');
-    const limit = pageSize(req.maxResults, 100);
-    const rows = this.store.listStateMachines(decodeToken(req.nextToken) ?? 0, limit + 1);
-    const page = rows.slice(0, limit);
-    const stateMachines = page.map((r) => ({ stateMachineArn: makeStateMachineArn(r.name), name: r.name, type: r.type, creationDate: new Date(r.created_ms) }));
-    const last = page[page.length - 1];
-    return rows.length > limit && last ? { stateMachines, nextToken: encodeToken(last.id) } : { stateMachines };
-  }
-
-  private stateMachine(arn: string): NonNullable<ReturnType<JournalStore['stateMachineById']>> {
-    const { name } = parseStateMachineArn(arn);
-    const sm = this.store.stateMachineByName(name);
-    if (!sm) throw new StepFunctionsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
-    return sm;
-  }
-
-  private smName(id: number): string {
-    let name = this.smNames.get(id);
-    if (name === undefined) {
-      name = this.store.stateMachineById(id)?.name ?? `unknown-${id}`;
-      this.smNames.set(id, name);
-    }
-    return name;
-  }
-
-  private definition(revisionId: number): object {
-    let def = this.definitions.get(revisionId);
-    if (!def) {
-      const rev = this.store.revision(revisionId);
-      if (!rev) throw new ClinflowError('States.Runtime', `state machine revision ${revisionId} is missing from the journal`);
-      def = JSON.parse(rev.definition) as object;
-      this.definitions.set(revisionId, def);
-    }
-    return def;
+  listStateMachines(input: Parameters<StateMachines['list']>[0] = {}): ReturnType<StateMachines['list']> {
+    return this.machines.list(input);
   }
 
   // --- executions -----------------------------------------------------------------------------
@@ -352,7 +181,7 @@ export class Engine implements ExecutionPort {
     const req = requireObject(input, 'StartExecution');
     const smArn = requireString(req, 'stateMachineArn');
     const { version } = parseStateMachineArn(smArn);
-    const sm = this.stateMachine(smArn);
+    const sm = this.machines.byArn(smArn);
     const rev = version === undefined ? this.store.revision(sm.revision_id) : this.store.revisionByVersion(sm.id, version);
     if (!rev) throw new StepFunctionsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${smArn}'`);
     const name = req.name === undefined || req.name === null ? this.ids.next() : assertValidName('execution', req.name);
@@ -424,7 +253,7 @@ export class Engine implements ExecutionPort {
   describeExecution(input: { executionArn: string }): Record<string, unknown> & { executionArn: string; status: string; startDate: Date } {
     const req = requireObject(input, 'DescribeExecution');
     const row = this.execRow(req.executionArn);
-    const smName = this.smName(row.state_machine_id);
+    const smName = this.machines.name(row.state_machine_id);
     const out: Record<string, unknown> & { executionArn: string; status: string; startDate: Date } = {
       executionArn: makeExecutionArn(smName, row.name),
       stateMachineArn: makeStateMachineArn(smName),
@@ -453,7 +282,7 @@ export class Engine implements ExecutionPort {
     nextToken?: string;
   } {
     const req = requireObject(input, 'ListExecutions');
-    const sm = this.stateMachine(requireString(req, 'stateMachineArn'));
+    const sm = this.machines.byArn(requireString(req, 'stateMachineArn'));
     const status = optionalString(req, 'statusFilter');
     if (status !== undefined && !STATUSES.has(status)) throw validationError('statusFilter', `must be one of ${[...STATUSES].join(', ')}`);
     const limit = pageSize(req.maxResults, 100);
@@ -571,7 +400,7 @@ export class Engine implements ExecutionPort {
       if (typeof token === 'string') cmd.taskToken = token;
       const params = this.store.taskValue(t, 'parameters');
       if (params !== undefined) cmd.parameters = params;
-      this.dispatchTask(t.execution_id, makeExecutionArn(this.smName(row.state_machine_id), row.name), cmd);
+      this.dispatchTask(t.execution_id, makeExecutionArn(this.machines.name(row.state_machine_id), row.name), cmd);
       redelivered += 1;
     }
     this.scheduleNextTimer();
@@ -734,7 +563,7 @@ export class Engine implements ExecutionPort {
     const meta = JSON.parse(row.meta) as Omit<ExecutionState, 'frames'>;
     const state = { ...meta, status: row.status, frames: this.store.loadFrames(execId) } as ExecutionState;
     const persisted = new Set(Object.keys(state.frames));
-    return { execId, arn: makeExecutionArn(this.smName(row.state_machine_id), row.name), revisionId: row.revision_id, state, nextEvent: row.next_event, persisted };
+    return { execId, arn: makeExecutionArn(this.machines.name(row.state_machine_id), row.name), revisionId: row.revision_id, state, nextEvent: row.next_event, persisted };
   }
 
   private remember(live: Live): void {
@@ -775,7 +604,7 @@ export class Engine implements ExecutionPort {
       if (redrive) {
         // A redrive the interpreter refuses leaves the failed execution as it was.
         try {
-          result = await step(this.definition(live.revisionId), live.state, event, env);
+          result = await step(this.machines.definition(live.revisionId), live.state, event, env);
         } catch (err) {
           this.cache.delete(execId);
           throw new StepFunctionsError('ExecutionNotRedrivable', `Execution cannot be redriven: ${err instanceof Error ? err.message : String(err)}`);
@@ -834,7 +663,7 @@ export class Engine implements ExecutionPort {
     // The step's events are encoded as the interpreter emits them (see HistorySink).
     const chunk = new ChunkBuilder(this.store.stateNames(revisionId));
     try {
-      const result = await step(this.definition(revisionId), state, event, { ...env, historySink: chunk });
+      const result = await step(this.machines.definition(revisionId), state, event, { ...env, historySink: chunk });
       return { ...result, chunk };
     } catch (err) {
       if (execId !== undefined) this.cache.delete(execId);
