@@ -4,7 +4,7 @@ import type { LocalEventBus } from '../engine/bus/LocalEventBus';
 import type { Engine } from '../engine/durable/engine';
 import type { LocalScheduler } from '../engine/scheduler/localScheduler';
 import type { TaskPort } from '../schemas/taskPort';
-import { ClinflowError } from '../schemas/errors';
+import { ApiError, WorkflowError } from '../schemas/errors';
 import type { Logger } from '../schemas/ports';
 import { AuditLog, hashRequest } from './audit/auditLog';
 import { verifySigV4, type AccessKey, type VerifiedCaller } from './auth/sigv4';
@@ -58,7 +58,7 @@ function protocolOf(req: IncomingMessage, path: string): { protocol: Protocol; o
 /** An engine or API error as AWS sends it; anything unexpected is a 500 InternalFailure (details logged, not sent). */
 function toAwsError(err: unknown, protocol: Protocol): AwsError {
   if (err instanceof AwsError) return protocol.rest && err.status === 400 ? new AwsError(err.code, err.message, restStatus(err.code)) : err;
-  if (err instanceof ClinflowError) {
+  if (err instanceof WorkflowError || err instanceof ApiError) {
     const code = err.error.startsWith('States.') ? 'InternalFailure' : err.error;
     const status = protocol.rest ? restStatus(code) : code === 'InternalFailure' ? 500 : 400;
     return new AwsError(code, err.causeText ?? err.message, status);

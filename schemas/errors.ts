@@ -1,9 +1,18 @@
 /**
- * The one error hierarchy. Every failure a workflow can `retry` or `catch` carries a stable ASL
- * error name (`States.*` for the runtime, `FHIR.*`, `Reminder.*`, … for tasks). The name is the
- * contract; the class exists so TypeScript code can `instanceof` it.
+ * clinflow has two error trees, and each boundary converts between them once:
+ *
+ * - WorkflowError: a failure a workflow can `retry` or `catch`, with a stable ASL error name
+ *   (`States.*` for the runtime, `FHIR.*`, `Reminder.*`, … for tasks). The name is the contract.
+ * - ApiError: what a caller of an API gets (Step Functions, EventBridge, Scheduler exceptions:
+ *   `ExecutionDoesNotExist`, `ValidationException`, …), with the HTTP status AWS gives it.
+ *
+ * Conversions: the API handler turns both into AWS's wire error (api/createApiHandler.ts); the task
+ * boundary turns whatever a task threw into a task failure a workflow can catch
+ * (tasks/localTaskPort.ts, deploy/lambda/lambdaError.ts); the interpreter turns whatever a state
+ * threw into a StateFailure (engine/interpreter/failures.ts). Anything else is a bug, reported as
+ * States.Runtime (in a workflow) or InternalFailure (to an API caller), never with its message.
  */
-export class ClinflowError extends Error {
+export class WorkflowError extends Error {
   /** The ASL error name a workflow matches in `ErrorEquals`. */
   readonly error: string;
   /** Human-readable cause, in AWS's wording where AWS defines it. Never contains PHI or tokens. */
@@ -43,7 +52,7 @@ export const StatesErrorNames = [
 ] as const;
 export type StatesErrorName = (typeof StatesErrorNames)[number];
 
-export class StatesError extends ClinflowError {
+export class StatesError extends WorkflowError {
   constructor(error: StatesErrorName, causeText?: string) {
     super(error, causeText);
   }
@@ -53,7 +62,7 @@ export class StatesError extends ClinflowError {
 export const FhirErrorNames = ['FHIR.NotFound', 'FHIR.Gone', 'FHIR.Conflict', 'FHIR.Unauthorized', 'FHIR.Invalid', 'FHIR.TooManyRequests', 'FHIR.Unavailable'] as const;
 export type FhirErrorName = (typeof FhirErrorNames)[number];
 
-export class FhirError extends ClinflowError {
+export class FhirError extends WorkflowError {
   readonly status: number | undefined;
   /** Seconds the server asked us to wait (429/503 `Retry-After`). */
   readonly retryAfterSeconds: number | undefined;
@@ -68,7 +77,7 @@ export class FhirError extends ClinflowError {
 export const ReminderErrorNames = ['Reminder.InvalidTiming', 'Reminder.NoTimeZone', 'Reminder.OrderNotActive', 'Reminder.AlreadySent'] as const;
 export type ReminderErrorName = (typeof ReminderErrorNames)[number];
 
-export class ReminderError extends ClinflowError {
+export class ReminderError extends WorkflowError {
   constructor(error: ReminderErrorName, causeText: string) {
     super(error, causeText);
   }
@@ -85,8 +94,24 @@ export const TimeErrorNames = ['Time.InvalidInstant', 'Time.InvalidZone', 'Time.
 /** Every error name a task in the catalogue can raise; the compiler warns on others in retry/catch. */
 export const TaskErrorNames: readonly string[] = [...FhirErrorNames, ...ReminderErrorNames, ...NotifyErrorNames, ...HumanTaskErrorNames, ...TimeErrorNames, ...CorrelationErrorNames];
 
+/**
+ * What an API caller gets: `error` is the exception name AWS documents (also `name`, as the AWS SDK's
+ * errors carry it), `causeText` the message. Not a workflow error: an API call made inside a task
+ * reaches the workflow only through the task boundary's conversion.
+ */
+export class ApiError extends Error {
+  readonly error: string;
+  readonly causeText: string;
+  constructor(error: string, causeText: string) {
+    super(`${error}: ${causeText}`);
+    this.name = error;
+    this.error = error;
+    this.causeText = causeText;
+  }
+}
+
 /** A request the caller got wrong (bad API input, bad definition). Maps to HTTP 4xx. */
-export class ValidationError extends ClinflowError {
+export class ValidationError extends ApiError {
   readonly issues: readonly ValidationIssue[];
   constructor(error: string, issues: readonly ValidationIssue[]) {
     super(error, issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '));

@@ -37,7 +37,7 @@ describe('LocalTaskPort', () => {
     expect(!r.ok && r.cause).toMatch(/Invalid output from task fhir\.read/);
   });
 
-  it('turns ClinflowErrors into their ASL error name and cause, other throws into Lambda-style errors', async () => {
+  it('turns WorkflowErrors into their ASL error name and cause, other throws into Lambda-style errors', async () => {
     const port = new LocalTaskPort({ clock })
       .registerFunction('gone', () => Promise.reject(new FhirError('FHIR.NotFound', 'Patient/x not found', { status: 404 })))
       .registerFunction('boom', () => Promise.reject(new TypeError('bad thing')));

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Clock } from '../schemas/clock';
-import { ClinflowError } from '../schemas/errors';
+import { ApiError, WorkflowError } from '../schemas/errors';
 import type { ExecutionPort, Logger, TaskContext, TaskPorts } from '../schemas/ports';
 import { taskNameFromResource, type TaskSpec } from '../schemas/task';
 import { taskCatalogue } from './catalogue';
@@ -17,7 +17,7 @@ const silentLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 function missingPort<T extends object>(name: string): T {
   return new Proxy({} as T, {
     // `then` stays undefined so the proxy is not mistaken for a promise.
-    get: (_t, prop) => (prop === 'then' ? undefined : () => Promise.reject(new ClinflowError('States.Runtime', `the ${name} port is not configured (called ${String(prop)})`))),
+    get: (_t, prop) => (prop === 'then' ? undefined : () => Promise.reject(new WorkflowError('States.Runtime', `the ${name} port is not configured (called ${String(prop)})`))),
   });
 }
 
@@ -32,8 +32,13 @@ function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
 }
 
+/**
+ * The task boundary's one conversion: a WorkflowError keeps its name and cause; an ApiError (an API
+ * the task called, such as the Scheduler refusing a schedule) becomes a task failure of the same
+ * name; anything else is reported as Lambda reports an uncaught error.
+ */
 function outcomeOfError(err: unknown): TaskOutcome {
-  if (err instanceof ClinflowError) return err.causeText === undefined ? { ok: false, error: err.error } : { ok: false, error: err.error, cause: err.causeText };
+  if (err instanceof WorkflowError || err instanceof ApiError) return err.causeText === undefined ? { ok: false, error: err.error } : { ok: false, error: err.error, cause: err.causeText };
   if (err instanceof Error) {
     const errorType = err.name || 'Error';
     return { ok: false, error: errorType, cause: JSON.stringify({ errorType, errorMessage: err.message, trace: [] }) };

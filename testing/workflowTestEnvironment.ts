@@ -10,7 +10,7 @@ import { parseYamlSource } from '../compiler/yamlSource';
 import { SimulatedClock } from '../core/clock/simulatedClock';
 import type { CompiledWorkflow } from '../schemas/artifacts';
 import type { Diagnostic } from '../schemas/diagnostic';
-import { ClinflowError } from '../schemas/errors';
+import { WorkflowError } from '../schemas/errors';
 import type { FhirChangeEvent, FhirInteraction } from '../schemas/fhirChangeEvent';
 import type { FhirResource } from '../schemas/fhirPort';
 import type { NotifyPort } from '../schemas/ports';
@@ -167,7 +167,7 @@ export class WorkflowTestEnvironment {
           calls.push({ task, step: ctx.stateName, idempotencyKey: ctx.idempotencyKey });
           const scripted = mock[ctx.stateName] ?? mock[task];
           if (!scripted) return handler(payload, ctx);
-          if ('error' in scripted) throw new ClinflowError(scripted.error, scripted.cause);
+          if ('error' in scripted) throw new WorkflowError(scripted.error, scripted.cause);
           return scripted.output;
         },
       });

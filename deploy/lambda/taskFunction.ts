@@ -65,7 +65,7 @@ export function splitEvent(event: unknown): { input: unknown; envelope: Clinflow
 
 /**
  * One task as a Lambda handler: validates the input with the task's zod spec, runs the catalogued
- * handler with the AWS ports, validates the output, and turns ClinflowErrors into errors whose
+ * handler with the AWS ports, validates the output, and turns WorkflowErrors into errors whose
  * name is the ASL error name. Payloads and tokens are never logged.
  */
 export function createTaskFunction(deps: TaskFunctionDeps): (event: unknown, context: LambdaContextLike) => Promise<unknown> {

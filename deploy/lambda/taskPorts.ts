@@ -1,7 +1,7 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { ClinflowError } from '../../schemas/errors';
+import { WorkflowError } from '../../schemas/errors';
 import type { FhirAuthConfig } from '../../schemas/fhirServerConfig';
 import type { FhirPort } from '../../schemas/fhirPort';
 import type { Logger, NotifyPort, TaskPorts } from '../../schemas/ports';
@@ -30,7 +30,7 @@ export async function fhirAuthFromEnv(env: NodeJS.ProcessEnv, secrets: SecretRes
   const key = await secrets.byName('FHIR_CLIENT_KEY');
   if (key !== undefined) {
     const clientId = env.CLINFLOW_FHIR_CLIENT_ID;
-    if (!clientId) throw new ClinflowError('FHIR.Unauthorized', 'FHIR_CLIENT_KEY_SECRET_ARN is set but CLINFLOW_FHIR_CLIENT_ID is not');
+    if (!clientId) throw new WorkflowError('FHIR.Unauthorized', 'FHIR_CLIENT_KEY_SECRET_ARN is set but CLINFLOW_FHIR_CLIENT_ID is not');
     const privateKey: string | { kty: string } = key.trimStart().startsWith('{') ? (JSON.parse(key) as { kty: string }) : key;
     return {
       type: 'smart-backend',
@@ -50,7 +50,7 @@ export async function fhirAuthFromEnv(env: NodeJS.ProcessEnv, secrets: SecretRes
 
 /** Fails each FHIR call with a named error when the function has no FHIR server configured. */
 const unconfiguredFhir: FhirPort = new Proxy({} as FhirPort, {
-  get: (_t, prop) => (prop === 'then' ? undefined : () => Promise.reject(new ClinflowError('FHIR.Invalid', 'CLINFLOW_FHIR_BASE_URL is not set for this function'))),
+  get: (_t, prop) => (prop === 'then' ? undefined : () => Promise.reject(new WorkflowError('FHIR.Invalid', 'CLINFLOW_FHIR_BASE_URL is not set for this function'))),
 });
 
 /**
@@ -63,7 +63,7 @@ export async function notifyFromEnv(env: NodeJS.ProcessEnv, secrets: SecretResol
   let channel: NotifyPort;
   if (url) {
     const secret = await secrets.byName('NOTIFY_WEBHOOK');
-    if (secret === undefined) throw new ClinflowError('Notify.DeliveryFailed', 'CLINFLOW_NOTIFY_WEBHOOK_URL is set but NOTIFY_WEBHOOK_SECRET_ARN is not');
+    if (secret === undefined) throw new WorkflowError('Notify.DeliveryFailed', 'CLINFLOW_NOTIFY_WEBHOOK_URL is set but NOTIFY_WEBHOOK_SECRET_ARN is not');
     // Lambda's own timeout bounds the retries; keep them inside it.
     channel = createWebhookChannel({ url, secret, log, maxAttempts: 3, timeoutMs: 5000 });
   } else channel = createDevChannel(log);
@@ -76,7 +76,7 @@ export async function taskPortsFromEnv(clients: LambdaClients, env: NodeJS.Proce
   const baseUrl = env.CLINFLOW_FHIR_BASE_URL;
   return {
     scheduler: awsSchedulerPort(clients.scheduler),
-    bus: bus ? awsBusPort(clients.events, bus) : { putEvents: () => Promise.reject(new ClinflowError('States.Runtime', 'CLINFLOW_BUS is not set for this function')) },
+    bus: bus ? awsBusPort(clients.events, bus) : { putEvents: () => Promise.reject(new WorkflowError('States.Runtime', 'CLINFLOW_BUS is not set for this function')) },
     executions: awsExecutionPort(clients.sfn),
     fhir: baseUrl ? createFhirPortRouter([{ name: 'default', baseUrl, auth: await fhirAuthFromEnv(env, secrets) }]) : unconfiguredFhir,
     notify: await notifyFromEnv(env, secrets, log),

@@ -2,7 +2,7 @@
  * Test support: a tiny JSONPath-mode runner for Pass/Choice/Succeed/Fail chains, enough to check
  * this folder's modules against whole conformance cases without the real interpreter.
  */
-import { ClinflowError, StatesError } from '../../schemas/errors';
+import { ApiError, WorkflowError, StatesError } from '../../schemas/errors';
 import { evaluateChoiceRule } from './choiceRules';
 import { PathNotFoundError } from './jsonpath';
 import { applyResultPath } from './resultPath';
@@ -88,7 +88,7 @@ export function runMini(c: AslCase, env: AslEnv): MiniResult {
     }
     throw new Error('too many steps');
   } catch (e) {
-    if (e instanceof ClinflowError) {
+    if (e instanceof WorkflowError || e instanceof ApiError) {
       return {
         status: 'FAILED',
         error: e.error,

@@ -1,8 +1,8 @@
 /**
  * "Nothing crashes the process": mutated definitions and junk operands make the validator report
- * issues and the evaluators throw ClinflowError (a catchable ASL error), never a TypeError.
+ * issues and the evaluators throw WorkflowError (a catchable ASL error), never a TypeError.
  */
-import { ClinflowError } from '../../schemas/errors';
+import { ApiError, WorkflowError } from '../../schemas/errors';
 import { evaluateChoiceRule } from './choiceRules';
 import { evaluateIntrinsic } from './intrinsics';
 import { readPath } from './jsonpath';
@@ -42,7 +42,7 @@ const onlyAslErrors = (f: () => unknown): void => {
   try {
     f();
   } catch (e) {
-    if (!(e instanceof ClinflowError)) throw e;
+    if (!(e instanceof WorkflowError || e instanceof ApiError)) throw e;
     outcomes.aslErrors++;
   }
 };

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { StartExecutionCommandInput } from '@aws-sdk/client-sfn';
-import { ClinflowError } from '../../schemas/errors';
+import { WorkflowError } from '../../schemas/errors';
 import type { ExecutionPort } from '../../schemas/ports';
 import { sequentialIds } from '../../core/clock/ids';
 import { SimulatedClock } from '../../core/clock/simulatedClock';
@@ -23,7 +23,7 @@ class FakeExecutions implements ExecutionPort {
     this.calls.push(input);
     if (this.failures > 0) {
       this.failures--;
-      throw new ClinflowError(this.error, 'target failed');
+      throw new WorkflowError(this.error, 'target failed');
     }
     return { executionArn: `${SM.replace(':stateMachine:', ':execution:')}:${input.name}`, startDate: new Date(0) };
   }

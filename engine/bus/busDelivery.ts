@@ -9,7 +9,7 @@ import type { Target } from '@aws-sdk/client-eventbridge';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../core/db/openDatabase';
 import type { PayloadCodec } from '../../core/db/payloadCodec';
-import { ClinflowError } from '../../schemas/errors';
+import { ApiError, WorkflowError } from '../../schemas/errors';
 import type { ExecutionPort } from '../../schemas/ports';
 import type { RuleRow } from './busControlPlane';
 import { EventBridgeError } from './busErrors';
@@ -78,13 +78,13 @@ export interface DeliveryReport {
 }
 
 function errorCode(err: unknown): string {
-  if (err instanceof ClinflowError) return err.error;
+  if (err instanceof WorkflowError || err instanceof ApiError) return err.error;
   if (err instanceof Error && err.name && err.name !== 'Error') return err.name;
   return 'InternalException';
 }
 
 function errorMessage(err: unknown): string {
-  if (err instanceof ClinflowError) return err.causeText ?? err.message;
+  if (err instanceof WorkflowError || err instanceof ApiError) return err.causeText ?? err.message;
   return err instanceof Error ? err.message : String(err);
 }
 

@@ -6,7 +6,7 @@
  */
 import type { InputTransformer, Target } from '@aws-sdk/client-eventbridge';
 import { PathNotFoundError, readPath } from '../asl/jsonpath';
-import { ClinflowError } from '../../schemas/errors';
+import { ApiError } from '../../schemas/errors';
 
 export interface TransformContext {
   ruleName: string;
@@ -16,7 +16,7 @@ export interface TransformContext {
 }
 
 /** A target's input could not be built; not retryable (the event and target will not change). */
-export class InputTransformationError extends ClinflowError {
+export class InputTransformationError extends ApiError {
   constructor(message: string) {
     super('InputTransformationException', message);
   }

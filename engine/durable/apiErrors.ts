@@ -1,4 +1,4 @@
-import { ClinflowError, ValidationError } from '../../schemas/errors';
+import { ApiError, ValidationError } from '../../schemas/errors';
 
 /** The Step Functions API exception names the local engine raises, as the AWS SDK would throw them. */
 export type StepFunctionsErrorName =
@@ -18,7 +18,7 @@ export type StepFunctionsErrorName =
   | 'ValidationException';
 
 /** An API call the caller got wrong or that refers to something missing; never a process crash. */
-export class StepFunctionsError extends ClinflowError {
+export class StepFunctionsError extends ApiError {
   constructor(error: StepFunctionsErrorName, message: string) {
     super(error, message);
   }

@@ -1,4 +1,4 @@
-import { ClinflowError } from '../../schemas/errors';
+import { WorkflowError } from '../../schemas/errors';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,7 +172,7 @@ describe('Engine API', () => {
     tasks.registerFunction('flaky', (_p, ctx) => {
       calls += 1;
       keys.push(ctx.idempotencyKey);
-      return calls === 1 ? Promise.reject(new ClinflowError('Flaky.Down', 'not yet')) : Promise.resolve({ ok: true });
+      return calls === 1 ? Promise.reject(new WorkflowError('Flaky.Down', 'not yet')) : Promise.resolve({ ok: true });
     });
     const { stateMachineArn } = engine.createStateMachine({
       name: 'redrivable',

@@ -1,6 +1,6 @@
 import type { SendTaskFailureCommandInput, SendTaskHeartbeatCommandInput, SendTaskSuccessCommandInput, StartExecutionCommandInput } from '@aws-sdk/client-sfn';
 import type { Clock, IdGenerator } from '../../schemas/clock';
-import { ClinflowError } from '../../schemas/errors';
+import { WorkflowError } from '../../schemas/errors';
 import type { ExecutionPort, Logger } from '../../schemas/ports';
 import { uuidIds } from '../../core/clock/ids';
 import { deferToNextTurn, monotonicMs, systemRandom, yieldToEventLoop, type Wakeup } from '../../core/clock/systemClock';
@@ -201,7 +201,7 @@ export class Engine implements ExecutionPort {
       if (existing.status === 'RUNNING' && existing.input_digest === digest) return { executionArn: arn, startDate: new Date(existing.start_ms) };
       throw new StepFunctionsError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
-    if (this.closing) throw new ClinflowError('States.Runtime', 'the engine is closed');
+    if (this.closing) throw new WorkflowError('States.Runtime', 'the engine is closed');
     const done = this.start({ smId: sm.id, smName: sm.name, smArn, revisionId: rev.id, version, roleArn: rev.role_arn, name, arn, inputText, input: parsed, digest });
     this.starting.set(key, { digest, done });
     try {
@@ -577,7 +577,7 @@ export class Engine implements ExecutionPort {
   }
 
   private deliver(execId: number, event: InterpreterEvent, guard: Guard | undefined): Promise<DeliverResult> {
-    if (this.closing) return Promise.reject(new ClinflowError('States.Runtime', 'the engine is closing'));
+    if (this.closing) return Promise.reject(new WorkflowError('States.Runtime', 'the engine is closing'));
     return this.serial(execId, async () => {
       if (this.closed) return 'stale';
       if (guard?.timerId !== undefined && !this.store.timerExists(execId, guard.timerId)) return 'stale';

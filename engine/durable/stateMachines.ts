@@ -1,5 +1,5 @@
 import type { Clock } from '../../schemas/clock';
-import { ClinflowError } from '../../schemas/errors';
+import { WorkflowError } from '../../schemas/errors';
 import { StepFunctionsError, validationError } from './apiErrors';
 import { checkDefinitionSize, decodeToken, encodeToken, optionalString, pageSize, requireObject, requireString } from './apiInput';
 import { validateDefinitionText } from './definitionCheck';
@@ -145,7 +145,7 @@ export class StateMachines {
     let def = this.definitions.get(revisionId);
     if (!def) {
       const rev = this.store.revision(revisionId);
-      if (!rev) throw new ClinflowError('States.Runtime', `state machine revision ${revisionId} is missing from the journal`);
+      if (!rev) throw new WorkflowError('States.Runtime', `state machine revision ${revisionId} is missing from the journal`);
       def = JSON.parse(rev.definition) as object;
       this.definitions.set(revisionId, def);
     }

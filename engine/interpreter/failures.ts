@@ -1,18 +1,19 @@
+import { ApiError, WorkflowError } from '../../schemas/errors';
 /**
  * A failure raised while a state runs: an ASL error name plus optional cause. States.Runtime and
  * States.QueryEvaluationError carry AWS's "An error occurred while executing the state …" prefix,
  * added by the runner that knows the state name and the entered event id.
  */
-export class StateFailure extends Error {
+export class StateFailure extends WorkflowError {
   constructor(
-    readonly error: string,
-    readonly causeText: string | undefined,
+    error: string,
+    causeText: string | undefined,
     /** true when `cause` still needs AWS's state prefix (runtime/evaluation errors). */
     readonly needsPrefix = false,
     /** true for JSONata evaluation failures: AWS journals an EvaluationFailed event. */
     readonly evaluation = false,
   ) {
-    super(causeText === undefined ? error : `${error}: ${causeText}`);
+    super(error, causeText);
   }
 }
 
@@ -39,16 +40,19 @@ export class StepAbort extends Error {
   }
 }
 
-/** Normalises anything thrown by the leaf modules (StatesError/ClinflowError, plain errors) into a StateFailure. */
+/**
+ * The interpreter's one conversion: whatever a state threw becomes a StateFailure. A WorkflowError
+ * keeps its name and cause (an ApiError too, from an API the interpreter called); anything else is
+ * a bug surfacing as States.Runtime.
+ */
 export function toStateFailure(e: unknown): StateFailure {
   // A StepAbort is not a state's failure: rethrown from the catch block that asked.
   if (e instanceof StepAbort) throw e;
   if (e instanceof StateFailure) return e;
-  if (e && typeof e === 'object' && typeof (e as { error?: unknown }).error === 'string') {
-    const err = e as { error: string; causeText?: string; cause?: unknown };
-    const cause = typeof err.causeText === 'string' ? err.causeText : typeof err.cause === 'string' ? err.cause : undefined;
-    const prefixed = err.error === 'States.Runtime' || err.error === 'States.QueryEvaluationError' || err.error === 'States.IntrinsicFailure';
-    return new StateFailure(err.error, cause, prefixed && cause !== undefined && !cause.startsWith('An error occurred'), err.error === 'States.QueryEvaluationError');
+  if (e instanceof WorkflowError || e instanceof ApiError) {
+    const cause = e.causeText;
+    const prefixed = e.error === 'States.Runtime' || e.error === 'States.QueryEvaluationError' || e.error === 'States.IntrinsicFailure';
+    return new StateFailure(e.error, cause, prefixed && cause !== undefined && !cause.startsWith('An error occurred'), e.error === 'States.QueryEvaluationError');
   }
   const message = e instanceof Error ? e.message : String(e);
   return new StateFailure('States.Runtime', message, true);

@@ -1,9 +1,9 @@
-import { ClinflowError } from '../../schemas/errors';
+import { ApiError } from '../../schemas/errors';
 
 export type SchedulerExceptionName = 'ValidationException' | 'ConflictException' | 'ResourceNotFoundException';
 
 /** An EventBridge Scheduler API error; `name` is AWS's exception name, as the SDK's errors carry it. */
-export class SchedulerException extends ClinflowError {
+export class SchedulerException extends ApiError {
   constructor(name: SchedulerExceptionName, message: string) {
     super(name, message);
     this.message = message;

@@ -1,5 +1,5 @@
 import type { ExecutionListItem } from '@aws-sdk/client-sfn';
-import { ClinflowError } from '../../schemas/errors';
+import { WorkflowError } from '../../schemas/errors';
 import type { CorrelationPort } from '../../schemas/ports';
 import type { TaskHandler } from '../../schemas/task';
 import { messageProblem } from '../notify/checkMessage';
@@ -41,7 +41,7 @@ export async function cancelByKey(port: CorrelationPort, stateMachineArn: string
 function checkedKey(raw: string): string {
   const key = raw.trim();
   const problem = messageProblem(key, true);
-  if (problem) throw new ClinflowError('Correlation.InvalidKey', `the correlation key ${problem}: every event would share it`);
+  if (problem) throw new WorkflowError('Correlation.InvalidKey', `the correlation key ${problem}: every event would share it`);
   return key;
 }
 
@@ -59,7 +59,7 @@ function errorName(err: unknown): string | undefined {
  */
 export function createCorrelationHandlers(port: CorrelationPort | undefined): { 'correlation.claim': TaskHandler<typeof correlationClaim> } {
   const claim: TaskHandler<typeof correlationClaim> = async (input, ctx) => {
-    if (!port) throw new ClinflowError('States.Runtime', 'no correlation port is configured for correlation.claim');
+    if (!port) throw new WorkflowError('States.Runtime', 'no correlation port is configured for correlation.claim');
     const key = checkedKey(input.key);
     const self = input.execution;
     if (!executionNameOf(self).startsWith(keyNamePrefix(key))) {

@@ -1,4 +1,4 @@
-import { ClinflowError } from '../../schemas/errors';
+import { WorkflowError } from '../../schemas/errors';
 import type { FhirPort, FhirRequestOptions, FhirResource, JsonPatchOperation } from '../../schemas/fhirPort';
 import type { TaskContext } from '../../schemas/ports';
 import type { TaskHandler } from '../../schemas/task';
@@ -11,7 +11,7 @@ function opts(input: { server?: string | undefined }, ctx: TaskContext, write: b
 
 function need<K extends keyof FhirPort>(port: FhirPort, method: K): NonNullable<FhirPort[K]> {
   const fn = port[method];
-  if (typeof fn !== 'function') throw new ClinflowError('States.TaskFailed', `the configured FHIR port does not implement ${String(method)}`);
+  if (typeof fn !== 'function') throw new WorkflowError('States.TaskFailed', `the configured FHIR port does not implement ${String(method)}`);
   return (fn as (...a: unknown[]) => unknown).bind(port) as NonNullable<FhirPort[K]>;
 }
 

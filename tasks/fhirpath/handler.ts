@@ -1,6 +1,6 @@
 import fhirpath from 'fhirpath';
 import r4 from 'fhirpath/fhir-context/r4';
-import { ClinflowError } from '../../schemas/errors';
+import { WorkflowError } from '../../schemas/errors';
 import type { TaskHandler } from '../../schemas/task';
 import type { fhirpathTest } from './specs';
 
@@ -13,7 +13,7 @@ export const fhirpathTestHandler: TaskHandler<typeof fhirpathTest> = async (inpu
   try {
     result = fhirpath.evaluate(input.resource, input.expression, undefined, r4) as unknown[];
   } catch (e) {
-    throw new ClinflowError('FHIRPath.Invalid', `cannot evaluate the expression: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    throw new WorkflowError('FHIRPath.Invalid', `cannot evaluate the expression: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
   }
   return { matches: result.length === 1 && result[0] === true };
 };

@@ -1,4 +1,4 @@
-import { ClinflowError } from '../../schemas/errors';
+import { WorkflowError } from '../../schemas/errors';
 import type { FhirResource } from '../../schemas/fhirPort';
 import type { TaskContext } from '../../schemas/ports';
 import { awaitIdentifier } from './createHumanTask';
@@ -32,5 +32,5 @@ export async function expireHumanTask(input: { awaitKey: string; error: string }
     ctx.log.warn({ executionArn: ctx.executionArn, stateName: ctx.stateName, error: (err as { error?: string }).error ?? 'unknown' }, 'could not cancel the timed-out human task');
   }
   const cause = { task: tasks[0] ?? null, status: marked ? 'cancelled' : 'unknown', error: input.error, marked };
-  throw new ClinflowError('HumanTask.TimedOut', JSON.stringify(cause));
+  throw new WorkflowError('HumanTask.TimedOut', JSON.stringify(cause));
 }

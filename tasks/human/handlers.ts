@@ -1,4 +1,4 @@
-import { ClinflowError } from '../../schemas/errors';
+import { WorkflowError } from '../../schemas/errors';
 import type { TaskContext } from '../../schemas/ports';
 import type { TaskHandler } from '../../schemas/task';
 import type { AsyncCallbackStore } from './callbackStore';
@@ -26,7 +26,7 @@ export function createHumanTaskHandlers(deps: { callbacks: AsyncCallbackStore; s
       return { task: `Task/${task.id}` };
     },
     'tasks.await': async (input, ctx) => {
-      if (ctx.taskToken === undefined) throw new ClinflowError('States.Runtime', 'tasks.await must be invoked with .waitForTaskToken');
+      if (ctx.taskToken === undefined) throw new WorkflowError('States.Runtime', 'tasks.await must be invoked with .waitForTaskToken');
       const created = await createHumanTask(input, ctx);
       const task = `Task/${created.id}`;
       const until = normalizeUntil(input.until);

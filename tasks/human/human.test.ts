@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SendTaskFailureCommandInput, SendTaskSuccessCommandInput } from '@aws-sdk/client-sfn';
 import { openDatabase, type Db } from '../../core/db/openDatabase';
-import { ClinflowError } from '../../schemas/errors';
+import { WorkflowError } from '../../schemas/errors';
 import type { FhirChangeDetail } from '../../schemas/fhirChangeEvent';
 import type { FhirResource } from '../../schemas/fhirPort';
 import type { ExecutionPort } from '../../schemas/ports';
@@ -38,16 +38,16 @@ class RecordingExecutions implements ExecutionPort {
     return Promise.reject(new Error('not used'));
   }
   async sendTaskSuccess(input: SendTaskSuccessCommandInput) {
-    if (this.failWith) throw new ClinflowError(this.failWith);
+    if (this.failWith) throw new WorkflowError(this.failWith);
     this.successes.push(input);
   }
   async sendTaskFailure(input: SendTaskFailureCommandInput) {
-    if (this.failWith) throw new ClinflowError(this.failWith);
+    if (this.failWith) throw new WorkflowError(this.failWith);
     this.failures.push(input);
   }
   heartbeats: string[] = [];
   async sendTaskHeartbeat(input: { taskToken: string | undefined }) {
-    if (this.failWith) throw new ClinflowError(this.failWith);
+    if (this.failWith) throw new WorkflowError(this.failWith);
     this.heartbeats.push(input.taskToken ?? '');
   }
 }
@@ -267,7 +267,7 @@ describe('human tasks', () => {
     const ctx = testTaskContext({ fhir, log: logs.log, idempotencyKey: 'arn:exec:expire|acknowledge.expire#3|0', now: () => NOW });
     const err = await a.handlers['tasks.expire']({ awaitKey, error: 'States.Timeout' }, ctx).catch((e: unknown) => e);
     expect(err).toMatchObject({ error: 'HumanTask.TimedOut' });
-    expect(JSON.parse((err as ClinflowError).causeText!)).toEqual({ task, status: 'cancelled', error: 'States.Timeout', marked: true });
+    expect(JSON.parse((err as WorkflowError).causeText!)).toEqual({ task, status: 'cancelled', error: 'States.Timeout', marked: true });
     expect(await fhir.read(task)).toMatchObject({ status: 'cancelled', statusReason: { text: 'not acknowledged in time (States.Timeout); the workflow stopped waiting' } });
     expect((await fhir.read(untouched)).status).toBe('requested');
     // The token is dropped: the cancellation's own change event resumes nothing.

@@ -1,4 +1,4 @@
-import { ClinflowError } from '../../schemas/errors';
+import { WorkflowError } from '../../schemas/errors';
 
 /**
  * What a template leaves behind when a value did not render: JavaScript's and JSONata's words for
@@ -35,6 +35,6 @@ export function assertMessageRenders(fields: Readonly<Record<string, string | un
   }
   for (const name of required) if (!(name in fields)) problems.push(`${name} is empty`);
   if (problems.length) {
-    throw new ClinflowError('Notify.InvalidMessage', `The message was not sent: its ${problems.join('; ')}. Nothing was delivered; the workflow's message template needs fixing.`);
+    throw new WorkflowError('Notify.InvalidMessage', `The message was not sent: its ${problems.join('; ')}. Nothing was delivered; the workflow's message template needs fixing.`);
   }
 }

@@ -1,4 +1,4 @@
-import { ClinflowError } from '../../schemas/errors';
+import { WorkflowError } from '../../schemas/errors';
 import type { NotifyPort } from '../../schemas/ports';
 import { assertMessageRenders } from './checkMessage';
 
@@ -10,7 +10,7 @@ export function createNotifyRouter(channels: Record<string, NotifyPort>, default
       assertMessageRenders({ body: message.body, subject: message.subject }, ['body']);
       const name = message.channel ?? defaultChannel;
       const channel = channels[name];
-      if (!channel) throw new ClinflowError('Notify.DeliveryFailed', `no notification channel named "${name}" is configured`);
+      if (!channel) throw new WorkflowError('Notify.DeliveryFailed', `no notification channel named "${name}" is configured`);
       return channel.send(message);
     },
   };

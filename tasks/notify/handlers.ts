@@ -1,4 +1,4 @@
-import { ClinflowError } from '../../schemas/errors';
+import { WorkflowError } from '../../schemas/errors';
 import type { FhirResource } from '../../schemas/fhirPort';
 import type { TaskHandler } from '../../schemas/task';
 import { assertMessageRenders } from './checkMessage';
@@ -17,7 +17,7 @@ const RECIPIENT = /^(Patient|Practitioner|PractitionerRole|CareTeam|RelatedPerso
  */
 export const notifySendHandler: TaskHandler<typeof notifySend> = async (input, ctx) => {
   if (!RECIPIENT.test(input.recipient))
-    throw new ClinflowError('Notify.InvalidRecipient', 'recipient must be a Patient/Practitioner/PractitionerRole/CareTeam/RelatedPerson/Organization/Group reference');
+    throw new WorkflowError('Notify.InvalidRecipient', 'recipient must be a Patient/Practitioner/PractitionerRole/CareTeam/RelatedPerson/Organization/Group reference');
   // Before anything is recorded or sent: a text that did not render never reaches a person.
   assertMessageRenders({ body: input.body, subject: input.subject, recipient: input.recipient, about: input.about }, ['body']);
   const { fhir, notify } = ctx.ports;

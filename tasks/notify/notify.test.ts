@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ClinflowError } from '../../schemas/errors';
+import { WorkflowError } from '../../schemas/errors';
 import { captureLog } from '../../sandbox/captureLog';
 import { startSandbox, type Sandbox } from '../../sandbox/startSandbox';
 import { testTaskContext } from '../../sandbox/testTaskContext';
@@ -43,14 +43,14 @@ beforeEach(() => {
   script = [];
 });
 
-async function caught(p: Promise<unknown>): Promise<ClinflowError> {
+async function caught(p: Promise<unknown>): Promise<WorkflowError> {
   try {
     await p;
   } catch (e) {
-    if (e instanceof ClinflowError) return e;
+    if (e instanceof WorkflowError) return e;
     throw e;
   }
-  throw new Error('expected a ClinflowError');
+  throw new Error('expected a WorkflowError');
 }
 
 describe('webhook channel', () => {

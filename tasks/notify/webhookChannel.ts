@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { ClinflowError } from '../../schemas/errors';
+import { WorkflowError } from '../../schemas/errors';
 import type { Logger, NotifyPort } from '../../schemas/ports';
 import { logicalKey } from '../../core/fhir/idempotency';
 import { deliveryIdFor } from './devChannel';
@@ -70,7 +70,7 @@ export function createWebhookChannel(options: WebhookChannelOptions): NotifyPort
         options.log?.warn({ channel: 'webhook', attempt, maxAttempts, outcome: last }, 'notification delivery attempt failed');
         if (attempt < maxAttempts) await sleep((options.backoffMs ?? 250) * 2 ** (attempt - 1));
       }
-      throw new ClinflowError('Notify.DeliveryFailed', `webhook delivery failed: ${last}`);
+      throw new WorkflowError('Notify.DeliveryFailed', `webhook delivery failed: ${last}`);
     },
   };
 }

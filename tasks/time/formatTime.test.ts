@@ -1,14 +1,14 @@
-import { ClinflowError } from '../../schemas/errors';
+import { WorkflowError } from '../../schemas/errors';
 import { formatTime } from './formatTime';
 
 function errorOf(f: () => unknown): string {
   try {
     f();
   } catch (e) {
-    if (e instanceof ClinflowError) return e.error;
+    if (e instanceof WorkflowError) return e.error;
     throw e;
   }
-  throw new Error('expected a ClinflowError');
+  throw new Error('expected a WorkflowError');
 }
 
 // Synthetic people (no real data): one in Berlin who reads German, one with no zone.

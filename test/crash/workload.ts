@@ -3,7 +3,7 @@
  * in-memory reference run: a few workflows with waits, retries, Map and callback tasks, and task
  * handlers whose side effects are keyed by the engine's idempotency key.
  */
-import { ClinflowError } from '../../schemas/errors';
+import { WorkflowError } from '../../schemas/errors';
 import type { LocalTaskPort } from '../../tasks/localTaskPort';
 
 const fn = (name: string): string => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
@@ -96,7 +96,7 @@ export function registerHandlers(tasks: LocalTaskPort, effects: EffectStore): vo
     const n = (payload as { n: number }).n;
     // The first attempt of every operation fails, deterministically across re-deliveries.
     const first = effects.apply(ctx.idempotencyKey, logicalOf(ctx.idempotencyKey), n);
-    if (first) return Promise.reject(new ClinflowError('Flaky.First', 'first attempt fails'));
+    if (first) return Promise.reject(new WorkflowError('Flaky.First', 'first attempt fails'));
     return Promise.resolve({ doubled: n * 2 });
   });
   tasks.registerFunction('effect', (payload, ctx) => {

@@ -3,7 +3,7 @@
  * combination), each a list of field conditions sorted by field path. Error messages follow
  * event-ruler's wording where it has one, prefixed with the offending field.
  */
-import { ClinflowError, type ValidationIssue } from '../../../schemas/errors';
+import { ApiError, type ValidationIssue } from '../../../schemas/errors';
 import { LeafKind, exactAtom, type Atom, type Leaf, type NumericRange } from './atoms';
 import { parseCidr } from './ipAddress';
 import { NumberToken, PatternJsonSyntaxError, parsePatternJson, toPatternJson, type PatternJson } from './parsePatternJson';
@@ -13,7 +13,7 @@ export const MAX_EVENT_PATTERN_LENGTH = 4096;
 /** EventBridge refuses a pattern whose `$or` blocks multiply out to more combinations than this. */
 export const MAX_OR_COMBINATIONS = 1000;
 
-export class InvalidEventPatternException extends ClinflowError {
+export class InvalidEventPatternException extends ApiError {
   /** The field path (dotted; '' for the whole pattern) and what is wrong with it. */
   readonly issue: ValidationIssue;
   constructor(message: string, path = '') {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { summarize, type ConformanceCaseResult, type ConformanceSummary } from '../../../schemas/conformance';
-import { ClinflowError } from '../../../schemas/errors';
+import { WorkflowError } from '../../../schemas/errors';
 import type { FhirTiming } from '../timing/fhirTiming';
 import { expandTiming } from '../timing/expandTiming';
 
@@ -88,7 +88,7 @@ export function runTimingVector(v: TimingVector): ConformanceCaseResult {
     const same = got.length === expected.length && got.every((g, i) => norm(g) === norm(expected[i] ?? ''));
     return same ? { id: v.name, category, passed: true } : { id: v.name, category, passed: false, reason: `expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}` };
   } catch (err) {
-    const name = err instanceof ClinflowError ? err.error : err instanceof Error ? err.name : 'Error';
+    const name = err instanceof WorkflowError ? err.error : err instanceof Error ? err.name : 'Error';
     if (wantError !== undefined && name === wantError) return { id: v.name, category, passed: true };
     return { id: v.name, category, passed: false, reason: `${name}: ${err instanceof Error ? err.message : String(err)}` };
   }
