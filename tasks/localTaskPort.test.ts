@@ -1,4 +1,6 @@
-import { FhirError } from '../schemas/errors';
+import { ApiError, FhirError, WorkflowError } from '../schemas/errors';
+import { SchedulerException } from '../engine/scheduler/schedulerErrors';
+import { StateFailure, toStateFailure } from '../engine/interpreter/failures';
 import { SimulatedClock } from '../core/clock/simulatedClock';
 import { functionNameOf, LocalTaskPort } from './localTaskPort';
 
@@ -46,6 +48,20 @@ describe('LocalTaskPort', () => {
     expect(boom).toMatchObject({ ok: false, error: 'TypeError' });
     expect(!boom.ok && JSON.parse(boom.cause ?? '{}')).toMatchObject({ errorType: 'TypeError', errorMessage: 'bad thing' });
     expect(await port.invoke(inv('arn:aws:lambda:us-east-1:1:function:missing', {}))).toMatchObject({ ok: false, error: 'Lambda.ResourceNotFoundException' });
+  });
+
+  it('converts an API error a task met (the Scheduler refusing a schedule) into a task failure of the same name, once, at the task boundary', async () => {
+    const refused = new SchedulerException('ConflictException', 'a schedule named r-1 already exists');
+    expect(refused).toBeInstanceOf(ApiError);
+    expect(refused).not.toBeInstanceOf(WorkflowError);
+    const port = new LocalTaskPort({ clock }).registerFunction('plan', () => Promise.reject(refused));
+    expect(await port.invoke(inv('arn:aws:lambda:us-east-1:1:function:plan', {}))).toEqual({ ok: false, error: 'ConflictException', cause: 'a schedule named r-1 already exists' });
+  });
+
+  it('the interpreter converts by class: a StateFailure is a WorkflowError, and a thing merely shaped like one is a bug (States.Runtime)', () => {
+    expect(new StateFailure('States.Timeout', 'late')).toBeInstanceOf(WorkflowError);
+    expect(toStateFailure(new FhirError('FHIR.Gone', 'deleted'))).toMatchObject({ error: 'FHIR.Gone', causeText: 'deleted' });
+    expect(toStateFailure({ error: 'Forged.Name', cause: 'duck' })).toMatchObject({ error: 'States.Runtime' });
   });
 
   it('resolves lambda:invoke by FunctionName and passes the callback token', async () => {
