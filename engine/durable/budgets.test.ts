@@ -21,6 +21,17 @@ const loop = (ql: 'JSONata' | 'JSONPath') =>
       C: { Type: 'Succeed' },
     },
   });
+/** A Pass → Choice loop whose Pass evaluates `expr` on every turn. */
+const loopEvaluating = (expr: string) =>
+  JSON.stringify({
+    QueryLanguage: 'JSONata',
+    StartAt: 'A',
+    States: {
+      A: { Type: 'Pass', Output: `{% ${expr} %}`, Next: 'B' },
+      B: { Type: 'Choice', Choices: [{ Condition: '{% true %}', Next: 'A' }], Default: 'C' },
+      C: { Type: 'Succeed' },
+    },
+  });
 const expression = (e: string) => JSON.stringify({ QueryLanguage: 'JSONata', StartAt: 'A', States: { A: { Type: 'Pass', Output: `{% ${e} %}`, End: true } } });
 
 /** The longest gap between turns of a 5 ms interval while `work` runs. */
@@ -102,15 +113,7 @@ describe('engine budgets', () => {
 
   it('a step that runs past the step budget fails its execution; others are unaffected', async () => {
     const { engine } = testEngine({ stepBudgetMs: 300 });
-    const slow = JSON.stringify({
-      QueryLanguage: 'JSONata',
-      StartAt: 'A',
-      States: {
-        A: { Type: 'Pass', Output: '{% ($f := function($n){ $n > 1e9 ? $n : $f($n+1) }; $f(0)) %}', Next: 'B' },
-        B: { Type: 'Choice', Choices: [{ Condition: '{% true %}', Next: 'A' }], Default: 'C' },
-        C: { Type: 'Succeed' },
-      },
-    });
+    const slow = loopEvaluating('($f := function($n){ $n > 1e9 ? $n : $f($n+1) }; $f(0))');
     const { stateMachineArn } = engine.createStateMachine({ name: 'slow', definition: slow });
     const ok = engine.createStateMachine({ name: 'ok', definition: machine({ P: { Type: 'Pass', End: true } }) });
     const { executionArn } = await engine.startExecution({ stateMachineArn });
@@ -126,15 +129,7 @@ describe('engine budgets', () => {
     const { engine } = testEngine();
     // Each turn does real work, so the loop cannot reach the 25 000-event limit (and end on its own)
     // before close(): the bare loop, warmed up by the tests above, sometimes did within 200 ms.
-    const busy = JSON.stringify({
-      QueryLanguage: 'JSONata',
-      StartAt: 'A',
-      States: {
-        A: { Type: 'Pass', Output: '{% $count([1..100000]) %}', Next: 'B' },
-        B: { Type: 'Choice', Choices: [{ Condition: '{% true %}', Next: 'A' }], Default: 'C' },
-        C: { Type: 'Succeed' },
-      },
-    });
+    const busy = loopEvaluating('$count([1..100000])');
     const { stateMachineArn } = engine.createStateMachine({ name: 'loop', definition: busy });
     const started = engine.startExecution({ stateMachineArn, name: 'r' }).catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 200));
