@@ -10,7 +10,7 @@ describe('command registry', () => {
     for (const entry of COMMANDS) {
       const program = new Command('clinflow');
       entry.load()(program, () => undefined);
-      expect(program.commands.map((c) => c.name()).sort()).toEqual([...entry.names].sort());
+      expect(program.commands.map((c) => c.name()).sort()).toEqual(Object.keys(entry.summaries).sort());
     }
   });
 
@@ -23,7 +23,7 @@ describe('command registry', () => {
     expect(help.commands.map((c) => c.name()).sort()).toEqual(['audit', 'dlq', 'executions', 'reminders', 'tasks']);
     const stubs = new Command('clinflow');
     registerCommands(stubs, () => undefined, ['--help']);
-    expect(stubs.commands.map((c) => c.name())).toEqual(COMMANDS.flatMap((c) => c.names));
+    expect(stubs.commands.map((c) => c.name())).toEqual(COMMANDS.flatMap((c) => Object.keys(c.summaries)));
     expect(stubs.commands.every((c) => c.summary().length > 10)).toBe(true);
   });
 
