@@ -18,7 +18,7 @@ const layerZones = Object.entries(MAY_IMPORT).map(([folder, allowed]) => {
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.data/**', 'bin/**', 'coverage/**', 'core/fhir/vendor/**', '*.config.js', '*.config.mjs', 'test/support/*.cjs'] },
+  { ignores: ['node_modules/**', 'dist/**', '.data/**', 'coverage/**', 'scripts/**', '*.config.cjs', '*.config.mjs', 'test/support/*.cjs', 'test/support/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -45,9 +45,15 @@ export default tseslint.config(
     rules: { 'import-x/no-restricted-paths': ['error', { zones: layerZones }] },
   },
   {
-    // Commands load their heavy modules on use, so `clinflow --help` and `validate` stay fast.
-    files: ['cli/commands/*.ts'],
-    rules: { '@typescript-eslint/no-require-imports': 'off' },
+    // The package is ESM: CommonJS globals exist only where jest compiles a test to CommonJS.
+    files: ['**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.testkit.ts', 'test/**'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        ...['__dirname', '__filename', 'require', 'module', 'exports'].map((name) => ({ name, message: 'ESM: use import / import(), import.meta.url or core/paths/packageRoot.ts' })),
+      ],
+    },
   },
   {
     files: ['**/*.test.ts', '**/*.testkit.ts', 'test/**', 'bench/**'],

@@ -100,7 +100,7 @@ interface PeerPlugin {
 
 function loadPeer(): PeerPlugin {
   // The plugin's matcher is an instance method; build an instance without starting its servers.
-  const load = createRequire(__filename);
+  const load = createRequire(import.meta.url);
   const mod = load('serverless-offline-aws-eventbridge') as { prototype: PeerPlugin; default?: { prototype: PeerPlugin } };
   const peer = Object.create((mod.default ?? mod).prototype) as PeerPlugin;
   peer.logDebug = () => {};

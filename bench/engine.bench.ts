@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sequentialIds } from '../core/clock/ids';
 import { SimulatedClock } from '../core/clock/simulatedClock';
 import { Engine } from '../engine/durable/engine';
@@ -239,7 +240,7 @@ async function reloadChild(file: string): Promise<void> {
 }
 
 function child(phase: string, file: string, total: number): Record<string, number | boolean> {
-  const out = spawnSync(process.execPath, ['-r', 'tsx/cjs', __filename, `--child=${phase}`, file, String(total)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), `--child=${phase}`, file, String(total)], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (out.status !== 0) throw new Error(`${phase} child failed: ${out.stderr}`);
   return JSON.parse(out.stdout.trim().split('\n').pop() ?? '{}') as Record<string, number | boolean>;
 }

@@ -3,10 +3,13 @@
  * with no name, every benchmark. Benchmarks print ratios against a peer measured in the same run.
  */
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 async function main(): Promise<void> {
-  const all = readdirSync(__dirname)
+  const all = readdirSync(here)
     .filter((f) => f.endsWith('.bench.ts'))
     .map((f) => f.replace(/\.bench\.ts$/, ''))
     .sort();
@@ -14,9 +17,7 @@ async function main(): Promise<void> {
   const names = wanted.length ? wanted : all;
   for (const name of names) {
     if (!all.includes(name)) throw new Error(`no benchmark "${name}"; have: ${all.join(', ')}`);
-    // require, not import(): bin/bench.cjs registers tsx's CommonJS hook only, and import() of a .ts bypasses it.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(join(__dirname, `${name}.bench.ts`)) as { run: (args: string[]) => Promise<void> };
+    const mod = (await import(pathToFileURL(join(here, `${name}.bench.ts`)).href)) as { run: (args: string[]) => Promise<void> };
     process.stdout.write(`\n=== ${name} ===\n`);
     await mod.run(process.argv.slice(2));
   }

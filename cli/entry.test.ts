@@ -35,19 +35,19 @@ describe('clinflow starts however it is started', () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it(
-    'node bin/clinflow.cjs: --help and help exit 0 with the usage; an unknown option or no command exits 2',
+    'node dist/clinflow.js: --help and help exit 0 with the usage; an unknown option or no command exits 2',
     () => {
-      const help = run(process.execPath, ['bin/clinflow.cjs', '--help'], ROOT);
+      const help = run(process.execPath, ['dist/clinflow.js', '--help'], ROOT);
       expect(help.code).toBe(0);
       expect(help.stdout).toContain('Usage: clinflow');
-      const bad = run(process.execPath, ['bin/clinflow.cjs', '--no-such-option'], ROOT);
+      const bad = run(process.execPath, ['dist/clinflow.js', '--no-such-option'], ROOT);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain("unknown option '--no-such-option'");
       // No command at all is a usage error (the usage goes to stderr); asking for help is not.
-      const bare = run(process.execPath, ['bin/clinflow.cjs'], ROOT);
+      const bare = run(process.execPath, ['dist/clinflow.js'], ROOT);
       expect(bare.code).toBe(2);
       expect(bare.stderr).toContain('Usage: clinflow');
-      const helpCmd = run(process.execPath, ['bin/clinflow.cjs', 'help', 'validate'], ROOT);
+      const helpCmd = run(process.execPath, ['dist/clinflow.js', 'help', 'validate'], ROOT);
       expect(helpCmd.code).toBe(0);
       expect(helpCmd.stdout).toContain('Usage: clinflow validate');
     },

@@ -3,14 +3,14 @@ import { registerCommands } from './commands/registry';
 
 /**
  * `clinflow`: exit 0 when clean, 1 when the command found problems, 2 for usage errors.
- * bin/clinflow.cjs calls this for every way the CLI is started; this module has no entry-point
+ * dist/clinflow.js calls this for every way the CLI is started; this module has no entry-point
  * guard of its own (a path-dependent guard once made `npx clinflow` do nothing and exit 0).
  */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('clinflow').description('Event-driven clinical workflow automation: YAML workflows → ASL, run locally or on AWS.').version('0.1.0').showHelpAfterError().exitOverride();
   let exitCode = 0;
   try {
-    registerCommands(
+    await registerCommands(
       program,
       (code) => {
         exitCode = Math.max(exitCode, code);

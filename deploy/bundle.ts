@@ -1,25 +1,25 @@
 import { build } from 'esbuild';
-import { join } from 'node:path';
+import { packageRoot } from '../core/paths/packageRoot';
+import { DEFAULT_RUNTIME } from './runtime';
 import { zipFiles } from './zip';
-
-const ROOT = join(__dirname, '..');
 
 /**
  * Bundles one Lambda function with esbuild: the task runtime with that task's name baked in, or the
  * FHIR endpoint, or the human-task resume function. Native modules (better-sqlite3) are not needed on Lambda and stay out.
  */
-export async function bundleFunction(entry: string): Promise<Uint8Array> {
-  const runtime = entry === 'fhir-endpoint' ? 'deploy/lambda/fhirEndpointHandler.ts' : entry === 'human-task-resume' ? 'deploy/lambda/resumeHandler.ts' : 'deploy/lambda/taskHandler.ts';
+export async function bundleFunction(entry: string, runtime: string = DEFAULT_RUNTIME): Promise<Uint8Array> {
+  const handlerFile = entry === 'fhir-endpoint' ? 'deploy/lambda/fhirEndpointHandler.ts' : entry === 'human-task-resume' ? 'deploy/lambda/resumeHandler.ts' : 'deploy/lambda/taskHandler.ts';
   const result = await build({
     stdin: {
-      contents: `export { handler } from ${JSON.stringify(`./${runtime}`)};`,
-      resolveDir: ROOT,
+      contents: `export { handler } from ${JSON.stringify(`./${handlerFile}`)};`,
+      resolveDir: packageRoot(),
       sourcefile: 'index.ts',
       loader: 'ts',
     },
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    // Compiled for the Lambda runtime the function runs on (nodejs22.x → node22).
+    target: `node${/^nodejs(\d+)\.x$/.exec(runtime)?.[1] ?? '22'}`,
     format: 'cjs',
     minify: true,
     legalComments: 'none',
@@ -31,14 +31,4 @@ export async function bundleFunction(entry: string): Promise<Uint8Array> {
   const code = result.outputFiles[0]?.contents;
   if (!code) throw new Error(`esbuild produced no output for ${entry}`);
   return zipFiles({ 'index.js': code });
-}
-
-/** Bundles each entry once per process, since plan and apply both need the code hash. */
-export function cachedBundler(bundle: (entry: string) => Promise<Uint8Array> = bundleFunction): (entry: string) => Promise<Uint8Array> {
-  const cache = new Map<string, Promise<Uint8Array>>();
-  return (entry) => {
-    let p = cache.get(entry);
-    if (!p) cache.set(entry, (p = bundle(entry)));
-    return p;
-  };
 }

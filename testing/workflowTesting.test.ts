@@ -23,14 +23,15 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('clinflow/testing: the package export', () => {
-  it('resolves through package.json exports for plain Node too (with tsx, as bin/clinflow.cjs runs)', () => {
-    const r = spawnSync(
-      process.execPath,
-      ['-e', "require('tsx/cjs'); const t = require('clinflow/testing'); process.stdout.write(typeof t.WorkflowTestEnvironment + ' ' + typeof t.runTestFile + ' ' + typeof require('clinflow').main)"],
-      { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
-    );
+  it('resolves through package.json exports to the compiled build for plain Node (ESM import and require)', () => {
+    const script = [
+      "const t = await import('clinflow/testing'); const m = await import('clinflow'); const k = await import('clinflow/tasks');",
+      "const { createRequire } = await import('node:module'); const req = createRequire(import.meta.url)('clinflow/testing');",
+      "process.stdout.write([typeof t.WorkflowTestEnvironment, typeof t.runTestFile, typeof m.main, typeof k.createTaskHandlers, typeof k.taskCatalogue.get, typeof req.runTestFile].join(' '));",
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('function function function');
+    expect(r.stdout).toBe('function function function function function function');
   }, 90_000);
 });
 

@@ -42,13 +42,13 @@ describe('AuditLog durability', () => {
   it('keeps every appended row through kill -9 of the writing process, chain intact', async () => {
     const file = join(dir, 'killed.db');
     const code = `
-      const { openDatabase } = require('./core/db/openDatabase.ts');
-      const { AuditLog } = require('./api/audit/auditLog.ts');
+      const { openDatabase } = await import('./core/db/openDatabase.ts');
+      const { AuditLog } = await import('./api/audit/auditLog.ts');
       const log = new AuditLog(openDatabase(${JSON.stringify(file)}));
       for (let i = 1; i <= 40; i++) log.append({ atMs: i, accessKey: 'AKIATEST', sourceIp: '127.0.0.1', service: 'states', action: 'DescribeExecution', resource: 'arn:e' + i, kind: 'data', outcome: 'ok', requestHash: '0'.repeat(64) });
       process.stdout.write('APPENDED\\n');
       setInterval(() => undefined, 1000);`;
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', code], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     await new Promise<void>((ok, fail) => {

@@ -5,12 +5,11 @@ import type { SetExit } from './registry';
 type Runner = (file: string) => Promise<ConformanceSummary>;
 
 /** Suite → its runner, loaded on use so one suite's dependencies don't load for another. */
-const suites: Record<string, () => Runner> = {
-  asl: () => (require('../../engine/interpreter/conformance/runAslConformance') as typeof import('../../engine/interpreter/conformance/runAslConformance')).runAslConformance,
-  eventbridge: () => (require('../../engine/bus/conformance/runEventBridgeConformance') as typeof import('../../engine/bus/conformance/runEventBridgeConformance')).runEventBridgeConformance,
-  'fhir-notifications': () =>
-    (require('../../triggers/conformance/runFhirNotificationConformance') as typeof import('../../triggers/conformance/runFhirNotificationConformance')).runFhirNotificationConformance,
-  timing: () => (require('../../tasks/reminders/conformance/runTimingConformance') as typeof import('../../tasks/reminders/conformance/runTimingConformance')).runTimingConformance,
+const suites: Record<string, () => Promise<Runner>> = {
+  asl: async () => (await import('../../engine/interpreter/conformance/runAslConformance')).runAslConformance,
+  eventbridge: async () => (await import('../../engine/bus/conformance/runEventBridgeConformance')).runEventBridgeConformance,
+  'fhir-notifications': async () => (await import('../../triggers/conformance/runFhirNotificationConformance')).runFhirNotificationConformance,
+  timing: async () => (await import('../../tasks/reminders/conformance/runTimingConformance')).runTimingConformance,
 };
 
 export function formatSummary(suite: string, s: ConformanceSummary): string {
@@ -30,7 +29,7 @@ export function registerConformance(program: Command, setExit: SetExit): void {
       .description(`run ${suite} conformance cases from FILE`)
       .option('--json', 'print {"total","passed","failed","byCategory","failures"}')
       .action(async (file: string, opts: { json?: boolean }) => {
-        const summary = await load()(file);
+        const summary = await (await load())(file);
         process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(suite, summary)}\n`);
         setExit(summary.failed > 0 ? 1 : 0);
       });

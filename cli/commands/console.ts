@@ -18,12 +18,12 @@ interface ConsoleOptions extends ConnectionOptions {
  * API calls themselves (CloudTrail) under the credentials used.
  */
 export async function runConsole(opts: ConsoleOptions, out: (line: string) => void = (l) => void process.stdout.write(`${l}\n`)): Promise<() => Promise<void>> {
-  const { connect } = require('./ops/opsConnection') as typeof import('./ops/opsConnection');
-  const { sdkConsoleBackend } = require('../console/sdkConsoleBackend') as typeof import('../console/sdkConsoleBackend');
-  const { createConsoleHandler } = require('../../console/createConsoleHandler') as typeof import('../../console/createConsoleHandler');
-  const { loadConsoleTokens } = require('../../console/auth/consoleTokens') as typeof import('../../console/auth/consoleTokens');
-  const { openDatabase } = require('../../core/db/openDatabase') as typeof import('../../core/db/openDatabase');
-  const { AuditLog } = require('../../api/audit/auditLog') as typeof import('../../api/audit/auditLog');
+  const { connect } = await import('./ops/opsConnection');
+  const { sdkConsoleBackend } = await import('../console/sdkConsoleBackend');
+  const { createConsoleHandler } = await import('../../console/createConsoleHandler');
+  const { loadConsoleTokens } = await import('../../console/auth/consoleTokens');
+  const { openDatabase } = await import('../../core/db/openDatabase');
+  const { AuditLog } = await import('../../api/audit/auditLog');
   const conn = connect(opts);
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });

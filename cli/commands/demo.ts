@@ -39,8 +39,8 @@ export function registerDemo(program: Command, setExit: SetExit): void {
     .option('--workflows <dir>', 'workflow folder', 'workflows')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: { dataDir?: string; workflows: string; json?: boolean }) => {
-      const { DEMO_START, formatDemoSummary, runDemoScenario } = require('../demo/runDemoScenario') as typeof import('../demo/runDemoScenario');
-      const { createRuntime } = require('../runtime/createRuntime') as typeof import('../runtime/createRuntime');
+      const { DEMO_START, formatDemoSummary, runDemoScenario } = await import('../demo/runDemoScenario');
+      const { createRuntime } = await import('../runtime/createRuntime');
       const dataDir = opts.dataDir ? resolve(opts.dataDir) : mkdtempSync(join(tmpdir(), 'clinflow-demo-'));
       const clock = new SimulatedClock(DEMO_START);
       const runtime = await createRuntime({

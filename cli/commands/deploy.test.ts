@@ -12,7 +12,7 @@ function bareEnv(): NodeJS.ProcessEnv {
   return env;
 }
 // Generous: the CLI loads aws-cdk-lib, and the machine may be running other suites at the same time.
-const clinflow = (args: string[], env = bareEnv(), timeout = 180_000) => spawnSync(process.execPath, [join(ROOT, 'bin', 'clinflow.cjs'), ...args], { cwd: ROOT, env, encoding: 'utf8', timeout });
+const clinflow = (args: string[], env = bareEnv(), timeout = 180_000) => spawnSync(process.execPath, [join(ROOT, 'dist', 'clinflow.js'), ...args], { cwd: ROOT, env, encoding: 'utf8', timeout });
 
 describe('clinflow deploy', () => {
   it('plans the shipped workflows with --dry-run, without credentials', () => {

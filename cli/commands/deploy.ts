@@ -47,8 +47,8 @@ const warn = (s: string): void => void process.stderr.write(`warning: ${s}\n`);
 /** Synthesizes the stage: with `bundle` false (dry run), the zips are not built and their keys are placeholders. */
 async function synth(opts: DeployOptions, config: StageConfig, bundle: boolean, validateSchemas = false): Promise<Synthesized> {
   // Loaded on use: aws-cdk-lib and esbuild are heavy for every other command.
-  const { synthesize } = require('../../deploy/template/synth') as typeof import('../../deploy/template/synth');
-  const { bundleFunction } = require('../../deploy/bundle') as typeof import('../../deploy/bundle');
+  const { synthesize } = await import('../../deploy/template/synth');
+  const { bundleFunction } = await import('../../deploy/bundle');
   const loaded = loadWorkflows([opts.workflows]);
   for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (loaded.failed) throw new DeployError('the workflows have errors: fix them (clinflow validate) before deploying');
@@ -58,8 +58,8 @@ async function synth(opts: DeployOptions, config: StageConfig, bundle: boolean, 
 }
 
 /** What `plan --dry-run` prints: every resource of the template, without AWS. */
-function summary(s: Synthesized, config: StageConfig): string {
-  const { formatDryRun } = require('../../deploy/template/summary') as typeof import('../../deploy/template/summary');
+async function summary(s: Synthesized, config: StageConfig): Promise<string> {
+  const { formatDryRun } = await import('../../deploy/template/summary');
   return `Dry run: stage ${config.stage} in ${config.region}, against an empty account (stack ${s.stackName}).\n${formatDryRun(s)}`;
 }
 
@@ -67,7 +67,7 @@ async function run(action: 'synth' | 'plan' | 'apply' | 'destroy', opts: DeployO
   const config = stageConfig(opts);
   if (action === 'synth') {
     if (!opts.out) throw new DeployError('--out DIR is required: the folder to write template.json and assets/ to');
-    const { writeSynthesized } = require('../../deploy/template/synth') as typeof import('../../deploy/template/synth');
+    const { writeSynthesized } = await import('../../deploy/template/synth');
     const s = await synth(opts, config, true, true);
     const written = writeSynthesized(resolve(opts.out), s);
     out(`Wrote ${written[0]} (${Object.keys(s.template.Resources as object).length} resources) and ${s.assets.length} Lambda zips under ${join(resolve(opts.out), 'assets')}.`);
@@ -79,17 +79,17 @@ async function run(action: 'synth' | 'plan' | 'apply' | 'destroy', opts: DeployO
   if (opts.dryRun) {
     if (action !== 'plan') throw new DeployError('--dry-run goes with `deploy plan` only');
     const s = await synth(opts, config, false);
-    const { dryRunJson } = require('../../deploy/template/summary') as typeof import('../../deploy/template/summary');
-    out(opts.json ? JSON.stringify(dryRunJson(s)) : summary(s, config));
+    const { dryRunJson } = await import('../../deploy/template/summary');
+    out(opts.json ? JSON.stringify(dryRunJson(s)) : await summary(s, config));
     return;
   }
   if (!credentialsConfigured()) {
     throw new DeployError(`${explainAwsError(Object.assign(new Error('Could not load credentials'), { name: 'CredentialsProviderError' }))}`);
   }
-  const { CloudFormationClient } = require('@aws-sdk/client-cloudformation') as typeof import('@aws-sdk/client-cloudformation');
-  const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
-  const stage = require('../../deploy/stageDeploy') as typeof import('../../deploy/stageDeploy');
-  const { formatChangeSet } = require('../../deploy/changeSet') as typeof import('../../deploy/changeSet');
+  const { CloudFormationClient } = await import('@aws-sdk/client-cloudformation');
+  const { S3Client } = await import('@aws-sdk/client-s3');
+  const stage = await import('../../deploy/stageDeploy');
+  const { formatChangeSet } = await import('../../deploy/changeSet');
   const clientConfig = { region: config.region, maxAttempts: 5 };
   const deps = {
     cfn: new CloudFormationClient(clientConfig),
@@ -101,7 +101,7 @@ async function run(action: 'synth' | 'plan' | 'apply' | 'destroy', opts: DeployO
   };
   try {
     if (action === 'destroy') {
-      const { stackName } = require('../../deploy/template/buildStack') as typeof import('../../deploy/template/buildStack');
+      const { stackName } = await import('../../deploy/template/buildStack');
       const existed = await stage.destroyStage(deps, stackName(config.stage));
       out(
         existed
@@ -113,7 +113,7 @@ async function run(action: 'synth' | 'plan' | 'apply' | 'destroy', opts: DeployO
     const s = await synth(opts, config, action === 'apply');
     const result = await stage.deployStage(deps, s, { action, stage: config.stage, ...(config.kmsKeyArn ? { kmsKeyArn: config.kmsKeyArn } : {}), keepChangeSet: opts.keepChangeSet ?? false });
     if (!result.changeSet) {
-      out(`Stage ${config.stage} is not deployed yet (no artifact bucket): apply creates the bootstrap stack, then every resource below.\n${summary(s, config)}`);
+      out(`Stage ${config.stage} is not deployed yet (no artifact bucket): apply creates the bootstrap stack, then every resource below.\n${await summary(s, config)}`);
       return;
     }
     out(opts.json ? JSON.stringify(result.changeSet) : formatChangeSet(result.changeSet));

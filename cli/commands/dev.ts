@@ -27,7 +27,7 @@ export async function runDev(opts: DevOptions, out: (line: string) => void = (l)
   if (!(speed >= 1)) throw new Error('--speed must be a number >= 1');
   const { clock, wakeup } = speed === 1 ? { clock: systemClock, wakeup: systemWakeup() } : fastClock(Date.now(), speed);
   const log = createLogger({ level: process.env.CLINFLOW_LOG_LEVEL === 'debug' ? 'debug' : 'info', bindings: { component: 'clinflow' } });
-  const { createRuntime } = require('../runtime/createRuntime') as typeof import('../runtime/createRuntime');
+  const { createRuntime } = await import('../runtime/createRuntime');
   const keys = encryptionKeysFromEnv();
   if (!keys) {
     // The demo may run without a key; real patient data must not.
@@ -48,8 +48,8 @@ export async function runDev(opts: DevOptions, out: (line: string) => void = (l)
     ...(process.env.CLINFLOW_EVENTS_TOKEN ? { eventTokens: [process.env.CLINFLOW_EVENTS_TOKEN] } : {}),
   });
   // The AWS APIs (Step Functions, EventBridge, Scheduler) share the port, SigV4-signed with the local keys.
-  const { attachApi } = require('../../api/attachApi') as typeof import('../../api/attachApi');
-  const { profileHint } = require('../../api/auth/localCredentials') as typeof import('../../api/auth/localCredentials');
+  const { attachApi } = await import('../../api/attachApi');
+  const { profileHint } = await import('../../api/auth/localCredentials');
   const attached = attachApi(runtime.triggers.server, {
     engine: runtime.engine,
     bus: runtime.bus,
@@ -60,7 +60,7 @@ export async function runDev(opts: DevOptions, out: (line: string) => void = (l)
     renderMetrics: () => runtime.triggers.router.metrics.render(),
   });
   // The web console at /console, on the same port, over the same services and audit trail.
-  const { startLocalConsole } = require('../console/startLocalConsole') as typeof import('../console/startLocalConsole');
+  const { startLocalConsole } = await import('../console/startLocalConsole');
   const consoleUi = startLocalConsole(runtime.triggers.server, {
     engine: runtime.engine,
     scheduler: runtime.scheduler,

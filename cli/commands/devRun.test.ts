@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
-const BIN = join(ROOT, 'bin', 'clinflow.cjs');
+const BIN = join(ROOT, 'dist', 'clinflow.js');
 
 describe('clinflow dev', () => {
   it('starts everything, serves health, and shuts down cleanly on SIGTERM', async () => {

@@ -102,7 +102,7 @@ async function runOnce(workflow: string, opts: RunOptions): Promise<number> {
   if (resource && (typeof resource.resourceType !== 'string' || typeof resource.id !== 'string'))
     throw new RunUsageError(`--resource ${String(opts.resource)}: a FHIR resource with resourceType and id`);
   if (opts.fixtures && opts.fhirUrl) throw new RunUsageError('--fixtures loads the in-process sandbox; it cannot be used with --fhir-url');
-  const { fixtureResources } = require('../../testing/loadTestFile') as typeof import('../../testing/loadTestFile');
+  const { fixtureResources } = await import('../../testing/loadTestFile');
   let fixtures: FhirResource[] = [];
   if (opts.fixtures) {
     try {
@@ -114,7 +114,7 @@ async function runOnce(workflow: string, opts: RunOptions): Promise<number> {
   }
 
   // Loaded here, not at start-up: the runtime (sandbox, engine) is heavy for other commands.
-  const { WorkflowTestEnvironment: Env, WorkflowTestSetupError, MAX_RUN_MS } = require('../../testing/workflowTestEnvironment') as typeof import('../../testing/workflowTestEnvironment');
+  const { WorkflowTestEnvironment: Env, WorkflowTestSetupError, MAX_RUN_MS } = await import('../../testing/workflowTestEnvironment');
   let env: WorkflowTestEnvironment;
   try {
     env = await Env.create({ workflow, load: opts.load, start, fixtures, executionName: () => uniqueRunName(start), ...(opts.fhirUrl ? { fhirUrl: opts.fhirUrl } : {}) });
@@ -186,7 +186,7 @@ function fmt(ms: number): string {
 }
 
 async function report(env: WorkflowTestEnvironment, executionArn: string, json: boolean): Promise<number> {
-  const { summarizeExecution } = require('../../testing/executionSummary') as typeof import('../../testing/executionSummary');
+  const { summarizeExecution } = await import('../../testing/executionSummary');
   const engine = env.runtime.engine;
   const summary = summarizeExecution(engine, executionArn, env.workflow.name);
   const history = engine.getExecutionHistory({ executionArn, maxResults: 1000, includeExecutionData: true }).events;

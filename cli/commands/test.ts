@@ -49,8 +49,8 @@ export function registerTest(program: Command, setExit: SetExit): void {
         return;
       }
       // Loaded here, not at start-up: the runtime (sandbox, engine) is heavy for other commands.
-      const { runTestFile } = require('../../testing/runTestFile') as typeof import('../../testing/runTestFile');
-      const report = require('../../testing/report') as typeof import('../../testing/report');
+      const { runTestFile } = await import('../../testing/runTestFile');
+      const report = await import('../../testing/report');
       const t0 = Date.now();
       const results = [];
       for (const file of files) {

@@ -1,9 +1,10 @@
+import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const aslValidator = require('asl-validator') as (def: unknown) => { isValid: boolean };
+const aslValidator = createRequire(__filename)('asl-validator') as (def: unknown) => { isValid: boolean };
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -11,7 +12,7 @@ function clinflow(...args: string[]) {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.NO_COLOR;
   delete env.FORCE_COLOR;
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/clinflow.cjs'), ...args], { cwd: ROOT, encoding: 'utf8', env, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [join(ROOT, 'dist/clinflow.js'), ...args], { cwd: ROOT, encoding: 'utf8', env, timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { packageRoot } from '../../core/paths/packageRoot';
 import { generatedDocs, REGENERATE } from './generatedDocs';
 
 /** `npm run docs` writes the generated docs; `npm run docs -- --check` exits 1 when any is stale. */
-const root = join(__dirname, '..', '..');
+const root = packageRoot();
 const check = process.argv.includes('--check');
 const stale: string[] = [];
 for (const [path, content] of generatedDocs(root)) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { packageRoot } from '../../core/paths/packageRoot';
 
 export interface Asset {
   body: Buffer;
@@ -10,38 +11,24 @@ export interface Asset {
 
 const asset = (body: Buffer, contentType: string): Asset => ({ body, contentType, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
 
-let js: Promise<Asset> | undefined;
+let js: Asset | undefined;
 let css: Asset | undefined;
 
 /**
- * The console's browser script, bundled from `console/client/console.ts` by esbuild (already a
- * dependency) the first time it is asked for, and kept in memory: `npm ci` is the whole set-up,
- * nothing is fetched at run time, and a stale build cannot be served.
+ * The console's browser script, `dist/console/console.js`, which the build (scripts/build.mjs, run
+ * by `npm ci`, `npm start` and jest's global setup) bundles from `console/client/console.ts`. Read
+ * once and kept in memory; nothing is fetched or compiled at run time.
  */
 export function consoleScript(): Promise<Asset> {
-  js ??= (async () => {
-    const esbuild = await import('esbuild');
-    const out = await esbuild.build({
-      entryPoints: [join(__dirname, '..', 'client', 'console.ts')],
-      bundle: true,
-      minify: true,
-      format: 'iife',
-      target: ['es2020'],
-      write: false,
-      legalComments: 'none',
-      logLevel: 'silent',
-    });
-    const file = out.outputFiles[0];
-    if (!file) throw new Error('esbuild produced no console.js');
-    return asset(Buffer.from(file.contents), 'text/javascript; charset=utf-8');
-  })().catch((err: unknown) => {
-    js = undefined;
-    throw err;
-  });
-  return js;
+  try {
+    js ??= asset(readFileSync(join(packageRoot(), 'dist', 'console', 'console.js')), 'text/javascript; charset=utf-8');
+    return Promise.resolve(js);
+  } catch (err) {
+    return Promise.reject(new Error(`the console script is not built (${(err as Error).message}): run npm run build`));
+  }
 }
 
 export function consoleStyles(): Asset {
-  css ??= asset(readFileSync(join(__dirname, 'console.css')), 'text/css; charset=utf-8');
+  css ??= asset(readFileSync(join(packageRoot(), 'console', 'assets', 'console.css')), 'text/css; charset=utf-8');
   return css;
 }

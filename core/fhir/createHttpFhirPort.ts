@@ -5,7 +5,7 @@ import type { AuthProvider } from './auth/authProvider';
 import { createAuthProvider } from './auth/createAuthProvider';
 import { hasIdempotencyTag, idempotencyCondition, withIdempotencyTag } from './idempotency';
 import { toFhirError } from './toFhirError';
-import { Client } from './vendor/fhirKitClient.cjs';
+import { Client } from './fhirKitClient';
 
 export interface HttpFhirPortOptions {
   /** Wall clock in ms (token expiry, Retry-After dates); Date.now by default. */

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { FhirError } from '../../schemas/errors';
 import { parseRetryAfter, statusToErrorName, toFhirError } from './toFhirError';
 
@@ -43,15 +41,5 @@ describe('HTTP failure → FHIR error name', () => {
   it('maps network failures and timeouts to FHIR.Unavailable', () => {
     expect(toFhirError(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }), 'read', 0)).toMatchObject({ error: 'FHIR.Unavailable' });
     expect(toFhirError(new DOMException('t', 'TimeoutError'), 'read', 0).message).toMatch(/timed out/);
-  });
-});
-
-describe('vendored fhir-kit-client', () => {
-  it('is the installed version, re-bundled without its debug logger', () => {
-    const installed = JSON.parse(readFileSync(path.resolve(__dirname, '../../node_modules/fhir-kit-client/package.json'), 'utf8')) as { version: string };
-    const bundle = readFileSync(path.join(__dirname, 'vendor/fhirKitClient.cjs'), 'utf8');
-    expect(bundle.split('\n')[0]).toContain(`fhir-kit-client ${installed.version},`);
-    expect(bundle).not.toContain('fhir-kit-client:info');
-    expect(bundle).not.toContain('fhir-kit-client:error');
   });
 });

@@ -27,7 +27,7 @@ export interface SynthOptions {
   /** Check the template against the CloudFormation resource schemas (slow: tests and `deploy synth`). */
   validate?: boolean;
   /** Bundles a function entry into its zip (deploy/bundle.ts; tests pass a fake); null for a dry run (placeholder keys, no zips). */
-  bundle: ((entry: string) => Promise<Uint8Array>) | null;
+  bundle: ((entry: string, runtime: string) => Promise<Uint8Array>) | null;
 }
 
 export const assetKey = (stage: string, entry: string, bytes: Uint8Array): string => `clinflow/${stage}/${entry}-${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}.zip`;
@@ -43,7 +43,7 @@ export async function synthesize(workflows: readonly CompiledWorkflow[], config:
       assetKeys[r.name] = `clinflow/${config.stage}/${r.entry}-NOT-BUNDLED.zip`;
       continue;
     }
-    const bytes = await opts.bundle(r.entry);
+    const bytes = await opts.bundle(r.entry, config.lambda.runtime);
     const key = assetKey(config.stage, r.entry, bytes);
     assets.push({ key, bytes });
     assetKeys[r.name] = key;

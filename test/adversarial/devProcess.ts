@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const repoRoot = resolve(__dirname, '..', '..');
-export const CLI = join(repoRoot, 'bin', 'clinflow.cjs');
+export const CLI = join(repoRoot, 'dist', 'clinflow.js');
 export const EVENTS_TOKEN = 'adversarial-test-token';
 
 export interface Dev {

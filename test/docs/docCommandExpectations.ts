@@ -117,6 +117,7 @@ export const DOC_COMMAND_EXPECTATIONS: Readonly<Record<string, CommandExpectatio
     prints: ['All matched files use Prettier code style!', 'prettier --write .'],
   },
   'npm run check': ciRunsCheck('.ci/run runs it before the tests'),
+  'npm run build': { prints: [/^clinflow: built dist\/ in \d+ ms$/m] },
   'npm run bench -- engine|bus|ingest|api|compiler': {
     instead: {
       run: 'npm run bench -- no-such-benchmark',

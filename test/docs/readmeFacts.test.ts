@@ -32,7 +32,7 @@ describe("README's sample FHIR change event", () => {
 
 describe("README's sandbox seed ids", () => {
   it('are what `clinflow dev` seeds by default', () => {
-    const help = spawnSync(process.execPath, [join(ROOT, 'bin/clinflow.cjs'), 'dev', '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const help = spawnSync(process.execPath, [join(ROOT, 'dist/clinflow.js'), 'dev', '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(help.stdout).toMatch(/--patients <n>\s+synthetic patients to seed the sandbox with \(default: "5"\)/);
     const seed = seedSynthetic({ seed: 7, patients: 5 });
     const said = /Its seeded ids \(`clinflow dev`, `--patients 5`, synthetic\):([\s\S]*?)reacts to\)\./.exec(README)?.[1]?.replace(/\s+/g, ' ');
