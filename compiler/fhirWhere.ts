@@ -1,4 +1,4 @@
-import fhirpath from 'fhirpath';
+import { parseFhirPath } from './fhirPathParser';
 
 interface FpNode {
   type: string;
@@ -20,7 +20,7 @@ export type WhereResult = { ok: true; analysis: WhereAnalysis } | { ok: false; m
 export function analyseWhere(expression: string, resourceType: string): WhereResult {
   let ast: FpNode;
   try {
-    ast = fhirpath.parse(expression) as FpNode;
+    ast = parseFhirPath(expression) as FpNode;
   } catch (e) {
     const text = e instanceof Error ? e.message : String(e);
     const m = /line: (\d+); column: (\d+); message: (.*)/s.exec(text);
