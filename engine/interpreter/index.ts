@@ -9,6 +9,8 @@ import { compactJson, StepAbort } from './failures';
 import { ROOT, type ExecFrame } from './frames';
 import { machineAt } from './machine';
 import { Runner } from './runner';
+import { retryElapsed } from './retryCatch';
+import { abortFrame, executionTimedOut } from './abortFrames';
 
 export type * from './contract';
 
@@ -32,7 +34,7 @@ export async function step(definition: object, state: ExecutionState, event: Int
   if (r.haltedBy) r.failHalted(r.haltedBy);
   return {
     state,
-    history: r.history,
+    history: r.recorder.events,
     commands: r.commands,
     changedFrames: [...r.changed],
     removedFrames: [...r.removed],
@@ -46,7 +48,7 @@ async function apply(r: Runner, definition: object, state: ExecutionState, event
       const input = event.input === undefined ? {} : event.input;
       const startTime = Date.parse(state.info.startTime);
       const d: Record<string, unknown> = { input: compactJson(input), roleArn: state.info.roleArn, stateMachineArn: state.info.stateMachineArn };
-      r.emit('ExecutionStarted', d);
+      r.recorder.emit('ExecutionStarted', d);
       const root = r.createFrame({ id: ROOT, parent: null, ctl: null, index: 0, machine: [], execInput: input });
       if (Number.isFinite(startTime)) root.enteredAt = startTime;
       const timeout = (definition as { TimeoutSeconds?: unknown }).TimeoutSeconds;
@@ -72,13 +74,13 @@ async function apply(r: Runner, definition: object, state: ExecutionState, event
       if (state.status !== 'RUNNING') return;
       const f = r.frameFor(event.timerId);
       if (f?.id === ROOT && f.execTimer === event.timerId) {
-        r.executionTimedOut(f);
+        executionTimedOut(r, f);
         return;
       }
       const p = f?.pending;
       if (!f || !p) return;
       if (p.kind === 'wait' && p.timerId === event.timerId) r.schedule(() => r.waitElapsed(f));
-      else if (p.kind === 'retry' && p.timerId === event.timerId) r.schedule(() => r.retryElapsed(f));
+      else if (p.kind === 'retry' && p.timerId === event.timerId) r.schedule(() => retryElapsed(r, f));
       else if (p.kind === 'task' && p.timeoutTimer === event.timerId) r.schedule(() => r.taskTimedOut(f, false));
       else if (p.kind === 'task' && p.heartbeatTimer === event.timerId) r.schedule(() => r.taskTimedOut(f, true));
       return;
@@ -86,11 +88,11 @@ async function apply(r: Runner, definition: object, state: ExecutionState, event
     case 'Stop': {
       if (state.status !== 'RUNNING') return;
       const root = state.frames[ROOT] as ExecFrame | undefined;
-      if (root) r.abortFrame(root);
+      if (root) abortFrame(r, root);
       const d: Record<string, unknown> = {};
       if (event.error !== undefined) d.error = event.error;
       if (event.cause !== undefined) d.cause = event.cause;
-      r.emit('ExecutionAborted', d);
+      r.recorder.emit('ExecutionAborted', d);
       state.status = 'ABORTED';
       const cmd: { type: 'ExecutionEnded'; status: 'ABORTED'; error?: string; cause?: string } = { type: 'ExecutionEnded', status: 'ABORTED' };
       if (event.error !== undefined) cmd.error = event.error;
@@ -106,7 +108,7 @@ async function apply(r: Runner, definition: object, state: ExecutionState, event
       if (!REDRIVABLE.has(state.status)) throw new Error(`Execution in status ${state.status} cannot be redriven`);
       if (!root || root.status === 'succeeded') throw new Error('Execution has no failed state to redrive');
       state.status = 'RUNNING';
-      r.emit('ExecutionRedriven', { redriveCount: state.info.redriveCount ?? 1 });
+      r.recorder.emit('ExecutionRedriven', { redriveCount: state.info.redriveCount ?? 1 });
       r.schedule(() => r.redrive(root));
       return;
     }

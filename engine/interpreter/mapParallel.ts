@@ -7,18 +7,20 @@ import { evaluateJsonataTemplate, isJsonataExpression, jsonataInteger, unexpecte
 import { machineAt, type StateDef } from './machine';
 import { exceedsTolerance, hasTolerance } from './mapTolerance';
 import type { RunnerCore } from './runnerCore';
+import { handleFailure } from './retryCatch';
+import { abortChildren, dropChildren } from './abortFrames';
 
 export async function startParallel(r: RunnerCore, f: ExecFrame, st: StateDef): Promise<void> {
   const raw = f.input;
   let input: unknown;
   if (r.isJsonata(st)) {
-    input = 'Arguments' in st ? await evaluateJsonataTemplate(st.Arguments, r.statesBinding(f, raw), r.variables(f), 'Arguments', r.jsonataEnv()) : raw;
+    input = 'Arguments' in st ? await evaluateJsonataTemplate(st.Arguments, r.scopes.statesBinding(f, raw), r.scopes.variables(f), 'Arguments', r.scopes.jsonataEnv()) : raw;
   } else {
-    const eff = r.inputPath(f, st, raw);
-    input = 'Parameters' in st ? r.template(st.Parameters, r.scope(f, eff)) : eff;
+    const eff = r.scopes.inputPath(f, st, raw);
+    input = 'Parameters' in st ? r.scopes.template(st.Parameters, r.scopes.scope(f, eff)) : eff;
   }
   const branches = (st.Branches ?? []) as { StartAt: string }[];
-  r.emit('ParallelStateStarted', undefined, f);
+  r.recorder.emit('ParallelStateStarted', undefined, f);
   const ctl: ControlFrame = {
     kind: 'ctl',
     type: 'parallel',
@@ -60,26 +62,28 @@ export async function startMap(r: RunnerCore, f: ExecFrame, st: StateDef): Promi
   let maxConcurrency = 0;
   let toleratedCount: number | null = null;
   let toleratedPercentage: number | null = null;
-  const ctx = r.context(f);
+  const ctx = r.scopes.context(f);
   const jsonata = r.isJsonata(st);
-  const states = r.statesBinding(f, raw, undefined, ctx);
+  const states = r.scopes.statesBinding(f, raw, undefined, ctx);
   if (jsonata) {
     if ('Items' in st) {
-      items = isJsonataExpression(st.Items) ? await r.jsonataValue(f, st.Items, states, 'Items') : await evaluateJsonataTemplate(st.Items, states, r.variables(f), 'Items', r.jsonataEnv());
+      items = isJsonataExpression(st.Items)
+        ? await r.scopes.jsonataValue(f, st.Items, states, 'Items')
+        : await evaluateJsonataTemplate(st.Items, states, r.scopes.variables(f), 'Items', r.scopes.jsonataEnv());
       if (!Array.isArray(items)) throw unexpectedResultType(st.Items, 'Items', 'array', items);
     } else {
       items = raw;
       if (!Array.isArray(items)) throw queryEvaluationFailure(`Map state input must be an array but was: ${compactJson(items)}`);
     }
     selectorInput = raw;
-    maxConcurrency = Number(await jsonataInteger(st.MaxConcurrency ?? 0, 'MaxConcurrency', 0, () => r.jsonataValue(f, st.MaxConcurrency, states, 'MaxConcurrency')));
+    maxConcurrency = Number(await jsonataInteger(st.MaxConcurrency ?? 0, 'MaxConcurrency', 0, () => r.scopes.jsonataValue(f, st.MaxConcurrency, states, 'MaxConcurrency')));
   } else {
-    const eff = r.inputPath(f, st, raw);
-    const scope = r.scope(f, eff, ctx);
+    const eff = r.scopes.inputPath(f, st, raw);
+    const scope = r.scopes.scope(f, eff, ctx);
     selectorInput = eff;
     if (typeof st.ItemsPath === 'string') {
       try {
-        items = r.readRef(st.ItemsPath, scope);
+        items = r.scopes.readRef(st.ItemsPath, scope);
       } catch (e) {
         if (e instanceof PathNotFoundError) throw runtimeFailure(`Invalid path '${st.ItemsPath}' : ${e.message}`);
         throw e;
@@ -98,27 +102,27 @@ export async function startMap(r: RunnerCore, f: ExecFrame, st: StateDef): Promi
     const item = { index: i, value: list[i] };
     if (selector === undefined) inputs.push(list[i]);
     else if (jsonata) {
-      const c = r.context(f, { item });
-      inputs.push(await evaluateJsonataTemplate(selector, r.statesBinding(f, raw, undefined, c), r.variables(f), 'ItemSelector', r.jsonataEnv()));
+      const c = r.scopes.context(f, { item });
+      inputs.push(await evaluateJsonataTemplate(selector, r.scopes.statesBinding(f, raw, undefined, c), r.scopes.variables(f), 'ItemSelector', r.scopes.jsonataEnv()));
     } else {
-      const c = r.context(f, { item });
-      inputs.push(r.template(selector, { input: selectorInput, context: c, variables: distributed ? {} : r.variables(f) }));
+      const c = r.scopes.context(f, { item });
+      inputs.push(r.scopes.template(selector, { input: selectorInput, context: c, variables: distributed ? {} : r.scopes.variables(f) }));
     }
   }
   if (st.ItemBatcher !== undefined) inputs = await batchItems(r, f, st, inputs, selectorInput, states);
-  r.emit('MapStateStarted', { length: inputs.length }, f);
+  r.recorder.emit('MapStateStarted', { length: inputs.length }, f);
   // AWS reads the tolerated-failure settings after MapStateStarted (their failures have no MapStateFailed).
   if (jsonata) {
     if ('ToleratedFailureCount' in st) {
-      toleratedCount = Number(await jsonataInteger(st.ToleratedFailureCount, 'ToleratedFailureCount', 0, () => r.jsonataValue(f, st.ToleratedFailureCount, states, 'ToleratedFailureCount')));
+      toleratedCount = Number(await jsonataInteger(st.ToleratedFailureCount, 'ToleratedFailureCount', 0, () => r.scopes.jsonataValue(f, st.ToleratedFailureCount, states, 'ToleratedFailureCount')));
     }
     if ('ToleratedFailurePercentage' in st) {
-      const v = await r.jsonataValue(f, st.ToleratedFailurePercentage, states, 'ToleratedFailurePercentage');
+      const v = await r.scopes.jsonataValue(f, st.ToleratedFailurePercentage, states, 'ToleratedFailurePercentage');
       if (typeof v !== 'number') throw unexpectedResultType(st.ToleratedFailurePercentage, 'ToleratedFailurePercentage', 'number', v);
       toleratedPercentage = v;
     }
   } else {
-    const scope = r.scope(f, selectorInput, ctx);
+    const scope = r.scopes.scope(f, selectorInput, ctx);
     if (typeof st.ToleratedFailureCountPath === 'string') {
       toleratedCount = mapNumberPath(r, st.ToleratedFailureCountPath, 'ToleratedFailureCountPath', scope, 'integer');
     } else if ('ToleratedFailureCount' in st) toleratedCount = Number(st.ToleratedFailureCount);
@@ -130,7 +134,7 @@ export async function startMap(r: RunnerCore, f: ExecFrame, st: StateDef): Promi
     throw runtimeFailure('ToleratedFailurePercentage must be between 0 and 100.');
   }
   if (toleratedCount !== null && !(toleratedCount >= 0)) throw runtimeFailure('ToleratedFailureCount cannot be negative.');
-  if (distributed) r.emit('MapRunStarted', undefined, f);
+  if (distributed) r.recorder.emit('MapRunStarted', undefined, f);
   const ctl: ControlFrame = {
     kind: 'ctl',
     type: 'map',
@@ -167,13 +171,13 @@ export async function batchItems(r: RunnerCore, f: ExecFrame, st: StateDef, inpu
   let size: number | undefined;
   let batchInput: unknown;
   if (r.isJsonata(st)) {
-    if ('MaxItemsPerBatch' in b) size = Number(await r.jsonataValue(f, b.MaxItemsPerBatch, states, 'ItemBatcher/MaxItemsPerBatch'));
-    if ('BatchInput' in b) batchInput = await evaluateJsonataTemplate(b.BatchInput, states, r.variables(f), 'ItemBatcher/BatchInput', r.jsonataEnv());
+    if ('MaxItemsPerBatch' in b) size = Number(await r.scopes.jsonataValue(f, b.MaxItemsPerBatch, states, 'ItemBatcher/MaxItemsPerBatch'));
+    if ('BatchInput' in b) batchInput = await evaluateJsonataTemplate(b.BatchInput, states, r.scopes.variables(f), 'ItemBatcher/BatchInput', r.scopes.jsonataEnv());
   } else {
-    const scope = r.scope(f, selectorInput);
+    const scope = r.scopes.scope(f, selectorInput);
     if (typeof b.MaxItemsPerBatchPath === 'string') size = mapNumberPath(r, b.MaxItemsPerBatchPath, 'MaxItemsPerBatchPath', scope, 'integer');
     else if ('MaxItemsPerBatch' in b) size = Number(b.MaxItemsPerBatch);
-    if ('BatchInput' in b) batchInput = r.template(b.BatchInput, scope);
+    if ('BatchInput' in b) batchInput = r.scopes.template(b.BatchInput, scope);
   }
   if (size !== undefined && !(Number.isInteger(size) && size > 0)) throw runtimeFailure(`MaxItemsPerBatch must be a positive integer, but was: ${size}`);
   const per = size ?? Math.max(inputs.length, 1);
@@ -190,7 +194,7 @@ export async function batchItems(r: RunnerCore, f: ExecFrame, st: StateDef, inpu
 export function mapNumberPath(r: RunnerCore, path: string, field: string, scope: Scope, kind: 'integer' | 'float'): number {
   let v: unknown;
   try {
-    v = r.readRef(path, scope);
+    v = r.scopes.readRef(path, scope);
   } catch (e) {
     if (e instanceof PathNotFoundError) throw runtimeFailure(`The ${field} field refers to value "null" which is not a valid ${kind}: ${path}`);
     throw e;
@@ -216,7 +220,7 @@ export function fillMap(r: RunnerCore, ctl: ControlFrame): void {
       const child = r.frame<ExecFrame>(childFrameId(ctl.id, i));
       if (!child || child.status !== 'running' || ctl.closed) return;
       const owner = r.frame<ExecFrame>(ctl.owner)!;
-      if (!ctl.distributed) r.emit('MapIterationStarted', { index: i, name: ctl.stateName }, owner);
+      if (!ctl.distributed) r.recorder.emit('MapIterationStarted', { index: i, name: ctl.stateName }, owner);
       const processor = machineAt(r.def, child.machine);
       r.enter(child, processor.StartAt, child.input);
       return r.run(child);
@@ -233,12 +237,12 @@ export function childEnded(r: RunnerCore, child: ExecFrame): void {
   r.touch(ctl);
   if (child.status === 'succeeded') {
     ctl.succeeded += 1;
-    if (ctl.type === 'map' && !ctl.distributed) r.emit('MapIterationSucceeded', { index: child.index, name: ctl.stateName }, owner);
+    if (ctl.type === 'map' && !ctl.distributed) r.recorder.emit('MapIterationSucceeded', { index: child.index, name: ctl.stateName }, owner);
   } else {
     ctl.failed += 1;
-    if (ctl.type === 'map' && !ctl.distributed) r.emit('MapIterationFailed', { index: child.index, name: ctl.stateName }, owner);
+    if (ctl.type === 'map' && !ctl.distributed) r.recorder.emit('MapIterationFailed', { index: child.index, name: ctl.stateName }, owner);
     // A Task that fails a branch/iteration is journaled as aborted as well (as AWS records it).
-    if (machineAt(r.def, child.machine).States[child.state]?.Type === 'Task') r.emit('TaskStateAborted', { name: child.state }, child);
+    if (machineAt(r.def, child.machine).States[child.state]?.Type === 'Task') r.recorder.emit('TaskStateAborted', { name: child.state }, child);
     if (ctl.type === 'parallel' || exceedsTolerance(ctl, ctl.failed, ctl.total)) {
       failChildren(r, ctl, child);
       return;
@@ -254,19 +258,19 @@ export function failChildren(r: RunnerCore, ctl: ControlFrame, child: ExecFrame)
   // AWS records ParallelStateFailed for a branch ending in a Fail state, not for a failed Task (journaled as TaskStateAborted).
   const failedEvent = ctl.type === 'map' || machineAt(r.def, child.machine).States[child.state]?.Type !== 'Task';
   // Keep the children: if this failure ends the execution, a redrive reruns only the failed/aborted ones.
-  r.abortChildren(ctl.id, true);
+  abortChildren(r, ctl.id, true);
   owner.failedCtl = ctl.id;
   const tolerant = ctl.type === 'map' && hasTolerance(ctl);
   const error = tolerant ? 'States.ExceedToleratedFailureThreshold' : child.error;
   const cause = tolerant ? 'The specified tolerated failure threshold was exceeded' : child.cause;
-  if (ctl.distributed) r.emit('MapRunFailed', undefined, owner);
+  if (ctl.distributed) r.recorder.emit('MapRunFailed', undefined, owner);
   delete owner.pending;
   r.touch(owner);
   const st = r.stateDef(owner);
   r.schedule(async () => {
     // A branch ending in a Fail state with no Error fails its Parallel/Map with no error name either
     // (`""` for Catch matching and the error output; none in ExecutionFailed).
-    await r.handleFailure(owner, st, new StateFailure(error ?? '', cause), failedEvent);
+    await handleFailure(r, owner, st, new StateFailure(error ?? '', cause), failedEvent);
     await r.run(owner);
   });
 }
@@ -279,10 +283,10 @@ export async function completeChildren(r: RunnerCore, ctl: ControlFrame): Promis
     if (c?.status === 'succeeded') results.push(c.output);
     else results.push(c ? { Error: c.error, Cause: c.cause } : null);
   }
-  r.dropChildren(ctl);
+  dropChildren(r, ctl);
   if (ctl.type === 'map') {
-    if (ctl.distributed) r.emit('MapRunSucceeded', undefined, owner);
-    r.emit('MapStateSucceeded', undefined, owner);
+    if (ctl.distributed) r.recorder.emit('MapRunSucceeded', undefined, owner);
+    r.recorder.emit('MapStateSucceeded', undefined, owner);
   }
   delete owner.pending;
   r.touch(owner);
@@ -290,7 +294,7 @@ export async function completeChildren(r: RunnerCore, ctl: ControlFrame): Promis
   try {
     await r.finishWithResult(owner, st, results);
   } catch (e) {
-    if (owner.status === 'running') await r.handleFailure(owner, st, toStateFailure(e));
+    if (owner.status === 'running') await handleFailure(r, owner, st, toStateFailure(e));
   }
   await r.run(owner);
 }
@@ -324,7 +328,7 @@ export async function redriveFrame(r: RunnerCore, f: ExecFrame): Promise<void> {
     ctl.running += 1;
     r.schedule(async () => {
       if (ctl.closed) return;
-      if (ctl.type === 'map' && !ctl.distributed) r.emit('MapIterationStarted', { index: i, name: ctl.stateName }, f);
+      if (ctl.type === 'map' && !ctl.distributed) r.recorder.emit('MapIterationStarted', { index: i, name: ctl.stateName }, f);
       await redriveFrame(r, child);
     });
   }

@@ -1,16 +1,13 @@
-import type { Command, ExecutionState, HistoryEventDraft, StepEnvironment } from './contract';
-import { applyPayloadTemplate } from '../asl/payloadTemplate';
-import { PathNotFoundError } from '../asl/jsonpath';
-import { resolvePath } from '../asl/resolvePath';
+import type { Command, ExecutionState, StepEnvironment } from './contract';
 import { applyResultPath } from '../asl/resultPath';
-import type { Scope } from '../asl/scope';
-import { historyLimitCause, MAX_HISTORY_EVENTS, PACE_EVERY_TRANSITIONS } from './budgets';
-import { compactJson, runtimeFailure, StateFailure, StepAbort, toStateFailure } from './failures';
-import { childFrameId, derivedId, frameOfDerivedId, ROOT, type ControlFrame, type ExecFrame, type Frame } from './frames';
-import { evaluateJsonata, evaluateJsonataTemplate, isJsonataExpression, type StatesBinding } from './jsonataEval';
+import { PACE_EVERY_TRANSITIONS } from './budgets';
+import { runtimeFailure, StateFailure, StepAbort, toStateFailure } from './failures';
+import { derivedId, frameOfDerivedId, ROOT, type ExecFrame, type Frame } from './frames';
+import { HistoryRecorder } from './historyRecorder';
+import { evaluateJsonataTemplate } from './jsonataEval';
 import { machineAt, type StateDef } from './machine';
-import { StateEnteredDetails, StateExitedDetails } from './historyDetails';
-import { firstMatch, retryDelayMs, type Retrier } from './retryPolicy';
+import { handleFailure } from './retryCatch';
+import { ScopeBuilder } from './scopeBuilder';
 import { MAX_PAYLOAD_BYTES, payloadTooLarge } from './taskResources';
 
 /** JSONPath states run synchronously; only JSONata evaluation (async in jsonata 2) returns a promise. */
@@ -23,18 +20,12 @@ interface Awaited {
   state?: StateDef;
 }
 
-interface Catcher {
-  ErrorEquals: string[];
-  Next: string;
-  ResultPath?: string | null;
-  Output?: unknown;
-  Assign?: unknown;
-}
-
 /**
- * The interpreter's machinery shared by every state type: bookkeeping of frames, history and
- * commands, scopes ($, $$, variables, $states), state transitions, Retry/Catch and frame endings.
- * State types live in simpleStates.ts, taskState.ts and mapParallel.ts; Runner (runner.ts) wires them in.
+ * The interpreter's machinery shared by every state type: bookkeeping of frames and commands, the
+ * step's budgets, state transitions and frame endings. The history is recorded by
+ * historyRecorder.ts, scopes are built by scopeBuilder.ts, and a failure is retried or caught by
+ * retryCatch.ts. State types live in simpleStates.ts, taskState.ts and mapParallel.ts; Runner
+ * (runner.ts) wires them in.
  */
 const PASSES_THROUGH = Symbol('passesThrough');
 const PLAIN_PASS_FIELDS = new Set(['Type', 'Comment', 'Next', 'End', 'QueryLanguage']);
@@ -49,67 +40,23 @@ function passesThrough(st: StateDef): boolean {
   return plain;
 }
 
-// Constant strings: the journal interns event types, and comparing constants is a pointer check.
-function enteredType(type: string | undefined): string {
-  switch (type) {
-    case 'Pass':
-      return 'PassStateEntered';
-    case 'Task':
-      return 'TaskStateEntered';
-    case 'Choice':
-      return 'ChoiceStateEntered';
-    case 'Wait':
-      return 'WaitStateEntered';
-    case 'Succeed':
-      return 'SucceedStateEntered';
-    case 'Fail':
-      return 'FailStateEntered';
-    case 'Parallel':
-      return 'ParallelStateEntered';
-    case 'Map':
-      return 'MapStateEntered';
-    default:
-      return `${type ?? 'Unknown'}StateEntered`;
-  }
-}
-
-function exitedType(type: string): string {
-  switch (type) {
-    case 'Pass':
-      return 'PassStateExited';
-    case 'Task':
-      return 'TaskStateExited';
-    case 'Choice':
-      return 'ChoiceStateExited';
-    case 'Wait':
-      return 'WaitStateExited';
-    case 'Succeed':
-      return 'SucceedStateExited';
-    case 'Parallel':
-      return 'ParallelStateExited';
-    case 'Map':
-      return 'MapStateExited';
-    default:
-      return `${type}StateExited`;
-  }
-}
-
 export abstract class RunnerCore {
-  readonly history: HistoryEventDraft[] = [];
   readonly commands: Command[] = [];
   readonly changed = new Set<string>();
   readonly removed = new Set<string>();
   readonly queue: Action[] = [];
-  private lastJsonValue: unknown;
   private lastTouched: Frame | undefined;
   /** The frame enter() last moved, and the definition of the state it entered. */
   private enteredFrame: ExecFrame | undefined;
   private enteredDef: StateDef | undefined;
-  private lastJsonText: string | undefined;
   /** Transitions left before the shell is offered a turn of the event loop (StepEnvironment.pace). */
   private paceCountdown = PACE_EVERY_TRANSITIONS;
   /** Set once a budget ended the step: nothing more is journaled, and step() fails the execution. */
   haltedBy: StepAbort | undefined;
+  /** The step's history events (historyRecorder.ts). */
+  readonly recorder = new HistoryRecorder(this);
+  /** $, $$, variables and $states for expressions (scopeBuilder.ts). */
+  readonly scopes = new ScopeBuilder(this);
 
   constructor(
     readonly def: object,
@@ -149,61 +96,6 @@ export abstract class RunnerCore {
     return this.state.seq;
   }
 
-  /** The next history event id, or undefined when the frame runs inside a Distributed Map (child executions are not journaled). */
-  private nextEventId(f?: ExecFrame, type?: string): number | undefined {
-    if (this.haltedBy) throw this.haltedBy;
-    if (f && this.isSilent(f)) return undefined;
-    const id = (this.state.historyCount ?? 0) + 1;
-    // AWS: event 25 000 may only be ExecutionSucceeded; anything else fails the execution instead.
-    const limit = this.env.maxHistoryEvents ?? MAX_HISTORY_EVENTS;
-    if (id > limit || (id === limit && type !== 'ExecutionSucceeded')) {
-      throw this.halt(new StepAbort('fail', 'States.Runtime', historyLimitCause(limit)));
-    }
-    this.state.historyCount = id;
-    return id;
-  }
-
-  /** Journals a history event (not for Distributed Map iterations); returns the last event id. */
-  emit(type: string, details?: Record<string, unknown>, f?: ExecFrame): number {
-    const id = this.nextEventId(f, type);
-    if (id === undefined) return this.state.historyCount ?? 0;
-    const sink = this.env.historySink;
-    if (sink) sink.event(type, this.env.now, id, details);
-    // One literal per shape: adding `details` afterwards would cost a map transition per event.
-    else this.history.push(details ? { type, timestamp: this.env.now, id, details } : { type, timestamp: this.env.now, id });
-    return id;
-  }
-
-  /** A *StateEntered event (see HistorySink: with a sink, no objects are made for it). */
-  private emitEntered(f: ExecFrame, st: StateDef | undefined, name: string, input: string): number {
-    const id = this.nextEventId(f);
-    if (id === undefined) return this.state.historyCount ?? 0;
-    const type = enteredType(st?.Type);
-    const sink = this.env.historySink;
-    if (sink) sink.entered(type, this.env.now, id, name, input, st);
-    else this.history.push({ type, timestamp: this.env.now, id, details: new StateEnteredDetails(name, input, st) });
-    return id;
-  }
-
-  private emitExited(f: ExecFrame, st: StateDef, output: string): void {
-    const id = this.nextEventId(f);
-    if (id === undefined) return;
-    const type = exitedType(st.Type);
-    const sink = this.env.historySink;
-    if (sink) sink.exited(type, this.env.now, id, f.state, output);
-    else this.history.push({ type, timestamp: this.env.now, id, details: new StateExitedDetails(f.state, output) });
-  }
-
-  isSilent(f: ExecFrame): boolean {
-    let cur: ExecFrame | undefined = f;
-    while (cur && cur.ctl) {
-      const ctl = this.frame<ControlFrame>(cur.ctl);
-      if (ctl?.distributed) return true;
-      cur = cur.parent ? this.frame<ExecFrame>(cur.parent) : undefined;
-    }
-    return false;
-  }
-
   schedule(a: Action): void {
     this.queue.push(a);
   }
@@ -230,65 +122,8 @@ export abstract class RunnerCore {
     return (st.QueryLanguage ?? (this.def as { QueryLanguage?: string }).QueryLanguage) === 'JSONata';
   }
 
-  variables(f: ExecFrame): Record<string, unknown> {
-    const chain: ExecFrame[] = [];
-    for (let cur: ExecFrame | undefined = f; cur; cur = cur.parent ? this.frame<ExecFrame>(cur.parent) : undefined) {
-      chain.push(cur);
-      // Distributed Map iterations are child executions: no outer variables.
-      if (cur.ctl && this.frame<ControlFrame>(cur.ctl)?.distributed) break;
-    }
-    if (chain.length === 1) return f.vars ?? {};
-    const out: Record<string, unknown> = {};
-    for (let i = chain.length - 1; i >= 0; i--) Object.assign(out, chain[i]!.vars);
-    return out;
-  }
-
   root(): ExecFrame {
     return this.frame<ExecFrame>(ROOT)!;
-  }
-
-  context(f: ExecFrame, extra?: { token?: string; item?: { index: number; value: unknown } }): Record<string, unknown> {
-    const info = this.state.info;
-    const execution: Record<string, unknown> = {
-      Id: info.executionArn,
-      Input: this.root().execInput ?? {},
-      Name: info.executionName,
-      RoleArn: info.roleArn,
-      StartTime: info.startTime,
-    };
-    if ((info.type ?? 'STANDARD') === 'STANDARD') execution.RedriveCount = info.redriveCount ?? 0;
-    const st = machineAt(this.def, f.machine).States[f.state];
-    const state: Record<string, unknown> = { EnteredTime: new Date(f.enteredAt).toISOString(), Name: f.state };
-    if (st && (st.Type === 'Task' || st.Type === 'Map' || st.Type === 'Parallel')) state.RetryCount = f.retryCount ?? 0;
-    const ctx: Record<string, unknown> = {
-      Execution: execution,
-      State: state,
-      StateMachine: { Id: info.stateMachineArn, Name: info.stateMachineName },
-    };
-    if (extra?.token !== undefined) ctx.Task = { Token: extra.token };
-    if (extra?.item) ctx.Map = { Item: { Index: extra.item.index, Value: extra.item.value } };
-    return ctx;
-  }
-
-  /** Context and variables are built only if an expression reads them (most Pass states don't). */
-  scope(f: ExecFrame, input: unknown, ctx?: Record<string, unknown>): Scope {
-    return new LazyScope(this, f, input, ctx);
-  }
-
-  statesBinding(f: ExecFrame, input: unknown, extra?: Partial<StatesBinding>, ctx?: Record<string, unknown>): StatesBinding {
-    let context = ctx;
-    const build = () => (context ??= this.context(f));
-    return {
-      input,
-      get context() {
-        return build();
-      },
-      ...extra,
-    };
-  }
-
-  jsonataEnv(): { now: number; random(): number; pace?: () => Promise<void> | undefined } {
-    return this.env.pace ? { now: this.env.now, random: () => this.env.random(), pace: () => this.pace() } : { now: this.env.now, random: () => this.env.random() };
   }
 
   // ------------------------------------------------------------------ budgets
@@ -331,73 +166,15 @@ export abstract class RunnerCore {
       delete root.execTimer;
       this.changed.add(root.id);
     }
-    const id = Math.min((this.state.historyCount ?? 0) + 1, this.env.maxHistoryEvents ?? MAX_HISTORY_EVENTS);
-    this.state.historyCount = id;
-    const details = { error: abort.error, cause: abort.causeText };
-    const sink = this.env.historySink;
-    if (sink) sink.event('ExecutionFailed', this.env.now, id, details);
-    else this.history.push({ type: 'ExecutionFailed', timestamp: this.env.now, id, details });
+    this.recorder.last('ExecutionFailed', { error: abort.error, cause: abort.causeText });
     this.state.status = 'FAILED';
     this.commands.push({ type: 'ExecutionEnded', status: 'FAILED', error: abort.error, cause: abort.causeText });
-  }
-
-  // ------------------------------------------------------------------ JSONPath helpers
-
-  readRef(path: string, scope: Scope): unknown {
-    return resolvePath(path, scope);
-  }
-
-  inputPath(f: ExecFrame, st: StateDef, raw: unknown): unknown {
-    return this.pathField(f, st, 'InputPath', raw);
-  }
-
-  outputPath(f: ExecFrame, st: StateDef, out: unknown): unknown {
-    return this.pathField(f, st, 'OutputPath', out);
-  }
-
-  /** InputPath/OutputPath: absent keeps `value`, null gives `{}`, a path selects from `value`. */
-  private pathField(f: ExecFrame, st: StateDef, field: 'InputPath' | 'OutputPath', value: unknown): unknown {
-    if (!(field in st)) return value;
-    if (st[field] === null) return {};
-    const path = String(st[field]);
-    try {
-      return this.readRef(path, this.scope(f, value));
-    } catch (e) {
-      if (e instanceof PathNotFoundError) throw runtimeFailure(`Invalid path '${path}' : ${e.message}`);
-      throw e;
-    }
-  }
-
-  template(template: unknown, scope: Scope): unknown {
-    return applyPayloadTemplate(template, scope, { newId: () => this.env.newId(), random: () => this.env.random() });
-  }
-
-  /** Evaluates a JSONPath-mode Assign against `input`; committed later so outputs see the old values. */
-  assignJsonPath(f: ExecFrame, assign: unknown, input: unknown, ctx?: Record<string, unknown>): Record<string, unknown> | undefined {
-    if (assign === undefined) return undefined;
-    return this.template(assign, this.scope(f, input, ctx)) as Record<string, unknown>;
-  }
-
-  /** `owner` prefixes the field AWS names in causes: `Choices[1]/` for a matched rule, `Catch[0]/` for a catcher. */
-  async assignJsonata(f: ExecFrame, assign: unknown, states: StatesBinding, owner = ''): Promise<Record<string, unknown> | undefined> {
-    if (assign === undefined) return undefined;
-    const out: Record<string, unknown> = {};
-    const vars = this.variables(f);
-    for (const [k, v] of Object.entries(assign as Record<string, unknown>)) {
-      out[k] = await evaluateJsonataTemplate(v, states, vars, `${owner}Assign/${k}`, this.jsonataEnv());
-    }
-    return out;
   }
 
   commitVars(f: ExecFrame, assigned: Record<string, unknown> | undefined): void {
     if (!assigned) return;
     f.vars = { ...f.vars, ...assigned };
     this.touch(f);
-  }
-
-  async jsonataValue(f: ExecFrame, value: unknown, states: StatesBinding, field: string): Promise<unknown> {
-    if (!isJsonataExpression(value)) return value;
-    return evaluateJsonata(value, states, this.variables(f), field, this.jsonataEnv());
   }
 
   // ------------------------------------------------------------------ frames and transitions
@@ -419,31 +196,17 @@ export abstract class RunnerCore {
     if (f.retries !== undefined) delete f.retries;
     if (f.retryCount !== undefined) delete f.retryCount;
     if (f.pending !== undefined) delete f.pending;
-    f.entered = this.emitEntered(f, st, name, this.json(input));
+    f.entered = this.recorder.entered(f, st, name, this.recorder.json(input));
     this.touch(f);
-  }
-
-  /**
-   * compactJson, remembering the last value: a state that passes its input through (most Pass and
-   * Choice states) exits with, and hands the next state, the very object it entered with. Values are
-   * never mutated in place (ResultPath, templates and intrinsics copy on write), so identity implies
-   * the same JSON within a step.
-   */
-  json(value: unknown): string {
-    if (value === this.lastJsonValue && this.lastJsonText !== undefined) return this.lastJsonText;
-    const text = compactJson(value);
-    this.lastJsonValue = value;
-    this.lastJsonText = text;
-    return text;
   }
 
   /** Leaves the current state with `output`, then enters the next one or ends the frame. */
   exit(f: ExecFrame, st: StateDef, output: unknown, next?: string): void {
-    const text = this.json(output);
+    const text = this.recorder.json(output);
     if (text.length > MAX_PAYLOAD_BYTES / 3 && payloadTooLarge(output)) {
       throw new StateFailure('States.DataLimitExceeded', `The state/task '${f.state}' returned a result with a size exceeding the maximum number of bytes service limit.`);
     }
-    this.emitExited(f, st, text);
+    this.recorder.exited(f, st, text);
     const target = next ?? st.Next;
     if (st.Type === 'Succeed' || (st.End === true && next === undefined) || target === undefined) {
       this.frameSucceeded(f, output);
@@ -488,7 +251,7 @@ export abstract class RunnerCore {
         pending = this.execState(f, st);
       } catch (e) {
         if (f.status !== 'running') return undefined;
-        return { promise: this.handleFailure(f, st, toStateFailure(e)) };
+        return { promise: handleFailure(this, f, st, toStateFailure(e)) };
       }
       if (pending) return { promise: pending, state: st };
     }
@@ -510,7 +273,7 @@ export abstract class RunnerCore {
       } catch (e) {
         // A state body's failure is the state's.
         if (f.status !== 'running') return;
-        await this.handleFailure(f, next.state, toStateFailure(e));
+        await handleFailure(this, f, next.state, toStateFailure(e));
       }
     }
   }
@@ -534,102 +297,18 @@ export abstract class RunnerCore {
   async finishWithResult(f: ExecFrame, st: StateDef, result: unknown): Promise<void> {
     const raw = f.input;
     if (this.isJsonata(st)) {
-      const states = this.statesBinding(f, raw, { result });
-      const vars = this.variables(f);
-      const assigned = await this.assignJsonata(f, st.Assign, states);
-      const out = 'Output' in st ? await evaluateJsonataTemplate(st.Output, states, vars, 'Output', this.jsonataEnv()) : result;
+      const states = this.scopes.statesBinding(f, raw, { result });
+      const vars = this.scopes.variables(f);
+      const assigned = await this.scopes.assignJsonata(f, st.Assign, states);
+      const out = 'Output' in st ? await evaluateJsonataTemplate(st.Output, states, vars, 'Output', this.scopes.jsonataEnv()) : result;
       this.commitVars(f, assigned);
       return this.exit(f, st, out);
     }
-    const selected = 'ResultSelector' in st ? this.template(st.ResultSelector, this.scope(f, result)) : result;
-    const assigned = this.assignJsonPath(f, st.Assign, selected);
-    const out = this.outputPath(f, st, applyResultPath(raw, st.ResultPath as string | null | undefined, selected));
+    const selected = 'ResultSelector' in st ? this.scopes.template(st.ResultSelector, this.scopes.scope(f, result)) : result;
+    const assigned = this.scopes.assignJsonPath(f, st.Assign, selected);
+    const out = this.scopes.outputPath(f, st, applyResultPath(raw, st.ResultPath as string | null | undefined, selected));
     this.commitVars(f, assigned);
     return this.exit(f, st, out);
-  }
-
-  // ------------------------------------------------------------------ errors: Retry / Catch
-
-  /** A state failed: retry it, catch it, or fail the frame. */
-  async handleFailure(f: ExecFrame, st: StateDef, failure: StateFailure, containerFailedEvent = false): Promise<void> {
-    const cause = this.journalFailure(f, failure);
-    const canHandle = st.Type === 'Task' || st.Type === 'Parallel' || st.Type === 'Map';
-    if (canHandle && failure.error !== 'States.Runtime') {
-      const retriers = st.Retry as Retrier[] | undefined;
-      const ri = firstMatch(retriers, failure.error);
-      if (ri >= 0) {
-        const retries = (f.retries ??= []);
-        const count = retries[ri] ?? 0;
-        const delay = retryDelayMs(retriers![ri]!, count, () => this.env.random());
-        if (delay !== undefined) {
-          this.dropFailedChildren(f);
-          retries[ri] = count + 1;
-          f.retryCount = (f.retryCount ?? 0) + 1;
-          const timerId = derivedId(f.id, 'r', this.nextSeq());
-          f.pending = { kind: 'retry', timerId };
-          this.touch(f);
-          this.commands.push({ type: 'StartTimer', timerId, fireAt: this.env.now + delay, purpose: 'Retry' });
-          return;
-        }
-      }
-      // AWS journals Map/ParallelStateFailed once the state gives up (not before a retry).
-      if ((st.Type === 'Map' || st.Type === 'Parallel') && (containerFailedEvent || failure.evaluation)) this.emit(`${st.Type}StateFailed`, undefined, f);
-      const catchers = st.Catch as Catcher[] | undefined;
-      const ci = firstMatch(catchers, failure.error);
-      if (ci >= 0) {
-        this.dropFailedChildren(f);
-        const catcher = catchers![ci]!;
-        // AWS binds "" to whichever of error/cause the failure lacks (a task timeout has no cause, for one).
-        const errorOutput: Record<string, unknown> = { Error: failure.error, Cause: cause ?? '' };
-        try {
-          let out: unknown;
-          let assigned: Record<string, unknown> | undefined;
-          if (this.isJsonata(st)) {
-            const states = this.statesBinding(f, f.input, { errorOutput });
-            assigned = await this.assignJsonata(f, catcher.Assign, states, `Catch[${ci}]/`);
-            out = 'Output' in catcher ? await evaluateJsonataTemplate(catcher.Output, states, this.variables(f), `Catch[${ci}]/Output`, this.jsonataEnv()) : errorOutput;
-          } else {
-            assigned = this.assignJsonPath(f, catcher.Assign, errorOutput);
-            out = applyResultPath(f.input, catcher.ResultPath, errorOutput);
-          }
-          this.commitVars(f, assigned);
-          this.exit(f, st, out, catcher.Next);
-        } catch (e) {
-          // A failing Catch (its Output/Assign/ResultPath) fails the state; it is not caught again.
-          const again = toStateFailure(e);
-          this.frameFailed(f, again.error, this.journalFailure(f, again));
-        }
-        return;
-      }
-    }
-    this.frameFailed(f, failure.error === '' ? undefined : failure.error, cause);
-  }
-
-  /** Adds AWS's state prefix to runtime/evaluation causes and journals EvaluationFailed; returns the cause. */
-  journalFailure(f: ExecFrame, failure: StateFailure): string | undefined {
-    let cause = failure.causeText;
-    if (failure.needsPrefix && cause !== undefined) {
-      cause = `An error occurred while executing the state '${f.state}' (entered at the event id #${f.entered}). ${cause}`;
-    }
-    if (failure.evaluation) {
-      const d: Record<string, unknown> = { error: failure.error, state: f.state };
-      if (cause !== undefined) d.cause = cause;
-      this.emit('EvaluationFailed', d, f);
-    }
-    return cause;
-  }
-
-  /** A retry back-off elapsed: run the state's body again (without a new StateEntered event). */
-  async retryElapsed(f: ExecFrame): Promise<void> {
-    delete f.pending;
-    this.touch(f);
-    const st = this.stateDef(f);
-    try {
-      await this.execState(f, st);
-    } catch (e) {
-      if (f.status === 'running') await this.handleFailure(f, st, toStateFailure(e));
-    }
-    await this.run(f);
   }
 
   // ------------------------------------------------------------------ frame completion
@@ -640,7 +319,7 @@ export abstract class RunnerCore {
     this.touch(f);
     if (f.id === ROOT) {
       this.cancelExecutionTimer(f);
-      this.emit('ExecutionSucceeded', { output: this.json(output) });
+      this.recorder.emit('ExecutionSucceeded', { output: this.recorder.json(output) });
       this.state.status = 'SUCCEEDED';
       this.commands.push({ type: 'ExecutionEnded', status: 'SUCCEEDED', output });
       return;
@@ -658,7 +337,7 @@ export abstract class RunnerCore {
       const d: Record<string, unknown> = {};
       if (error !== undefined) d.error = error;
       if (cause !== undefined) d.cause = cause;
-      this.emit('ExecutionFailed', d);
+      this.recorder.emit('ExecutionFailed', d);
       this.state.status = 'FAILED';
       const cmd: Command & { type: 'ExecutionEnded' } = { type: 'ExecutionEnded', status: 'FAILED' };
       if (error !== undefined) cmd.error = error;
@@ -667,70 +346,6 @@ export abstract class RunnerCore {
       return;
     }
     this.childEnded(f);
-  }
-
-  /**
-   * Cancels whatever a frame waits for, recursively, journaling the *Aborted events unless `silent`
-   * (an execution that times out journals only ExecutionTimedOut).
-   */
-  abortFrame(f: ExecFrame, silent = false): void {
-    if (f.status !== 'running') return;
-    const p = f.pending;
-    const st = machineAt(this.def, f.machine).States[f.state];
-    if (p?.kind === 'task') {
-      // A task whose timeout elapsed at this very instant timed out before it was aborted (AWS journals both).
-      if (!silent && p.timeoutAt !== undefined && p.timeoutAt <= this.env.now) {
-        const lambda = p.lambda === 'direct' && p.token === undefined;
-        this.emit(lambda ? 'LambdaFunctionTimedOut' : 'TaskTimedOut', { error: 'States.Timeout' }, f);
-      }
-      this.clearTaskTimers(f);
-      this.commands.push({ type: 'CancelTask', taskId: p.taskId });
-    } else if (p?.kind === 'wait' || p?.kind === 'retry') {
-      this.commands.push({ type: 'CancelTimer', timerId: p.timerId });
-    } else if (p?.kind === 'children') {
-      this.abortChildren(p.ctl, false, silent);
-    }
-    if (!silent) this.emit(`${st?.Type ?? 'Unknown'}StateAborted`, { name: f.state }, f);
-    delete f.pending;
-    f.status = 'aborted';
-    this.touch(f);
-  }
-
-  /** Aborts the running children of a Parallel/Map; `keep` leaves the frames for a later redrive. */
-  abortChildren(ctlId: string, keep = false, silent = false): void {
-    const ctl = this.frame<ControlFrame>(ctlId);
-    if (!ctl) return;
-    ctl.closed = true;
-    this.touch(ctl);
-    const started = ctl.type === 'map' ? ctl.next : ctl.total;
-    for (let i = 0; i < started; i++) {
-      const child = this.frame<ExecFrame>(childFrameId(ctl.id, i));
-      if (child?.status === 'running') {
-        this.abortFrame(child, silent);
-        if (!silent && ctl.type === 'map' && !ctl.distributed) this.emit('MapIterationAborted', { index: i, name: ctl.stateName });
-      }
-    }
-    if (!keep) this.dropChildren(ctl);
-  }
-
-  /** Removes a control frame and its children, with any failed grandchildren kept for redrive. */
-  dropChildren(ctl: ControlFrame): void {
-    for (let i = 0; i < ctl.total; i++) {
-      const id = childFrameId(ctl.id, i);
-      const child = this.frame<ExecFrame>(id);
-      if (child?.failedCtl) this.dropFailedChildren(child);
-      this.drop(id);
-    }
-    this.drop(ctl.id);
-  }
-
-  /** The failed Map/Parallel attempt is over (retried, caught or redriven past): forget its children. */
-  dropFailedChildren(f: ExecFrame): void {
-    if (!f.failedCtl) return;
-    const ctl = this.frame<ControlFrame>(f.failedCtl);
-    delete f.failedCtl;
-    this.touch(f);
-    if (ctl) this.dropChildren(ctl);
   }
 
   // ------------------------------------------------------------------ Parallel and Map
@@ -748,45 +363,9 @@ export abstract class RunnerCore {
     this.touch(root);
   }
 
-  /**
-   * The definition's TimeoutSeconds elapsed. AWS journals only ExecutionTimedOut (error
-   * States.Timeout, no cause) after the last event, and DescribeExecution shows TIMED_OUT with
-   * neither error nor cause (measured against AWS: github.com/floci-io/floci/issues/2733).
-   */
-  executionTimedOut(root: ExecFrame): void {
-    delete root.execTimer;
-    this.abortFrame(root, true);
-    this.emit('ExecutionTimedOut', { error: 'States.Timeout' });
-    this.state.status = 'TIMED_OUT';
-    this.commands.push({ type: 'ExecutionEnded', status: 'TIMED_OUT' });
-  }
-
   cancelExecutionTimer(root: ExecFrame): void {
     if (!root.execTimer) return;
     this.commands.push({ type: 'CancelTimer', timerId: root.execTimer });
     delete root.execTimer;
-  }
-}
-
-/** A Scope whose context object and variables are built on first read (prototype getters: no per-call closures). */
-class LazyScope implements Scope {
-  private ctx: Record<string, unknown> | undefined;
-  private vars: Record<string, unknown> | undefined;
-
-  constructor(
-    private readonly runner: RunnerCore,
-    private readonly frame: ExecFrame,
-    readonly input: unknown,
-    ctx: Record<string, unknown> | undefined,
-  ) {
-    this.ctx = ctx;
-  }
-
-  get context(): unknown {
-    return (this.ctx ??= this.runner.context(this.frame));
-  }
-
-  get variables(): Record<string, unknown> {
-    return (this.vars ??= this.runner.variables(this.frame));
   }
 }

@@ -10,25 +10,26 @@ import { evaluateJsonataTemplate, unexpectedResultType } from './jsonataEval';
 import type { StateDef } from './machine';
 import type { MaybePromise, RunnerCore } from './runnerCore';
 import { isValidTimestamp, parseTimestampMs } from './timestamps';
+import { handleFailure } from './retryCatch';
 
 export function execPass(r: RunnerCore, f: ExecFrame, st: StateDef): MaybePromise {
   if (r.isJsonata(st)) return execPassJsonata(r, f, st);
   const raw = f.input;
-  let eff = r.inputPath(f, st, raw);
-  if ('Parameters' in st) eff = r.template(st.Parameters, r.scope(f, eff));
+  let eff = r.scopes.inputPath(f, st, raw);
+  if ('Parameters' in st) eff = r.scopes.template(st.Parameters, r.scopes.scope(f, eff));
   const result = 'Result' in st ? st.Result : eff;
-  const assigned = r.assignJsonPath(f, st.Assign, result);
-  const out = r.outputPath(f, st, applyResultPath(raw, st.ResultPath as string | null | undefined, result));
+  const assigned = r.scopes.assignJsonPath(f, st.Assign, result);
+  const out = r.scopes.outputPath(f, st, applyResultPath(raw, st.ResultPath as string | null | undefined, result));
   r.commitVars(f, assigned);
   r.exit(f, st, out);
 }
 
 async function execPassJsonata(r: RunnerCore, f: ExecFrame, st: StateDef): Promise<void> {
   const raw = f.input;
-  const states = r.statesBinding(f, raw);
-  const vars = r.variables(f);
-  const assigned = await r.assignJsonata(f, st.Assign, states);
-  const out = 'Output' in st ? await evaluateJsonataTemplate(st.Output, states, vars, 'Output', r.jsonataEnv()) : raw;
+  const states = r.scopes.statesBinding(f, raw);
+  const vars = r.scopes.variables(f);
+  const assigned = await r.scopes.assignJsonata(f, st.Assign, states);
+  const out = 'Output' in st ? await evaluateJsonataTemplate(st.Output, states, vars, 'Output', r.scopes.jsonataEnv()) : raw;
   r.commitVars(f, assigned);
   return r.exit(f, st, out);
 }
@@ -37,8 +38,8 @@ export function execChoice(r: RunnerCore, f: ExecFrame, st: StateDef): MaybeProm
   if (r.isJsonata(st)) return execChoiceJsonata(r, f, st);
   const raw = f.input;
   const choices = (st.Choices ?? []) as Record<string, unknown>[];
-  const eff = r.inputPath(f, st, raw);
-  const scope = r.scope(f, eff);
+  const eff = r.scopes.inputPath(f, st, raw);
+  const scope = r.scopes.scope(f, eff);
   let matched: Record<string, unknown> | undefined;
   for (const rule of choices) {
     if (evaluateChoiceRule(rule, scope)) {
@@ -48,8 +49,8 @@ export function execChoice(r: RunnerCore, f: ExecFrame, st: StateDef): MaybeProm
   }
   const next = matched ? String(matched.Next) : (st.Default as string | undefined);
   if (next === undefined) throw new StateFailure('States.NoChoiceMatched', `No Matches!`);
-  const assigned = r.assignJsonPath(f, (matched ?? st).Assign, eff);
-  const out = r.outputPath(f, st, eff);
+  const assigned = r.scopes.assignJsonPath(f, (matched ?? st).Assign, eff);
+  const out = r.scopes.outputPath(f, st, eff);
   r.commitVars(f, assigned);
   r.exit(f, st, out, next);
 }
@@ -57,14 +58,14 @@ export function execChoice(r: RunnerCore, f: ExecFrame, st: StateDef): MaybeProm
 async function execChoiceJsonata(r: RunnerCore, f: ExecFrame, st: StateDef): Promise<void> {
   const raw = f.input;
   const choices = (st.Choices ?? []) as Record<string, unknown>[];
-  const states = r.statesBinding(f, raw);
-  const vars = r.variables(f);
+  const states = r.scopes.statesBinding(f, raw);
+  const vars = r.scopes.variables(f);
   let matched: Record<string, unknown> | undefined;
   let owner = '';
   for (let i = 0; i < choices.length; i++) {
     const rule = choices[i]!;
     // AWS names a rule's fields under its index: `Choices[1]/Condition` (github.com/floci-io/floci/pull/2689).
-    const v = await r.jsonataValue(f, rule.Condition, states, choiceField(i, 'Condition'));
+    const v = await r.scopes.jsonataValue(f, rule.Condition, states, choiceField(i, 'Condition'));
     if (typeof v !== 'boolean') throw unexpectedResultType(rule.Condition, choiceField(i, 'Condition'), 'boolean', v);
     if (v) {
       matched = rule;
@@ -75,8 +76,8 @@ async function execChoiceJsonata(r: RunnerCore, f: ExecFrame, st: StateDef): Pro
   const src = matched ?? st;
   const next = matched ? String(matched.Next) : (st.Default as string | undefined);
   if (next === undefined) throw new StateFailure('States.NoChoiceMatched', `No Matches!`);
-  const assigned = await r.assignJsonata(f, src.Assign, states, owner);
-  const out = 'Output' in src ? await evaluateJsonataTemplate(src.Output, states, vars, `${owner}Output`, r.jsonataEnv()) : raw;
+  const assigned = await r.scopes.assignJsonata(f, src.Assign, states, owner);
+  const out = 'Output' in src ? await evaluateJsonataTemplate(src.Output, states, vars, `${owner}Output`, r.scopes.jsonataEnv()) : raw;
   r.commitVars(f, assigned);
   return r.exit(f, st, out, next);
 }
@@ -92,12 +93,12 @@ function choiceField(i: number, suffix: 'Condition' | ''): string {
 
 export function execSucceed(r: RunnerCore, f: ExecFrame, st: StateDef): MaybePromise {
   if (r.isJsonata(st)) return execSucceedJsonata(r, f, st);
-  r.exit(f, st, r.outputPath(f, st, r.inputPath(f, st, f.input)));
+  r.exit(f, st, r.scopes.outputPath(f, st, r.scopes.inputPath(f, st, f.input)));
 }
 
 async function execSucceedJsonata(r: RunnerCore, f: ExecFrame, st: StateDef): Promise<void> {
-  const states = r.statesBinding(f, f.input);
-  const out = 'Output' in st ? await evaluateJsonataTemplate(st.Output, states, r.variables(f), 'Output', r.jsonataEnv()) : f.input;
+  const states = r.scopes.statesBinding(f, f.input);
+  const out = 'Output' in st ? await evaluateJsonataTemplate(st.Output, states, r.scopes.variables(f), 'Output', r.scopes.jsonataEnv()) : f.input;
   r.exit(f, st, out);
 }
 
@@ -106,16 +107,16 @@ export async function execFail(r: RunnerCore, f: ExecFrame, st: StateDef): Promi
   let error: unknown = st.Error;
   let cause: unknown = st.Cause;
   if (r.isJsonata(st)) {
-    const states = r.statesBinding(f, raw);
-    error = await r.jsonataValue(f, error, states, 'Error');
-    cause = await r.jsonataValue(f, cause, states, 'Cause');
+    const states = r.scopes.statesBinding(f, raw);
+    error = await r.scopes.jsonataValue(f, error, states, 'Error');
+    cause = await r.scopes.jsonataValue(f, cause, states, 'Cause');
   } else {
-    const scope = r.scope(f, raw);
+    const scope = r.scopes.scope(f, raw);
     const read = (field: 'ErrorPath' | 'CausePath'): unknown => {
       const path = String(st[field]);
       if (path.startsWith('States.')) return evaluateIntrinsic(path, scope, { newId: () => r.env.newId(), random: () => r.env.random() });
       try {
-        return r.readRef(path, scope);
+        return r.scopes.readRef(path, scope);
       } catch (e) {
         if (e instanceof PathNotFoundError) {
           throw runtimeFailure(`The JSONPath '${path}' specified for the field '${field}' could not be found in the input '${compactJson(raw)}'`);
@@ -137,26 +138,26 @@ export async function execWait(r: RunnerCore, f: ExecFrame, st: StateDef): Promi
   let out: unknown;
   let assigned: Record<string, unknown> | undefined;
   if (r.isJsonata(st)) {
-    const states = r.statesBinding(f, raw);
+    const states = r.scopes.statesBinding(f, raw);
     if ('Seconds' in st) {
-      const s = await r.jsonataValue(f, st.Seconds, states, 'Seconds');
+      const s = await r.scopes.jsonataValue(f, st.Seconds, states, 'Seconds');
       if (typeof s !== 'number' || !Number.isInteger(s) || s < 0) {
         throw queryEvaluationFailure(`The Seconds field must be a positive integer, but was: ${compactJson(s)}`);
       }
       fireAt = r.env.now + s * 1000;
     } else {
-      const ts = await r.jsonataValue(f, st.Timestamp, states, 'Timestamp');
+      const ts = await r.scopes.jsonataValue(f, st.Timestamp, states, 'Timestamp');
       if (typeof ts !== 'string' || !isValidTimestamp(ts)) {
         throw queryEvaluationFailure(`The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: ${String(ts)}`);
       }
       fireAt = parseTimestampMs(ts);
     }
-    assigned = await r.assignJsonata(f, st.Assign, states);
-    out = 'Output' in st ? await evaluateJsonataTemplate(st.Output, states, r.variables(f), 'Output', r.jsonataEnv()) : raw;
+    assigned = await r.scopes.assignJsonata(f, st.Assign, states);
+    out = 'Output' in st ? await evaluateJsonataTemplate(st.Output, states, r.scopes.variables(f), 'Output', r.scopes.jsonataEnv()) : raw;
   } else {
-    const ctx = r.context(f);
-    const eff = r.inputPath(f, st, raw);
-    const scope = r.scope(f, eff, ctx);
+    const ctx = r.scopes.context(f);
+    const eff = r.scopes.inputPath(f, st, raw);
+    const scope = r.scopes.scope(f, eff, ctx);
     if ('Seconds' in st) fireAt = r.env.now + Number(st.Seconds) * 1000;
     else if ('Timestamp' in st) fireAt = parseTimestampMs(String(st.Timestamp));
     else if ('SecondsPath' in st) {
@@ -173,8 +174,8 @@ export async function execWait(r: RunnerCore, f: ExecFrame, st: StateDef): Promi
       }
       fireAt = parseTimestampMs(v);
     }
-    assigned = r.assignJsonPath(f, st.Assign, eff, ctx);
-    out = r.outputPath(f, st, eff);
+    assigned = r.scopes.assignJsonPath(f, st.Assign, eff, ctx);
+    out = r.scopes.outputPath(f, st, eff);
   }
   r.commitVars(f, assigned);
   if (fireAt <= r.env.now) return r.exit(f, st, out);
@@ -189,7 +190,7 @@ export async function execWait(r: RunnerCore, f: ExecFrame, st: StateDef): Promi
 function readWaitPath(r: RunnerCore, st: StateDef, field: 'SecondsPath' | 'TimestampPath', scope: Scope): { path: string; value: unknown } {
   const path = String(st[field]);
   try {
-    return { path, value: r.readRef(path, scope) };
+    return { path, value: r.scopes.readRef(path, scope) };
   } catch (e) {
     if (e instanceof PathNotFoundError) throw runtimeFailure(`The ${field} parameter does not reference an input value: ${path}`);
     throw e;
@@ -205,7 +206,7 @@ export async function waitElapsed(r: RunnerCore, f: ExecFrame): Promise<void> {
   try {
     r.exit(f, st, out);
   } catch (e) {
-    await r.handleFailure(f, st, toStateFailure(e));
+    await handleFailure(r, f, st, toStateFailure(e));
   }
   await r.run(f);
 }

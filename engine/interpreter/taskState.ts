@@ -9,26 +9,27 @@ import type { RunnerCore } from './runnerCore';
 import { classifyResource, dataLimitSubject, payloadTooLarge } from './taskResources';
 import { isObject, regionOf } from './values';
 import type { Command } from './contract';
+import { handleFailure } from './retryCatch';
 
 export async function startTask(r: RunnerCore, f: ExecFrame, st: StateDef): Promise<void> {
   const resource = String(st.Resource);
   const kind = classifyResource(resource);
   const token = kind.waitForTaskToken ? r.env.newId() : undefined;
-  const ctx = r.context(f, token === undefined ? undefined : { token });
+  const ctx = r.scopes.context(f, token === undefined ? undefined : { token });
   const raw = f.input;
   let params: unknown;
   let timeoutSeconds: unknown = st.TimeoutSeconds;
   let heartbeatSeconds: unknown = st.HeartbeatSeconds;
   if (r.isJsonata(st)) {
-    const states = r.statesBinding(f, raw, undefined, ctx);
-    params = 'Arguments' in st ? await evaluateJsonataTemplate(st.Arguments, states, r.variables(f), 'Arguments', r.jsonataEnv()) : raw;
+    const states = r.scopes.statesBinding(f, raw, undefined, ctx);
+    params = 'Arguments' in st ? await evaluateJsonataTemplate(st.Arguments, states, r.scopes.variables(f), 'Arguments', r.scopes.jsonataEnv()) : raw;
     // A timeout that is not a positive integer fails the state; it is never silently dropped.
-    timeoutSeconds = await jsonataInteger(timeoutSeconds, 'TimeoutSeconds', 1, () => r.jsonataValue(f, st.TimeoutSeconds, states, 'TimeoutSeconds'));
-    heartbeatSeconds = await jsonataInteger(heartbeatSeconds, 'HeartbeatSeconds', 1, () => r.jsonataValue(f, st.HeartbeatSeconds, states, 'HeartbeatSeconds'));
+    timeoutSeconds = await jsonataInteger(timeoutSeconds, 'TimeoutSeconds', 1, () => r.scopes.jsonataValue(f, st.TimeoutSeconds, states, 'TimeoutSeconds'));
+    heartbeatSeconds = await jsonataInteger(heartbeatSeconds, 'HeartbeatSeconds', 1, () => r.scopes.jsonataValue(f, st.HeartbeatSeconds, states, 'HeartbeatSeconds'));
   } else {
-    const eff = r.inputPath(f, st, raw);
-    const scope = r.scope(f, eff, ctx);
-    params = 'Parameters' in st ? r.template(st.Parameters, scope) : eff;
+    const eff = r.scopes.inputPath(f, st, raw);
+    const scope = r.scopes.scope(f, eff, ctx);
+    params = 'Parameters' in st ? r.scopes.template(st.Parameters, scope) : eff;
     if (typeof st.TimeoutSecondsPath === 'string') timeoutSeconds = positiveIntPath(r, st.TimeoutSecondsPath, 'TimeoutSecondsPath', scope);
     if (typeof st.HeartbeatSecondsPath === 'string') heartbeatSeconds = positiveIntPath(r, st.HeartbeatSecondsPath, 'HeartbeatSecondsPath', scope);
   }
@@ -39,15 +40,15 @@ export async function startTask(r: RunnerCore, f: ExecFrame, st: StateDef): Prom
   if (lambdaEvents) {
     const d: Record<string, unknown> = { resource, input: compactJson(payload) };
     if (typeof timeoutSeconds === 'number') d.timeoutInSeconds = timeoutSeconds;
-    r.emit('LambdaFunctionScheduled', d, f);
-    r.emit('LambdaFunctionStarted', undefined, f);
+    r.recorder.emit('LambdaFunctionScheduled', d, f);
+    r.recorder.emit('LambdaFunctionStarted', undefined, f);
   } else {
     const { resourceType, resourceName } = kind;
     const d: Record<string, unknown> = { resourceType, resource: resourceName, region: regionOf(r.state.info.stateMachineArn), parameters: compactJson(params) };
     if (typeof timeoutSeconds === 'number') d.timeoutInSeconds = timeoutSeconds;
     if (typeof heartbeatSeconds === 'number') d.heartbeatInSeconds = heartbeatSeconds;
-    r.emit('TaskScheduled', d, f);
-    r.emit('TaskStarted', { resourceType, resource: resourceName }, f);
+    r.recorder.emit('TaskScheduled', d, f);
+    r.recorder.emit('TaskStarted', { resourceType, resource: resourceName }, f);
   }
   const pending: ExecFrame['pending'] & { kind: 'task' } = { kind: 'task', taskId, lambda: kind.lambda };
   if (token !== undefined) pending.token = token;
@@ -84,7 +85,7 @@ export async function startTask(r: RunnerCore, f: ExecFrame, st: StateDef): Prom
 export function positiveIntPath(r: RunnerCore, path: string, field: string, scope: Scope): number {
   let v: unknown;
   try {
-    v = r.readRef(path, scope);
+    v = r.scopes.readRef(path, scope);
   } catch (e) {
     if (e instanceof PathNotFoundError) throw runtimeFailure(`Invalid path '${path}' : ${e.message}`);
     throw e;
@@ -119,17 +120,17 @@ export async function taskSucceeded(r: RunnerCore, f: ExecFrame, output: unknown
       'States.DataLimitExceeded',
       `The state/task '${dataLimitSubject(String(st.Resource))}' returned a result with a size exceeding the maximum number of bytes service limit.`,
     );
-    r.emit(`${prefix}Failed`, resultDetails(st, prefix, { error: failure.error, cause: failure.causeText }), f);
-    await r.handleFailure(f, st, failure);
+    r.recorder.emit(`${prefix}Failed`, resultDetails(st, prefix, { error: failure.error, cause: failure.causeText }), f);
+    await handleFailure(r, f, st, failure);
     await r.run(f);
     return;
   }
-  r.emit(`${prefix}Succeeded`, resultDetails(st, prefix, { output: compactJson(output) }), f);
+  r.recorder.emit(`${prefix}Succeeded`, resultDetails(st, prefix, { output: compactJson(output) }), f);
   const result = p.lambda === 'service' && p.token === undefined ? { ExecutedVersion: '$LATEST', Payload: output, StatusCode: 200 } : output;
   try {
     await r.finishWithResult(f, st, result);
   } catch (e) {
-    if (f.status === 'running') await r.handleFailure(f, st, toStateFailure(e));
+    if (f.status === 'running') await handleFailure(r, f, st, toStateFailure(e));
   }
   await r.run(f);
 }
@@ -139,11 +140,11 @@ export async function taskFailed(r: RunnerCore, f: ExecFrame, error: string, cau
   const d: Record<string, unknown> = { error };
   if (cause !== undefined) d.cause = cause;
   const prefix = taskEventPrefix(r, f);
-  r.emit(`${prefix}Failed`, resultDetails(st, prefix, d), f);
+  r.recorder.emit(`${prefix}Failed`, resultDetails(st, prefix, d), f);
   r.clearTaskTimers(f);
   delete f.pending;
   r.touch(f);
-  await r.handleFailure(f, st, new StateFailure(error, cause));
+  await handleFailure(r, f, st, new StateFailure(error, cause));
   await r.run(f);
 }
 
@@ -152,12 +153,12 @@ export async function taskTimedOut(r: RunnerCore, f: ExecFrame, heartbeat: boole
   const p = f.pending as ExecFrame['pending'] & { kind: 'task' };
   const error = heartbeat ? 'States.HeartbeatTimeout' : 'States.Timeout';
   const prefix = taskEventPrefix(r, f);
-  r.emit(`${prefix}TimedOut`, resultDetails(st, prefix, { error }), f);
+  r.recorder.emit(`${prefix}TimedOut`, resultDetails(st, prefix, { error }), f);
   r.clearTaskTimers(f);
   r.commands.push({ type: 'CancelTask', taskId: p.taskId });
   delete f.pending;
   r.touch(f);
-  await r.handleFailure(f, st, new StateFailure(error, undefined));
+  await handleFailure(r, f, st, new StateFailure(error, undefined));
   await r.run(f);
 }
 

@@ -12,7 +12,7 @@ const ROOT = join(__dirname, '..', '..');
 const LIMIT = 400;
 
 /** Still to split (#13): the Step Functions API facade from the executor; RunnerCore into a history recorder, a scope builder and Retry/Catch. */
-const TO_SPLIT = ['engine/durable/engine.ts', 'engine/interpreter/runnerCore.ts'];
+const TO_SPLIT = ['engine/durable/engine.ts'];
 
 const modules = execFileSync('git', ['ls-files', '*.ts'], { cwd: ROOT, encoding: 'utf8' })
   .split('\n')
