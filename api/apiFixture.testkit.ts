@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { LocalEventBus } from '../engine/bus/LocalEventBus';
+import { LocalEventBus } from '../engine/bus/localEventBus';
 import { sequentialIds } from '../core/clock/ids';
 import { SimulatedClock } from '../core/clock/simulatedClock';
 import { openDatabase, type Db } from '../core/db/openDatabase';

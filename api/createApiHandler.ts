@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { LocalEventBus } from '../engine/bus/LocalEventBus';
+import type { LocalEventBus } from '../engine/bus/localEventBus';
 import type { Engine } from '../engine/durable/engine';
 import type { LocalScheduler } from '../engine/scheduler/localScheduler';
 import type { TaskPort } from '../schemas/taskPort';

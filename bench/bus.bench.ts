@@ -10,7 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { PatternMatcher } from '../engine/bus/pattern/PatternMatcher';
+import { PatternMatcher } from '../engine/bus/pattern/patternMatcher';
 import { FHIR_EVENT_DETAIL_TYPE, FHIR_EVENT_SOURCE, type FhirChangeDetail } from '../schemas/fhirChangeEvent';
 
 const RESOURCE_TYPES = [

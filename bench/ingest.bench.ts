@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../core/db/openDatabase';
-import { LocalEventBus } from '../engine/bus/LocalEventBus';
+import { LocalEventBus } from '../engine/bus/localEventBus';
 import { uuidIds } from '../core/clock/ids';
 import { systemClock } from '../core/clock/systemClock';
 import { createHttpServer } from '../triggers/http/createHttpServer';

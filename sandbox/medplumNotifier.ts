@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { ResourceChange } from './SandboxRepository';
+import type { ResourceChange } from './sandboxRepository';
 
 export interface NotifyTarget {
   /** clinflow's FHIR notification endpoint, e.g. http://127.0.0.1:8080/fhir/notify/sandbox */

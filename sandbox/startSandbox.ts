@@ -5,7 +5,7 @@ import { FhirRouter, type FhirRequest, type HttpMethod } from '@medplum/fhir-rou
 import type { Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { indexFhirDefinitions } from './indexFhirDefinitions';
 import { MedplumNotifier, type Delivery, type NotifyTarget } from './medplumNotifier';
-import { SandboxRepository } from './SandboxRepository';
+import { SandboxRepository } from './sandboxRepository';
 import { seedSynthetic, type SeedOptions, type SeedResult } from './seedSynthetic';
 import { SmartTokenEndpoint, type SmartClientRegistration } from './smartTokenEndpoint';
 

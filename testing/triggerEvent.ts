@@ -1,6 +1,6 @@
 import fhirpath from 'fhirpath';
 import r4 from 'fhirpath/fhir-context/r4';
-import { matchesPattern } from '../engine/bus/pattern/PatternMatcher';
+import { matchesPattern } from '../engine/bus/pattern/patternMatcher';
 import type { CompiledWorkflow } from '../schemas/artifacts';
 import { FHIR_EVENT_DETAIL_TYPE, FHIR_EVENT_SOURCE, type FhirChangeEvent, type FhirInteraction } from '../schemas/fhirChangeEvent';
 import type { FhirResource } from '../schemas/fhirPort';

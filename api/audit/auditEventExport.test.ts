@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import type { AddressInfo } from 'node:net';
-import { LocalEventBus } from '../../engine/bus/LocalEventBus';
+import { LocalEventBus } from '../../engine/bus/localEventBus';
 import { sequentialIds } from '../../core/clock/ids';
 import { SimulatedClock } from '../../core/clock/simulatedClock';
 import { openDatabase, type Db } from '../../core/db/openDatabase';

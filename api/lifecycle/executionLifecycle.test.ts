@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalEventBus } from '../../engine/bus/LocalEventBus';
+import { LocalEventBus } from '../../engine/bus/localEventBus';
 import { sequentialIds } from '../../core/clock/ids';
 import { SimulatedClock } from '../../core/clock/simulatedClock';
 import { openDatabase, type Db } from '../../core/db/openDatabase';

@@ -1,5 +1,5 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import type { LocalEventBus } from '../../engine/bus/LocalEventBus';
+import type { LocalEventBus } from '../../engine/bus/localEventBus';
 import { AwsError } from '../protocol/awsError';
 import { str, type OperationTable } from './operation';
 

@@ -7,7 +7,7 @@ import type { ExecutionPort, NotifyPort, TaskPorts } from '../../schemas/ports';
 import type { FhirPort } from '../../schemas/fhirPort';
 import type { FhirChangeEvent } from '../../schemas/fhirChangeEvent';
 import type { TriggerConfigInput } from '../../schemas/triggerConfig';
-import { LocalEventBus } from '../../engine/bus/LocalEventBus';
+import { LocalEventBus } from '../../engine/bus/localEventBus';
 import { startDelivery, type DeliveryLoop } from '../../engine/bus/realTimerDelivery';
 import { uuidIds } from '../../core/clock/ids';
 import { CorrelationStore } from '../../engine/correlation/correlationStore';

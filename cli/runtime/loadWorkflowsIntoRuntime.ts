@@ -1,5 +1,5 @@
 import type { CompiledWorkflow } from '../../schemas/artifacts';
-import type { LocalEventBus } from '../../engine/bus/LocalEventBus';
+import type { LocalEventBus } from '../../engine/bus/localEventBus';
 import type { Engine } from '../../engine/durable/engine';
 import type { LocalScheduler } from '../../engine/scheduler/localScheduler';
 

@@ -11,7 +11,7 @@ import { ensureBusAttemptSchema } from './busAttemptSchema';
 import { EventBridgeError } from './busErrors';
 import { ensureBusSchema } from './busSchema';
 import { checkTargetInput } from './inputTransform';
-import { PatternMatcher, matchesPattern } from './pattern/PatternMatcher';
+import { PatternMatcher, matchesPattern } from './pattern/patternMatcher';
 
 export const DEFAULT_BUS = 'default';
 export const MAX_TARGETS_PER_RULE = 5;

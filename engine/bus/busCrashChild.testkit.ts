@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { uuidIds } from '../../core/clock/ids';
 import { systemClock } from '../../core/clock/systemClock';
 import { openDatabase } from '../../core/db/openDatabase';
-import { LocalEventBus } from './LocalEventBus';
+import { LocalEventBus } from './localEventBus';
 
 export const CRASH_STATE_MACHINE = 'arn:aws:states:us-east-1:000000000000:stateMachine:crash';
 

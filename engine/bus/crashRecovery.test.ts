@@ -6,7 +6,7 @@ import type { StartExecutionCommandInput } from '@aws-sdk/client-sfn';
 import { sequentialIds } from '../../core/clock/ids';
 import { SimulatedClock } from '../../core/clock/simulatedClock';
 import { openDatabase } from '../../core/db/openDatabase';
-import { LocalEventBus } from './LocalEventBus';
+import { LocalEventBus } from './localEventBus';
 
 const root = resolve(__dirname, '..', '..');
 

@@ -1,7 +1,7 @@
 import { sequentialIds } from '../../core/clock/ids';
 import { SimulatedClock } from '../../core/clock/simulatedClock';
 import { openDatabase, type Db } from '../../core/db/openDatabase';
-import { LocalEventBus, MAX_INTERRUPTED_ATTEMPTS } from './LocalEventBus';
+import { LocalEventBus, MAX_INTERRUPTED_ATTEMPTS } from './localEventBus';
 
 /**
  * A poison pill: a target whose attempt never completes because the process dies during it (a

@@ -2,7 +2,7 @@ import type { StartExecutionCommandInput } from '@aws-sdk/client-sfn';
 import { sequentialIds } from '../../core/clock/ids';
 import { systemClock } from '../../core/clock/systemClock';
 import { openDatabase } from '../../core/db/openDatabase';
-import { LocalEventBus } from './LocalEventBus';
+import { LocalEventBus } from './localEventBus';
 import { startDelivery } from './realTimerDelivery';
 
 const SM = 'arn:aws:states:us-east-1:000000000000:stateMachine:x';

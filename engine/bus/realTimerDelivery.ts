@@ -2,7 +2,7 @@
  * The bus's real-timer loop, the one place bus delivery touches setTimeout: it sleeps until the
  * bus's next due delivery (or `pollMs`, since PutEvents adds work), runs `deliverDue()`, repeats.
  */
-import type { DeliveryReport, LocalEventBus } from './LocalEventBus';
+import type { DeliveryReport, LocalEventBus } from './localEventBus';
 import type { Clock } from '../../schemas/clock';
 
 export interface DeliveryLoop {

@@ -1,5 +1,6 @@
 /**
- * One naming scheme for test kits (#13): a kit beside product code is `<name>.testkit.ts`, not a
+ * One naming scheme for modules (#13): camelCase file names, a class's file named after it
+ * (`journalStore.ts` holds JournalStore), never PascalCase beside camelCase. And for test kits: a kit beside product code is `<name>.testkit.ts`, not a
  * file in a `testing/` folder, a `*Fixture.ts` or a `*Kit.ts`. The top-level `testing/` is the
  * public `clinflow/testing` package; `test/` holds test code only.
  */
@@ -15,5 +16,11 @@ describe('test kits', () => {
     const offScheme = files.filter((f) => !f.startsWith('test/') && !f.startsWith('testing/') && (/(^|\/)testing\//.test(f) || /(Fixture|Kit|Child)\.ts$/.test(f)));
     expect(offScheme).toEqual([]);
     expect(files.filter((f) => f.endsWith('.testkit.ts')).length).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe('module file names', () => {
+  it('are camelCase: none starts with a capital', () => {
+    expect(files.filter((f) => /^[A-Z]/.test(f.split('/').pop()!))).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessComman
 import { mockClient } from 'aws-sdk-client-mock';
 import { awsBusPort } from '../../deploy/aws/ports/awsBusPort';
 import { awsExecutionPort } from '../../deploy/aws/ports/awsExecutionPort';
-import { LocalEventBus } from '../../engine/bus/LocalEventBus';
+import { LocalEventBus } from '../../engine/bus/localEventBus';
 import { sequentialIds } from '../../core/clock/ids';
 import { SimulatedClock } from '../../core/clock/simulatedClock';
 import { openDatabase } from '../../core/db/openDatabase';

@@ -1,5 +1,5 @@
 /**
- * The BusPort contract: the local bus (engine/bus/LocalEventBus) and the AWS adapter
+ * The BusPort contract: the local bus (engine/bus/localEventBus) and the AWS adapter
  * (deploy/aws/ports/awsBusPort) must both pass it. Where they could differ, the contract follows
  * EventBridge's documented PutEvents behaviour.
  */

@@ -5,7 +5,7 @@
  * which a retried request used to be published twice. `EV_ALONGSIDE=drop` hides the idempotency
  * write from the bus, as a bus on another database (EventBridge) would: the control.
  */
-import { LocalEventBus } from '../../engine/bus/LocalEventBus';
+import { LocalEventBus } from '../../engine/bus/localEventBus';
 import { uuidIds } from '../../core/clock/ids';
 import { systemClock } from '../../core/clock/systemClock';
 import { openDatabase } from '../../core/db/openDatabase';

@@ -7,7 +7,7 @@ import { FhirChangeDetail } from '../../schemas/fhirChangeEvent';
 import type { BusPort } from '../../schemas/ports';
 import type { TriggerConfigInput } from '../../schemas/triggerConfig';
 import { type Db, openDatabase } from '../../core/db/openDatabase';
-import { LocalEventBus } from '../../engine/bus/LocalEventBus';
+import { LocalEventBus } from '../../engine/bus/localEventBus';
 import { uuidIds } from '../../core/clock/ids';
 import { systemClock } from '../../core/clock/systemClock';
 import { createHttpServer } from '../http/createHttpServer';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../../api/audit/auditLog';
-import { LocalEventBus } from '../../../engine/bus/LocalEventBus';
+import { LocalEventBus } from '../../../engine/bus/localEventBus';
 import { sequentialIds } from '../../../core/clock/ids';
 import { SimulatedClock } from '../../../core/clock/simulatedClock';
 import { openDatabase, type Db } from '../../../core/db/openDatabase';

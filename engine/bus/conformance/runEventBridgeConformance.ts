@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { summarize, type ConformanceCaseResult, type ConformanceSummary } from '../../../schemas/conformance';
 import { InvalidEventPatternException } from '../pattern/compilePattern';
-import { PatternMatcher } from '../pattern/PatternMatcher';
+import { PatternMatcher } from '../pattern/patternMatcher';
 
 interface MatchCase {
   id: string;

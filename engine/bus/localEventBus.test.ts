@@ -7,7 +7,7 @@ import type { ExecutionPort } from '../../schemas/ports';
 import { sequentialIds } from '../../core/clock/ids';
 import { SimulatedClock } from '../../core/clock/simulatedClock';
 import { openDatabase, type Db } from '../../core/db/openDatabase';
-import { LocalEventBus, type LocalEventBusOptions } from './LocalEventBus';
+import { LocalEventBus, type LocalEventBusOptions } from './localEventBus';
 import { MAX_PUT_EVENTS_BYTES } from './putEventsEntries';
 
 const SM = 'arn:aws:states:us-east-1:000000000000:stateMachine:reminders';

@@ -1,5 +1,5 @@
 import { InvalidEventPatternException, MAX_EVENT_PATTERN_LENGTH, compilePattern, validatePattern, validatePatternIssues } from './compilePattern';
-import { PatternMatcher, matchesPattern } from './PatternMatcher';
+import { PatternMatcher, matchesPattern } from './patternMatcher';
 
 const fhirEvent = (resourceType: string, status: string, extra: Record<string, unknown> = {}) => ({
   version: '0',
