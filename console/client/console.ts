@@ -1,5 +1,5 @@
 /**
- * The console's browser script (bundled by esbuild at first serve; no framework). The pages work
+ * The console's browser script (bundled into dist/console/console.js by the build; no framework). The pages work
  * without it; it adds: times in the viewer's zone, the live executions list (server-sent events),
  * reveals of inputs/outputs, confirmations, and select-all for bulk redrive.
  */
