@@ -4,9 +4,9 @@ import { compile, type CompileResult } from '../compiler/compile';
 import type { CompiledWorkflow } from '../schemas/artifacts';
 import type { Diagnostic } from '../schemas/diagnostic';
 import { isWorkflowTestFile } from '../schemas/workflowTest';
+import { UsageError } from './usageError';
 
 /** A usage problem (a path that doesn't exist, a bad option): exit code 2. */
-export class UsageError extends Error {}
 
 /** Workflow files under the given paths (directories recursively), sorted, as the user would name them. */
 export function workflowFiles(paths: readonly string[]): string[] {

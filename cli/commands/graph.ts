@@ -3,7 +3,8 @@ import { dirname, join, relative } from 'node:path';
 import { Option, type Command } from 'commander';
 import { graphFromSource, toDot, toMermaid, toSvg, type WorkflowGraph } from '../../compiler/graph';
 import type { SetExit } from './registry';
-import { guarded, printDiagnostics, UsageError, workflowFiles } from './validate';
+import { guarded, printDiagnostics, workflowFiles } from './validate';
+import { UsageError } from '../usageError';
 
 export type GraphFormat = 'mermaid' | 'dot' | 'svg';
 const RENDER: Record<GraphFormat, (g: WorkflowGraph) => string> = { mermaid: toMermaid, dot: toDot, svg: (g) => toSvg(g) };

@@ -8,6 +8,7 @@ import type { FhirInteraction } from '../../schemas/fhirChangeEvent';
 import type { FhirResource } from '../../schemas/fhirPort';
 import type { WorkflowTestEnvironment } from '../../testing/workflowTestEnvironment';
 import type { SetExit } from './registry';
+import { UsageError } from '../usageError';
 
 interface RunOptions {
   event?: string;
@@ -30,16 +31,14 @@ interface Answer {
   done?: boolean;
 }
 
-class RunUsageError extends Error {}
-
 const collect = (v: string, acc: string[]) => [...acc, v];
 
 /** `step=status` or `step=status@20m`. */
 export function parseAnswer(text: string): Answer {
   const m = /^([A-Za-z][A-Za-z0-9_]*)=([a-z-]+)(?:@(.+))?$/.exec(text);
-  if (!m) throw new RunUsageError(`--answer ${text}: expected step=status or step=status@DURATION (e.g. acknowledge=accepted@20m)`);
+  if (!m) throw new UsageError(`--answer ${text}: expected step=status or step=status@DURATION (e.g. acknowledge=accepted@20m)`);
   const after = m[3] === undefined ? undefined : durationSeconds(m[3]);
-  if (m[3] !== undefined && after === undefined) throw new RunUsageError(`--answer ${text}: '${m[3]}' is not a duration (20m, 2h, P1D)`);
+  if (m[3] !== undefined && after === undefined) throw new UsageError(`--answer ${text}: '${m[3]}' is not a duration (20m, 2h, P1D)`);
   return { step: m[1] as string, status: m[2] as string, ...(after === undefined ? {} : { after }) };
 }
 
@@ -52,7 +51,7 @@ function readJson(flag: string, file: string): unknown {
   try {
     return JSON.parse(readFileSync(resolve(file), 'utf8')) as unknown;
   } catch (err) {
-    throw new RunUsageError(`${flag} ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new UsageError(`${flag} ${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
@@ -81,7 +80,7 @@ export function registerRun(program: Command, setExit: SetExit): void {
       try {
         setExit(await runOnce(workflow, opts));
       } catch (err) {
-        if (!(err instanceof RunUsageError)) throw err;
+        if (!(err instanceof UsageError)) throw err;
         process.stderr.write(`clinflow run: ${err.message}\n`);
         setExit(2);
       }
@@ -89,27 +88,26 @@ export function registerRun(program: Command, setExit: SetExit): void {
 }
 
 async function runOnce(workflow: string, opts: RunOptions): Promise<number> {
-  if ((opts.event === undefined) === (opts.resource === undefined)) throw new RunUsageError('give exactly one of --event FILE or --resource FILE');
+  if ((opts.event === undefined) === (opts.resource === undefined)) throw new UsageError('give exactly one of --event FILE or --resource FILE');
   const interaction = opts.interaction as FhirInteraction;
-  if (!['create', 'update', 'delete'].includes(interaction)) throw new RunUsageError(`--interaction ${String(opts.interaction)}: expected create, update or delete`);
+  if (!['create', 'update', 'delete'].includes(interaction)) throw new UsageError(`--interaction ${String(opts.interaction)}: expected create, update or delete`);
   const start = opts.at === undefined ? Date.now() : Date.parse(opts.at);
-  if (Number.isNaN(start)) throw new RunUsageError(`--at ${String(opts.at)}: not an instant (e.g. 2026-03-09T14:00:00Z)`);
+  if (Number.isNaN(start)) throw new UsageError(`--at ${String(opts.at)}: not an instant (e.g. 2026-03-09T14:00:00Z)`);
   const runFor = opts.for === undefined ? undefined : durationSeconds(opts.for);
-  if (opts.for !== undefined && runFor === undefined) throw new RunUsageError(`--for ${opts.for}: not a duration (2h, P3D)`);
+  if (opts.for !== undefined && runFor === undefined) throw new UsageError(`--for ${opts.for}: not a duration (2h, P3D)`);
   const answers = opts.answer.map(parseAnswer);
   const input = opts.event !== undefined ? readJson('--event', opts.event) : undefined;
   const resource = opts.resource !== undefined ? (readJson('--resource', opts.resource) as FhirResource) : undefined;
-  if (resource && (typeof resource.resourceType !== 'string' || typeof resource.id !== 'string'))
-    throw new RunUsageError(`--resource ${String(opts.resource)}: a FHIR resource with resourceType and id`);
-  if (opts.fixtures && opts.fhirUrl) throw new RunUsageError('--fixtures loads the in-process sandbox; it cannot be used with --fhir-url');
+  if (resource && (typeof resource.resourceType !== 'string' || typeof resource.id !== 'string')) throw new UsageError(`--resource ${String(opts.resource)}: a FHIR resource with resourceType and id`);
+  if (opts.fixtures && opts.fhirUrl) throw new UsageError('--fixtures loads the in-process sandbox; it cannot be used with --fhir-url');
   const { fixtureResources } = await import('../../testing/loadTestFile');
   let fixtures: FhirResource[] = [];
   if (opts.fixtures) {
     try {
       fixtures = fixtureResources(readJson('--fixtures', opts.fixtures));
     } catch (err) {
-      if (err instanceof RunUsageError) throw err;
-      throw new RunUsageError(`--fixtures ${opts.fixtures}: ${err instanceof Error ? err.message : String(err)}`);
+      if (err instanceof UsageError) throw err;
+      throw new UsageError(`--fixtures ${opts.fixtures}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 

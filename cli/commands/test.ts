@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { isWorkflowTestFile } from '../../schemas/workflowTest';
-import { UsageError } from '../loadWorkflows';
+
 import type { SetExit } from './registry';
+import { UsageError } from '../usageError';
 
 /**
  * The test files a target names: a `*.test.yaml`, a workflow file (its sibling test), a folder

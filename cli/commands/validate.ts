@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { formatDiagnostic, type Diagnostic } from '../../schemas/diagnostic';
 import type { SetExit } from './registry';
 
-export { UsageError, workflowFiles, compileFiles, type FileResult } from '../loadWorkflows';
-import { compileFiles, type FileResult, UsageError } from '../loadWorkflows';
+export { workflowFiles, compileFiles, type FileResult } from '../loadWorkflows';
+import { compileFiles, type FileResult } from '../loadWorkflows';
+import { UsageError } from '../usageError';
 
 /** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org). */
 export function useColour(stream: NodeJS.WriteStream): boolean {

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { AuditLog } from '../../../api/audit/auditLog';
 import type { SetExit } from '../registry';
-import { UsageError } from './opsConnection';
+
 import { openLocalDatabase } from './localDatabase';
 import { formatTable, parseSince, toJson } from './output';
 import { runOps } from './runOps';
+import { UsageError } from '../../usageError';
 
 interface AuditOptions {
   dataDir: string;

@@ -3,10 +3,11 @@ import { listDeadLetters as listLocal, parseDeadLetterRef, redriveDeadLetter } f
 import type { SetExit } from '../registry';
 import { auditLocally } from './localAudit';
 import { openLocalDatabase } from './localDatabase';
-import { addConnectionOptions, connect, UsageError, type ConnectionOptions } from './opsConnection';
+import { addConnectionOptions, connect, type ConnectionOptions } from './opsConnection';
 import { formatTable, toJson } from './output';
 import { runOps } from './runOps';
 import { listStageDeadLetters, redriveStageDeadLetters } from './stageDlq';
+import { UsageError } from '../../usageError';
 
 /** Dead letters of the local bus and scheduler, without their payloads. */
 export function listDeadLetters(dataDir: string): ReturnType<typeof listLocal> {

@@ -13,9 +13,10 @@ import {
 import { referencesIn } from '../../../api/services/executionRefs';
 import { keyNamePrefix } from '../../../tasks/correlation/correlationNames';
 import type { SetExit } from '../registry';
-import { addConnectionOptions, connect, UsageError, type Connection, type ConnectionOptions } from './opsConnection';
+import { addConnectionOptions, connect, type Connection, type ConnectionOptions } from './opsConnection';
 import { formatRecord, formatTable, parseSince, show, toJson } from './output';
 import { runOps } from './runOps';
+import { UsageError } from '../../usageError';
 
 const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'];
 

@@ -1,6 +1,6 @@
 import type { FhirPort, FhirResource } from '../../../schemas/fhirPort';
 import { FAILURE_OF_STATUS } from '../../../tasks/human/taskStatus';
-import { UsageError } from './opsConnection';
+import { UsageError } from '../../usageError';
 
 /** How an operator ends a human task by hand. */
 export type TaskEnding = 'completed' | 'failed' | 'rejected' | 'cancelled';

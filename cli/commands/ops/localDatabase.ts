@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../../core/db/openDatabase';
-import { UsageError } from './opsConnection';
+import { UsageError } from '../../usageError';
 
 /** The local data directory's database, for what only lives locally (audit trail, dead letters, task callbacks). */
 export function openLocalDatabase(dataDir: string): Db {

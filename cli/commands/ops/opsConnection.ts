@@ -6,6 +6,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { loadLocalCredentials } from '../../../api/auth/localCredentials';
+import { UsageError } from '../../usageError';
 
 /** Options every ops command takes: where the API is and how to sign. */
 export interface ConnectionOptions {
@@ -35,8 +36,6 @@ export interface Connection {
   /** The reminder schedule group on this target. */
   reminderGroup: string;
 }
-
-export class UsageError extends Error {}
 
 export function addConnectionOptions(cmd: Command): Command {
   return cmd

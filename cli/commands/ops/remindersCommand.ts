@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { GetScheduleCommand, ListSchedulesCommand } from '@aws-sdk/client-scheduler';
 import { DateTime } from 'luxon';
 import type { SetExit } from '../registry';
-import { addConnectionOptions, connect, UsageError, type Connection, type ConnectionOptions } from './opsConnection';
+import { addConnectionOptions, connect, type Connection, type ConnectionOptions } from './opsConnection';
 import { formatTable, toJson } from './output';
 import { runOps } from './runOps';
+import { UsageError } from '../../usageError';
 
 export interface PendingReminder {
   order: string;

@@ -1,5 +1,5 @@
 import type { SetExit } from '../registry';
-import { UsageError } from './opsConnection';
+import { UsageError } from '../../usageError';
 
 /**
  * Runs an ops action with the CLI's exit codes: 0 done, 1 the API refused or found a problem,

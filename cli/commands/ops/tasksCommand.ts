@@ -7,10 +7,11 @@ import { listExecutions } from './executionsCommand';
 import { endFhirTask, failureError, outputValues, taskOutputEntries, type TaskEnding } from './fhirTaskEnding';
 import { auditLocally } from './localAudit';
 import { openLocalDatabase } from './localDatabase';
-import { addConnectionOptions, connect, UsageError, type Connection, type ConnectionOptions } from './opsConnection';
+import { addConnectionOptions, connect, type Connection, type ConnectionOptions } from './opsConnection';
 import { formatTable, toJson } from './output';
 import { runOps } from './runOps';
 import { registerTasksDescribe } from './tasksDescribe';
+import { UsageError } from '../../usageError';
 
 export interface WaitingTask {
   executionArn: string;

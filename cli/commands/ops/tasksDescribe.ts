@@ -3,7 +3,8 @@ import { suggest } from '../../../compiler/suggest';
 import { taskCatalogue } from '../../../tasks/catalogue';
 import { taskReference, taskReferenceText } from '../../../tasks/taskReference';
 import type { SetExit } from '../registry';
-import { guarded, UsageError } from '../validate';
+import { guarded } from '../validate';
+import { UsageError } from '../../usageError';
 
 /** `clinflow tasks describe NAME`: one task of the catalogue, as docs/tasks.md shows it. */
 export function registerTasksDescribe(tasks: Command, setExit: SetExit): void {
