@@ -175,7 +175,7 @@ export function createConsoleHandler(deps: ConsoleDeps): ConsoleHandler {
     const method = req.method ?? 'GET';
     if (path === '/console' && method === 'GET') return redirect(r, '/console/executions');
     if (path === '/console/assets/console.css' && method === 'GET') return serveAsset(r, req, consoleStyles());
-    if (path === '/console/assets/console.js' && method === 'GET') return serveAsset(r, req, await consoleScript());
+    if (path === '/console/assets/console.js' && method === 'GET') return serveAsset(r, req, consoleScript());
     if (path === '/console/signin') {
       if (method === 'GET') return sendHtml(r, 200, signInPage({ next: url.searchParams.get('next') ?? '/console/executions' }));
       if (method === 'POST') {

@@ -19,13 +19,13 @@ let css: Asset | undefined;
  * by `npm ci`, `npm start` and jest's global setup) bundles from `console/client/console.ts`. Read
  * once and kept in memory; nothing is fetched or compiled at run time.
  */
-export function consoleScript(): Promise<Asset> {
+export function consoleScript(): Asset {
   try {
     js ??= asset(readFileSync(join(packageRoot(), 'dist', 'console', 'console.js')), 'text/javascript; charset=utf-8');
-    return Promise.resolve(js);
   } catch (err) {
-    return Promise.reject(new Error(`the console script is not built (${(err as Error).message}): run npm run build`));
+    throw new Error(`the console script is not built (${(err as Error).message}): run npm run build`);
   }
+  return js;
 }
 
 export function consoleStyles(): Asset {

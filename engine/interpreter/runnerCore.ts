@@ -122,10 +122,6 @@ export abstract class RunnerCore {
     return (st.QueryLanguage ?? (this.def as { QueryLanguage?: string }).QueryLanguage) === 'JSONata';
   }
 
-  root(): ExecFrame {
-    return this.frame<ExecFrame>(ROOT)!;
-  }
-
   // ------------------------------------------------------------------ budgets
 
   /** Records the budget that ended the step (a StepAbort swallowed by some catch still stops it). */
