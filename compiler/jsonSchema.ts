@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { WorkflowSchema } from '../schemas/workflow';
 import { taskCatalogue } from '../tasks/catalogue';
 

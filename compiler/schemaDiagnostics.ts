@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { Catch, FhirTrigger, Retry, ScheduleTrigger, STEP_KEYS, STEP_KINDS, TRIGGER_KINDS, WORKFLOW_KEYS, WorkflowSchema, type StepKind, type Workflow } from '../schemas/workflow';
 import type { Reporter } from './reporter';
 import { isRecord } from './isRecord';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What the compiler emits for one workflow, and what the local engine and deploy/ consume.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The JSON summary printed by every `clinflow conformance <suite> FILE --json` runner. */
 export const ConformanceSummary = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A deployment stage's configuration (`clinflow.deploy.json` or CLI flags). */
 export const StageConfig = z.object({

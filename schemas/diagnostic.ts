@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * One problem the compiler found in a workflow file, with its position (1-based line and column)

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The bus event for "a FHIR resource changed" (design decision 5: minimum necessary PHI).

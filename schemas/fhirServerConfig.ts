@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * How clinflow reaches one FHIR server and authenticates to it. Secrets (tokens, private keys) are

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The clinflow workflow language, version 1. Authors write it in YAML; the compiler (compiler/)

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Clock } from '../schemas/clock';
 import { ApiError, WorkflowError } from '../schemas/errors';
 import type { ExecutionPort, Logger, TaskContext, TaskPorts } from '../schemas/ports';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { Reporter } from '../compiler/reporter';
 import { suggest } from '../compiler/suggest';
 import { parseYamlSource, type PathSegment } from '../compiler/yamlSource';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { WorkflowTestFile } from '../schemas/workflowTest';
 
 /** The editor JSON Schema (draft-07) for `*.test.yaml` files: `clinflow schema --tests`. */

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Clock } from '../../schemas/clock';
 import type { CorrelationPort, Logger, TaskContext, TaskPorts } from '../../schemas/ports';
 import { taskCatalogue } from '../../tasks/catalogue';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { FhirErrorNames } from '../../schemas/errors';
 import type { TaskSpec } from '../../schemas/task';
 

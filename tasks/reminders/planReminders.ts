@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { FhirError, ReminderError } from '../../schemas/errors';
 import type { FhirResource } from '../../schemas/fhirPort';
 import type { TaskContext } from '../../schemas/ports';

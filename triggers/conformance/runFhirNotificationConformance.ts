@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ConformanceCaseResult, type ConformanceSummary, summarize } from '../../schemas/conformance';
 import { FhirChangeDetail } from '../../schemas/fhirChangeEvent';
 import type { BusPort } from '../../schemas/ports';
