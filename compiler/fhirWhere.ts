@@ -1,4 +1,5 @@
 import { parseFhirPath } from './fhirPathParser';
+import { simpleWhereTerms, type PushedTerm } from './simpleWhere';
 
 interface FpNode {
   type: string;
@@ -16,8 +17,14 @@ export interface WhereAnalysis {
 
 export type WhereResult = { ok: true; analysis: WhereAnalysis } | { ok: false; message: string; line?: number; col?: number };
 
-/** Parses a FHIRPath condition (syntax errors carry line/col within the expression) and splits out what EventBridge can filter. */
-export function analyseWhere(expression: string, resourceType: string): WhereResult {
+/**
+ * Parses a FHIRPath condition (syntax errors carry line/col within the expression) and splits out
+ * what EventBridge can filter. Conditions in the simple form skip fhirpath's parser
+ * (compiler/simpleWhere.ts); `parser: true` always uses it (the tests compare the two).
+ */
+export function analyseWhere(expression: string, resourceType: string, options: { parser?: boolean } = {}): WhereResult {
+  const simple = options.parser ? undefined : simpleWhereTerms(expression, resourceType);
+  if (simple) return { ok: true, analysis: combine(simple) };
   let ast: FpNode;
   try {
     ast = parseFhirPath(expression) as FpNode;
@@ -27,10 +34,14 @@ export function analyseWhere(expression: string, resourceType: string): WhereRes
     if (m) return { ok: false, message: `FHIRPath syntax error: ${(m[3] ?? '').replace(/ expecting \{.*\}$/s, '')}`, line: Number(m[1]), col: Number(m[2]) + 1 };
     return { ok: false, message: `FHIRPath syntax error: ${text}` };
   }
+  return { ok: true, analysis: combine(conjuncts(unwrap(ast)).map((term) => pushdown(term, resourceType))) };
+}
+
+/** The filters of the pushable terms; exact only when they decide the whole condition. */
+function combine(terms: readonly (PushedTerm | undefined)[]): WhereAnalysis {
   const filters: Record<string, unknown[]> = {};
   let exact = true;
-  for (const term of conjuncts(unwrap(ast))) {
-    const f = pushdown(term, resourceType);
+  for (const f of terms) {
     if (!f || f.attribute in filters) {
       exact = false;
       continue;
@@ -40,7 +51,7 @@ export function analyseWhere(expression: string, resourceType: string): WhereRes
     // EventBridge matches any of them but FHIRPath `=` wants exactly one: the filter is then a pre-filter.
     if (!f.exact || (f.attribute.includes('.') && !f.anyValue)) exact = false;
   }
-  return { ok: true, analysis: { filters, exact } };
+  return { filters, exact };
 }
 
 function unwrap(n: FpNode): FpNode {
@@ -99,17 +110,9 @@ function literalList(n: FpNode): (string | number | boolean)[] | undefined {
   return one === undefined ? undefined : [one];
 }
 
-interface Pushed {
-  attribute: string;
-  values: unknown[];
-  exact: boolean;
-  /** True when the test means "any value matches" (membership, exists), right on multi-valued paths too. */
-  anyValue?: boolean;
-}
-
 const NUMERIC_OPS = new Set(['<', '>', '<=', '>=']);
 
-function pushdown(n: FpNode, resourceType: string): Pushed | undefined {
+function pushdown(n: FpNode, resourceType: string): PushedTerm | undefined {
   const [l, r] = (n.children ?? []) as [FpNode | undefined, FpNode | undefined];
   if (n.type === 'EqualityExpression' && l && r && (n.text === '=' || n.text === '!=')) {
     const [path, lit] = pathOf(l, resourceType) !== undefined ? [pathOf(l, resourceType), literalOf(r)] : [pathOf(r, resourceType), literalOf(l)];
