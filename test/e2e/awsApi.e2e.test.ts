@@ -213,8 +213,13 @@ describe('ops commands against the local server (SDK clients, no AWS CLI needed)
     const saved = { id: process.env.CLINFLOW_ACCESS_KEY_ID, secret: process.env.CLINFLOW_SECRET_ACCESS_KEY };
     process.env.CLINFLOW_ACCESS_KEY_ID = OPERATOR.accessKeyId;
     process.env.CLINFLOW_SECRET_ACCESS_KEY = OPERATOR.secretAccessKey;
+    const warn = jest.spyOn(console, 'warn');
     try {
       expect(await main(['executions', 'list', '--key', 'MedicationRequest/m1', '--endpoint', f.endpoint, '--json'])).toBe(0);
+      // The request body the search extension rewrites is bytes the SDK will refuse to use as a
+      // string: reading it must not go through the string methods it warns about.
+      expect(warn.mock.calls.flat().join(' ')).not.toMatch(/string method on a Uint8Array/);
+      warn.mockRestore();
       // Jest's own console lines (the SDK's Node version notice) can share stdout: read from the JSON's first line.
       const text = out.join('');
       const found = JSON.parse(text.slice(text.search(/^\[/m))) as { name: string; status: string }[];

@@ -33,8 +33,10 @@ function withExtensions(cmd: ListExecutionsCommand, fields: Record<string, unkno
   cmd.middlewareStack.add(
     (next) => async (args) => {
       const req = args.request as { body?: unknown; headers?: Record<string, string> };
-      // The SDK serialises JSON bodies to bytes (or, in older versions, a string).
-      const text = typeof req.body === 'string' ? req.body : req.body instanceof Uint8Array ? Buffer.from(req.body).toString('utf8') : undefined;
+      // The SDK serialises JSON bodies to bytes (or, in older versions, a string). The bytes are a
+      // Uint8Array subclass that warns (and will throw) when used as a string, which Buffer.from(it)
+      // does through valueOf(): decode the bytes themselves.
+      const text = typeof req.body === 'string' ? req.body : req.body instanceof Uint8Array ? new TextDecoder().decode(req.body) : undefined;
       if (text !== undefined) {
         const body = JSON.stringify({ ...(JSON.parse(text) as object), ...fields });
         req.body = body;
