@@ -65,6 +65,41 @@ describe('Step Functions API over HTTP (awsJson1_0, SigV4)', () => {
     expect(noData.events?.[0]?.executionStartedEventDetails?.input).toBeUndefined();
   });
 
+  it('pages a history whose next page the server prepared, and never a stale tail of a running one', async () => {
+    const sfn = f.sfn();
+    const started = await sfn.send(new StartExecutionCommand({ stateMachineArn: waitArn, name: 'paged' }));
+    const executionArn = started.executionArn!;
+    const page = (nextToken?: string) => sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1, ...(nextToken ? { nextToken } : {}) }));
+    // Running: two events; page 2 is the tail, which the server must not keep.
+    const p1 = await page();
+    expect(p1.events?.map((e) => e.id)).toEqual([1]);
+    await new Promise((r) => setImmediate(r));
+    await f.engine.advanceTo(Date.UTC(2030, 0, 1, 10, 0, 0));
+    const ids: number[] = [1];
+    let token = p1.nextToken;
+    while (token) {
+      const p = await page(token);
+      ids.push(...(p.events ?? []).map((e) => e.id ?? 0));
+      token = p.nextToken;
+      // Give the server its chance to prepare the next page, as a client's own work would.
+      await new Promise((r) => setImmediate(r));
+    }
+    const direct = f.engine.getExecutionHistory({ executionArn, maxResults: 1000 }).events;
+    expect(ids).toEqual(direct.map((e) => e.id));
+    expect(direct.at(-1)?.type).toBe('ExecutionSucceeded');
+    // Paged through prepared pages, the events are the ones a single page gives, field for field.
+    const whole = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
+    const paged: unknown[] = [];
+    let next: string | undefined;
+    do {
+      const p = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 2, ...(next ? { nextToken: next } : {}) }));
+      paged.push(...(p.events ?? []));
+      next = p.nextToken;
+      await new Promise((r) => setImmediate(r));
+    } while (next);
+    expect(paged).toEqual(whole.events);
+  });
+
   it('lists executions by status and redrive filter, stops one and redrives a failed one', async () => {
     const sfn = f.sfn();
     const failsArn = f.engine.createStateMachine({ name: 'clinflow-fails', definition: FAILS }).stateMachineArn;

@@ -75,7 +75,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
   const keys = new Map(deps.keys.map((k) => [k.accessKeyId, k]));
   const now = deps.now ?? Date.now;
   const audit = deps.audit ?? new AuditLog(deps.engine.db);
-  const sfn = stepFunctionsOperations({ engine: deps.engine, ...(deps.tasks ? { tasks: deps.tasks } : {}) });
+  const sfn = stepFunctionsOperations({ engine: deps.engine, now, ...(deps.tasks ? { tasks: deps.tasks } : {}) });
   const events: OperationTable = deps.bus ? eventBridgeOperations(deps.bus) : {};
   let inFlight = 0;
 

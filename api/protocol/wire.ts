@@ -106,9 +106,19 @@ function epochSeconds(value: unknown): unknown {
   return out ?? value;
 }
 
+/** A response body already in its wire form (toAwsJsonParts), sent as it is. */
+export class EncodedJson {
+  readonly length: number;
+  constructor(readonly parts: readonly Buffer[]) {
+    let length = 0;
+    for (const part of parts) length += part.length;
+    this.length = length;
+  }
+}
+
 export function sendAwsJson(res: ServerResponse, status: number, body: unknown, contentType: string): void {
   // Encoded once, written in its pieces: corked, node hands them to the socket in one writev.
-  const parts = toAwsJsonParts(body ?? {});
+  const parts = body instanceof EncodedJson ? body.parts : toAwsJsonParts(body ?? {});
   let length = 0;
   for (const part of parts) length += part.length;
   res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': length, 'x-amzn-RequestId': requestId(res) });

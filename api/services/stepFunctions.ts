@@ -4,6 +4,7 @@ import type { TaskPort } from '../../schemas/taskPort';
 import { executionArn as makeExecutionArn, parseExecutionArn, parseStateMachineArn, stateMachineArn as makeStateMachineArn } from '../../engine/durable/names';
 import { AwsError } from '../protocol/awsError';
 import { ExecutionQuery } from './executionQuery';
+import { HistoryPrefetch } from './historyPrefetch';
 import { runTestState } from './testState';
 import { ResourceTags } from './resourceTags';
 import { str, type OperationTable } from './operation';
@@ -15,6 +16,8 @@ export interface StepFunctionsDeps {
   sleep?: (ms: number) => Promise<void>;
   /** The runtime's task functions, which TestState calls for a Task state without a mock. */
   tasks?: TaskPort;
+  /** The clock of the prepared history pages' time limit. */
+  now?: () => number;
 }
 
 const FINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
@@ -38,6 +41,18 @@ const byExecution = (kind: 'data' | 'change') => (input: Record<string, unknown>
 export function stepFunctionsOperations(deps: StepFunctionsDeps): OperationTable {
   const { engine } = deps;
   const query = new ExecutionQuery(engine);
+  const history = new HistoryPrefetch({
+    page: (i) => engine.getExecutionHistory(i as { executionArn: string }),
+    exists: (arn) => {
+      try {
+        executionRow(engine, arn);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    now: deps.now ?? Date.now,
+  });
   const tags = new ResourceTags(engine.db);
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const smArnFor = (arn: unknown) => {
@@ -117,10 +132,11 @@ export function stepFunctionsOperations(deps: StepFunctionsDeps): OperationTable
     },
     DescribeExecution: { write: false, run: (i) => engine.describeExecution(i as { executionArn: string }), audit: byExecution('data') },
     ListExecutions: { write: false, run: (i) => query.listExecutions(i) },
-    // The journal reads only the chunks a page reaches and builds only the page's events.
+    // The journal reads only the chunks a page reaches and builds only the page's events; the next
+    // page is prepared while the client reads this one.
     GetExecutionHistory: {
       write: false,
-      run: (i) => engine.getExecutionHistory(i as { executionArn: string }),
+      run: (i) => history.read(i),
       audit: (i) => (i.includeExecutionData === false ? undefined : byExecution('data')(i)),
     },
     StopExecution: { write: true, run: (i) => engine.stopExecution(i as { executionArn: string }), audit: byExecution('change') },
