@@ -1,16 +1,6 @@
+import { seededRandom } from '../core/clock/ids';
 import { analyseWhere } from './fhirWhere';
 import { simpleWhereTerms } from './simpleWhere';
-
-/** A small seeded generator (mulberry32): the same expressions on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PATHS = [
   'status',
@@ -124,7 +114,7 @@ describe('the simple form of a where condition, read without fhirpath’s parser
   });
 
   it('gives the parser’s analysis on every generated expression it reads', () => {
-    const next = random(20261203);
+    const next = seededRandom(20261203);
     let read = 0;
     let left = 0;
     for (let n = 0; n < 8000; n++) {

@@ -11,17 +11,8 @@ import { applyPayloadTemplate } from './payloadTemplate';
 import { describeWithShared } from '../../test/support/sharedCorpus';
 import { ASL_CASES, loadCases } from './aslCases.testkit';
 import { validateDefinition } from './validateDefinition';
+import { seededRandom as rng } from '../../core/clock/ids';
 
-/** mulberry32: a tiny seeded PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const JUNK: unknown[] = [null, 0, -1, 1.5, '', 'x', '$', '$.', '$[', '$$', '$.a[?(@.b >', 'States.Format(', 'States.Nope()', '{% 1 + %}', [], [null], {}, { Type: 'Nope' }, true];
 
 function mutate(v: unknown, r: () => number): unknown {

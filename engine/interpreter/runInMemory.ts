@@ -5,6 +5,7 @@
  */
 import type { Command, ExecutionInfo, ExecutionStatus, HistoryEventDraft, InterpreterEvent } from './contract';
 import { createExecutionState, step } from './index';
+import { seededRandom } from '../../core/clock/ids';
 
 export type InvokeTaskCommand = Extract<Command, { type: 'InvokeTask' }>;
 export type InvokeOutcome = ({ output: unknown } | { error: string; cause?: string }) & { afterSeconds?: number };
@@ -78,16 +79,6 @@ class Agenda {
 
 function before(a: Pending, b: Pending): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-}
-
-function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export async function runInMemory(definition: object, input: unknown, opts: RunInMemoryOptions): Promise<RunInMemoryResult> {

@@ -1,16 +1,7 @@
 import { DateTime } from 'luxon';
 import { expandTiming } from './expandTiming';
 import type { FhirTiming } from './fhirTiming';
-
-/** Small seeded PRNG so failures reproduce. */
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as mulberry32 } from '../../../core/clock/ids';
 
 const ZONES = ['America/New_York', 'Europe/Berlin', 'Australia/Sydney', 'Asia/Kolkata', 'America/Sao_Paulo', 'Australia/Lord_Howe', 'UTC'];
 const WHEN = ['MORN', 'AFT', 'EVE', 'NIGHT', 'HS', 'C', 'ACM', 'PCV', 'WAKE'];
