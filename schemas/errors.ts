@@ -97,13 +97,16 @@ export const TaskErrorNames: readonly string[] = [...FhirErrorNames, ...Reminder
 /**
  * What an API caller gets: `error` is the exception name AWS documents (also `name`, as the AWS SDK's
  * errors carry it), `causeText` the message. Not a workflow error: an API call made inside a task
- * reaches the workflow only through the task boundary's conversion.
+ * reaches the workflow only through the task boundary's conversion. The HTTP edges' own refusals
+ * extend it too (api/protocol/awsError.ts `AwsError`, triggers/http `HttpProblem`, the console's
+ * `HttpError` and `BodyError`), each with the status and wire form of its protocol; their
+ * `message` is the text their callers read, without the name before it.
  */
 export class ApiError extends Error {
   readonly error: string;
   readonly causeText: string;
-  constructor(error: string, causeText: string) {
-    super(`${error}: ${causeText}`);
+  constructor(error: string, causeText: string, message = `${error}: ${causeText}`) {
+    super(message);
     this.name = error;
     this.error = error;
     this.causeText = causeText;

@@ -1,15 +1,16 @@
+import { ApiError } from '../../schemas/errors';
+
 /**
  * An error in AWS's wire shape: `code` is the exception name clients match (`__type` in JSON
  * protocols, `x-amzn-ErrorType` in REST ones), `status` the HTTP status AWS documents for it.
  */
-export class AwsError extends Error {
+export class AwsError extends ApiError {
   constructor(
     readonly code: string,
     message: string,
     readonly status = 400,
   ) {
-    super(message);
-    this.name = code;
+    super(code, message, message);
   }
 }
 

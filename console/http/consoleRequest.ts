@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { EXECUTION_STATUSES, type ExecutionFilter, type ExecutionStatus } from '../consoleBackend';
+import { ApiError } from '../../schemas/errors';
 
 /** Executions per list page unless the request asks for another `limit` (1-200). */
 export const PAGE_SIZE = 50;
@@ -7,13 +8,13 @@ export const ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-
 export const ERROR_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
 /** A refusal with its HTTP status and a stable code, rendered as a page or as JSON. */
-export class HttpError extends Error {
+export class HttpError extends ApiError {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
   ) {
-    super(message);
+    super(code, message, message);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError } from '../../schemas/errors';
 
 /**
  * Strict CSP: scripts, styles, images and connections from this origin only; no inline script
@@ -51,12 +52,12 @@ export function cookieOf(req: IncomingMessage, name: string): string | undefined
   return undefined;
 }
 
-export class BodyError extends Error {
+export class BodyError extends ApiError {
   constructor(
     readonly status: number,
     message: string,
   ) {
-    super(message);
+    super('BadRequest', message, message);
   }
 }
 

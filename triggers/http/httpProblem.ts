@@ -1,3 +1,4 @@
+import { ApiError } from '../../schemas/errors';
 /**
  * A request refused with a 4xx (or a 503 when a dependency is down), rendered as a FHIR
  * OperationOutcome. Diagnostics never quote the body or credentials.
@@ -19,7 +20,7 @@ export type IssueCode =
   | 'throttled'
   | 'timeout';
 
-export class HttpProblem extends Error {
+export class HttpProblem extends ApiError {
   constructor(
     readonly status: number,
     readonly code: IssueCode,
@@ -27,7 +28,7 @@ export class HttpProblem extends Error {
     readonly expression?: string,
     readonly headers: Record<string, string> = {},
   ) {
-    super(diagnostics);
+    super(code, diagnostics, diagnostics);
     this.name = 'HttpProblem';
   }
 }
