@@ -24,7 +24,7 @@ function fakeHistory(total: number) {
   };
 }
 
-function harness(total: number, options: { ttlMs?: number; maxPages?: number; maxBytes?: number } = {}) {
+function harness(total: number, options: { ttlMs?: number; maxPages?: number; maxBytes?: number; maxTotalBytes?: number } = {}) {
   const history = fakeHistory(total);
   const queue: (() => void)[] = [];
   let now = 0;
@@ -97,6 +97,14 @@ describe('HistoryPrefetch: the next history page, prepared while the client read
     for (const e of ['a', 'b', 'c']) prefetch.read({ executionArn: `arn:aws:states:us-east-1:000000000000:execution:m:${e}` });
     drain();
     expect(prefetch.size).toBe(2);
+    const total = harness(1000, { maxTotalBytes: 30_000 });
+    for (const e of ['a', 'b', 'c', 'd']) total.prefetch.read({ executionArn: `arn:aws:states:us-east-1:000000000000:execution:m:${e}` });
+    total.drain();
+    // A page of 100 events here is ~13 KB: two fit in 30 000 bytes, the oldest go first.
+    expect(total.prefetch.size).toBe(2);
+    expect(total.prefetch.bytes).toBeLessThanOrEqual(30_000);
+    expect(total.prefetch.read({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:m:d', nextToken: '100' })).toBeInstanceOf(EncodedJson);
+    expect(total.prefetch.read({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:m:a', nextToken: '100' })).not.toBeInstanceOf(EncodedJson);
     const small = harness(1000, { maxBytes: 100 });
     small.prefetch.read({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:m:e' });
     small.drain();

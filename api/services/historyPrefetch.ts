@@ -16,6 +16,8 @@ export interface HistoryPrefetchOptions {
   maxPages?: number;
   /** A page larger than this is not kept. */
   maxBytes?: number;
+  /** All kept pages together hold at most this many bytes. */
+  maxTotalBytes?: number;
   /** Runs work after the current response is written (default: setImmediate). */
   defer?: (work: () => void) => void;
 }
@@ -37,19 +39,22 @@ interface Prepared {
  * a running or redrivable execution is always computed fresh). A kept page is served once, to the
  * same request (execution, token, page size, order, data flag), after the caller's own signature,
  * key and audit checks, and after `exists` confirms the execution is still there. Bounded in count,
- * bytes and age; a failure while preparing only means the request computes the page itself.
+ * bytes (each page and all together) and age; a failure while preparing only means the request computes the page itself.
  */
 export class HistoryPrefetch {
   private readonly prepared = new Map<string, Prepared>();
   private readonly ttlMs: number;
   private readonly maxPages: number;
   private readonly maxBytes: number;
+  private readonly maxTotalBytes: number;
+  private totalBytes = 0;
   private readonly defer: (work: () => void) => void;
 
   constructor(private readonly options: HistoryPrefetchOptions) {
     this.ttlMs = options.ttlMs ?? 10_000;
     this.maxPages = options.maxPages ?? 8;
     this.maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
+    this.maxTotalBytes = options.maxTotalBytes ?? 32 * 1024 * 1024;
     this.defer = options.defer ?? ((work) => void setImmediate(work));
   }
 
@@ -58,7 +63,7 @@ export class HistoryPrefetch {
     const key = keyOf(input);
     const ready = key === undefined ? undefined : this.prepared.get(key);
     if (key !== undefined && ready) {
-      this.prepared.delete(key);
+      this.remove(key, ready);
       if (this.options.now() - ready.atMs <= this.ttlMs && this.options.exists(input.executionArn as string)) {
         this.prepareAfter(input, ready.nextToken);
         return ready.body;
@@ -74,6 +79,11 @@ export class HistoryPrefetch {
     return this.prepared.size;
   }
 
+  /** Their bytes. */
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
   private prepareAfter(input: HistoryInput, nextToken: string | undefined): void {
     if (nextToken === undefined) return;
     const next = { ...input, nextToken };
@@ -85,22 +95,30 @@ export class HistoryPrefetch {
         if (page.nextToken === undefined) return;
         const body = new EncodedJson(toAwsJsonParts(page));
         if (body.length > this.maxBytes) return;
-        this.evict();
+        this.evict(body.length);
+        const old = this.prepared.get(key);
+        if (old) this.remove(key, old);
         this.prepared.set(key, { body, nextToken: page.nextToken, atMs: this.options.now() });
+        this.totalBytes += body.length;
       } catch {
         // The execution went away or the server is closing: the request, if it comes, computes it.
       }
     });
   }
 
-  private evict(): void {
+  /** Makes room for a page of `bytes`: drops expired pages, then the oldest, within both bounds. */
+  private evict(bytes: number): void {
     const now = this.options.now();
-    for (const [k, p] of this.prepared) if (now - p.atMs > this.ttlMs) this.prepared.delete(k);
-    while (this.prepared.size >= this.maxPages) {
-      const oldest = this.prepared.keys().next().value;
-      if (oldest === undefined) break;
-      this.prepared.delete(oldest);
+    for (const [k, p] of this.prepared) if (now - p.atMs > this.ttlMs) this.remove(k, p);
+    for (const [k, p] of this.prepared) {
+      if (this.prepared.size < this.maxPages && this.totalBytes + bytes <= this.maxTotalBytes) break;
+      this.remove(k, p);
     }
+  }
+
+  private remove(key: string, page: Prepared): void {
+    this.prepared.delete(key);
+    this.totalBytes -= page.body.length;
   }
 }
 
