@@ -1,5 +1,5 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import type { BusPort } from '../../schemas/ports';
+import type { BusAtomicWrite, BusPort } from '../../schemas/ports';
 import type { Clock } from '../../schemas/clock';
 import type { Db } from '../../core/db/openDatabase';
 import { HttpProblem } from '../http/httpProblem';
@@ -34,8 +34,10 @@ const busDown = (): HttpProblem => new HttpProblem(503, 'transient', 'the event 
 const busRefused = (): HttpProblem => new HttpProblem(503, 'transient', 'the event bus refused some events; retry later', undefined, { 'Retry-After': '5' });
 
 /**
- * Dedupes changes and publishes the rest to the bus. A key is recorded only after the bus said it
- * stored the event, so a failure never swallows a change (a crash between the two can at worst
+ * Dedupes changes and publishes the rest to the bus. A key is recorded with the event: in the bus's
+ * own transaction when the bus stores events in `db` (the local bus: a crash keeps both or
+ * neither, so a retried notification is published exactly once), otherwise only after the bus said
+ * it stored the event, so a failure never swallows a change (a crash between the two can at worst
  * publish it twice: at-least-once, with `detail.dedupeKey` for downstream).
  *
  * Group commit: changes from concurrent requests are queued and written together, one PutEvents
@@ -52,7 +54,7 @@ export class ChangePublisher {
   private readonly maxBatch: number;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly bus: BusPort,
     private readonly extractor: RoutingAttributeExtractor,
     private readonly clock: Clock,
@@ -128,21 +130,38 @@ export class ChangePublisher {
 
   private async commit(batch: Queued[]): Promise<void> {
     try {
+      const storedOf = (ids: readonly (string | undefined)[]) =>
+        batch.flatMap((q, i) => {
+          const id = ids[i];
+          return id === undefined ? [] : [{ key: q.key, eventId: id }];
+        });
+      let recorded = false;
+      const alongside: BusAtomicWrite = {
+        db: this.db,
+        // Inside the bus's transaction: a failure here rolls the events back, and the batch is refused.
+        write: (result) => {
+          this.dedupe.recordAll(storedOf(result.Entries.map((e) => e.EventId)), this.clock.now());
+          recorded = true;
+        },
+      };
       let ids: (string | undefined)[];
       try {
-        ids = (await this.bus.putEvents(batch.map((q) => q.entry))).Entries.map((e) => e.EventId);
+        ids = (
+          await this.bus.putEvents(
+            batch.map((q) => q.entry),
+            alongside,
+          )
+        ).Entries.map((e) => e.EventId);
       } catch {
         for (const q of batch) q.reject(busDown());
         return;
       }
-      const stored = batch.flatMap((q, i) => {
-        const id = ids[i];
-        return id === undefined ? [] : [{ key: q.key, eventId: id }];
-      });
-      try {
-        this.dedupe.recordAll(stored, this.clock.now());
-      } catch {
-        // The events are on the bus; without the keys a retry may publish again (at-least-once).
+      if (!recorded) {
+        try {
+          this.dedupe.recordAll(storedOf(ids), this.clock.now());
+        } catch {
+          // The events are on the bus; without the keys a retry may publish again (at-least-once).
+        }
       }
       batch.forEach((q, i) => {
         const id = ids[i];

@@ -49,7 +49,7 @@ describe('crash recovery', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('loses no acknowledged notification across kill -9, and a re-delivery after restart publishes only what was missing', async () => {
+  it('loses no acknowledged notification across kill -9, and a re-delivery after restart publishes only what was missing, exactly once', async () => {
     const first = await startChild(dir);
     const acked: number[] = [];
     let next = 0;
@@ -87,7 +87,8 @@ describe('crash recovery', () => {
     }
     const all = storedReferences(dir);
     expect(new Set(all).size).toBe(N);
-    // At-least-once: only changes in flight at the kill may appear twice.
-    expect(all.length - N).toBeLessThanOrEqual(CONCURRENCY);
+    // Exactly once: a change's dedupe key commits in the bus's transaction with its event, so the
+    // kill keeps both or neither, and the re-delivery publishes only what is missing.
+    expect(all.length).toBe(N);
   }, 90_000);
 });

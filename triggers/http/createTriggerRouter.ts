@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../schemas/clock';
 import type { BusPort, Logger } from '../../schemas/ports';
 import type { TriggerConfig } from '../../schemas/triggerConfig';
-import { type Db, openDatabase } from '../../core/db/openDatabase';
+import type { Db } from '../../core/db/openDatabase';
 import { IdempotencyStore } from '../events/idempotencyStore';
 import { handlePutEvents } from '../events/putEventsHandler';
 import { ChangePublisher } from '../fhir/changePublisher';
@@ -27,10 +27,9 @@ export interface TriggerDeps {
   /** Bus name put on FHIR change events; the default bus when absent. */
   eventBusName?: string;
   /**
-   * Connection for the dedupe table. Default: a second connection to the same file with
-   * synchronous NORMAL — losing the newest keys to a power cut only means a retried notification
-   * is published again (at-least-once), and it saves an fsync per batch. The bus and the poll
-   * requests stay on `db` (FULL).
+   * Connection for the dedupe table. Default: `db`, which a local bus on the same connection
+   * writes the keys in with the events (one transaction, one fsync: a notification retried after a
+   * crash is published exactly once). Another bus ignores that, and the keys follow its answer.
    */
   dedupeDb?: Db;
   /** Keyed digest for stored dedupe keys (PayloadCodec.digest: an HMAC with the encryption key). */
@@ -81,8 +80,8 @@ const defaultMonotonic = (): number => Number(process.hrtime.bigint()) / 1e9;
 export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): TriggerRouter {
   const metrics = new TriggerMetrics();
   const extractor = new RoutingAttributeExtractor(config.routingAttributes);
-  const ownDedupeDb = deps.dedupeDb === undefined && !deps.db.memory ? openDatabase(deps.db.name, { synchronous: 'NORMAL' }) : undefined;
-  const publisher = new ChangePublisher(deps.dedupeDb ?? ownDedupeDb ?? deps.db, deps.bus, extractor, deps.clock, {
+  // The dedupe keys share the bus's connection, so the local bus commits them with the events.
+  const publisher = new ChangePublisher(deps.dedupeDb ?? deps.db, deps.bus, extractor, deps.clock, {
     ...(deps.eventBusName !== undefined ? { eventBusName: deps.eventBusName } : {}),
     ...(deps.dedupeDigest ? { dedupeDigest: deps.dedupeDigest } : {}),
   });
@@ -210,7 +209,6 @@ export function createTriggerRouter(config: TriggerConfig, deps: TriggerDeps): T
       stopped = true;
       if (purgeTimer !== undefined) timers.clearTimeout(purgeTimer);
       await poller.stop();
-      ownDedupeDb?.close();
     },
   };
 }
