@@ -23,6 +23,24 @@ function run(cmd: string, args: string[], cwd: string, extraEnv: NodeJS.ProcessE
   return { code: r.status, out: `${r.stdout}${r.stderr}`, stdout: r.stdout, stderr: r.stderr };
 }
 
+describe('the ops commands as an operator runs them', () => {
+  it(
+    'print the error, not the AWS SDK’s notice about its future Node versions (unless asked for)',
+    () => {
+      const env = { CLINFLOW_ACCESS_KEY_ID: 'AKIACLINFLOWENTRY001', CLINFLOW_SECRET_ACCESS_KEY: 'entry-test-secret' };
+      const quiet = run(process.execPath, ['dist/clinflow.js', 'executions', 'list', '--endpoint', 'http://127.0.0.1:1'], ROOT, env);
+      expect(quiet.code).toBe(1);
+      expect(quiet.stderr).toMatch(/^clinflow: connect ECONNREFUSED/m);
+      expect(quiet.stderr).not.toMatch(/NodeVersionSupportWarning/);
+      // The SDK's own switch still decides when it is set: on Node < 22 the notice comes back.
+      const asked = run(process.execPath, ['dist/clinflow.js', 'executions', 'list', '--endpoint', 'http://127.0.0.1:1'], ROOT, { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'false' });
+      expect(asked.code).toBe(1);
+      expect(asked.stderr.includes('NodeVersionSupportWarning')).toBe(Number(process.versions.node.split('.')[0]) < 22);
+    },
+    TIMEOUT,
+  );
+});
+
 describe('clinflow starts however it is started', () => {
   let tmp: string;
   let broken: string;
