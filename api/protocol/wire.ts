@@ -118,9 +118,8 @@ export class EncodedJson {
 
 export function sendAwsJson(res: ServerResponse, status: number, body: unknown, contentType: string): void {
   // Encoded once, written in its pieces: corked, node hands them to the socket in one writev.
-  const parts = body instanceof EncodedJson ? body.parts : toAwsJsonParts(body ?? {});
-  let length = 0;
-  for (const part of parts) length += part.length;
+  const encoded = body instanceof EncodedJson ? body : new EncodedJson(toAwsJsonParts(body ?? {}));
+  const { parts, length } = encoded;
   res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': length, 'x-amzn-RequestId': requestId(res) });
   res.cork();
   for (const part of parts) res.write(part);

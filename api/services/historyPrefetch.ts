@@ -39,7 +39,8 @@ interface Prepared {
  * a running or redrivable execution is always computed fresh). A kept page is served once, to the
  * same request (execution, token, page size, order, data flag), after the caller's own signature,
  * key and audit checks, and after `exists` confirms the execution is still there. Bounded in count,
- * bytes (each page and all together) and age; a failure while preparing only means the request computes the page itself.
+ * bytes (each page and all together) and age; a failure while preparing only means the request
+ * computes the page itself.
  */
 export class HistoryPrefetch {
   private readonly prepared = new Map<string, Prepared>();
@@ -74,7 +75,7 @@ export class HistoryPrefetch {
     return page;
   }
 
-  /** Pages prepared and not yet served (for tests and metrics). */
+  /** Pages prepared and not yet served. */
   get size(): number {
     return this.prepared.size;
   }
@@ -95,9 +96,9 @@ export class HistoryPrefetch {
         if (page.nextToken === undefined) return;
         const body = new EncodedJson(toAwsJsonParts(page));
         if (body.length > this.maxBytes) return;
-        this.evict(body.length);
         const old = this.prepared.get(key);
         if (old) this.remove(key, old);
+        this.evict(body.length);
         this.prepared.set(key, { body, nextToken: page.nextToken, atMs: this.options.now() });
         this.totalBytes += body.length;
       } catch {
