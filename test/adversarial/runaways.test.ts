@@ -83,7 +83,16 @@ describe('adversarial: runaway workflows in clinflow dev', () => {
 
     // SIGTERM in the middle of another runaway.
     await putEvents(dev.base, [{ Source: 'adv.loop' }]);
-    await waitFor('the runaway start to be under way', () => (journal(data).startedDeliveries > 0 ? true : undefined), 30_000);
+    // Under way: its delivery is being made, or its execution runs. (Only the delivery was watched
+    // once; when the start returns at once, that window is shorter than the 200 ms poll.)
+    await waitFor(
+      'the runaway start to be under way',
+      () => {
+        const j = journal(data);
+        return j.startedDeliveries > 0 || j.executions.length > ended.length ? true : undefined;
+      },
+      30_000,
+    );
     await sleep(300);
     const t0 = performance.now();
     dev.child.kill('SIGTERM');
