@@ -18,17 +18,22 @@ const MAX_DELAY = 2 ** 31 - 1;
 
 function realWakeup(clock: Clock, speed: number): Wakeup {
   let handle: NodeJS.Timeout | undefined;
+  const arm = (at: number, fn: () => void): void => {
+    if (handle) clearTimeout(handle);
+    const delay = Math.min(MAX_DELAY, Math.max(0, Math.ceil((at - clock.now()) / speed)));
+    handle = setTimeout(() => {
+      handle = undefined;
+      // Timers run on the monotonic clock and `clock` on Date.now: a timer can fire a millisecond
+      // before the clock reaches `at` (and a wait over MAX_DELAY ends early by design). Not due yet:
+      // wait for the rest.
+      if (clock.now() < at) arm(at, fn);
+      else fn();
+    }, delay);
+    // A pending timer must not keep an otherwise finished process alive.
+    handle.unref();
+  };
   return {
-    arm(at, fn) {
-      if (handle) clearTimeout(handle);
-      const delay = Math.min(MAX_DELAY, Math.max(0, Math.ceil((at - clock.now()) / speed)));
-      handle = setTimeout(() => {
-        handle = undefined;
-        fn();
-      }, delay);
-      // A pending timer must not keep an otherwise finished process alive.
-      handle.unref();
-    },
+    arm,
     disarm() {
       if (handle) clearTimeout(handle);
       handle = undefined;
